@@ -1,0 +1,40 @@
+//! What server functions get from the server process (provided per request as context).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use gd_config::Config;
+use leptos::prelude::*;
+use sqlx::PgPool;
+
+use crate::error::AppError;
+
+#[derive(Clone)]
+pub struct ServerContext {
+    pub pool: PgPool,
+    pub config: Arc<Config>,
+    /// Set when mail goes to the local outbox folder instead of SMTP.
+    pub outbox_dir: Option<PathBuf>,
+}
+
+/// The server context, or an internal error if the server forgot to provide it.
+pub fn server_context() -> Result<ServerContext, AppError> {
+    use_context::<ServerContext>().ok_or_else(|| AppError::internal("ServerContext missing"))
+}
+
+/// True when the request is a plain HTML form post (JavaScript off): the answer is a redirect.
+pub fn is_plain_form_post() -> bool {
+    use_context::<http::request::Parts>()
+        .and_then(|p| p.headers.get(http::header::ACCEPT)?.to_str().ok().map(|a| a.contains("text/html")))
+        .unwrap_or(false)
+}
+
+/// Sets the HTTP status of a server function's error answer (a form post without JavaScript
+/// keeps its redirect instead).
+pub fn set_error_status(error: &AppError) {
+    if !is_plain_form_post() {
+        if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+            res.set_status(error.status());
+        }
+    }
+}

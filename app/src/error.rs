@@ -1,0 +1,116 @@
+//! The one error type that crosses the wire. It carries only what a user may see; internal
+//! details are logged on the server and replaced by a reference the support team can search.
+
+use leptos::prelude::*;
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// What is wrong with one form field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum IssueCode {
+    Required,
+    TooLong,
+    InvalidEmail,
+    InvalidHandle,
+    ConsentMissing,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldIssue {
+    /// The form field's `name`.
+    pub field: String,
+    pub code: IssueCode,
+    /// The limit, for `TooLong`.
+    pub max: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    #[error("not found")]
+    NotFound,
+    #[error("please sign in")]
+    Unauthorized,
+    #[error("not allowed")]
+    Forbidden,
+    /// Bad input. `echo` carries the submitted values back so a form posted without JavaScript
+    /// can be shown again with nothing lost.
+    #[error("invalid input")]
+    Validation {
+        issues: Vec<FieldIssue>,
+        echo: BTreeMap<String, String>,
+    },
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("too many requests")]
+    RateLimited,
+    /// Something broke on the server; the string is a reference for the logs, never details.
+    #[error("internal error (reference {0})")]
+    Internal(String),
+    /// The request did not reach the server or its answer could not be read.
+    #[error("request failed: {0}")]
+    Transport(String),
+}
+
+impl AppError {
+    pub fn status(&self) -> http::StatusCode {
+        use http::StatusCode as S;
+        match self {
+            AppError::NotFound => S::NOT_FOUND,
+            AppError::Unauthorized => S::UNAUTHORIZED,
+            AppError::Forbidden => S::FORBIDDEN,
+            AppError::Validation { .. } => S::UNPROCESSABLE_ENTITY,
+            AppError::Conflict(_) => S::CONFLICT,
+            AppError::RateLimited => S::TOO_MANY_REQUESTS,
+            AppError::Internal(_) => S::INTERNAL_SERVER_ERROR,
+            AppError::Transport(_) => S::BAD_GATEWAY,
+        }
+    }
+
+    pub fn issues(&self) -> &[FieldIssue] {
+        match self {
+            AppError::Validation { issues, .. } => issues,
+            _ => &[],
+        }
+    }
+
+    /// Logs `error` and returns the user-safe `Internal` error, whose reference is the request
+    /// id that every log line of this request carries.
+    #[cfg(feature = "ssr")]
+    pub fn internal(error: impl std::fmt::Display) -> Self {
+        let reference = use_context::<http::request::Parts>()
+            .and_then(|p| p.headers.get("x-request-id")?.to_str().ok().map(str::to_owned))
+            .unwrap_or_else(|| "-".to_owned());
+        tracing::error!(%reference, %error, "internal error");
+        AppError::Internal(reference)
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            ServerFnErrorErr::ServerError(e) => {
+                #[cfg(feature = "ssr")]
+                tracing::error!(error = %e, "server function failed");
+                let _ = e;
+                AppError::Internal("server".into())
+            }
+            other => AppError::Transport(other.to_string()),
+        }
+    }
+}
+
+/// Reads an error that a server function encoded into the page URL after a form post without
+/// JavaScript (`?__path=…&__err=…`). Used on both sides so SSR and hydration agree.
+pub fn error_from_query(path: &str) -> Option<AppError> {
+    let query = leptos_router::hooks::use_query_map().get_untracked();
+    let err_path = query.get("__path")?;
+    if err_path.trim_start_matches('/') != path.trim_start_matches('/') {
+        return None;
+    }
+    let err = query.get("__err")?;
+    Some(leptos::server_fn::error::ServerFnUrlError::<AppError>::decode_err(&err))
+}

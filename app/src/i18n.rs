@@ -1,0 +1,203 @@
+//! German and English texts. German is the agency's language and the default at `/`; English
+//! lives under `/en`. Every text is a field of [`Texts`], so a missing translation does not
+//! compile.
+
+use crate::error::{FieldIssue, IssueCode};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Lang {
+    De,
+    En,
+}
+
+impl Lang {
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::De => "de",
+            Lang::En => "en",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Self {
+        if code.eq_ignore_ascii_case("en") {
+            Lang::En
+        } else {
+            Lang::De
+        }
+    }
+
+    /// The landing page in this language.
+    pub fn home(self) -> &'static str {
+        match self {
+            Lang::De => "/",
+            Lang::En => "/en",
+        }
+    }
+
+    pub fn other(self) -> Lang {
+        match self {
+            Lang::De => Lang::En,
+            Lang::En => Lang::De,
+        }
+    }
+
+    pub fn t(self) -> &'static Texts {
+        match self {
+            Lang::De => &DE,
+            Lang::En => &EN,
+        }
+    }
+
+    /// The words for a field problem.
+    pub fn issue(self, issue: &FieldIssue) -> String {
+        let max = issue.max.unwrap_or_default();
+        match (self, issue.code) {
+            (Lang::De, IssueCode::Required) => "Bitte ausfüllen.".into(),
+            (Lang::En, IssueCode::Required) => "Please fill this in.".into(),
+            (Lang::De, IssueCode::TooLong) => format!("Höchstens {max} Zeichen."),
+            (Lang::En, IssueCode::TooLong) => format!("At most {max} characters."),
+            (Lang::De, IssueCode::InvalidEmail) => {
+                "Bitte eine gültige E-Mail-Adresse angeben, z. B. name@firma.de.".into()
+            }
+            (Lang::En, IssueCode::InvalidEmail) => {
+                "Please enter a valid email address, e.g. name@company.com.".into()
+            }
+            (Lang::De, IssueCode::InvalidHandle) => {
+                "Instagram-Namen bestehen aus Buchstaben, Ziffern, Punkt und Unterstrich (max. 30).".into()
+            }
+            (Lang::En, IssueCode::InvalidHandle) => {
+                "Instagram usernames use letters, digits, dots and underscores (max. 30).".into()
+            }
+            (Lang::De, IssueCode::ConsentMissing) => {
+                "Bitte stimmen Sie der Verarbeitung Ihrer Angaben zu, damit wir antworten können.".into()
+            }
+            (Lang::En, IssueCode::ConsentMissing) => {
+                "Please agree to us processing your details so we can reply.".into()
+            }
+        }
+    }
+}
+
+pub struct Texts {
+    pub lang_name: &'static str,
+    pub switch_label: &'static str,
+    pub nav_services: &'static str,
+    pub nav_process: &'static str,
+    pub nav_contact: &'static str,
+    pub menu: &'static str,
+    pub hero_kicker: &'static str,
+    pub hero_title: &'static str,
+    pub hero_text: &'static str,
+    pub hero_cta: &'static str,
+    pub services_title: &'static str,
+    pub services: [(&'static str, &'static str); 3],
+    pub process_title: &'static str,
+    pub process: [(&'static str, &'static str); 3],
+    pub contact_title: &'static str,
+    pub contact_text: &'static str,
+    pub field_name: &'static str,
+    pub field_email: &'static str,
+    pub field_instagram: &'static str,
+    pub field_instagram_hint: &'static str,
+    pub field_message: &'static str,
+    pub field_consent: &'static str,
+    pub submit: &'static str,
+    pub sending: &'static str,
+    pub sent_title: &'static str,
+    pub sent_text: &'static str,
+    pub form_has_errors: &'static str,
+    pub error_generic: &'static str,
+    pub chars: &'static str,
+    pub footer: &'static str,
+    pub not_found_title: &'static str,
+    pub not_found_text: &'static str,
+    pub back_home: &'static str,
+}
+
+static DE: Texts = Texts {
+    lang_name: "Deutsch",
+    switch_label: "English",
+    nav_services: "Leistungen",
+    nav_process: "Ablauf",
+    nav_contact: "Kontakt",
+    menu: "Menü",
+    hero_kicker: "Instagram-Wachstum aus Deutschland",
+    hero_title: "Mehr Reichweite. Echte Follower. Messbar.",
+    hero_text: "Growthdesk plant, startet und misst Ihr Instagram-Wachstum – transparent, DSGVO-konform und mit Live-Zahlen in Ihrem Kundenportal.",
+    hero_cta: "Gespräch vereinbaren",
+    services_title: "Was wir für Sie tun",
+    services: [
+        ("Follower-Wachstum", "Zielgruppengenaue Kampagnen statt leerer Zahlen – Sie sehen jeden Schritt im Portal."),
+        ("Reels & Reichweite", "Mehr Aufrufe für Ihre besten Inhalte, gesteuert nach Ihren Zielen und Ihrem Budget."),
+        ("Analysen", "Follower, Reichweite und Engagement täglich aktualisiert, als übersichtliche Diagramme."),
+    ],
+    process_title: "So läuft es ab",
+    process: [
+        ("1. Gespräch", "Sie erzählen uns von Ihrem Account und Ihren Zielen."),
+        ("2. Plan", "Wir schlagen Pakete und einen Zeitplan vor – mit festem Preis."),
+        ("3. Wachstum", "Wir setzen um, Sie verfolgen die Ergebnisse live."),
+    ],
+    contact_title: "Sprechen Sie mit uns",
+    contact_text: "Schreiben Sie uns kurz, worum es geht. Wir antworten innerhalb eines Werktags.",
+    field_name: "Name",
+    field_email: "E-Mail",
+    field_instagram: "Instagram-Name (optional)",
+    field_instagram_hint: "z. B. @ihrefirma",
+    field_message: "Nachricht",
+    field_consent: "Ich bin einverstanden, dass Growthdesk meine Angaben zur Beantwortung meiner Anfrage speichert und verarbeitet.",
+    submit: "Nachricht senden",
+    sending: "Wird gesendet …",
+    sent_title: "Vielen Dank!",
+    sent_text: "Ihre Nachricht ist angekommen. Eine Bestätigung ist unterwegs in Ihr Postfach.",
+    form_has_errors: "Bitte prüfen Sie die markierten Felder.",
+    error_generic: "Das hat leider nicht geklappt. Bitte versuchen Sie es gleich noch einmal.",
+    chars: "Zeichen",
+    footer: "Growthdesk – Social-Media-Marketing aus Deutschland",
+    not_found_title: "Seite nicht gefunden",
+    not_found_text: "Diese Seite gibt es nicht (mehr).",
+    back_home: "Zur Startseite",
+};
+
+static EN: Texts = Texts {
+    lang_name: "English",
+    switch_label: "Deutsch",
+    nav_services: "Services",
+    nav_process: "How it works",
+    nav_contact: "Contact",
+    menu: "Menu",
+    hero_kicker: "Instagram growth from Germany",
+    hero_title: "More reach. Real followers. Measured.",
+    hero_text: "Growthdesk plans, runs and measures your Instagram growth – transparent, GDPR-compliant and with live figures in your client portal.",
+    hero_cta: "Book a call",
+    services_title: "What we do for you",
+    services: [
+        ("Follower growth", "Campaigns aimed at your audience instead of empty numbers – every step visible in the portal."),
+        ("Reels & reach", "More views for your best content, steered by your goals and your budget."),
+        ("Analytics", "Followers, reach and engagement updated daily, as clear charts."),
+    ],
+    process_title: "How it works",
+    process: [
+        ("1. Talk", "Tell us about your account and your goals."),
+        ("2. Plan", "We propose packages and a schedule – at a fixed price."),
+        ("3. Grow", "We deliver, you follow the results live."),
+    ],
+    contact_title: "Talk to us",
+    contact_text: "Tell us briefly what it is about. We reply within one working day.",
+    field_name: "Name",
+    field_email: "Email",
+    field_instagram: "Instagram username (optional)",
+    field_instagram_hint: "e.g. @yourcompany",
+    field_message: "Message",
+    field_consent: "I agree that Growthdesk stores and processes my details to answer my enquiry.",
+    submit: "Send message",
+    sending: "Sending …",
+    sent_title: "Thank you!",
+    sent_text: "Your message has arrived. A confirmation is on its way to your inbox.",
+    form_has_errors: "Please check the marked fields.",
+    error_generic: "Sorry, that did not work. Please try again in a moment.",
+    chars: "characters",
+    footer: "Growthdesk – social media marketing from Germany",
+    not_found_title: "Page not found",
+    not_found_text: "This page does not exist (any more).",
+    back_home: "Back to the home page",
+};

@@ -1,0 +1,86 @@
+//! Server functions of the landing page.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+/// What the browser learns after a successful submission.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeadSent {
+    /// True when this was a repeat of a lead we already have; nothing new was sent.
+    pub duplicate: bool,
+}
+
+/// Maximum message length the form announces (the domain crate enforces it).
+pub const MESSAGE_MAX: usize = 4000;
+
+/// Stores a lead from the contact form and queues its mails. Public: no role needed.
+#[server(prefix = "/api", endpoint = "submit_lead")]
+pub async fn submit_lead(
+    name: String,
+    email: String,
+    #[server(default)] instagram: String,
+    message: String,
+    #[server(default)] consent: Option<String>,
+    #[server(default)] lang: String,
+) -> Result<LeadSent, AppError> {
+    use crate::context::{is_plain_form_post, server_context, set_error_status};
+    use std::collections::BTreeMap;
+
+    let ctx = server_context()?;
+    let input = gd_leads::LeadInput {
+        name,
+        email,
+        instagram,
+        message,
+        consent: consent.is_some(),
+        locale: lang,
+    };
+    let lead = match gd_leads::parse(&input) {
+        Ok(lead) => lead,
+        Err(problems) => {
+            let error = AppError::Validation {
+                issues: problems.iter().map(to_issue).collect(),
+                echo: BTreeMap::from([
+                    ("name".to_owned(), input.name),
+                    ("email".to_owned(), input.email),
+                    ("instagram".to_owned(), input.instagram),
+                    ("message".to_owned(), input.message),
+                    ("consent".to_owned(), if input.consent { "on".into() } else { String::new() }),
+                ]),
+            };
+            set_error_status(&error);
+            return Err(error);
+        }
+    };
+    let submission = gd_leads::submit(&ctx.pool, &lead, ctx.config.lead_duplicate_window_secs)
+        .await
+        .map_err(|e| {
+            let error = AppError::internal(e);
+            set_error_status(&error);
+            error
+        })?;
+
+    if is_plain_form_post() {
+        // Without JavaScript the browser follows a redirect; send it to the page that shows
+        // the thank-you note.
+        let home = crate::i18n::Lang::from_code(lead.locale.as_str()).home();
+        leptos_axum::redirect(&format!("{home}?lead=sent#contact"));
+    }
+    Ok(LeadSent { duplicate: submission.duplicate })
+}
+
+#[cfg(feature = "ssr")]
+fn to_issue(e: &gd_leads::FieldError) -> crate::error::FieldIssue {
+    use crate::error::IssueCode;
+    use gd_leads::Problem;
+    let (code, max) = match e.problem {
+        Problem::Required => (IssueCode::Required, None),
+        Problem::TooLong { max } => (IssueCode::TooLong, Some(max as u32)),
+        Problem::InvalidEmail => (IssueCode::InvalidEmail, None),
+        Problem::InvalidHandle => (IssueCode::InvalidHandle, None),
+        Problem::ConsentMissing => (IssueCode::ConsentMissing, None),
+    };
+    crate::error::FieldIssue { field: e.field.as_str().to_owned(), code, max }
+}

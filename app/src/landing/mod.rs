@@ -1,0 +1,7 @@
+//! The marketing landing page and its "talk to us" lead form.
+
+pub mod api;
+mod contact_form;
+mod page;
+
+pub use page::Landing;

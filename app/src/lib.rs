@@ -1,0 +1,19 @@
+//! Growthdesk's user interface: every page, component and server function.
+//!
+//! Built twice: with `ssr` into the server (rendering HTML and running server functions) and
+//! with `hydrate` into the WASM bundle (making the server's HTML interactive). Server-only code
+//! sits behind `#[cfg(feature = "ssr")]` and never reaches the browser.
+//!
+//! One folder per area: `landing` (marketing page and lead form), `outbox` (local mail outbox),
+//! `shell` (document, layout, errors).
+
+pub mod error;
+pub mod i18n;
+pub mod landing;
+pub mod outbox;
+pub mod shell;
+
+#[cfg(feature = "ssr")]
+pub mod context;
+
+pub use shell::{html_document, App};

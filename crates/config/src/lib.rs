@@ -1,0 +1,296 @@
+//! The one typed configuration of Growthdesk.
+//!
+//! Every variable the server and the worker understand is listed in [`Config`], read once in
+//! `main` from the process environment (a `.env` file in the working directory is loaded first,
+//! without overriding variables that are already set). Everything has a local default except
+//! production secrets, which are wrapped in [`Secret`] so they never print.
+//!
+//! Nothing else in the workspace reads `std::env`.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// A value that must never appear in logs or debug output.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The secret itself, for the one place that needs it (a connection, a signature).
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// One JSON object a line, for production log collectors.
+    Json,
+    /// Human-readable lines with colours, for a developer's terminal.
+    Pretty,
+}
+
+/// SMTP relay settings. When absent, mail goes to the local outbox folder instead.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SmtpConfig {
+    pub host: String,
+    pub port: u16,
+    pub username: Option<String>,
+    pub password: Option<Secret>,
+    /// `starttls` (default), `tls` (implicit TLS, port 465) or `none` (plain, loopback only).
+    pub security: SmtpSecurity,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpSecurity {
+    None,
+    StartTls,
+    Tls,
+}
+
+/// Everything Growthdesk's processes can be told from the outside.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `DATABASE_URL`: PostgreSQL connection string.
+    /// Default `postgres://postgres@127.0.0.1:5432/growthdesk`.
+    pub database_url: String,
+    /// `DATABASE_MAX_CONNECTIONS`: pool size per process. Default 10.
+    pub database_max_connections: u32,
+    /// `LISTEN_ADDR`: where the HTTP server listens. Default `127.0.0.1:3000`.
+    pub listen_addr: SocketAddr,
+    /// `PUBLIC_URL`: the address users reach the site at, without trailing slash; used for links
+    /// in mails, the Origin check and HSTS (sent only when this is https).
+    /// Default `http://127.0.0.1:3000`.
+    pub public_url: String,
+    /// `LEPTOS_CONFIG`: path of the Leptos run-time settings file. Default `Leptos.toml`.
+    pub leptos_config: PathBuf,
+    /// `LOG_FORMAT`: `json` or `pretty`. Default `pretty` when the public URL is local,
+    /// `json` otherwise.
+    pub log_format: LogFormat,
+    /// `RUST_LOG`: tracing filter. Default `info,sqlx=warn`.
+    pub log_filter: String,
+    /// `MAIL_FROM`: sender of every mail. Default `Growthdesk <hello@growthdesk.localhost>`.
+    pub mail_from: String,
+    /// `AGENCY_EMAIL`: where lead notifications go. Default `team@growthdesk.localhost`.
+    pub agency_email: String,
+    /// `SMTP_HOST`, `SMTP_PORT` (default 587), `SMTP_USERNAME`, `SMTP_PASSWORD`,
+    /// `SMTP_SECURITY` (`starttls`, `tls`, `none`). Unset host: local outbox.
+    pub smtp: Option<SmtpConfig>,
+    /// `MAIL_OUTBOX_DIR`: folder of the local outbox (one `.eml` file per mail).
+    /// Default `var/outbox`.
+    pub outbox_dir: PathBuf,
+    /// `LEAD_DUPLICATE_WINDOW_SECS`: a second submission with the same email and message within
+    /// this many seconds is the same lead. Default 600.
+    pub lead_duplicate_window_secs: i64,
+    /// `WORKER_CONCURRENCY`: jobs one worker process runs at once. Default 4.
+    pub worker_concurrency: usize,
+    /// `SHUTDOWN_GRACE_SECS`: how long in-flight requests and jobs may take to finish after
+    /// SIGTERM/Ctrl-C. Default 30.
+    pub shutdown_grace_secs: u64,
+}
+
+/// A variable that is set but cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration variable {name} is invalid: {reason}")]
+pub struct ConfigError {
+    pub name: &'static str,
+    pub reason: String,
+}
+
+impl Config {
+    /// Reads `.env` (if present) and then the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        // A missing .env is normal; a malformed one is worth a warning but not a crash.
+        let _ = dotenvy::dotenv();
+        Self::from_vars(std::env::vars().collect())
+    }
+
+    /// Builds the configuration from a map of variables; used by `from_env` and by tests.
+    pub fn from_vars(vars: HashMap<String, String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| vars.get(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+
+        let public_url = get("PUBLIC_URL")
+            .unwrap_or_else(|| "http://127.0.0.1:3000".to_owned())
+            .trim_end_matches('/')
+            .to_owned();
+        if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
+            return Err(ConfigError {
+                name: "PUBLIC_URL",
+                reason: "must start with http:// or https://".into(),
+            });
+        }
+        let local = is_local_url(&public_url);
+
+        let log_format = match get("LOG_FORMAT").as_deref() {
+            None if local => LogFormat::Pretty,
+            None => LogFormat::Json,
+            Some("json") => LogFormat::Json,
+            Some("pretty") => LogFormat::Pretty,
+            Some(other) => {
+                return Err(ConfigError {
+                    name: "LOG_FORMAT",
+                    reason: format!("expected `json` or `pretty`, got `{other}`"),
+                })
+            }
+        };
+
+        let smtp = match get("SMTP_HOST") {
+            None => None,
+            Some(host) => Some(SmtpConfig {
+                host,
+                port: parse_or("SMTP_PORT", get("SMTP_PORT"), 587)?,
+                username: get("SMTP_USERNAME"),
+                password: get("SMTP_PASSWORD").map(Secret::new),
+                security: match get("SMTP_SECURITY").as_deref() {
+                    None | Some("starttls") => SmtpSecurity::StartTls,
+                    Some("tls") => SmtpSecurity::Tls,
+                    Some("none") => SmtpSecurity::None,
+                    Some(other) => {
+                        return Err(ConfigError {
+                            name: "SMTP_SECURITY",
+                            reason: format!("expected starttls, tls or none, got `{other}`"),
+                        })
+                    }
+                },
+            }),
+        };
+
+        Ok(Self {
+            database_url: get("DATABASE_URL")
+                .unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/growthdesk".to_owned()),
+            database_max_connections: parse_or(
+                "DATABASE_MAX_CONNECTIONS",
+                get("DATABASE_MAX_CONNECTIONS"),
+                10,
+            )?,
+            listen_addr: parse_or(
+                "LISTEN_ADDR",
+                get("LISTEN_ADDR"),
+                SocketAddr::from(([127, 0, 0, 1], 3000)),
+            )?,
+            public_url,
+            leptos_config: get("LEPTOS_CONFIG")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from("Leptos.toml")),
+            log_format,
+            log_filter: get("RUST_LOG").unwrap_or_else(|| "info,sqlx=warn".to_owned()),
+            mail_from: get("MAIL_FROM")
+                .unwrap_or_else(|| "Growthdesk <hello@growthdesk.localhost>".to_owned()),
+            agency_email: get("AGENCY_EMAIL")
+                .unwrap_or_else(|| "team@growthdesk.localhost".to_owned()),
+            smtp,
+            outbox_dir: get("MAIL_OUTBOX_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from("var/outbox")),
+            lead_duplicate_window_secs: parse_or(
+                "LEAD_DUPLICATE_WINDOW_SECS",
+                get("LEAD_DUPLICATE_WINDOW_SECS"),
+                600,
+            )?,
+            worker_concurrency: parse_or("WORKER_CONCURRENCY", get("WORKER_CONCURRENCY"), 4)?,
+            shutdown_grace_secs: parse_or("SHUTDOWN_GRACE_SECS", get("SHUTDOWN_GRACE_SECS"), 30)?,
+        })
+    }
+
+    /// True when the site is served over https, so cookies get `Secure` and HSTS is sent.
+    pub fn is_https(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+
+    /// True when the site only runs on this machine (local defaults are labelled as such).
+    pub fn is_local(&self) -> bool {
+        is_local_url(&self.public_url)
+    }
+}
+
+fn is_local_url(url: &str) -> bool {
+    let host = url
+        .split("://")
+        .nth(1)
+        .unwrap_or_default()
+        .split(['/', ':'])
+        .next()
+        .unwrap_or_default();
+    host == "localhost" || host == "127.0.0.1" || host == "[" || host.ends_with(".localhost")
+}
+
+fn parse_or<T: std::str::FromStr>(
+    name: &'static str,
+    value: Option<String>,
+    default: T,
+) -> Result<T, ConfigError>
+where
+    T::Err: fmt::Display,
+{
+    match value {
+        None => Ok(default),
+        Some(v) => v.parse().map_err(|e: T::Err| ConfigError {
+            name,
+            reason: format!("`{v}`: {e}"),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn defaults_are_local() {
+        let c = Config::from_vars(HashMap::new()).unwrap();
+        assert_eq!(c.database_url, "postgres://postgres@127.0.0.1:5432/growthdesk");
+        assert_eq!(c.listen_addr.to_string(), "127.0.0.1:3000");
+        assert!(c.is_local());
+        assert!(!c.is_https());
+        assert_eq!(c.log_format, LogFormat::Pretty);
+        assert!(c.smtp.is_none());
+    }
+
+    #[test]
+    fn production_url_switches_to_json_logs_and_https() {
+        let c = Config::from_vars(vars(&[("PUBLIC_URL", "https://growthdesk.de/")])).unwrap();
+        assert_eq!(c.public_url, "https://growthdesk.de");
+        assert!(c.is_https());
+        assert!(!c.is_local());
+        assert_eq!(c.log_format, LogFormat::Json);
+    }
+
+    #[test]
+    fn bad_values_name_the_variable() {
+        let e = Config::from_vars(vars(&[("LISTEN_ADDR", "nope")])).unwrap_err();
+        assert_eq!(e.name, "LISTEN_ADDR");
+        let e = Config::from_vars(vars(&[("SMTP_HOST", "x"), ("SMTP_SECURITY", "ssl3")]))
+            .unwrap_err();
+        assert_eq!(e.name, "SMTP_SECURITY");
+        let e = Config::from_vars(vars(&[("PUBLIC_URL", "growthdesk.de")])).unwrap_err();
+        assert_eq!(e.name, "PUBLIC_URL");
+    }
+
+    #[test]
+    fn secrets_never_print() {
+        let c = Config::from_vars(vars(&[
+            ("SMTP_HOST", "mail.example.com"),
+            ("SMTP_PASSWORD", "hunter2-very-secret"),
+        ]))
+        .unwrap();
+        let printed = format!("{c:?}");
+        assert!(!printed.contains("hunter2"), "{printed}");
+        assert_eq!(c.smtp.unwrap().password.unwrap().expose(), "hunter2-very-secret");
+    }
+}

@@ -1,0 +1,338 @@
+//! Parsing the raw form into domain values. Each value can only be built by its `parse`, so a
+//! `NewLead` is valid by construction.
+
+use serde::{Deserialize, Serialize};
+
+/// The form as the browser sends it: everything is text, nothing is trusted.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeadInput {
+    pub name: String,
+    pub email: String,
+    pub instagram: String,
+    pub message: String,
+    /// Present (any value) when the consent box was ticked.
+    pub consent: bool,
+    pub locale: String,
+}
+
+/// The form fields, as named in the HTML form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Field {
+    Name,
+    Email,
+    Instagram,
+    Message,
+    Consent,
+}
+
+impl Field {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Field::Name => "name",
+            Field::Email => "email",
+            Field::Instagram => "instagram",
+            Field::Message => "message",
+            Field::Consent => "consent",
+        }
+    }
+}
+
+/// What is wrong with a field; the UI turns it into words in the visitor's language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Problem {
+    Required,
+    TooLong { max: usize },
+    InvalidEmail,
+    InvalidHandle,
+    ConsentMissing,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    pub field: Field,
+    pub problem: Problem,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Locale {
+    De,
+    En,
+}
+
+impl Locale {
+    /// Unknown or missing locales fall back to German, the agency's language.
+    pub fn parse(s: &str) -> Self {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "en" => Locale::En,
+            _ => Locale::De,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Locale::De => "de",
+            Locale::En => "en",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonName(String);
+
+impl PersonName {
+    pub const MAX: usize = 120;
+
+    pub fn parse(s: &str) -> Result<Self, Problem> {
+        let s = collapse_whitespace(s);
+        if s.is_empty() {
+            Err(Problem::Required)
+        } else if s.chars().count() > Self::MAX {
+            Err(Problem::TooLong { max: Self::MAX })
+        } else {
+            Ok(Self(s))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email(String);
+
+impl Email {
+    pub const MAX: usize = 254;
+
+    pub fn parse(s: &str) -> Result<Self, Problem> {
+        let s = s.trim();
+        if s.is_empty() {
+            return Err(Problem::Required);
+        }
+        if s.len() > Self::MAX {
+            return Err(Problem::TooLong { max: Self::MAX });
+        }
+        let parsed: email_address::EmailAddress =
+            s.parse().map_err(|_| Problem::InvalidEmail)?;
+        // The RFC allows addresses no mail provider delivers to; a shop wants a dot in the
+        // domain and no display-name form ("Name <a@b>").
+        let domain = parsed.domain();
+        if parsed.email() != s
+            || !domain.contains('.')
+            || domain.starts_with('.')
+            || domain.ends_with('.')
+            || domain.starts_with('[')
+        {
+            return Err(Problem::InvalidEmail);
+        }
+        Ok(Self(s.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// An Instagram username: 1–30 characters of letters, digits, dots and underscores; stored
+/// lower-case without the leading `@`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InstagramHandle(String);
+
+impl InstagramHandle {
+    pub const MAX: usize = 30;
+
+    pub fn parse(s: &str) -> Result<Self, Problem> {
+        let s = s.trim();
+        let s = s
+            .strip_prefix("https://www.instagram.com/")
+            .or_else(|| s.strip_prefix("https://instagram.com/"))
+            .or_else(|| s.strip_prefix("instagram.com/"))
+            .unwrap_or(s)
+            .trim_end_matches('/');
+        let s = s.strip_prefix('@').unwrap_or(s).to_ascii_lowercase();
+        if s.is_empty() {
+            return Err(Problem::Required);
+        }
+        if s.len() > Self::MAX {
+            return Err(Problem::TooLong { max: Self::MAX });
+        }
+        let valid_chars = s
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '_');
+        if !valid_chars || s.starts_with('.') || s.ends_with('.') || s.contains("..") {
+            return Err(Problem::InvalidHandle);
+        }
+        Ok(Self(s))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message(String);
+
+impl Message {
+    pub const MAX: usize = 4000;
+
+    pub fn parse(s: &str) -> Result<Self, Problem> {
+        let s = s.trim().replace("\r\n", "\n");
+        if s.is_empty() {
+            Err(Problem::Required)
+        } else if s.chars().count() > Self::MAX {
+            Err(Problem::TooLong { max: Self::MAX })
+        } else {
+            Ok(Self(s))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A lead that passed every rule and may be stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewLead {
+    pub name: PersonName,
+    pub email: Email,
+    pub instagram: Option<InstagramHandle>,
+    pub message: Message,
+    pub locale: Locale,
+}
+
+impl NewLead {
+    /// Two submissions with the same key are the same lead: the email regardless of case and
+    /// the message regardless of whitespace and case.
+    pub fn dedupe_key(&self) -> String {
+        format!(
+            "{}\n{}",
+            self.email.as_str().to_lowercase(),
+            collapse_whitespace(self.message.as_str()).to_lowercase()
+        )
+    }
+}
+
+/// Checks every field and reports every problem at once, in form order.
+pub fn parse(input: &LeadInput) -> Result<NewLead, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let mut check = |field: Field, r: Result<(), Problem>| {
+        if let Err(problem) = r {
+            errors.push(FieldError { field, problem });
+        }
+    };
+    let name = PersonName::parse(&input.name);
+    check(Field::Name, name.as_ref().map(|_| ()).map_err(|p| *p));
+    let email = Email::parse(&input.email);
+    check(Field::Email, email.as_ref().map(|_| ()).map_err(|p| *p));
+    let instagram = if input.instagram.trim().is_empty() {
+        Ok(None)
+    } else {
+        InstagramHandle::parse(&input.instagram).map(Some)
+    };
+    check(Field::Instagram, instagram.as_ref().map(|_| ()).map_err(|p| *p));
+    let message = Message::parse(&input.message);
+    check(Field::Message, message.as_ref().map(|_| ()).map_err(|p| *p));
+    check(
+        Field::Consent,
+        if input.consent { Ok(()) } else { Err(Problem::ConsentMissing) },
+    );
+
+    match (name, email, instagram, message) {
+        (Ok(name), Ok(email), Ok(instagram), Ok(message)) if errors.is_empty() => Ok(NewLead {
+            name,
+            email,
+            instagram,
+            message,
+            locale: Locale::parse(&input.locale),
+        }),
+        _ => Err(errors),
+    }
+}
+
+fn collapse_whitespace(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn good() -> LeadInput {
+        LeadInput {
+            name: "  Anna   Schmidt ".into(),
+            email: "anna@example.de".into(),
+            instagram: "@Anna.Bakes".into(),
+            message: "Wir möchten mehr Reichweite.".into(),
+            consent: true,
+            locale: "de".into(),
+        }
+    }
+
+    #[test]
+    fn a_good_form_parses_and_normalises() {
+        let lead = parse(&good()).unwrap();
+        assert_eq!(lead.name.as_str(), "Anna Schmidt");
+        assert_eq!(lead.instagram.unwrap().as_str(), "anna.bakes");
+        assert_eq!(lead.locale, Locale::De);
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once() {
+        let errors = parse(&LeadInput::default()).unwrap_err();
+        let fields: Vec<_> = errors.iter().map(|e| e.field).collect();
+        assert_eq!(fields, vec![Field::Name, Field::Email, Field::Message, Field::Consent]);
+        assert_eq!(errors[3].problem, Problem::ConsentMissing);
+    }
+
+    #[test]
+    fn emails() {
+        assert!(Email::parse("a.b+c@sub.example.com").is_ok());
+        for bad in ["not-an-email", "a@b", "a@@b.de", "Anna <a@b.de>", "a b@c.de", "a@.de", "a@de."] {
+            assert_eq!(Email::parse(bad), Err(Problem::InvalidEmail), "{bad}");
+        }
+        assert_eq!(Email::parse("  "), Err(Problem::Required));
+        let long = format!("{}@example.com", "a".repeat(250));
+        assert_eq!(Email::parse(&long), Err(Problem::TooLong { max: 254 }));
+    }
+
+    #[test]
+    fn instagram_handles() {
+        assert_eq!(InstagramHandle::parse("https://www.instagram.com/growth.desk/").unwrap().as_str(), "growth.desk");
+        assert_eq!(InstagramHandle::parse("@a_b.c1").unwrap().as_str(), "a_b.c1");
+        for bad in ["a b", "ab-c", ".abc", "abc.", "a..b", "ü"] {
+            assert_eq!(InstagramHandle::parse(bad), Err(Problem::InvalidHandle), "{bad}");
+        }
+        assert_eq!(InstagramHandle::parse(&"a".repeat(31)), Err(Problem::TooLong { max: 30 }));
+        // optional in the form
+        let mut input = good();
+        input.instagram = "   ".into();
+        assert!(parse(&input).unwrap().instagram.is_none());
+    }
+
+    #[test]
+    fn limits_count_characters_not_bytes() {
+        assert!(PersonName::parse(&"ä".repeat(120)).is_ok());
+        assert_eq!(PersonName::parse(&"ä".repeat(121)), Err(Problem::TooLong { max: 120 }));
+        assert!(Message::parse(&"ß".repeat(4000)).is_ok());
+        assert_eq!(Message::parse(&"ß".repeat(4001)), Err(Problem::TooLong { max: 4000 }));
+    }
+
+    #[test]
+    fn dedupe_key_ignores_case_and_whitespace() {
+        let a = parse(&good()).unwrap();
+        let mut other = good();
+        other.email = "ANNA@example.de".into();
+        other.message = "Wir  möchten mehr\n Reichweite.".into();
+        assert_eq!(a.dedupe_key(), parse(&other).unwrap().dedupe_key());
+        other.message = "Etwas anderes".into();
+        assert_ne!(a.dedupe_key(), parse(&other).unwrap().dedupe_key());
+    }
+
+    #[test]
+    fn unknown_locale_falls_back_to_german() {
+        assert_eq!(Locale::parse("EN"), Locale::En);
+        assert_eq!(Locale::parse("fr"), Locale::De);
+    }
+}

@@ -1,0 +1,117 @@
+//! Storing leads. Every function takes a connection so the caller decides the transaction,
+//! except [`submit`], whose whole point is one transaction.
+
+use chrono::{DateTime, Utc};
+use gd_jobs::LeadReceived;
+use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
+
+use crate::{LeadError, Locale, NewLead};
+
+/// A stored lead, as the worker and the back office see it.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Lead {
+    pub id: Uuid,
+    pub name: String,
+    pub email: String,
+    pub instagram_handle: Option<String>,
+    pub message: String,
+    pub locale: String,
+    pub created_at: DateTime<Utc>,
+    pub confirmation_sent_at: Option<DateTime<Utc>>,
+    pub notification_sent_at: Option<DateTime<Utc>>,
+}
+
+impl Lead {
+    pub fn locale(&self) -> Locale {
+        Locale::parse(&self.locale)
+    }
+}
+
+/// The outcome of a submission.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Submission {
+    pub lead_id: Uuid,
+    /// True when the same lead had already been submitted within the window: nothing new was
+    /// stored and no mail will be sent again.
+    pub duplicate: bool,
+}
+
+/// Stores `lead` and enqueues its mails in one transaction, unless the same lead arrived within
+/// the last `window_secs` seconds. Concurrent identical submissions are serialised on an
+/// advisory lock keyed by the lead's identity, so exactly one of them inserts.
+pub async fn submit(pool: &PgPool, lead: &NewLead, window_secs: i64) -> Result<Submission, LeadError> {
+    let mut tx = pool.begin().await?;
+    let key = lead.dedupe_key();
+
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+        .bind(&key)
+        .execute(&mut *tx)
+        .await?;
+
+    let existing: Option<Uuid> = sqlx::query_scalar(
+        "SELECT id FROM leads
+         WHERE dedupe_key = md5($1) AND created_at > now() - make_interval(secs => $2)
+         ORDER BY created_at DESC LIMIT 1",
+    )
+    .bind(&key)
+    .bind(window_secs as f64)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if let Some(lead_id) = existing {
+        tx.commit().await?;
+        return Ok(Submission { lead_id, duplicate: true });
+    }
+
+    let lead_id = Uuid::now_v7();
+    insert(&mut tx, lead_id, lead, &key).await?;
+    gd_jobs::enqueue(&mut tx, &LeadReceived { lead_id }).await?;
+    tx.commit().await?;
+    tracing::info!(%lead_id, "lead stored");
+    Ok(Submission { lead_id, duplicate: false })
+}
+
+async fn insert(conn: &mut PgConnection, id: Uuid, lead: &NewLead, key: &str) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO leads (id, name, email, instagram_handle, message, locale, consent_at, dedupe_key)
+         VALUES ($1, $2, $3, $4, $5, $6, now(), md5($7))",
+    )
+    .bind(id)
+    .bind(lead.name.as_str())
+    .bind(lead.email.as_str())
+    .bind(lead.instagram.as_ref().map(|h| h.as_str()))
+    .bind(lead.message.as_str())
+    .bind(lead.locale.as_str())
+    .bind(key)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn load(conn: &mut PgConnection, id: Uuid) -> Result<Lead, LeadError> {
+    sqlx::query_as::<_, Lead>(
+        "SELECT id, name, email, instagram_handle, message, locale, created_at,
+                confirmation_sent_at, notification_sent_at
+         FROM leads WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(conn)
+    .await?
+    .ok_or(LeadError::NotFound(id))
+}
+
+pub async fn mark_confirmation_sent(conn: &mut PgConnection, id: Uuid) -> Result<(), LeadError> {
+    sqlx::query("UPDATE leads SET confirmation_sent_at = now() WHERE id = $1")
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn mark_notification_sent(conn: &mut PgConnection, id: Uuid) -> Result<(), LeadError> {
+    sqlx::query("UPDATE leads SET notification_sent_at = now() WHERE id = $1")
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,22 @@
+//! The compiled WASM, JS and CSS under `/pkg`: served precompressed (brotli, gzip) when the
+//! build left `.br`/`.gz` files beside them, and cached for a year when their names carry a
+//! content hash.
+
+use http::header::{self, HeaderValue};
+use leptos::config::LeptosOptions;
+use std::path::Path;
+use axum::Router;
+use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+pub(crate) fn pkg_router<S: Clone + Send + Sync + 'static>(options: &LeptosOptions) -> Router<S> {
+    let dir = Path::new(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref());
+    let cache = if options.hash_files {
+        HeaderValue::from_static("public, max-age=31536000, immutable")
+    } else {
+        HeaderValue::from_static("no-cache")
+    };
+    Router::new()
+        .fallback_service(ServeDir::new(dir).precompressed_br().precompressed_gzip())
+        .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, cache))
+}

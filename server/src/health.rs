@@ -1,0 +1,56 @@
+//! `/healthz` (the process answers), `/readyz` (the database answers) and `/metrics`.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::Router;
+
+use crate::AppState;
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+}
+
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
+    match sqlx::query("SELECT 1").execute(&state.pool).await {
+        Ok(_) => (StatusCode::OK, "ready"),
+        Err(e) => {
+            tracing::warn!(error = %e, "readiness check: database unreachable");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable")
+        }
+    }
+}
+
+/// Prometheus text format. Job counts are read from the queue table at scrape time, so they are
+/// right whichever worker process ran the jobs.
+async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    let counts: Result<Vec<(String, String, i64)>, _> = sqlx::query_as(
+        "SELECT q.job_type, s.status, count(j.id)
+         FROM (SELECT DISTINCT job_type FROM apalis.jobs) q
+         CROSS JOIN unnest(ARRAY['Pending', 'Running', 'Done', 'Failed', 'Killed']) AS s(status)
+         LEFT JOIN apalis.jobs j ON j.job_type = q.job_type AND j.status = s.status
+         GROUP BY q.job_type, s.status",
+    )
+    .fetch_all(&state.pool)
+    .await;
+    match counts {
+        Ok(rows) => {
+            for (queue, status, n) in rows {
+                metrics::gauge!("jobs", "queue" => queue, "status" => status).set(n as f64);
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "cannot count jobs for /metrics"),
+    }
+    (
+        [(http::header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        crate::metrics_handle().render(),
+    )
+}

@@ -1,0 +1,80 @@
+//! Growthdesk's HTTP server: server-side rendering and server functions (Leptos), static
+//! assets, health, readiness and metrics — all in one axum router built by [`router`], which
+//! the binary serves and the tests call directly.
+
+mod assets;
+mod health;
+mod observability;
+mod security;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use app::context::ServerContext;
+use axum::extract::FromRef;
+use axum::Router;
+use gd_config::Config;
+use leptos::config::LeptosOptions;
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use sqlx::PgPool;
+use tower::ServiceBuilder;
+
+pub use observability::metrics_handle;
+pub use security::CspNonce;
+
+/// Everything a request handler may need.
+#[derive(Clone)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub pool: PgPool,
+    pub config: Arc<Config>,
+    /// The local outbox folder, when mail goes there instead of SMTP.
+    pub outbox_dir: Option<PathBuf>,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+/// The complete application.
+pub fn router(state: AppState) -> Router {
+    let ctx = ServerContext {
+        pool: state.pool.clone(),
+        config: state.config.clone(),
+        outbox_dir: state.outbox_dir.clone(),
+    };
+    // Runs at the start of every SSR render and server-function call.
+    let leptos_context = move || {
+        provide_context(ctx.clone());
+        security::provide_nonce_from_request();
+    };
+    let options = state.leptos_options.clone();
+    let routes = generate_route_list(app::App);
+
+    Router::new()
+        .merge(health::routes())
+        .leptos_routes_with_context(&state, routes, leptos_context.clone(), {
+            let options = options.clone();
+            move || app::html_document(options.clone())
+        })
+        .nest(&format!("/{}", options.site_pkg_dir), assets::pkg_router(&options))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
+            leptos_context,
+            app::html_document,
+        ))
+        .layer(axum::middleware::from_fn(observability::track_metrics))
+        .layer(
+            ServiceBuilder::new()
+                .layer(observability::set_request_id())
+                .layer(observability::trace_layer())
+                .layer(observability::propagate_request_id())
+                .layer(axum::middleware::from_fn_with_state(
+                    state.config.clone(),
+                    security::headers,
+                )),
+        )
+        .with_state(state)
+}

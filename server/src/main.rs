@@ -1,0 +1,83 @@
+//! `server`: serves Growthdesk over HTTP.
+//!
+//! Sub-commands: `server` (or `server serve`) runs the site; `server migrate` only brings the
+//! database schema up to date; `server seed` loads the demo data (idempotent).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use gd_config::Config;
+use server::AppState;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let config = Config::from_env().context("reading configuration")?;
+    gd_process::init_logging(&config, "server");
+    let command = std::env::args().nth(1).unwrap_or_else(|| "serve".to_owned());
+
+    let pool = gd_db::connect(&config.database_url, config.database_max_connections).await?;
+    gd_db::migrate(&pool).await?;
+
+    match command.as_str() {
+        "serve" => serve(config, pool).await,
+        "migrate" => {
+            tracing::info!("database schema is up to date");
+            Ok(())
+        }
+        "seed" => {
+            gd_db::seed_demo_data(&pool).await?;
+            tracing::info!("demo data loaded");
+            Ok(())
+        }
+        other => bail!("unknown command `{other}`; expected serve, migrate or seed"),
+    }
+}
+
+async fn serve(config: Config, pool: sqlx::PgPool) -> anyhow::Result<()> {
+    let leptos_config = config.leptos_config.to_string_lossy().into_owned();
+    let mut leptos_options = leptos::config::get_configuration(Some(&leptos_config))
+        .with_context(|| format!("reading Leptos settings from {leptos_config}"))?
+        .leptos_options;
+    leptos_options.site_addr = config.listen_addr;
+    // cargo-leptos writes the asset hashes beside the binary; without that file (a plain
+    // `cargo build`) the assets have their plain names.
+    let hash_file = std::env::current_exe()?
+        .parent()
+        .map(|dir| dir.join(leptos_options.hash_file.as_ref()));
+    if leptos_options.hash_files && !hash_file.as_ref().is_some_and(|f| f.exists()) {
+        tracing::warn!("no asset hash file beside the binary: serving unhashed asset names");
+        leptos_options.hash_files = false;
+    }
+
+    let outbox_dir = config.smtp.is_none().then(|| config.outbox_dir.clone());
+    let grace = Duration::from_secs(config.shutdown_grace_secs);
+    let listen = config.listen_addr;
+    let public_url = config.public_url.clone();
+    let state = AppState { leptos_options, pool: pool.clone(), config: Arc::new(config), outbox_dir };
+    server::metrics_handle();
+    let app = server::router(state);
+
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))?;
+    tracing::info!(%listen, %public_url, "Growthdesk is up: open {public_url}");
+
+    let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
+    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+        gd_process::shutdown_signal().await;
+        let _ = stop_tx.send(true);
+    });
+    // In-flight requests get `grace` to finish after the signal; then we stop regardless.
+    let deadline = async move {
+        let _ = stop_rx.wait_for(|stopped| *stopped).await;
+        tokio::time::sleep(grace).await;
+    };
+    tokio::select! {
+        result = server => result.context("server error")?,
+        _ = deadline => tracing::warn!("shutdown grace period over; closing remaining connections"),
+    }
+    pool.close().await;
+    tracing::info!("server stopped");
+    Ok(())
+}
