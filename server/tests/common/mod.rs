@@ -1,0 +1,175 @@
+//! Test helpers: the real router on a loopback port, and a real SMTP server (maildev from npm).
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use gd_config::Config;
+use server::AppState;
+use sqlx::PgPool;
+
+pub struct TestApp {
+    pub base: String,
+    pub pool: PgPool,
+    pub config: Arc<Config>,
+    pub outbox: PathBuf,
+    /// Follows no redirects, so tests see them.
+    pub client: reqwest::Client,
+}
+
+impl TestApp {
+    pub async fn spawn(pool: PgPool) -> Self {
+        Self::spawn_with(pool, &[]).await
+    }
+
+    /// Starts the app with extra configuration variables.
+    pub async fn spawn_with(pool: PgPool, vars: &[(&str, &str)]) -> Self {
+        gd_db::migrate(&pool).await.unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let outbox = std::env::temp_dir().join(format!("gd-test-outbox-{}", uuid::Uuid::new_v4()));
+        let mut env: HashMap<String, String> = HashMap::from([
+            ("PUBLIC_URL".to_owned(), format!("http://{addr}")),
+            ("MAIL_OUTBOX_DIR".to_owned(), outbox.display().to_string()),
+            ("AGENCY_EMAIL".to_owned(), "team@growthdesk.localhost".to_owned()),
+        ]);
+        for (k, v) in vars {
+            env.insert(k.to_string(), v.to_string());
+        }
+        let config = Arc::new(Config::from_vars(env).unwrap());
+        let mut leptos_options = leptos::config::get_configuration(Some("../Leptos.toml"))
+            .unwrap()
+            .leptos_options;
+        leptos_options.hash_files = false;
+        let state = AppState {
+            leptos_options,
+            pool: pool.clone(),
+            config: config.clone(),
+            outbox_dir: config.smtp.is_none().then(|| outbox.clone()),
+        };
+        server::metrics_handle();
+        let app = server::router(state);
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        Self { base: format!("http://{addr}"), pool, config, outbox, client }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.unwrap()
+    }
+
+    /// A browser's form post without JavaScript: accepts HTML, names the page it came from.
+    pub async fn post_form_html(&self, path: &str, form: &[(&str, &str)], referer: &str) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .header("accept", "text/html,application/xhtml+xml")
+            .header("referer", self.url(referer))
+            .form(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// The hydrated page calling a server function with fetch.
+    pub async fn post_form_fetch(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .header("accept", "application/json")
+            .form(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn count(&self, sql: &str) -> i64 {
+        sqlx::query_scalar(sql).fetch_one(&self.pool).await.unwrap()
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.outbox);
+    }
+}
+
+pub fn lead_form<'a>(email: &'a str, message: &'a str) -> Vec<(&'static str, &'a str)> {
+    vec![
+        ("name", "Anna Schmidt"),
+        ("email", email),
+        ("instagram", "@anna.bakes"),
+        ("message", message),
+        ("consent", "on"),
+        ("lang", "de"),
+    ]
+}
+
+/// A real SMTP server on loopback (maildev from the project's npm packages), with its HTTP API
+/// to read what arrived.
+pub struct Maildev {
+    child: tokio::process::Child,
+    pub smtp_port: u16,
+    pub web_port: u16,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+impl Maildev {
+    pub async fn start() -> Self {
+        let bin = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../node_modules/.bin/maildev");
+        assert!(bin.exists(), "{} missing: run `make setup` (npm install)", bin.display());
+        let (smtp_port, web_port) = (free_port(), free_port());
+        let child = tokio::process::Command::new(bin)
+            .args(["--ip", "127.0.0.1", "--web-ip", "127.0.0.1"])
+            .args(["-s", &smtp_port.to_string(), "-w", &web_port.to_string()])
+            .stdout(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let me = Self { child, smtp_port, web_port };
+        for _ in 0..100 {
+            if reqwest::get(format!("http://127.0.0.1:{web_port}/api/healthz")).await.is_ok_and(|r| r.status().is_success()) {
+                return me;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("maildev did not start");
+    }
+
+    pub async fn emails(&self) -> Vec<serde_json::Value> {
+        reqwest::get(format!("http://127.0.0.1:{}/api/email", self.web_port))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    /// Waits until `n` mails have arrived (or fails after 20 s).
+    pub async fn wait_for(&self, n: usize) -> Vec<serde_json::Value> {
+        for _ in 0..200 {
+            let mails = self.emails().await;
+            if mails.len() >= n {
+                return mails;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("expected {n} mails, got {:#?}", self.emails().await);
+    }
+}
+
+impl Drop for Maildev {
+    fn drop(&mut self) {
+        let _ = self.child.start_kill();
+    }
+}

@@ -1,0 +1,139 @@
+//! Pages, headers, health and metrics as a browser or a monitoring system sees them.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::{lead_form, TestApp};
+use sqlx::PgPool;
+
+#[sqlx::test(migrations = false)]
+async fn the_landing_page_renders_in_german_and_english(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let de = app.get("/").await;
+    assert_eq!(de.status(), 200);
+    let html = de.text().await.unwrap();
+    assert!(html.contains("lang=\"de\""));
+    assert!(html.contains("Sprechen Sie mit uns"));
+    assert!(html.contains("action=\"/api/submit_lead\""), "the form posts without JavaScript");
+    assert!(html.contains("href=\"/en\""), "language switch");
+
+    let en = app.get("/en").await.text().await.unwrap();
+    assert!(en.contains("lang=\"en\""));
+    assert!(en.contains("Talk to us"));
+}
+
+#[sqlx::test(migrations = false)]
+async fn unknown_pages_are_real_404s(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let res = app.get("/does-not-exist").await;
+    assert_eq!(res.status(), 404);
+    assert!(res.text().await.unwrap().contains("Seite nicht gefunden"));
+    let res = app.get("/en/nothing-here").await;
+    assert_eq!(res.status(), 404);
+    assert!(res.text().await.unwrap().contains("Page not found"));
+}
+
+#[sqlx::test(migrations = false)]
+async fn every_response_carries_the_security_headers(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    for path in ["/", "/healthz", "/does-not-exist"] {
+        let res = app.get(path).await;
+        let h = res.headers();
+        let csp = h["content-security-policy"].to_str().unwrap();
+        assert!(csp.contains("'wasm-unsafe-eval'"), "{path}: {csp}");
+        assert!(csp.contains("frame-ancestors 'none'"));
+        assert!(!csp.contains("unsafe-inline"));
+        assert_eq!(h["x-content-type-options"], "nosniff");
+        assert_eq!(h["referrer-policy"], "strict-origin-when-cross-origin");
+        assert!(h.get("strict-transport-security").is_none(), "no HSTS over http");
+        assert!(h.get("x-request-id").is_some());
+    }
+}
+
+#[sqlx::test(migrations = false)]
+async fn inline_scripts_carry_the_responses_nonce(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let res = app.get("/").await;
+    let csp = res.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    let nonce = csp.split("'nonce-").nth(1).unwrap().split('\'').next().unwrap().to_owned();
+    let html = res.text().await.unwrap();
+    let scripts = html.matches("<script").count();
+    assert!(scripts > 0);
+    assert_eq!(html.matches(&format!("nonce=\"{nonce}\"")).count() >= scripts, true, "every script has the nonce");
+    // A new request, a new nonce.
+    let other = app.get("/").await.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    assert_ne!(other, csp);
+}
+
+#[sqlx::test(migrations = false)]
+async fn https_sites_send_hsts(pool: PgPool) {
+    let app = TestApp::spawn_with(pool, &[("PUBLIC_URL", "https://growthdesk.example")]).await;
+    let res = app.get("/healthz").await;
+    assert!(res.headers()["strict-transport-security"].to_str().unwrap().contains("max-age="));
+}
+
+#[sqlx::test(migrations = false)]
+async fn health_readiness_and_metrics(pool: PgPool) {
+    let app = TestApp::spawn(pool.clone()).await;
+    assert_eq!(app.get("/healthz").await.text().await.unwrap(), "ok");
+    assert_eq!(app.get("/readyz").await.status(), 200);
+    app.get("/").await;
+    app.post_form_fetch("/api/submit_lead", &lead_form("m@example.de", "Metriken")).await;
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    assert!(metrics.contains("http_requests_total{"), "{metrics}");
+    assert!(metrics.contains("route=\"/\""), "{metrics}");
+    assert!(metrics.contains("http_request_duration_seconds_bucket{"), "{metrics}");
+    assert!(
+        metrics.contains("jobs{queue=\"growthdesk::lead_received\",status=\"Pending\"} 1"),
+        "{metrics}"
+    );
+
+    // Not ready when the database is gone.
+    pool.close().await;
+    assert_eq!(app.get("/readyz").await.status(), 503);
+    assert_eq!(app.get("/healthz").await.status(), 200);
+}
+
+#[sqlx::test(migrations = false)]
+async fn the_outbox_page_lists_local_mail(pool: PgPool) {
+    let app = TestApp::spawn(pool.clone()).await;
+    let mailer = gd_mail::from_config(&app.config).unwrap();
+    mailer
+        .send(&gd_mail::Mail {
+            to: "anna@example.de".into(),
+            subject: "Ihre Anfrage bei Growthdesk".into(),
+            body: "Hallo Anna".into(),
+            reply_to: None,
+        })
+        .await
+        .unwrap();
+    let page = app.get("/dev/outbox").await;
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("local outbox"));
+    assert!(html.contains("Ihre Anfrage bei Growthdesk"), "{html}");
+}
+
+#[sqlx::test(migrations = false)]
+async fn the_outbox_does_not_exist_with_smtp_or_in_production(pool: PgPool) {
+    let app = TestApp::spawn_with(pool.clone(), &[("SMTP_HOST", "127.0.0.1")]).await;
+    assert_eq!(app.get("/dev/outbox").await.status(), 404);
+    let res = app.post_form_fetch("/api/list_outbox", &[]).await;
+    assert_eq!(res.status(), 404);
+
+    let app = TestApp::spawn_with(pool, &[("PUBLIC_URL", "https://growthdesk.example")]).await;
+    assert_eq!(app.get("/dev/outbox").await.status(), 404);
+}
+
+/// Leptos.toml (run time) and Cargo.toml's cargo-leptos section (build time) must name the
+/// same site, or the server looks for assets the build never wrote.
+#[test]
+fn leptos_settings_agree() {
+    let cargo: toml::Table = std::fs::read_to_string("../Cargo.toml").unwrap().parse().unwrap();
+    let leptos: toml::Table = std::fs::read_to_string("../Leptos.toml").unwrap().parse().unwrap();
+    let build = &cargo["workspace"]["metadata"]["leptos"].as_array().unwrap()[0];
+    let run = &leptos["package"]["metadata"]["leptos"];
+    for key in ["output-name", "site-root", "site-pkg-dir", "hash-files"] {
+        assert_eq!(build.get(key), run.get(key), "{key} differs between Cargo.toml and Leptos.toml");
+    }
+}
