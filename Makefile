@@ -1,0 +1,124 @@
+# Growthdesk — the two commands are `make run` and `make test`. Everything they need is
+# installed here, each step only when missing, so a second run is quick and changes nothing.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+.PHONY: help run test setup tools node chromium db build migrate seed \
+        lint fmt-check clippy clippy-wasm wasm-deps unit e2e bench size clean-site
+
+ROOT := $(CURDIR)
+# Build cache outside the clone keeps re-runs warm; a cold run works the same.
+export CARGO_TARGET_DIR ?= $(HOME)/.cache/growthdesk/target
+export PATH := $(ROOT)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+export DEBIAN_FRONTEND := noninteractive
+
+PG ?= postgres://postgres@127.0.0.1:5432
+export DATABASE_URL ?= $(PG)/growthdesk
+TEST_DATABASE_URL := $(PG)/growthdesk_test
+E2E_DATABASE_URL := $(PG)/growthdesk_e2e
+
+CARGO_LEPTOS_VERSION := 0.3.11
+# wasm-bindgen-cli must be exactly the wasm-bindgen crate's version in Cargo.lock.
+WASM_BINDGEN_VERSION = $(shell awk '/^name = "wasm-bindgen"$$/ {getline; gsub(/version = |"/, ""); print}' Cargo.lock)
+# Tools built from source only need to run, not to be fast: skip LTO to save minutes.
+TOOL_BUILD_ENV := CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 CARGO_TARGET_DIR=$(HOME)/.cache/growthdesk/tools
+
+# The server side and the browser side are built separately: ssr and hydrate never together.
+SERVER_PKGS := -p server -p worker -p app -p gd-config -p gd-db -p gd-jobs -p gd-leads -p gd-mail -p gd-process
+BIN := $(CARGO_TARGET_DIR)/debug
+# Crates that must never reach the browser bundle.
+WASM_FORBIDDEN := sqlx sqlx-core tokio axum apalis apalis-sql apalis-core lettre aws-sdk-s3 async-stripe mio hyper
+
+help:
+	@echo "make run    install what is missing, build, migrate, load demo data, start server + worker"
+	@echo "make test   the same set-up, then fmt, clippy (server + wasm), dependency rule, tests, Playwright"
+	@echo "make bench  release build and first-load size of the landing page (see docs/BENCHMARKS.md)"
+
+## ---- set-up ---------------------------------------------------------------------------
+
+setup: tools node db
+
+tools:
+	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+	@if ! cargo leptos --version 2>/dev/null | grep -qx "cargo-leptos $(CARGO_LEPTOS_VERSION)"; then \
+	  echo "Installing cargo-leptos $(CARGO_LEPTOS_VERSION) (about 20 minutes, once per machine)"; \
+	  $(TOOL_BUILD_ENV) cargo +nightly install cargo-leptos --locked --version $(CARGO_LEPTOS_VERSION); \
+	fi
+	@if ! wasm-bindgen --version 2>/dev/null | grep -qx "wasm-bindgen $(WASM_BINDGEN_VERSION)"; then \
+	  echo "Installing wasm-bindgen-cli $(WASM_BINDGEN_VERSION) (about 8 minutes, once per version)"; \
+	  $(TOOL_BUILD_ENV) cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION) --force; \
+	fi
+
+node: node_modules/.installed
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+chromium:
+	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
+
+# Creates a database when missing; never drops one that holds data.
+define create_db
+	@psql "$(PG)/postgres" -qtAc "SELECT 1 FROM pg_database WHERE datname = '$(1)'" | grep -q 1 \
+	  || psql "$(PG)/postgres" -qc 'CREATE DATABASE "$(1)"'
+endef
+
+db:
+	$(call create_db,growthdesk)
+
+## ---- build and run --------------------------------------------------------------------
+
+build: tools node
+	cargo leptos build
+	cargo build -p worker
+	node scripts/precompress.mjs target/site/pkg 5
+
+migrate: db build
+	$(BIN)/server migrate
+
+seed: migrate
+	$(BIN)/server seed
+
+run: setup build seed
+	@bash scripts/run.sh
+
+## ---- checks and tests -----------------------------------------------------------------
+
+test: setup chromium lint unit e2e
+	@echo "make test: all checks passed"
+
+lint: fmt-check clippy clippy-wasm wasm-deps
+
+fmt-check:
+	cargo fmt --all --check
+
+clippy:
+	cargo clippy $(SERVER_PKGS) --all-targets -- -D warnings
+
+clippy-wasm: tools
+	cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
+
+wasm-deps:
+	@found=$$(cargo tree -p frontend --target wasm32-unknown-unknown -e normal --prefix none --format '{p}' \
+	  | awk '{print $$1}' | sort -u | grep -xF -f <(printf '%s\n' $(WASM_FORBIDDEN)) || true); \
+	if [ -n "$$found" ]; then echo "server-only crates in the wasm build: $$found"; exit 1; fi; \
+	echo "wasm build is free of: $(WASM_FORBIDDEN)"
+
+unit: node
+	$(call create_db,growthdesk_test)
+	DATABASE_URL=$(TEST_DATABASE_URL) cargo test $(SERVER_PKGS)
+
+e2e: build chromium
+	@psql "$(PG)/postgres" -qc 'DROP DATABASE IF EXISTS growthdesk_e2e WITH (FORCE)'
+	@psql "$(PG)/postgres" -qc 'CREATE DATABASE growthdesk_e2e'
+	E2E_DATABASE_URL=$(E2E_DATABASE_URL) npx playwright test -c end2end/playwright.config.ts
+
+## ---- measurements ---------------------------------------------------------------------
+
+bench: tools node
+	cargo leptos build --release
+	node scripts/precompress.mjs target/site/pkg 11
+	@bash scripts/size-report.sh target/site/pkg $(CARGO_TARGET_DIR)/release/hash.txt
