@@ -25,7 +25,13 @@ pub fn server_context() -> Result<ServerContext, AppError> {
 /// True when the request is a plain HTML form post (JavaScript off): the answer is a redirect.
 pub fn is_plain_form_post() -> bool {
     use_context::<http::request::Parts>()
-        .and_then(|p| p.headers.get(http::header::ACCEPT)?.to_str().ok().map(|a| a.contains("text/html")))
+        .and_then(|p| {
+            p.headers
+                .get(http::header::ACCEPT)?
+                .to_str()
+                .ok()
+                .map(|a| a.contains("text/html"))
+        })
         .unwrap_or(false)
 }
 

@@ -80,7 +80,13 @@ impl AppError {
     #[cfg(feature = "ssr")]
     pub fn internal(error: impl std::fmt::Display) -> Self {
         let reference = use_context::<http::request::Parts>()
-            .and_then(|p| p.headers.get("x-request-id")?.to_str().ok().map(str::to_owned))
+            .and_then(|p| {
+                p.headers
+                    .get("x-request-id")?
+                    .to_str()
+                    .ok()
+                    .map(str::to_owned)
+            })
             .unwrap_or_else(|| "-".to_owned());
         tracing::error!(%reference, %error, "internal error");
         AppError::Internal(reference)

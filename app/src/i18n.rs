@@ -63,13 +63,15 @@ impl Lang {
                 "Please enter a valid email address, e.g. name@company.com.".into()
             }
             (Lang::De, IssueCode::InvalidHandle) => {
-                "Instagram-Namen bestehen aus Buchstaben, Ziffern, Punkt und Unterstrich (max. 30).".into()
+                "Instagram-Namen bestehen aus Buchstaben, Ziffern, Punkt und Unterstrich (max. 30)."
+                    .into()
             }
             (Lang::En, IssueCode::InvalidHandle) => {
                 "Instagram usernames use letters, digits, dots and underscores (max. 30).".into()
             }
             (Lang::De, IssueCode::ConsentMissing) => {
-                "Bitte stimmen Sie der Verarbeitung Ihrer Angaben zu, damit wir antworten können.".into()
+                "Bitte stimmen Sie der Verarbeitung Ihrer Angaben zu, damit wir antworten können."
+                    .into()
             }
             (Lang::En, IssueCode::ConsentMissing) => {
                 "Please agree to us processing your details so we can reply.".into()

@@ -2,10 +2,10 @@
 //! build left `.br`/`.gz` files beside them, and cached for a year when their names carry a
 //! content hash.
 
+use axum::Router;
 use http::header::{self, HeaderValue};
 use leptos::config::LeptosOptions;
 use std::path::Path;
-use axum::Router;
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 
@@ -18,5 +18,8 @@ pub(crate) fn pkg_router<S: Clone + Send + Sync + 'static>(options: &LeptosOptio
     };
     Router::new()
         .fallback_service(ServeDir::new(dir).precompressed_br().precompressed_gzip())
-        .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, cache))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            cache,
+        ))
 }

@@ -60,11 +60,14 @@ pub fn router(state: AppState) -> Router {
             let options = options.clone();
             move || app::html_document(options.clone())
         })
-        .nest(&format!("/{}", options.site_pkg_dir), assets::pkg_router(&options))
-        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
-            leptos_context,
-            app::html_document,
-        ))
+        .nest(
+            &format!("/{}", options.site_pkg_dir),
+            assets::pkg_router(&options),
+        )
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(leptos_context, app::html_document))
         .layer(axum::middleware::from_fn(observability::track_metrics))
         .layer(
             ServiceBuilder::new()

@@ -14,7 +14,9 @@ use server::AppState;
 async fn main() -> anyhow::Result<()> {
     let config = Config::from_env().context("reading configuration")?;
     gd_process::init_logging(&config, "server");
-    let command = std::env::args().nth(1).unwrap_or_else(|| "serve".to_owned());
+    let command = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "serve".to_owned());
 
     let pool = gd_db::connect(&config.database_url, config.database_max_connections).await?;
     gd_db::migrate(&pool).await?;
@@ -54,7 +56,12 @@ async fn serve(config: Config, pool: sqlx::PgPool) -> anyhow::Result<()> {
     let grace = Duration::from_secs(config.shutdown_grace_secs);
     let listen = config.listen_addr;
     let public_url = config.public_url.clone();
-    let state = AppState { leptos_options, pool: pool.clone(), config: Arc::new(config), outbox_dir };
+    let state = AppState {
+        leptos_options,
+        pool: pool.clone(),
+        config: Arc::new(config),
+        outbox_dir,
+    };
     server::metrics_handle();
     let app = server::router(state);
 

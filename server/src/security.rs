@@ -39,7 +39,11 @@ pub fn content_security_policy(nonce: &str) -> String {
     )
 }
 
-pub(crate) async fn headers(State(config): State<Arc<Config>>, mut req: Request, next: Next) -> Response {
+pub(crate) async fn headers(
+    State(config): State<Arc<Config>>,
+    mut req: Request,
+    next: Next,
+) -> Response {
     let nonce = CspNonce::random();
     req.extensions_mut().insert(nonce.clone());
     let mut res = next.run(req).await;
@@ -47,9 +51,15 @@ pub(crate) async fn headers(State(config): State<Arc<Config>>, mut req: Request,
     if let Ok(csp) = HeaderValue::from_str(&content_security_policy(&nonce.0)) {
         h.insert(header::CONTENT_SECURITY_POLICY, csp);
     }
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("strict-origin-when-cross-origin"),
+    );
     h.insert(
         http::HeaderName::from_static("cross-origin-opener-policy"),
         HeaderValue::from_static("same-origin"),

@@ -16,47 +16,87 @@ async fn a_lead_is_stored_queued_and_mailed_over_smtp(pool: PgPool) {
     let port = smtp.smtp_port.to_string();
     let app = TestApp::spawn_with(
         pool.clone(),
-        &[("SMTP_HOST", "127.0.0.1"), ("SMTP_PORT", &port), ("SMTP_SECURITY", "none")],
+        &[
+            ("SMTP_HOST", "127.0.0.1"),
+            ("SMTP_PORT", &port),
+            ("SMTP_SECURITY", "none"),
+        ],
     )
     .await;
 
     let res = app
-        .post_form_fetch("/api/submit_lead", &lead_form("anna@example.de", "Wir möchten wachsen."))
+        .post_form_fetch(
+            "/api/submit_lead",
+            &lead_form("anna@example.de", "Wir möchten wachsen."),
+        )
         .await;
     assert_eq!(res.status(), 200);
     let body: serde_json::Value = res.json().await.unwrap();
     assert_eq!(body, serde_json::json!({ "duplicate": false }));
     assert_eq!(app.count("SELECT count(*) FROM leads").await, 1);
-    assert_eq!(app.count("SELECT count(*) FROM apalis.jobs WHERE status = 'Pending'").await, 1);
+    assert_eq!(
+        app.count("SELECT count(*) FROM apalis.jobs WHERE status = 'Pending'")
+            .await,
+        1
+    );
 
     // The real worker, as the `worker` binary runs it, against the same database.
     let mailer = gd_mail::from_config(&app.config).unwrap();
     assert!(mailer.describe().starts_with("SMTP 127.0.0.1"));
-    let ctx = worker::JobContext { pool: pool.clone(), mailer, config: app.config.clone() };
+    let ctx = worker::JobContext {
+        pool: pool.clone(),
+        mailer,
+        config: app.config.clone(),
+    };
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let worker = tokio::spawn(worker::run(ctx, async move {
         let _ = stopped.await;
     }));
 
     let mails = smtp.wait_for(2).await;
-    let to = |m: &serde_json::Value| m["to"][0]["address"].as_str().unwrap_or_default().to_owned();
-    let confirmation = mails.iter().find(|m| to(m) == "anna@example.de").expect("confirmation mail");
+    let to = |m: &serde_json::Value| {
+        m["to"][0]["address"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let confirmation = mails
+        .iter()
+        .find(|m| to(m) == "anna@example.de")
+        .expect("confirmation mail");
     assert_eq!(confirmation["subject"], "Ihre Anfrage bei Growthdesk");
     let text = confirmation["text"].as_str().unwrap();
     assert!(text.starts_with("Hallo Anna Schmidt"), "{text}");
     assert!(text.contains("> Wir möchten wachsen."), "{text}");
-    let notification = mails.iter().find(|m| to(m) == "team@growthdesk.localhost").expect("agency mail");
-    assert!(notification["subject"].as_str().unwrap().contains("anna@example.de"));
-    assert!(notification["text"].as_str().unwrap().contains("Instagram: @anna.bakes"));
+    let notification = mails
+        .iter()
+        .find(|m| to(m) == "team@growthdesk.localhost")
+        .expect("agency mail");
+    assert!(notification["subject"]
+        .as_str()
+        .unwrap()
+        .contains("anna@example.de"));
+    assert!(notification["text"]
+        .as_str()
+        .unwrap()
+        .contains("Instagram: @anna.bakes"));
 
     // The job is marked done, and the lead remembers both mails.
     for _ in 0..50 {
-        if app.count("SELECT count(*) FROM apalis.jobs WHERE status = 'Done'").await == 1 {
+        if app
+            .count("SELECT count(*) FROM apalis.jobs WHERE status = 'Done'")
+            .await
+            == 1
+        {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert_eq!(app.count("SELECT count(*) FROM apalis.jobs WHERE status = 'Done'").await, 1);
+    assert_eq!(
+        app.count("SELECT count(*) FROM apalis.jobs WHERE status = 'Done'")
+            .await,
+        1
+    );
     assert_eq!(
         app.count("SELECT count(*) FROM leads WHERE confirmation_sent_at IS NOT NULL AND notification_sent_at IS NOT NULL").await,
         1
@@ -64,7 +104,10 @@ async fn a_lead_is_stored_queued_and_mailed_over_smtp(pool: PgPool) {
 
     // A double submission: same lead, no new job, no new mail.
     let res = app
-        .post_form_fetch("/api/submit_lead", &lead_form("ANNA@example.de", "Wir  möchten wachsen."))
+        .post_form_fetch(
+            "/api/submit_lead",
+            &lead_form("ANNA@example.de", "Wir  möchten wachsen."),
+        )
         .await;
     let body: serde_json::Value = res.json().await.unwrap();
     assert_eq!(body, serde_json::json!({ "duplicate": true }));
@@ -75,40 +118,70 @@ async fn a_lead_is_stored_queued_and_mailed_over_smtp(pool: PgPool) {
 
     // Shutdown is graceful: the worker returns once told to stop.
     stop.send(()).unwrap();
-    tokio::time::timeout(Duration::from_secs(15), worker).await.unwrap().unwrap().unwrap();
+    tokio::time::timeout(Duration::from_secs(15), worker)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
 }
 
 #[sqlx::test(migrations = false)]
 async fn a_failing_smtp_server_leaves_the_job_for_a_later_retry(pool: PgPool) {
     // Nothing listens on this port: delivery fails, the lead stays unmailed, the job is pushed
     // back rather than lost.
-    let dead_port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port().to_string();
+    let dead_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+        .to_string();
     let app = TestApp::spawn_with(
         pool.clone(),
-        &[("SMTP_HOST", "127.0.0.1"), ("SMTP_PORT", &dead_port), ("SMTP_SECURITY", "none")],
+        &[
+            ("SMTP_HOST", "127.0.0.1"),
+            ("SMTP_PORT", &dead_port),
+            ("SMTP_SECURITY", "none"),
+        ],
     )
     .await;
-    app.post_form_fetch("/api/submit_lead", &lead_form("anna@example.de", "Hallo")).await;
+    app.post_form_fetch("/api/submit_lead", &lead_form("anna@example.de", "Hallo"))
+        .await;
     let mailer = gd_mail::from_config(&app.config).unwrap();
-    let ctx = worker::JobContext { pool: pool.clone(), mailer, config: Arc::clone(&app.config) };
+    let ctx = worker::JobContext {
+        pool: pool.clone(),
+        mailer,
+        config: Arc::clone(&app.config),
+    };
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let worker = tokio::spawn(worker::run(ctx, async move {
         let _ = stopped.await;
     }));
     let mut failed = 0;
     for _ in 0..100 {
-        failed = app.count("SELECT count(*) FROM apalis.jobs WHERE status = 'Failed'").await;
+        failed = app
+            .count("SELECT count(*) FROM apalis.jobs WHERE status = 'Failed'")
+            .await;
         if failed == 1 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(failed, 1, "the job is recorded as failed for now");
-    let later = app.count("SELECT count(*) FROM apalis.jobs WHERE run_at > now() + interval '5 seconds'").await;
+    let later = app
+        .count("SELECT count(*) FROM apalis.jobs WHERE run_at > now() + interval '5 seconds'")
+        .await;
     assert_eq!(later, 1, "the retry is scheduled with a back-off");
-    assert_eq!(app.count("SELECT count(*) FROM leads WHERE confirmation_sent_at IS NULL").await, 1);
+    assert_eq!(
+        app.count("SELECT count(*) FROM leads WHERE confirmation_sent_at IS NULL")
+            .await,
+        1
+    );
     stop.send(()).unwrap();
-    tokio::time::timeout(Duration::from_secs(15), worker).await.unwrap().unwrap().unwrap();
+    tokio::time::timeout(Duration::from_secs(15), worker)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
 }
 
 #[sqlx::test(migrations = false)]
@@ -117,13 +190,23 @@ async fn bad_input_gets_field_errors_and_stores_nothing(pool: PgPool) {
     let res = app
         .post_form_fetch(
             "/api/submit_lead",
-            &[("name", ""), ("email", "anna-at-example"), ("message", "Hallo"), ("lang", "en")],
+            &[
+                ("name", ""),
+                ("email", "anna-at-example"),
+                ("message", "Hallo"),
+                ("lang", "en"),
+            ],
         )
         .await;
     assert_eq!(res.status(), 422);
     let body: serde_json::Value = res.json().await.unwrap();
     let issues = &body["Validation"]["issues"];
-    let fields: Vec<&str> = issues.as_array().unwrap().iter().map(|i| i["field"].as_str().unwrap()).collect();
+    let fields: Vec<&str> = issues
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["field"].as_str().unwrap())
+        .collect();
     assert_eq!(fields, vec!["name", "email", "consent"]);
     assert_eq!(issues[1]["code"], "InvalidEmail");
     assert_eq!(app.count("SELECT count(*) FROM leads").await, 0);
@@ -134,13 +217,20 @@ async fn bad_input_gets_field_errors_and_stores_nothing(pool: PgPool) {
 async fn a_form_post_without_javascript_redirects_to_the_thank_you_note(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let res = app
-        .post_form_html("/api/submit_lead", &lead_form("anna@example.de", "Ohne JavaScript"), "/")
+        .post_form_html(
+            "/api/submit_lead",
+            &lead_form("anna@example.de", "Ohne JavaScript"),
+            "/",
+        )
         .await;
     assert_eq!(res.status(), 302);
     let location = res.headers()["location"].to_str().unwrap().to_owned();
     assert_eq!(location, "/?lead=sent#contact");
     let page = app.get("/?lead=sent").await.text().await.unwrap();
-    assert!(page.contains("Vielen Dank!"), "thank-you note rendered on the server");
+    assert!(
+        page.contains("Vielen Dank!"),
+        "thank-you note rendered on the server"
+    );
     assert_eq!(app.count("SELECT count(*) FROM leads").await, 1);
 }
 
@@ -155,10 +245,27 @@ async fn a_bad_form_post_without_javascript_comes_back_with_errors_and_the_value
     assert_eq!(res.status(), 302);
     let location = res.headers()["location"].to_str().unwrap().to_owned();
     assert!(location.contains("__err="), "{location}");
-    let page = app.client.get(&location).send().await.unwrap().text().await.unwrap();
-    assert!(page.contains("Please enter a valid email address"), "email error shown");
-    assert!(page.contains("Please agree to us processing your details"), "consent error shown");
+    let page = app
+        .client
+        .get(&location)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("Please enter a valid email address"),
+        "email error shown"
+    );
+    assert!(
+        page.contains("Please agree to us processing your details"),
+        "consent error shown"
+    );
     assert!(page.contains("value=\"kaputt@\""), "the email is kept");
-    assert!(page.contains("Meine lange Nachricht"), "the message is kept");
+    assert!(
+        page.contains("Meine lange Nachricht"),
+        "the message is kept"
+    );
     assert_eq!(app.count("SELECT count(*) FROM leads").await, 0);
 }

@@ -14,7 +14,10 @@ async fn the_landing_page_renders_in_german_and_english(pool: PgPool) {
     let html = de.text().await.unwrap();
     assert!(html.contains("lang=\"de\""));
     assert!(html.contains("Sprechen Sie mit uns"));
-    assert!(html.contains("action=\"/api/submit_lead\""), "the form posts without JavaScript");
+    assert!(
+        html.contains("action=\"/api/submit_lead\""),
+        "the form posts without JavaScript"
+    );
     assert!(html.contains("href=\"/en\""), "language switch");
 
     let en = app.get("/en").await.text().await.unwrap();
@@ -45,7 +48,10 @@ async fn every_response_carries_the_security_headers(pool: PgPool) {
         assert!(!csp.contains("unsafe-inline"));
         assert_eq!(h["x-content-type-options"], "nosniff");
         assert_eq!(h["referrer-policy"], "strict-origin-when-cross-origin");
-        assert!(h.get("strict-transport-security").is_none(), "no HSTS over http");
+        assert!(
+            h.get("strict-transport-security").is_none(),
+            "no HSTS over http"
+        );
         assert!(h.get("x-request-id").is_some());
     }
 }
@@ -54,14 +60,30 @@ async fn every_response_carries_the_security_headers(pool: PgPool) {
 async fn inline_scripts_carry_the_responses_nonce(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let res = app.get("/").await;
-    let csp = res.headers()["content-security-policy"].to_str().unwrap().to_owned();
-    let nonce = csp.split("'nonce-").nth(1).unwrap().split('\'').next().unwrap().to_owned();
+    let csp = res.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let nonce = csp
+        .split("'nonce-")
+        .nth(1)
+        .unwrap()
+        .split('\'')
+        .next()
+        .unwrap()
+        .to_owned();
     let html = res.text().await.unwrap();
     let scripts = html.matches("<script").count();
     assert!(scripts > 0);
-    assert_eq!(html.matches(&format!("nonce=\"{nonce}\"")).count() >= scripts, true, "every script has the nonce");
+    assert!(
+        html.matches(&format!("nonce=\"{nonce}\"")).count() >= scripts,
+        "every script has the nonce"
+    );
     // A new request, a new nonce.
-    let other = app.get("/").await.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    let other = app.get("/").await.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     assert_ne!(other, csp);
 }
 
@@ -69,7 +91,10 @@ async fn inline_scripts_carry_the_responses_nonce(pool: PgPool) {
 async fn https_sites_send_hsts(pool: PgPool) {
     let app = TestApp::spawn_with(pool, &[("PUBLIC_URL", "https://growthdesk.example")]).await;
     let res = app.get("/healthz").await;
-    assert!(res.headers()["strict-transport-security"].to_str().unwrap().contains("max-age="));
+    assert!(res.headers()["strict-transport-security"]
+        .to_str()
+        .unwrap()
+        .contains("max-age="));
 }
 
 #[sqlx::test(migrations = false)]
@@ -78,11 +103,15 @@ async fn health_readiness_and_metrics(pool: PgPool) {
     assert_eq!(app.get("/healthz").await.text().await.unwrap(), "ok");
     assert_eq!(app.get("/readyz").await.status(), 200);
     app.get("/").await;
-    app.post_form_fetch("/api/submit_lead", &lead_form("m@example.de", "Metriken")).await;
+    app.post_form_fetch("/api/submit_lead", &lead_form("m@example.de", "Metriken"))
+        .await;
     let metrics = app.get("/metrics").await.text().await.unwrap();
     assert!(metrics.contains("http_requests_total{"), "{metrics}");
     assert!(metrics.contains("route=\"/\""), "{metrics}");
-    assert!(metrics.contains("http_request_duration_seconds_bucket{"), "{metrics}");
+    assert!(
+        metrics.contains("http_request_duration_seconds_bucket{"),
+        "{metrics}"
+    );
     assert!(
         metrics.contains("jobs{queue=\"growthdesk::lead_received\",status=\"Pending\"} 1"),
         "{metrics}"
@@ -129,11 +158,21 @@ async fn the_outbox_does_not_exist_with_smtp_or_in_production(pool: PgPool) {
 /// same site, or the server looks for assets the build never wrote.
 #[test]
 fn leptos_settings_agree() {
-    let cargo: toml::Table = std::fs::read_to_string("../Cargo.toml").unwrap().parse().unwrap();
-    let leptos: toml::Table = std::fs::read_to_string("../Leptos.toml").unwrap().parse().unwrap();
+    let cargo: toml::Table = std::fs::read_to_string("../Cargo.toml")
+        .unwrap()
+        .parse()
+        .unwrap();
+    let leptos: toml::Table = std::fs::read_to_string("../Leptos.toml")
+        .unwrap()
+        .parse()
+        .unwrap();
     let build = &cargo["workspace"]["metadata"]["leptos"].as_array().unwrap()[0];
     let run = &leptos["package"]["metadata"]["leptos"];
     for key in ["output-name", "site-root", "site-pkg-dir", "hash-files"] {
-        assert_eq!(build.get(key), run.get(key), "{key} differs between Cargo.toml and Leptos.toml");
+        assert_eq!(
+            build.get(key),
+            run.get(key),
+            "{key} differs between Cargo.toml and Leptos.toml"
+        );
     }
 }

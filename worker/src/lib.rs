@@ -22,7 +22,10 @@ pub struct JobContext {
 }
 
 /// Runs a `LeadReceived` job: both lead mails, each at most once.
-pub async fn run_lead_received(job: &LeadReceived, ctx: &JobContext) -> Result<(), gd_leads::DeliverError> {
+pub async fn run_lead_received(
+    job: &LeadReceived,
+    ctx: &JobContext,
+) -> Result<(), gd_leads::DeliverError> {
     let to = gd_leads::Delivery {
         agency_email: &ctx.config.agency_email,
         public_url: &ctx.config.public_url,
@@ -91,7 +94,10 @@ fn storage<J: Job>(pool: &PgPool) -> PostgresStorage<J> {
 
 /// Runs every worker until `shutdown` resolves, then lets in-flight jobs finish (up to the
 /// configured grace period).
-pub async fn run(ctx: JobContext, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+pub async fn run(
+    ctx: JobContext,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     let grace = Duration::from_secs(ctx.config.shutdown_grace_secs);
     let concurrency = ctx.config.worker_concurrency.max(1);
     let lead_worker = WorkerBuilder::new("lead-received")

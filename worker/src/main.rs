@@ -14,7 +14,11 @@ async fn main() -> anyhow::Result<()> {
     gd_db::migrate(&pool).await?;
     let mailer = gd_mail::from_config(&config)?;
     tracing::info!(mail = %mailer.describe(), "worker started");
-    let ctx = JobContext { pool: pool.clone(), mailer, config: Arc::new(config) };
+    let ctx = JobContext {
+        pool: pool.clone(),
+        mailer,
+        config: Arc::new(config),
+    };
     worker::run(ctx, gd_process::shutdown_signal()).await?;
     pool.close().await;
     tracing::info!("worker stopped");

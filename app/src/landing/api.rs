@@ -47,7 +47,14 @@ pub async fn submit_lead(
                     ("email".to_owned(), input.email),
                     ("instagram".to_owned(), input.instagram),
                     ("message".to_owned(), input.message),
-                    ("consent".to_owned(), if input.consent { "on".into() } else { String::new() }),
+                    (
+                        "consent".to_owned(),
+                        if input.consent {
+                            "on".into()
+                        } else {
+                            String::new()
+                        },
+                    ),
                 ]),
             };
             set_error_status(&error);
@@ -68,7 +75,9 @@ pub async fn submit_lead(
         let home = crate::i18n::Lang::from_code(lead.locale.as_str()).home();
         leptos_axum::redirect(&format!("{home}?lead=sent#contact"));
     }
-    Ok(LeadSent { duplicate: submission.duplicate })
+    Ok(LeadSent {
+        duplicate: submission.duplicate,
+    })
 }
 
 #[cfg(feature = "ssr")]
@@ -82,5 +91,9 @@ fn to_issue(e: &gd_leads::FieldError) -> crate::error::FieldIssue {
         Problem::InvalidHandle => (IssueCode::InvalidHandle, None),
         Problem::ConsentMissing => (IssueCode::ConsentMissing, None),
     };
-    crate::error::FieldIssue { field: e.field.as_str().to_owned(), code, max }
+    crate::error::FieldIssue {
+        field: e.field.as_str().to_owned(),
+        code,
+        max,
+    }
 }

@@ -18,26 +18,34 @@ pub fn ContactForm(lang: Lang) -> impl IntoView {
 
     // The outcome of a form post without JavaScript arrives in the URL.
     let url_error = error_from_query(SubmitLead::PATH);
-    let sent_by_redirect =
-        use_query_map().get_untracked().get("lead").as_deref() == Some("sent");
+    let sent_by_redirect = use_query_map().get_untracked().get("lead").as_deref() == Some("sent");
     let from_url: Option<Result<LeadSent, AppError>> = match url_error {
         Some(e) => Some(Err(e)),
         None if sent_by_redirect => Some(Ok(LeadSent { duplicate: false })),
         None => None,
     };
     let echo = |field: &str| match &from_url {
-        Some(Err(AppError::Validation { echo, .. })) => echo.get(field).cloned().unwrap_or_default(),
+        Some(Err(AppError::Validation { echo, .. })) => {
+            echo.get(field).cloned().unwrap_or_default()
+        }
         _ => String::new(),
     };
-    let (name0, email0, instagram0, message0) =
-        (echo("name"), echo("email"), echo("instagram"), echo("message"));
+    let (name0, email0, instagram0, message0) = (
+        echo("name"),
+        echo("email"),
+        echo("instagram"),
+        echo("message"),
+    );
     let consent0 = !echo("consent").is_empty();
 
     let outcome = Memo::new(move |_| action.value().get().or_else(|| from_url.clone()));
     let sent = move || matches!(outcome.get(), Some(Ok(_)));
     let issue = move |field: &'static str| {
         outcome.get().and_then(|r| r.err()).and_then(|e| {
-            e.issues().iter().find(|i| i.field == field).map(|i| lang.issue(i))
+            e.issues()
+                .iter()
+                .find(|i| i.field == field)
+                .map(|i| lang.issue(i))
         })
     };
     let general_error = move || match outcome.get() {

@@ -60,10 +60,10 @@ pub fn OutboxPage() -> impl IntoView {
 #[component]
 fn OutboxError(errors: ArcRwSignal<Errors>) -> impl IntoView {
     let message = move || {
-        let not_found = errors
-            .get()
-            .iter()
-            .any(|(_, e)| e.downcast_ref::<AppError>().is_some_and(|e| *e == AppError::NotFound));
+        let not_found = errors.get().iter().any(|(_, e)| {
+            e.downcast_ref::<AppError>()
+                .is_some_and(|e| *e == AppError::NotFound)
+        });
         #[cfg(feature = "ssr")]
         if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
             res.set_status(if not_found {

@@ -119,7 +119,11 @@ impl Config {
 
     /// Builds the configuration from a map of variables; used by `from_env` and by tests.
     pub fn from_vars(vars: HashMap<String, String>) -> Result<Self, ConfigError> {
-        let get = |name: &str| vars.get(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let get = |name: &str| {
+            vars.get(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
 
         let public_url = get("PUBLIC_URL")
             .unwrap_or_else(|| "http://127.0.0.1:3000".to_owned())
@@ -248,13 +252,19 @@ mod tests {
     use super::*;
 
     fn vars(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
     fn defaults_are_local() {
         let c = Config::from_vars(HashMap::new()).unwrap();
-        assert_eq!(c.database_url, "postgres://postgres@127.0.0.1:5432/growthdesk");
+        assert_eq!(
+            c.database_url,
+            "postgres://postgres@127.0.0.1:5432/growthdesk"
+        );
         assert_eq!(c.listen_addr.to_string(), "127.0.0.1:3000");
         assert!(c.is_local());
         assert!(!c.is_https());
@@ -275,8 +285,8 @@ mod tests {
     fn bad_values_name_the_variable() {
         let e = Config::from_vars(vars(&[("LISTEN_ADDR", "nope")])).unwrap_err();
         assert_eq!(e.name, "LISTEN_ADDR");
-        let e = Config::from_vars(vars(&[("SMTP_HOST", "x"), ("SMTP_SECURITY", "ssl3")]))
-            .unwrap_err();
+        let e =
+            Config::from_vars(vars(&[("SMTP_HOST", "x"), ("SMTP_SECURITY", "ssl3")])).unwrap_err();
         assert_eq!(e.name, "SMTP_SECURITY");
         let e = Config::from_vars(vars(&[("PUBLIC_URL", "growthdesk.de")])).unwrap_err();
         assert_eq!(e.name, "PUBLIC_URL");
@@ -291,6 +301,9 @@ mod tests {
         .unwrap();
         let printed = format!("{c:?}");
         assert!(!printed.contains("hunter2"), "{printed}");
-        assert_eq!(c.smtp.unwrap().password.unwrap().expose(), "hunter2-very-secret");
+        assert_eq!(
+            c.smtp.unwrap().password.unwrap().expose(),
+            "hunter2-very-secret"
+        );
     }
 }

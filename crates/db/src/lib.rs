@@ -52,6 +52,8 @@ pub async fn migrate(pool: &PgPool) -> Result<(), DbError> {
 
 /// Loads the demo data of a local installation; running it again changes nothing.
 pub async fn seed_demo_data(pool: &PgPool) -> Result<(), DbError> {
-    sqlx::raw_sql(include_str!("../seed/demo.sql")).execute(pool).await?;
+    sqlx::raw_sql(include_str!("../seed/demo.sql"))
+        .execute(pool)
+        .await?;
     Ok(())
 }

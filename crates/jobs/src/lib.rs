@@ -41,13 +41,12 @@ pub async fn enqueue<J: Job>(conn: &mut PgConnection, job: &J) -> Result<String,
     let payload = serde_json::to_value(job)?;
     // apalis.push_job is apalis's own SQL entry point: it generates the id and wakes the workers
     // (NOTIFY) once the transaction commits.
-    let id: String = sqlx::query_scalar(
-        "SELECT id FROM apalis.push_job($1, $2::json, 'Pending', now(), $3)",
-    )
-    .bind(J::QUEUE)
-    .bind(payload)
-    .bind(J::MAX_ATTEMPTS)
-    .fetch_one(conn)
-    .await?;
+    let id: String =
+        sqlx::query_scalar("SELECT id FROM apalis.push_job($1, $2::json, 'Pending', now(), $3)")
+            .bind(J::QUEUE)
+            .bind(payload)
+            .bind(J::MAX_ATTEMPTS)
+            .fetch_one(conn)
+            .await?;
     Ok(id)
 }

@@ -61,6 +61,9 @@ pub async fn deliver_mails(
 
 /// A display name may not break the address syntax it is embedded in.
 fn sanitize_display_name(name: &str) -> String {
-    let cleaned: String = name.chars().filter(|c| !matches!(c, '<' | '>' | '"' | '\\' | ',' | ';' | '@')).collect();
+    let cleaned: String = name
+        .chars()
+        .filter(|c| !matches!(c, '<' | '>' | '"' | '\\' | ',' | ';' | '@'))
+        .collect();
     format!("\"{}\"", cleaned.trim())
 }

@@ -112,8 +112,7 @@ impl Email {
         if s.len() > Self::MAX {
             return Err(Problem::TooLong { max: Self::MAX });
         }
-        let parsed: email_address::EmailAddress =
-            s.parse().map_err(|_| Problem::InvalidEmail)?;
+        let parsed: email_address::EmailAddress = s.parse().map_err(|_| Problem::InvalidEmail)?;
         // The RFC allows addresses no mail provider delivers to; a shop wants a dot in the
         // domain and no display-name form ("Name <a@b>").
         let domain = parsed.domain();
@@ -231,12 +230,19 @@ pub fn parse(input: &LeadInput) -> Result<NewLead, Vec<FieldError>> {
     } else {
         InstagramHandle::parse(&input.instagram).map(Some)
     };
-    check(Field::Instagram, instagram.as_ref().map(|_| ()).map_err(|p| *p));
+    check(
+        Field::Instagram,
+        instagram.as_ref().map(|_| ()).map_err(|p| *p),
+    );
     let message = Message::parse(&input.message);
     check(Field::Message, message.as_ref().map(|_| ()).map_err(|p| *p));
     check(
         Field::Consent,
-        if input.consent { Ok(()) } else { Err(Problem::ConsentMissing) },
+        if input.consent {
+            Ok(())
+        } else {
+            Err(Problem::ConsentMissing)
+        },
     );
 
     match (name, email, instagram, message) {
@@ -282,14 +288,25 @@ mod tests {
     fn every_problem_is_reported_at_once() {
         let errors = parse(&LeadInput::default()).unwrap_err();
         let fields: Vec<_> = errors.iter().map(|e| e.field).collect();
-        assert_eq!(fields, vec![Field::Name, Field::Email, Field::Message, Field::Consent]);
+        assert_eq!(
+            fields,
+            vec![Field::Name, Field::Email, Field::Message, Field::Consent]
+        );
         assert_eq!(errors[3].problem, Problem::ConsentMissing);
     }
 
     #[test]
     fn emails() {
         assert!(Email::parse("a.b+c@sub.example.com").is_ok());
-        for bad in ["not-an-email", "a@b", "a@@b.de", "Anna <a@b.de>", "a b@c.de", "a@.de", "a@de."] {
+        for bad in [
+            "not-an-email",
+            "a@b",
+            "a@@b.de",
+            "Anna <a@b.de>",
+            "a b@c.de",
+            "a@.de",
+            "a@de.",
+        ] {
             assert_eq!(Email::parse(bad), Err(Problem::InvalidEmail), "{bad}");
         }
         assert_eq!(Email::parse("  "), Err(Problem::Required));
@@ -299,12 +316,27 @@ mod tests {
 
     #[test]
     fn instagram_handles() {
-        assert_eq!(InstagramHandle::parse("https://www.instagram.com/growth.desk/").unwrap().as_str(), "growth.desk");
-        assert_eq!(InstagramHandle::parse("@a_b.c1").unwrap().as_str(), "a_b.c1");
+        assert_eq!(
+            InstagramHandle::parse("https://www.instagram.com/growth.desk/")
+                .unwrap()
+                .as_str(),
+            "growth.desk"
+        );
+        assert_eq!(
+            InstagramHandle::parse("@a_b.c1").unwrap().as_str(),
+            "a_b.c1"
+        );
         for bad in ["a b", "ab-c", ".abc", "abc.", "a..b", "ü"] {
-            assert_eq!(InstagramHandle::parse(bad), Err(Problem::InvalidHandle), "{bad}");
+            assert_eq!(
+                InstagramHandle::parse(bad),
+                Err(Problem::InvalidHandle),
+                "{bad}"
+            );
         }
-        assert_eq!(InstagramHandle::parse(&"a".repeat(31)), Err(Problem::TooLong { max: 30 }));
+        assert_eq!(
+            InstagramHandle::parse(&"a".repeat(31)),
+            Err(Problem::TooLong { max: 30 })
+        );
         // optional in the form
         let mut input = good();
         input.instagram = "   ".into();
@@ -314,9 +346,15 @@ mod tests {
     #[test]
     fn limits_count_characters_not_bytes() {
         assert!(PersonName::parse(&"ä".repeat(120)).is_ok());
-        assert_eq!(PersonName::parse(&"ä".repeat(121)), Err(Problem::TooLong { max: 120 }));
+        assert_eq!(
+            PersonName::parse(&"ä".repeat(121)),
+            Err(Problem::TooLong { max: 120 })
+        );
         assert!(Message::parse(&"ß".repeat(4000)).is_ok());
-        assert_eq!(Message::parse(&"ß".repeat(4001)), Err(Problem::TooLong { max: 4000 }));
+        assert_eq!(
+            Message::parse(&"ß".repeat(4001)),
+            Err(Problem::TooLong { max: 4000 })
+        );
     }
 
     #[test]

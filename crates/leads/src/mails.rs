@@ -49,7 +49,10 @@ pub fn notification_mail(lead: &Lead) -> MailText {
              Nachricht:\n{}\n",
             lead.name,
             lead.email,
-            lead.instagram_handle.as_deref().map(|h| format!("@{h}")).unwrap_or_else(|| "—".into()),
+            lead.instagram_handle
+                .as_deref()
+                .map(|h| format!("@{h}"))
+                .unwrap_or_else(|| "—".into()),
             lead.locale,
             lead.created_at.format("%d.%m.%Y %H:%M UTC"),
             lead.id,
@@ -59,7 +62,10 @@ pub fn notification_mail(lead: &Lead) -> MailText {
 }
 
 fn quote(text: &str) -> String {
-    text.lines().map(|l| format!("> {l}")).collect::<Vec<_>>().join("\n")
+    text.lines()
+        .map(|l| format!("> {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 #[cfg(test)]

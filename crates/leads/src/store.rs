@@ -40,7 +40,11 @@ pub struct Submission {
 /// Stores `lead` and enqueues its mails in one transaction, unless the same lead arrived within
 /// the last `window_secs` seconds. Concurrent identical submissions are serialised on an
 /// advisory lock keyed by the lead's identity, so exactly one of them inserts.
-pub async fn submit(pool: &PgPool, lead: &NewLead, window_secs: i64) -> Result<Submission, LeadError> {
+pub async fn submit(
+    pool: &PgPool,
+    lead: &NewLead,
+    window_secs: i64,
+) -> Result<Submission, LeadError> {
     let mut tx = pool.begin().await?;
     let key = lead.dedupe_key();
 
@@ -60,7 +64,10 @@ pub async fn submit(pool: &PgPool, lead: &NewLead, window_secs: i64) -> Result<S
     .await?;
     if let Some(lead_id) = existing {
         tx.commit().await?;
-        return Ok(Submission { lead_id, duplicate: true });
+        return Ok(Submission {
+            lead_id,
+            duplicate: true,
+        });
     }
 
     let lead_id = Uuid::now_v7();
@@ -68,10 +75,18 @@ pub async fn submit(pool: &PgPool, lead: &NewLead, window_secs: i64) -> Result<S
     gd_jobs::enqueue(&mut tx, &LeadReceived { lead_id }).await?;
     tx.commit().await?;
     tracing::info!(%lead_id, "lead stored");
-    Ok(Submission { lead_id, duplicate: false })
+    Ok(Submission {
+        lead_id,
+        duplicate: false,
+    })
 }
 
-async fn insert(conn: &mut PgConnection, id: Uuid, lead: &NewLead, key: &str) -> Result<(), sqlx::Error> {
+async fn insert(
+    conn: &mut PgConnection,
+    id: Uuid,
+    lead: &NewLead,
+    key: &str,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO leads (id, name, email, instagram_handle, message, locale, consent_at, dedupe_key)
          VALUES ($1, $2, $3, $4, $5, $6, now(), md5($7))",

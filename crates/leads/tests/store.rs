@@ -1,5 +1,6 @@
 //! Storing leads against a real PostgreSQL: one transaction with its job, de-duplication,
 //! and mails sent at most once.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use gd_leads::{parse, submit, LeadInput};
 use gd_mail::{Mailer, OutboxMailer};
@@ -56,7 +57,9 @@ async fn without_the_job_there_is_no_lead(pool: PgPool) {
 #[sqlx::test(migrations = false)]
 async fn the_same_lead_twice_within_the_window_is_one_lead(pool: PgPool) {
     migrated(&pool).await;
-    let first = submit(&pool, &parse(&form("Hallo  Welt")).unwrap(), 600).await.unwrap();
+    let first = submit(&pool, &parse(&form("Hallo  Welt")).unwrap(), 600)
+        .await
+        .unwrap();
     let mut again = form("hallo welt");
     again.email = "ANNA@example.de".into();
     let second = submit(&pool, &parse(&again).unwrap(), 600).await.unwrap();
@@ -66,7 +69,9 @@ async fn the_same_lead_twice_within_the_window_is_one_lead(pool: PgPool) {
     assert_eq!(count(&pool, "SELECT count(*) FROM apalis.jobs").await, 1);
 
     // A different message is a different lead.
-    let third = submit(&pool, &parse(&form("Noch eine Frage")).unwrap(), 600).await.unwrap();
+    let third = submit(&pool, &parse(&form("Noch eine Frage")).unwrap(), 600)
+        .await
+        .unwrap();
     assert!(!third.duplicate);
     assert_eq!(count(&pool, "SELECT count(*) FROM leads").await, 2);
 }
@@ -89,7 +94,11 @@ async fn concurrent_double_clicks_store_one_lead(pool: PgPool) {
     migrated(&pool).await;
     let lead = parse(&form("Doppelklick")).unwrap();
     let results = futures_join(&pool, &lead).await;
-    assert_eq!(results.iter().filter(|d| !**d).count(), 1, "exactly one insert: {results:?}");
+    assert_eq!(
+        results.iter().filter(|d| !**d).count(),
+        1,
+        "exactly one insert: {results:?}"
+    );
     assert_eq!(count(&pool, "SELECT count(*) FROM leads").await, 1);
     assert_eq!(count(&pool, "SELECT count(*) FROM apalis.jobs").await, 1);
 }
@@ -98,7 +107,9 @@ async fn futures_join(pool: &PgPool, lead: &gd_leads::NewLead) -> Vec<bool> {
     let mut handles = Vec::new();
     for _ in 0..8 {
         let (pool, lead) = (pool.clone(), lead.clone());
-        handles.push(tokio::spawn(async move { submit(&pool, &lead, 600).await.unwrap().duplicate }));
+        handles.push(tokio::spawn(async move {
+            submit(&pool, &lead, 600).await.unwrap().duplicate
+        }));
     }
     let mut out = Vec::new();
     for h in handles {
@@ -110,18 +121,37 @@ async fn futures_join(pool: &PgPool, lead: &gd_leads::NewLead) -> Vec<bool> {
 #[sqlx::test(migrations = false)]
 async fn mails_are_sent_once_even_when_the_job_runs_twice(pool: PgPool) {
     migrated(&pool).await;
-    let s = submit(&pool, &parse(&form("Hallo")).unwrap(), 600).await.unwrap();
+    let s = submit(&pool, &parse(&form("Hallo")).unwrap(), 600)
+        .await
+        .unwrap();
     let dir = std::env::temp_dir().join(format!("gd-leads-outbox-{}", s.lead_id));
-    let mailer = OutboxMailer::new(&dir, "Growthdesk <hello@growthdesk.localhost>".parse().unwrap()).unwrap();
-    let to = gd_leads::Delivery { agency_email: "team@growthdesk.localhost", public_url: "http://127.0.0.1:3000" };
-    gd_leads::deliver_mails(&pool, &mailer, s.lead_id, &to).await.unwrap();
-    gd_leads::deliver_mails(&pool, &mailer, s.lead_id, &to).await.unwrap();
+    let mailer = OutboxMailer::new(
+        &dir,
+        "Growthdesk <hello@growthdesk.localhost>".parse().unwrap(),
+    )
+    .unwrap();
+    let to = gd_leads::Delivery {
+        agency_email: "team@growthdesk.localhost",
+        public_url: "http://127.0.0.1:3000",
+    };
+    gd_leads::deliver_mails(&pool, &mailer, s.lead_id, &to)
+        .await
+        .unwrap();
+    gd_leads::deliver_mails(&pool, &mailer, s.lead_id, &to)
+        .await
+        .unwrap();
 
     let mails = gd_mail::read_outbox(&dir, 10).await.unwrap();
     assert_eq!(mails.len(), 2, "{mails:#?}");
-    let confirmation = mails.iter().find(|m| m.to.contains("anna@example.de")).unwrap();
+    let confirmation = mails
+        .iter()
+        .find(|m| m.to.contains("anna@example.de"))
+        .unwrap();
     assert_eq!(confirmation.subject, "Ihre Anfrage bei Growthdesk");
-    let notification = mails.iter().find(|m| m.to.contains("team@growthdesk.localhost")).unwrap();
+    let notification = mails
+        .iter()
+        .find(|m| m.to.contains("team@growthdesk.localhost"))
+        .unwrap();
     assert!(notification.body.contains("Instagram: @anna.bakes"));
     assert!(mailer.describe().contains("local outbox"));
     std::fs::remove_dir_all(&dir).unwrap();
@@ -132,7 +162,12 @@ async fn an_unknown_lead_is_not_found(pool: PgPool) {
     migrated(&pool).await;
     let dir = std::env::temp_dir().join("gd-leads-outbox-unknown");
     let mailer = OutboxMailer::new(&dir, "a@b.de".parse().unwrap()).unwrap();
-    let to = gd_leads::Delivery { agency_email: "team@growthdesk.localhost", public_url: "http://x" };
-    let err = gd_leads::deliver_mails(&pool, &mailer, uuid::Uuid::nil(), &to).await.unwrap_err();
+    let to = gd_leads::Delivery {
+        agency_email: "team@growthdesk.localhost",
+        public_url: "http://x",
+    };
+    let err = gd_leads::deliver_mails(&pool, &mailer, uuid::Uuid::nil(), &to)
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("does not exist"), "{err}");
 }

@@ -76,10 +76,12 @@ pub fn from_config(config: &Config) -> Result<Arc<dyn Mailer>, MailError> {
 }
 
 fn parse_mailbox(address: &str) -> Result<Mailbox, MailError> {
-    address.parse().map_err(|e: lettre::address::AddressError| MailError::Address {
-        address: address.to_owned(),
-        reason: e.to_string(),
-    })
+    address
+        .parse()
+        .map_err(|e: lettre::address::AddressError| MailError::Address {
+            address: address.to_owned(),
+            reason: e.to_string(),
+        })
 }
 
 fn build(from: &Mailbox, mail: &Mail) -> Result<Message, MailError> {
@@ -124,7 +126,11 @@ pub struct OutboxMailer {
 impl OutboxMailer {
     pub fn new(dir: &Path, from: Mailbox) -> Result<Self, MailError> {
         std::fs::create_dir_all(dir)?;
-        Ok(Self { dir: dir.to_owned(), transport: AsyncFileTransport::new(dir), from })
+        Ok(Self {
+            dir: dir.to_owned(),
+            transport: AsyncFileTransport::new(dir),
+            from,
+        })
     }
 }
 
@@ -169,11 +175,14 @@ pub async fn read_outbox(dir: &Path, limit: usize) -> Result<Vec<OutboxMail>, Ma
             files.push((DateTime::<Utc>::from(modified), path));
         }
     }
-    files.sort_by(|a, b| b.0.cmp(&a.0));
+    files.sort_by_key(|f| std::cmp::Reverse(f.0));
     let mut mails = Vec::new();
     for (modified, path) in files.into_iter().take(limit) {
         let raw = tokio::fs::read(&path).await?;
-        let id = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let id = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
         mails.push(parse_eml(id, modified, &raw));
     }
     Ok(mails)
@@ -240,7 +249,11 @@ mod tests {
         assert_eq!(mails.len(), 2);
         assert_eq!(mails[0].subject, "Grüße Nr. 2");
         assert_eq!(mails[0].to, "Jörg Müller <joerg@example.de>");
-        assert!(mails[0].body.contains("Schöne Grüße aus Köln – äöüß"), "{}", mails[0].body);
+        assert!(
+            mails[0].body.contains("Schöne Grüße aus Köln – äöüß"),
+            "{}",
+            mails[0].body
+        );
         assert_eq!(read_outbox(&dir, 1).await.unwrap().len(), 1);
         std::fs::remove_dir_all(&dir).unwrap();
     }
@@ -254,8 +267,16 @@ mod tests {
     #[test]
     fn bad_recipient_is_a_clear_error() {
         let from = parse_mailbox("a@b.de").unwrap();
-        let err = build(&from, &Mail { to: "nope".into(), subject: "s".into(), body: "b".into(), reply_to: None })
-            .unwrap_err();
+        let err = build(
+            &from,
+            &Mail {
+                to: "nope".into(),
+                subject: "s".into(),
+                body: "b".into(),
+                reply_to: None,
+            },
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("invalid address `nope`"));
     }
 }

@@ -33,7 +33,10 @@ impl TestApp {
         let mut env: HashMap<String, String> = HashMap::from([
             ("PUBLIC_URL".to_owned(), format!("http://{addr}")),
             ("MAIL_OUTBOX_DIR".to_owned(), outbox.display().to_string()),
-            ("AGENCY_EMAIL".to_owned(), "team@growthdesk.localhost".to_owned()),
+            (
+                "AGENCY_EMAIL".to_owned(),
+                "team@growthdesk.localhost".to_owned(),
+            ),
         ]);
         for (k, v) in vars {
             env.insert(k.to_string(), v.to_string());
@@ -56,7 +59,13 @@ impl TestApp {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap();
-        Self { base: format!("http://{addr}"), pool, config, outbox, client }
+        Self {
+            base: format!("http://{addr}"),
+            pool,
+            config,
+            outbox,
+            client,
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -68,7 +77,12 @@ impl TestApp {
     }
 
     /// A browser's form post without JavaScript: accepts HTML, names the page it came from.
-    pub async fn post_form_html(&self, path: &str, form: &[(&str, &str)], referer: &str) -> reqwest::Response {
+    pub async fn post_form_html(
+        &self,
+        path: &str,
+        form: &[(&str, &str)],
+        referer: &str,
+    ) -> reqwest::Response {
         self.client
             .post(self.url(path))
             .header("accept", "text/html,application/xhtml+xml")
@@ -121,13 +135,21 @@ pub struct Maildev {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 impl Maildev {
     pub async fn start() -> Self {
         let bin = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../node_modules/.bin/maildev");
-        assert!(bin.exists(), "{} missing: run `make setup` (npm install)", bin.display());
+        assert!(
+            bin.exists(),
+            "{} missing: run `make setup` (npm install)",
+            bin.display()
+        );
         let (smtp_port, web_port) = (free_port(), free_port());
         let child = tokio::process::Command::new(bin)
             .args(["--ip", "127.0.0.1", "--web-ip", "127.0.0.1"])
@@ -136,9 +158,16 @@ impl Maildev {
             .kill_on_drop(true)
             .spawn()
             .unwrap();
-        let me = Self { child, smtp_port, web_port };
+        let me = Self {
+            child,
+            smtp_port,
+            web_port,
+        };
         for _ in 0..100 {
-            if reqwest::get(format!("http://127.0.0.1:{web_port}/api/healthz")).await.is_ok_and(|r| r.status().is_success()) {
+            if reqwest::get(format!("http://127.0.0.1:{web_port}/api/healthz"))
+                .await
+                .is_ok_and(|r| r.status().is_success())
+            {
                 return me;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
