@@ -6,6 +6,7 @@ const port = process.env.E2E_PORT ?? '3100';
 
 export default defineConfig({
   testDir: './tests',
+  outputDir: './test-results',
   timeout: 30_000,
   expect: { timeout: 10_000 },
   fullyParallel: false,
