@@ -72,7 +72,7 @@ db:
 ## ---- build and run --------------------------------------------------------------------
 
 build: tools node
-	cargo leptos build
+	cargo leptos build --split
 	cargo build -p worker
 	node scripts/precompress.mjs target/site/pkg 5
 
@@ -119,6 +119,6 @@ e2e: build chromium
 ## ---- measurements ---------------------------------------------------------------------
 
 bench: tools node
-	cargo leptos build --release
+	cargo leptos build --release --split
 	node scripts/precompress.mjs target/site/pkg 11
 	@bash scripts/size-report.sh target/site/pkg $(CARGO_TARGET_DIR)/release/hash.txt

@@ -4,10 +4,9 @@
 
 mod common;
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use common::{lead_form, Maildev, TestApp};
+use common::{lead_form, Maildev, RunningWorker, TestApp};
 use sqlx::PgPool;
 
 #[sqlx::test(migrations = false)]
@@ -41,17 +40,11 @@ async fn a_lead_is_stored_queued_and_mailed_over_smtp(pool: PgPool) {
     );
 
     // The real worker, as the `worker` binary runs it, against the same database.
-    let mailer = gd_mail::from_config(&app.config).unwrap();
-    assert!(mailer.describe().starts_with("SMTP 127.0.0.1"));
-    let ctx = worker::JobContext {
-        pool: pool.clone(),
-        mailer,
-        config: app.config.clone(),
-    };
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let worker = tokio::spawn(worker::run(ctx, async move {
-        let _ = stopped.await;
-    }));
+    assert!(gd_mail::from_config(&app.config)
+        .unwrap()
+        .describe()
+        .starts_with("SMTP 127.0.0.1"));
+    let worker = RunningWorker::start(&app);
 
     let mails = smtp.wait_for(2).await;
     let to = |m: &serde_json::Value| {
@@ -117,12 +110,7 @@ async fn a_lead_is_stored_queued_and_mailed_over_smtp(pool: PgPool) {
     assert_eq!(smtp.emails().await.len(), 2);
 
     // Shutdown is graceful: the worker returns once told to stop.
-    stop.send(()).unwrap();
-    tokio::time::timeout(Duration::from_secs(15), worker)
-        .await
-        .unwrap()
-        .unwrap()
-        .unwrap();
+    worker.stop().await;
 }
 
 #[sqlx::test(migrations = false)]
@@ -146,16 +134,7 @@ async fn a_failing_smtp_server_leaves_the_job_for_a_later_retry(pool: PgPool) {
     .await;
     app.post_form_fetch("/api/submit_lead", &lead_form("anna@example.de", "Hallo"))
         .await;
-    let mailer = gd_mail::from_config(&app.config).unwrap();
-    let ctx = worker::JobContext {
-        pool: pool.clone(),
-        mailer,
-        config: Arc::clone(&app.config),
-    };
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let worker = tokio::spawn(worker::run(ctx, async move {
-        let _ = stopped.await;
-    }));
+    let worker = RunningWorker::start(&app);
     let mut failed = 0;
     for _ in 0..100 {
         failed = app
@@ -176,12 +155,7 @@ async fn a_failing_smtp_server_leaves_the_job_for_a_later_retry(pool: PgPool) {
             .await,
         1
     );
-    stop.send(()).unwrap();
-    tokio::time::timeout(Duration::from_secs(15), worker)
-        .await
-        .unwrap()
-        .unwrap()
-        .unwrap();
+    worker.stop().await;
 }
 
 #[sqlx::test(migrations = false)]

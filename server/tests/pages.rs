@@ -154,6 +154,43 @@ async fn the_outbox_does_not_exist_with_smtp_or_in_production(pool: PgPool) {
     assert_eq!(app.get("/dev/outbox").await.status(), 404);
 }
 
+#[sqlx::test(migrations = false)]
+async fn assets_are_served_precompressed_and_cached_for_a_year(pool: PgPool) {
+    let site = std::env::temp_dir().join(format!("gd-site-{}", uuid::Uuid::new_v4()));
+    let pkg = site.join("pkg");
+    std::fs::create_dir_all(&pkg).unwrap();
+    std::fs::write(pkg.join("growthdesk.abc.js"), "console.log('plain')").unwrap();
+    std::fs::write(pkg.join("growthdesk.abc.js.br"), b"brotli-bytes").unwrap();
+    std::fs::write(pkg.join("growthdesk.abc.js.gz"), b"gzip-bytes").unwrap();
+    let root = site.display().to_string();
+    let app = TestApp::spawn_custom(pool, &[], |o| {
+        o.site_root = root.into();
+        o.hash_files = true;
+    })
+    .await;
+
+    let get = |encoding: &'static str| {
+        app.client
+            .get(app.url("/pkg/growthdesk.abc.js"))
+            .header("accept-encoding", encoding)
+            .send()
+    };
+    let br = get("gzip, deflate, br").await.unwrap();
+    assert_eq!(br.headers()["content-encoding"], "br");
+    assert_eq!(
+        br.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    assert_eq!(br.bytes().await.unwrap().as_ref(), b"brotli-bytes");
+    let gz = get("gzip").await.unwrap();
+    assert_eq!(gz.headers()["content-encoding"], "gzip");
+    let plain = get("identity").await.unwrap();
+    assert!(plain.headers().get("content-encoding").is_none());
+    assert_eq!(plain.text().await.unwrap(), "console.log('plain')");
+    assert_eq!(app.get("/pkg/missing.js").await.status(), 404);
+    std::fs::remove_dir_all(&site).unwrap();
+}
+
 /// Leptos.toml (run time) and Cargo.toml's cargo-leptos section (build time) must name the
 /// same site, or the server looks for assets the build never wrote.
 #[test]

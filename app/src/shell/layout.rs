@@ -16,9 +16,9 @@ pub fn Layout(lang: Lang, children: Children) -> impl IntoView {
                     "Growth"<span class="text-fuchsia-600">"desk"</span>
                 </a>
                 <div class="flex flex-wrap items-center gap-4 text-sm font-medium text-slate-700">
-                    <a href="#services" class="hover:text-fuchsia-700">{t.nav_services}</a>
-                    <a href="#process" class="hover:text-fuchsia-700">{t.nav_process}</a>
-                    <a href="#contact" class="hover:text-fuchsia-700">{t.nav_contact}</a>
+                    <a href=format!("{}#services", lang.home()) class="hover:text-fuchsia-700">{t.nav_services}</a>
+                    <a href=format!("{}#process", lang.home()) class="hover:text-fuchsia-700">{t.nav_process}</a>
+                    <a href=format!("{}#contact", lang.home()) class="hover:text-fuchsia-700">{t.nav_contact}</a>
                     <a href=other.home() hreflang=other.code() lang=other.code() data-testid="lang-switch"
                         class="rounded-full border border-slate-300 px-3 py-1 hover:border-fuchsia-500">
                         {t.switch_label}

@@ -6,7 +6,7 @@ mod not_found;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::StaticSegment;
+use leptos_router::{Lazy, StaticSegment};
 
 pub use layout::Layout;
 pub use not_found::NotFound;
@@ -49,7 +49,7 @@ pub fn App() -> impl IntoView {
             <Routes fallback=|| view! { <NotFound/> }>
                 <Route path=StaticSegment("") view=|| view! { <Landing lang=Lang::De/> }/>
                 <Route path=StaticSegment("en") view=|| view! { <Landing lang=Lang::En/> }/>
-                <Route path=(StaticSegment("dev"), StaticSegment("outbox")) view=OutboxPage/>
+                <Route path=(StaticSegment("dev"), StaticSegment("outbox")) view={Lazy::<OutboxPage>::new()}/>
             </Routes>
         </Router>
     }

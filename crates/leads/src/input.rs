@@ -83,14 +83,7 @@ impl PersonName {
     pub const MAX: usize = 120;
 
     pub fn parse(s: &str) -> Result<Self, Problem> {
-        let s = collapse_whitespace(s);
-        if s.is_empty() {
-            Err(Problem::Required)
-        } else if s.chars().count() > Self::MAX {
-            Err(Problem::TooLong { max: Self::MAX })
-        } else {
-            Ok(Self(s))
-        }
+        required_within(collapse_whitespace(s), Self::MAX).map(Self)
     }
 
     pub fn as_str(&self) -> &str {
@@ -176,14 +169,7 @@ impl Message {
     pub const MAX: usize = 4000;
 
     pub fn parse(s: &str) -> Result<Self, Problem> {
-        let s = s.trim().replace("\r\n", "\n");
-        if s.is_empty() {
-            Err(Problem::Required)
-        } else if s.chars().count() > Self::MAX {
-            Err(Problem::TooLong { max: Self::MAX })
-        } else {
-            Ok(Self(s))
-        }
+        required_within(s.trim().replace("\r\n", "\n"), Self::MAX).map(Self)
     }
 
     pub fn as_str(&self) -> &str {
@@ -254,6 +240,17 @@ pub fn parse(input: &LeadInput) -> Result<NewLead, Vec<FieldError>> {
             locale: Locale::parse(&input.locale),
         }),
         _ => Err(errors),
+    }
+}
+
+/// Non-empty and at most `max` characters (not bytes).
+fn required_within(s: String, max: usize) -> Result<String, Problem> {
+    if s.is_empty() {
+        Err(Problem::Required)
+    } else if s.chars().count() > max {
+        Err(Problem::TooLong { max })
+    } else {
+        Ok(s)
     }
 }
 

@@ -26,6 +26,15 @@ impl TestApp {
 
     /// Starts the app with extra configuration variables.
     pub async fn spawn_with(pool: PgPool, vars: &[(&str, &str)]) -> Self {
+        Self::spawn_custom(pool, vars, |_| {}).await
+    }
+
+    /// Starts the app with extra configuration variables and adjusted Leptos options.
+    pub async fn spawn_custom(
+        pool: PgPool,
+        vars: &[(&str, &str)],
+        adjust: impl FnOnce(&mut leptos::config::LeptosOptions),
+    ) -> Self {
         gd_db::migrate(&pool).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -46,6 +55,7 @@ impl TestApp {
             .unwrap()
             .leptos_options;
         leptos_options.hash_files = false;
+        adjust(&mut leptos_options);
         let state = AppState {
             leptos_options,
             pool: pool.clone(),
@@ -112,6 +122,38 @@ impl TestApp {
 impl Drop for TestApp {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.outbox);
+    }
+}
+
+/// The real worker loop (as the `worker` binary runs it) on the app's database and config.
+pub struct RunningWorker {
+    stop: tokio::sync::oneshot::Sender<()>,
+    handle: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl RunningWorker {
+    pub fn start(app: &TestApp) -> Self {
+        let mailer = gd_mail::from_config(&app.config).unwrap();
+        let ctx = worker::JobContext {
+            pool: app.pool.clone(),
+            mailer,
+            config: app.config.clone(),
+        };
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let handle = tokio::spawn(worker::run(ctx, async move {
+            let _ = stopped.await;
+        }));
+        Self { stop, handle }
+    }
+
+    /// Signals shutdown and waits (at most 15 s) for the worker to return.
+    pub async fn stop(self) {
+        self.stop.send(()).unwrap();
+        tokio::time::timeout(Duration::from_secs(15), self.handle)
+            .await
+            .expect("worker stops in time")
+            .unwrap()
+            .unwrap();
     }
 }
 
