@@ -15,6 +15,18 @@ for kind in js wasm css; do
   printf '%-45s %10d %10d %10d\n' "$(basename "$f")" "$raw" "$gz" "$br"
   totals=($((totals[0] + raw)) $((totals[1] + gz)) $((totals[2] + br)))
 done
+# With --split, the main JS also imports the small chunk loader.
+split=$(awk -F': ' '$1 == "split" {print $2}' "$hashes")
+if [ -n "$split" ]; then
+  f="$dir/__wasm_split.$split.js"
+  raw=$(stat -c %s "$f"); gz=$(stat -c %s "$f.gz"); br=$(stat -c %s "$f.br")
+  printf '%-45s %10d %10d %10d\n' "$(basename "$f")" "$raw" "$gz" "$br"
+  totals=($((totals[0] + raw)) $((totals[1] + gz)) $((totals[2] + br)))
+fi
 printf '%-45s %10d %10d %10d\n' TOTAL "${totals[@]}"
+echo "loaded on demand (lazy chunks):"
+for f in "$dir"/split_*.wasm "$dir"/chunk_*.wasm; do
+  [ -f "$f" ] && printf '  %-60s %10d raw %10d brotli\n' "$(basename "$f")" "$(stat -c %s "$f")" "$(stat -c %s "$f.br")"
+done
 awk -v r="${totals[0]}" -v g="${totals[1]}" -v b="${totals[2]}" 'BEGIN {
   printf "first load: %.1f kB raw, %.1f kB gzip, %.1f kB brotli (budget: 200 kB brotli)\n", r/1000, g/1000, b/1000 }'

@@ -1,7 +1,6 @@
 //! The one error type that crosses the wire. It carries only what a user may see; internal
 //! details are logged on the server and replaced by a reference the support team can search.
 
-use leptos::prelude::*;
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
@@ -15,6 +14,30 @@ pub enum IssueCode {
     InvalidEmail,
     InvalidHandle,
     ConsentMissing,
+}
+
+impl IssueCode {
+    pub const ALL: [IssueCode; 5] = [
+        IssueCode::Required,
+        IssueCode::TooLong,
+        IssueCode::InvalidEmail,
+        IssueCode::InvalidHandle,
+        IssueCode::ConsentMissing,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            IssueCode::Required => "required",
+            IssueCode::TooLong => "too-long",
+            IssueCode::InvalidEmail => "invalid-email",
+            IssueCode::InvalidHandle => "invalid-handle",
+            IssueCode::ConsentMissing => "consent-missing",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.name() == name)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -79,7 +102,7 @@ impl AppError {
     /// id that every log line of this request carries.
     #[cfg(feature = "ssr")]
     pub fn internal(error: impl std::fmt::Display) -> Self {
-        let reference = use_context::<http::request::Parts>()
+        let reference = leptos::prelude::use_context::<http::request::Parts>()
             .and_then(|p| {
                 p.headers
                     .get("x-request-id")?
@@ -107,16 +130,4 @@ impl FromServerFnError for AppError {
             other => AppError::Transport(other.to_string()),
         }
     }
-}
-
-/// Reads an error that a server function encoded into the page URL after a form post without
-/// JavaScript (`?__path=…&__err=…`). Used on both sides so SSR and hydration agree.
-pub fn error_from_query(path: &str) -> Option<AppError> {
-    let query = leptos_router::hooks::use_query_map().get_untracked();
-    let err_path = query.get("__path")?;
-    if err_path.trim_start_matches('/') != path.trim_start_matches('/') {
-        return None;
-    }
-    let err = query.get("__err")?;
-    Some(leptos::server_fn::error::ServerFnUrlError::<AppError>::decode_err(&err))
 }

@@ -29,13 +29,23 @@ pub async fn submit_lead(
     use std::collections::BTreeMap;
 
     let ctx = server_context()?;
+    let lang = crate::i18n::Lang::from_code(&lang);
+    // Without JavaScript the browser follows a redirect; its URL carries the outcome.
+    let answer = |outcome: Result<LeadSent, AppError>| {
+        if is_plain_form_post() {
+            leptos_axum::redirect(&super::outcome::redirect_url(lang, &outcome));
+        } else if let Err(error) = &outcome {
+            set_error_status(error);
+        }
+        outcome
+    };
     let input = gd_leads::LeadInput {
         name,
         email,
         instagram,
         message,
         consent: consent.is_some(),
-        locale: lang,
+        locale: lang.code().to_owned(),
     };
     let lead = match gd_leads::parse(&input) {
         Ok(lead) => lead,
@@ -57,27 +67,16 @@ pub async fn submit_lead(
                     ),
                 ]),
             };
-            set_error_status(&error);
-            return Err(error);
+            return answer(Err(error));
         }
     };
-    let submission = gd_leads::submit(&ctx.pool, &lead, ctx.config.lead_duplicate_window_secs)
+    let outcome = gd_leads::submit(&ctx.pool, &lead, ctx.config.lead_duplicate_window_secs)
         .await
-        .map_err(|e| {
-            let error = AppError::internal(e);
-            set_error_status(&error);
-            error
-        })?;
-
-    if is_plain_form_post() {
-        // Without JavaScript the browser follows a redirect; send it to the page that shows
-        // the thank-you note.
-        let home = crate::i18n::Lang::from_code(lead.locale.as_str()).home();
-        leptos_axum::redirect(&format!("{home}?lead=sent#contact"));
-    }
-    Ok(LeadSent {
-        duplicate: submission.duplicate,
-    })
+        .map(|s| LeadSent {
+            duplicate: s.duplicate,
+        })
+        .map_err(AppError::internal);
+    answer(outcome)
 }
 
 #[cfg(feature = "ssr")]

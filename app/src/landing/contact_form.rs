@@ -8,22 +8,18 @@ use leptos::server_fn::ServerFn;
 use leptos_router::hooks::use_query_map;
 
 use super::api::{LeadSent, SubmitLead, MESSAGE_MAX};
-use crate::error::{error_from_query, AppError};
+use crate::error::AppError;
 use crate::i18n::Lang;
 
 #[component]
 pub fn ContactForm(lang: Lang) -> impl IntoView {
     let t = lang.t();
-    let action = ServerAction::<SubmitLead>::new();
+    let pending = RwSignal::new(false);
+    let submitted: RwSignal<Option<Result<LeadSent, AppError>>> = RwSignal::new(None);
 
     // The outcome of a form post without JavaScript arrives in the URL.
-    let url_error = error_from_query(SubmitLead::PATH);
-    let sent_by_redirect = use_query_map().get_untracked().get("lead").as_deref() == Some("sent");
-    let from_url: Option<Result<LeadSent, AppError>> = match url_error {
-        Some(e) => Some(Err(e)),
-        None if sent_by_redirect => Some(Ok(LeadSent { duplicate: false })),
-        None => None,
-    };
+    let query = use_query_map().get_untracked();
+    let from_url = super::outcome::from_query(|k| query.get(k));
     let echo = |field: &str| match &from_url {
         Some(Err(AppError::Validation { echo, .. })) => {
             echo.get(field).cloned().unwrap_or_default()
@@ -38,7 +34,32 @@ pub fn ContactForm(lang: Lang) -> impl IntoView {
     );
     let consent0 = !echo("consent").is_empty();
 
-    let outcome = Memo::new(move |_| action.value().get().or_else(|| from_url.clone()));
+    let outcome = Memo::new(move |_| submitted.get().or_else(|| from_url.clone()));
+    // Hydrated: read the form and call the server function with fetch. The code that encodes
+    // the request and decodes the answer is loaded on the first submit (`#[lazy]`), so the
+    // landing page's first load does not carry it; before hydration the form posts as HTML.
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let form = event_target::<leptos::web_sys::HtmlFormElement>(&ev);
+        let Ok(data) = leptos::web_sys::FormData::new_with_form(&form) else {
+            return;
+        };
+        let field = |name: &str| data.get(name).as_string().unwrap_or_default();
+        let input = SubmitLead {
+            name: field("name"),
+            email: field("email"),
+            instagram: field("instagram"),
+            message: field("message"),
+            consent: data.has("consent").then(|| "on".to_owned()),
+            lang: field("lang"),
+        };
+        pending.set(true);
+        leptos::task::spawn_local(async move {
+            let result = send_lead(input).await;
+            submitted.set(Some(result));
+            pending.set(false);
+        });
+    };
     let sent = move || matches!(outcome.get(), Some(Ok(_)));
     let issue = move |field: &'static str| {
         outcome.get().and_then(|r| r.err()).and_then(|e| {
@@ -63,7 +84,8 @@ pub fn ContactForm(lang: Lang) -> impl IntoView {
                     let (name0, email0, instagram0, message0) =
                         (name0.clone(), email0.clone(), instagram0.clone(), message0.clone());
                     view! {
-                        <ActionForm action=action attr:novalidate="" attr:class="space-y-5" attr:data-testid="lead-form">
+                        <form method="post" action=SubmitLead::PATH novalidate class="space-y-5" data-testid="lead-form"
+                            on:submit=on_submit>
                             <input type="hidden" name="lang" value=lang.code()/>
                             {move || general_error().map(|msg| view! {
                                 <p role="alert" class="rounded-lg bg-red-50 px-4 py-3 text-sm text-red-800" data-testid="form-error">{msg}</p>
@@ -103,11 +125,11 @@ pub fn ContactForm(lang: Lang) -> impl IntoView {
                                 </label>
                                 <FieldError id="lead-consent-error" error=Signal::derive(move || issue("consent"))/>
                             </div>
-                            <button type="submit" disabled=move || action.pending().get()
+                            <button type="submit" disabled=move || pending.get()
                                 class="w-full rounded-xl bg-fuchsia-600 px-6 py-3 font-semibold text-white shadow hover:bg-fuchsia-700 disabled:opacity-60 sm:w-auto">
-                                {move || if action.pending().get() { t.sending } else { t.submit }}
+                                {move || if pending.get() { t.sending } else { t.submit }}
                             </button>
-                        </ActionForm>
+                        </form>
                     }
                 }
             >
@@ -118,6 +140,11 @@ pub fn ContactForm(lang: Lang) -> impl IntoView {
             </Show>
         </div>
     }
+}
+
+#[lazy]
+async fn send_lead(input: SubmitLead) -> Result<LeadSent, AppError> {
+    input.run_on_client().await
 }
 
 const INPUT_CLASS: &str = "mt-1 block w-full rounded-lg border border-slate-300 px-3 py-2 text-slate-900 shadow-sm focus:border-fuchsia-500 focus:outline-none focus:ring-2 focus:ring-fuchsia-200 aria-[invalid=true]:border-red-500";

@@ -2,6 +2,7 @@
 
 pub mod api;
 mod contact_form;
+mod outcome;
 mod page;
 
 pub use page::Landing;

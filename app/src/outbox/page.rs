@@ -7,23 +7,19 @@ use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::shell::Layout;
 
-/// The outbox is a developer page: its view is split out of the main WASM bundle
-/// (`cargo leptos build --split`) so the landing page does not pay for it.
-pub struct OutboxPage {
-    refresh: RwSignal<u32>,
-    outbox: Resource<Result<Outbox, AppError>>,
-}
+/// The outbox is a developer page: its view and its data loading are split out of the main
+/// WASM bundle (`cargo leptos build --split`) so the landing page does not pay for them.
+pub struct OutboxPage;
 
 #[lazy_route]
 impl LazyRoute for OutboxPage {
     fn data() -> Self {
-        let refresh = RwSignal::new(0u32);
-        let outbox = Resource::new(move || refresh.get(), |_| list_outbox());
-        Self { refresh, outbox }
+        OutboxPage
     }
 
-    fn view(this: Self) -> AnyView {
-        let OutboxPage { refresh, outbox } = this;
+    fn view(_this: Self) -> AnyView {
+        let refresh = RwSignal::new(0u32);
+        let outbox = Resource::new(move || refresh.get(), |_| list_outbox());
         view! {
             <Title text="Outbox – Growthdesk (local)"/>
             <Layout lang=Lang::De>
