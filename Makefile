@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
-.PHONY: help run test setup tools node chromium db build migrate seed \
+.PHONY: help run test setup tools node chromium db build migrate seed admin \
         lint fmt-check clippy clippy-wasm wasm-deps unit e2e bench size clean-site
 
 ROOT := $(CURDIR)
@@ -26,7 +26,7 @@ WASM_BINDGEN_VERSION = $(shell awk '/^name = "wasm-bindgen"$$/ {getline; gsub(/v
 TOOL_BUILD_ENV := CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 CARGO_TARGET_DIR=$(HOME)/.cache/growthdesk/tools
 
 # The server side and the browser side are built separately: ssr and hydrate never together.
-SERVER_PKGS := -p server -p worker -p app -p gd-config -p gd-db -p gd-jobs -p gd-leads -p gd-mail -p gd-process
+SERVER_PKGS := -p server -p worker -p app -p gd-accounts -p gd-common -p gd-config -p gd-db -p gd-jobs -p gd-leads -p gd-mail -p gd-process
 BIN := $(CARGO_TARGET_DIR)/debug
 # Crates that must never reach the browser bundle.
 WASM_FORBIDDEN := sqlx sqlx-core tokio axum apalis apalis-sql apalis-core lettre aws-sdk-s3 async-stripe mio hyper
@@ -34,6 +34,7 @@ WASM_FORBIDDEN := sqlx sqlx-core tokio axum apalis apalis-sql apalis-core lettre
 help:
 	@echo "make run    install what is missing, build, migrate, load demo data, start server + worker"
 	@echo "make test   the same set-up, then fmt, clippy (server + wasm), dependency rule, tests, Playwright"
+	@echo "make admin EMAIL=...  make EMAIL an admin; prints a link to set the password"
 	@echo "make bench  release build and first-load size of the landing page (see docs/BENCHMARKS.md)"
 
 ## ---- set-up ---------------------------------------------------------------------------
@@ -84,6 +85,11 @@ seed: migrate
 
 run: setup build seed
 	@bash scripts/run.sh
+
+# make admin EMAIL=chef@example.de — makes EMAIL an admin and prints a link to set the password.
+admin: migrate
+	@test -n "$(EMAIL)" || { echo "usage: make admin EMAIL=someone@example.de"; exit 2; }
+	$(BIN)/server create-admin "$(EMAIL)"
 
 ## ---- checks and tests -----------------------------------------------------------------
 

@@ -1,7 +1,8 @@
 //! `server`: serves Growthdesk over HTTP.
 //!
 //! Sub-commands: `server` (or `server serve`) runs the site; `server migrate` only brings the
-//! database schema up to date; `server seed` loads the demo data (idempotent).
+//! database schema up to date; `server seed` loads the demo data (idempotent);
+//! `server create-admin EMAIL` makes EMAIL an admin and prints a link to set the password.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -32,8 +33,39 @@ async fn main() -> anyhow::Result<()> {
             tracing::info!("demo data loaded");
             Ok(())
         }
-        other => bail!("unknown command `{other}`; expected serve, migrate or seed"),
+        "create-admin" => {
+            let Some(address) = std::env::args().nth(2) else {
+                bail!("usage: server create-admin EMAIL");
+            };
+            create_admin(&config, &pool, &address).await
+        }
+        other => bail!("unknown command `{other}`; expected serve, migrate, seed or create-admin"),
     }
+}
+
+async fn create_admin(config: &Config, pool: &sqlx::PgPool, address: &str) -> anyhow::Result<()> {
+    let email = gd_accounts::Email::parse(address)
+        .map_err(|p| anyhow::anyhow!("`{address}` is not a usable email address ({p:?})"))?;
+    let boot = gd_accounts::ensure_admin(pool, &email).await?;
+    let mut conn = pool.acquire().await?;
+    let token = gd_accounts::issue_token(
+        &mut conn,
+        boot.user_id,
+        gd_accounts::TokenPurpose::ResetPassword,
+    )
+    .await?;
+    let verb = if boot.created {
+        "created"
+    } else {
+        "already existed; now"
+    };
+    println!("{email} {verb} an admin.");
+    println!(
+        "Set the password within one hour at: {}/reset-password?token={}",
+        config.public_url,
+        token.expose()
+    );
+    Ok(())
 }
 
 async fn serve(config: Config, pool: sqlx::PgPool) -> anyhow::Result<()> {

@@ -1,0 +1,45 @@
+//! Accounts: who can sign in, with which password, holding which roles; the single-use links
+//! that verify an address or reset a password; and the append-only audit log that records
+//! security events and every admin and finance action.
+//!
+//! Knows nothing of HTTP or sessions: the server asks it questions ("who is this email and
+//! password?") and turns the answers into sessions and pages.
+
+mod audit;
+mod password;
+mod roles;
+mod tokens;
+mod users;
+
+pub use audit::{list_audit, record, AuditEntry, AuditEvent, AuditFilter};
+pub use password::{hash_password, verify_password, Password, PasswordProblem};
+pub use roles::{grant_role, revoke_role, Role};
+pub use tokens::{consume_token, issue_token, RawToken, TokenPurpose};
+pub use users::{
+    authenticate, ensure_admin, find_user, find_user_by_email, reset_password, sign_up,
+    verify_email, AdminBootstrap, SignUp, User,
+};
+
+pub use gd_common::{Email, Locale};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    /// Unknown email or wrong password: deliberately the same answer for both.
+    #[error("email or password is wrong")]
+    InvalidCredentials,
+    #[error("the email address is not verified yet")]
+    EmailNotVerified,
+    #[error("the account is locked")]
+    Locked,
+    /// Unknown, used or expired link.
+    #[error("the link is invalid or has expired")]
+    InvalidToken,
+    #[error("no such account")]
+    NotFound,
+    #[error("password not accepted: {0:?}")]
+    Password(PasswordProblem),
+    #[error("password hashing failed: {0}")]
+    Hashing(String),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+}

@@ -1,0 +1,99 @@
+//! Single-use, expiring links: the raw token travels only in the mail; the database keeps its
+//! SHA-256.
+
+use argon2::password_hash::rand_core::{OsRng, RngCore};
+use base64::Engine;
+use sha2::{Digest, Sha256};
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use crate::AccountError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenPurpose {
+    VerifyEmail,
+    ResetPassword,
+}
+
+impl TokenPurpose {
+    fn as_str(self) -> &'static str {
+        match self {
+            TokenPurpose::VerifyEmail => "verify_email",
+            TokenPurpose::ResetPassword => "reset_password",
+        }
+    }
+
+    /// Verification links last two days; reset links one hour.
+    fn lifetime_secs(self) -> f64 {
+        match self {
+            TokenPurpose::VerifyEmail => 48.0 * 3600.0,
+            TokenPurpose::ResetPassword => 3600.0,
+        }
+    }
+}
+
+/// The secret part of a link, as it goes into the mail. Never logged.
+#[derive(Clone, PartialEq, Eq)]
+pub struct RawToken(String);
+
+impl std::fmt::Debug for RawToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RawToken(***)")
+    }
+}
+
+impl RawToken {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+fn digest(raw: &str) -> Vec<u8> {
+    Sha256::digest(raw.as_bytes()).to_vec()
+}
+
+/// Creates a new link for `user`; earlier unused links for the same purpose stop working.
+pub async fn issue_token(
+    conn: &mut PgConnection,
+    user: Uuid,
+    purpose: TokenPurpose,
+) -> Result<RawToken, AccountError> {
+    let mut bytes = [0u8; 32];
+    OsRng.fill_bytes(&mut bytes);
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+    sqlx::query("UPDATE account_tokens SET used_at = now() WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL")
+        .bind(user)
+        .bind(purpose.as_str())
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query(
+        "INSERT INTO account_tokens (token_hash, user_id, purpose, expires_at)
+         VALUES ($1, $2, $3, now() + make_interval(secs => $4))",
+    )
+    .bind(digest(&raw))
+    .bind(user)
+    .bind(purpose.as_str())
+    .bind(purpose.lifetime_secs())
+    .execute(&mut *conn)
+    .await?;
+    Ok(RawToken(raw))
+}
+
+/// Uses up a link: returns its user if the token exists, has this purpose, is unused and has
+/// not expired. A second use fails.
+pub async fn consume_token(
+    conn: &mut PgConnection,
+    raw: &str,
+    purpose: TokenPurpose,
+) -> Result<Uuid, AccountError> {
+    sqlx::query_scalar(
+        "UPDATE account_tokens SET used_at = now()
+         WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > now()
+         RETURNING user_id",
+    )
+    .bind(digest(raw.trim()))
+    .bind(purpose.as_str())
+    .fetch_optional(conn)
+    .await?
+    .ok_or(AccountError::InvalidToken)
+}

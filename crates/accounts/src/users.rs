@@ -1,0 +1,277 @@
+//! Users: sign-up, verification, authentication, password reset, and the first admin.
+
+use chrono::{DateTime, Utc};
+use gd_common::{Email, Locale};
+use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
+
+use crate::{
+    consume_token, hash_password, record, verify_password, AccountError, AuditEvent, Password,
+    Role, TokenPurpose,
+};
+
+/// An account as the rest of the application sees it (no password hash).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: Uuid,
+    pub email: String,
+    pub email_verified_at: Option<DateTime<Utc>>,
+    pub locale: Locale,
+    pub locked: bool,
+    pub has_password: bool,
+    pub roles: Vec<Role>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl User {
+    pub fn has_role(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct UserRow {
+    id: Uuid,
+    email: String,
+    password_hash: Option<String>,
+    email_verified_at: Option<DateTime<Utc>>,
+    locale: String,
+    locked_at: Option<DateTime<Utc>>,
+    created_at: DateTime<Utc>,
+    roles: Vec<String>,
+}
+
+impl From<UserRow> for User {
+    fn from(r: UserRow) -> Self {
+        let mut roles: Vec<Role> = r.roles.iter().filter_map(|s| Role::parse(s)).collect();
+        roles.sort();
+        User {
+            id: r.id,
+            email: r.email,
+            email_verified_at: r.email_verified_at,
+            locale: Locale::parse(&r.locale),
+            locked: r.locked_at.is_some(),
+            has_password: r.password_hash.is_some(),
+            roles,
+            created_at: r.created_at,
+        }
+    }
+}
+
+const SELECT_USER: &str = "SELECT u.id, u.email, u.password_hash, u.email_verified_at, u.locale,
+        u.locked_at, u.created_at,
+        coalesce(array_agg(r.role) FILTER (WHERE r.role IS NOT NULL), '{}') AS roles
+    FROM users u LEFT JOIN user_roles r ON r.user_id = u.id";
+
+async fn row_by_email(
+    conn: &mut PgConnection,
+    email: &str,
+) -> Result<Option<UserRow>, sqlx::Error> {
+    sqlx::query_as::<_, UserRow>(&format!(
+        "{SELECT_USER} WHERE lower(u.email) = lower($1) GROUP BY u.id"
+    ))
+    .bind(email.trim())
+    .fetch_optional(conn)
+    .await
+}
+
+pub async fn find_user(conn: &mut PgConnection, id: Uuid) -> Result<Option<User>, AccountError> {
+    Ok(
+        sqlx::query_as::<_, UserRow>(&format!("{SELECT_USER} WHERE u.id = $1 GROUP BY u.id"))
+            .bind(id)
+            .fetch_optional(conn)
+            .await?
+            .map(User::from),
+    )
+}
+
+pub async fn find_user_by_email(
+    conn: &mut PgConnection,
+    email: &str,
+) -> Result<Option<User>, AccountError> {
+    Ok(row_by_email(conn, email).await?.map(User::from))
+}
+
+/// The outcome of a sign-up. Both cases look the same to the person signing up (no account
+/// enumeration); the caller mails "verify your address" or "you already have an account".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignUp {
+    Created { user_id: Uuid },
+    AlreadyRegistered { user_id: Uuid },
+}
+
+/// Creates an unverified `client` account.
+pub async fn sign_up(
+    pool: &PgPool,
+    email: &Email,
+    password: &Password,
+    locale: Locale,
+) -> Result<SignUp, AccountError> {
+    let hash = hash_password(password).await?;
+    let mut tx = pool.begin().await?;
+    let id = Uuid::now_v7();
+    let created: Option<Uuid> = sqlx::query_scalar(
+        "INSERT INTO users (id, email, password_hash, locale) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (lower(email)) DO NOTHING RETURNING id",
+    )
+    .bind(id)
+    .bind(email.as_str())
+    .bind(&hash)
+    .bind(locale.as_str())
+    .fetch_optional(&mut *tx)
+    .await?;
+    let outcome = match created {
+        Some(user_id) => {
+            sqlx::query("INSERT INTO user_roles (user_id, role) VALUES ($1, 'client')")
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
+            record(
+                &mut tx,
+                &AuditEvent::new("account.sign_up")
+                    .actor(Some(user_id))
+                    .subject(user_id),
+            )
+            .await?;
+            SignUp::Created { user_id }
+        }
+        None => {
+            let existing = row_by_email(&mut tx, email.as_str())
+                .await?
+                .ok_or(AccountError::NotFound)?;
+            SignUp::AlreadyRegistered {
+                user_id: existing.id,
+            }
+        }
+    };
+    tx.commit().await?;
+    Ok(outcome)
+}
+
+/// Marks the address behind a verification link as verified.
+pub async fn verify_email(pool: &PgPool, raw_token: &str) -> Result<Uuid, AccountError> {
+    let mut tx = pool.begin().await?;
+    let user = consume_token(&mut tx, raw_token, TokenPurpose::VerifyEmail).await?;
+    sqlx::query(
+        "UPDATE users SET email_verified_at = coalesce(email_verified_at, now()) WHERE id = $1",
+    )
+    .bind(user)
+    .execute(&mut *tx)
+    .await?;
+    record(
+        &mut tx,
+        &AuditEvent::new("account.email_verified")
+            .actor(Some(user))
+            .subject(user),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(user)
+}
+
+/// Checks an email and password. Unknown email, wrong password and an account without a
+/// password all answer `InvalidCredentials` after the same Argon2 work; only the right
+/// password learns that an account is locked or unverified. Every attempt is audited.
+pub async fn authenticate(
+    pool: &PgPool,
+    email: &str,
+    password: &str,
+    ip: Option<String>,
+) -> Result<User, AccountError> {
+    let mut conn = pool.acquire().await?;
+    let row = row_by_email(&mut conn, email).await?;
+    let hash = row.as_ref().and_then(|r| r.password_hash.clone());
+    let matches = verify_password(hash, password).await;
+    let Some(row) = row.filter(|_| matches) else {
+        record(
+            &mut conn,
+            &AuditEvent::new("login.failure")
+                .ip(ip)
+                .details(serde_json::json!({ "email": email.trim().to_lowercase() })),
+        )
+        .await?;
+        return Err(AccountError::InvalidCredentials);
+    };
+    let user = User::from(row);
+    if user.locked {
+        return Err(AccountError::Locked);
+    }
+    if user.email_verified_at.is_none() {
+        return Err(AccountError::EmailNotVerified);
+    }
+    record(
+        &mut conn,
+        &AuditEvent::new("login.success")
+            .actor(Some(user.id))
+            .subject(user.id)
+            .ip(ip),
+    )
+    .await?;
+    Ok(user)
+}
+
+/// Sets a new password through a reset link. The caller ends the account's other sessions.
+pub async fn reset_password(
+    pool: &PgPool,
+    raw_token: &str,
+    new_password: &Password,
+) -> Result<Uuid, AccountError> {
+    let hash = hash_password(new_password).await?;
+    let mut tx = pool.begin().await?;
+    let user = consume_token(&mut tx, raw_token, TokenPurpose::ResetPassword).await?;
+    // Following a link from the mail proves the address too.
+    sqlx::query(
+        "UPDATE users SET password_hash = $2, email_verified_at = coalesce(email_verified_at, now())
+         WHERE id = $1",
+    )
+    .bind(user)
+    .bind(&hash)
+    .execute(&mut *tx)
+    .await?;
+    record(
+        &mut tx,
+        &AuditEvent::new("password.reset")
+            .actor(Some(user))
+            .subject(user),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(user)
+}
+
+/// What `server create-admin` did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdminBootstrap {
+    pub user_id: Uuid,
+    /// True when the account did not exist and was created without a password.
+    pub created: bool,
+}
+
+/// Makes `email` an admin, creating the (verified, password-less) account if needed; the
+/// caller then issues a reset link so the admin chooses a password.
+pub async fn ensure_admin(pool: &PgPool, email: &Email) -> Result<AdminBootstrap, AccountError> {
+    let mut tx = pool.begin().await?;
+    let created: Option<Uuid> = sqlx::query_scalar(
+        "INSERT INTO users (id, email, email_verified_at) VALUES ($1, $2, now())
+         ON CONFLICT (lower(email)) DO NOTHING RETURNING id",
+    )
+    .bind(Uuid::now_v7())
+    .bind(email.as_str())
+    .fetch_optional(&mut *tx)
+    .await?;
+    let user_id = match created {
+        Some(id) => id,
+        None => {
+            row_by_email(&mut tx, email.as_str())
+                .await?
+                .ok_or(AccountError::NotFound)?
+                .id
+        }
+    };
+    tx.commit().await?;
+    crate::grant_role(pool, None, user_id, Role::Admin).await?;
+    Ok(AdminBootstrap {
+        user_id,
+        created: created.is_some(),
+    })
+}

@@ -1,0 +1,115 @@
+//! Small value types every domain crate shares. Each is built by a `parse` that returns a
+//! `Result`, so holding one means it is valid.
+
+use serde::{Deserialize, Serialize};
+
+/// Why a text is not an email address we can send to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EmailProblem {
+    Required,
+    TooLong { max: usize },
+    Invalid,
+}
+
+/// An email address a mail provider will deliver to: RFC syntax, a dot in the domain, no
+/// display name. Kept as typed; compare with [`Email::normalized`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Email(String);
+
+impl Email {
+    pub const MAX: usize = 254;
+
+    pub fn parse(s: &str) -> Result<Self, EmailProblem> {
+        let s = s.trim();
+        if s.is_empty() {
+            return Err(EmailProblem::Required);
+        }
+        if s.len() > Self::MAX {
+            return Err(EmailProblem::TooLong { max: Self::MAX });
+        }
+        let parsed: email_address::EmailAddress = s.parse().map_err(|_| EmailProblem::Invalid)?;
+        let domain = parsed.domain();
+        if parsed.email() != s
+            || !domain.contains('.')
+            || domain.starts_with('.')
+            || domain.ends_with('.')
+            || domain.starts_with('[')
+        {
+            return Err(EmailProblem::Invalid);
+        }
+        Ok(Self(s.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Lower-cased, for lookups and uniqueness ("Anna@X.de" and "anna@x.de" are one person).
+    pub fn normalized(&self) -> String {
+        self.0.to_lowercase()
+    }
+}
+
+impl std::fmt::Display for Email {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The two languages Growthdesk speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Locale {
+    De,
+    En,
+}
+
+impl Locale {
+    /// Unknown or missing locales fall back to German, the agency's language.
+    pub fn parse(s: &str) -> Self {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "en" => Locale::En,
+            _ => Locale::De,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Locale::De => "de",
+            Locale::En => "en",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails() {
+        assert!(Email::parse("a.b+c@sub.example.com").is_ok());
+        for bad in [
+            "not-an-email",
+            "a@b",
+            "a@@b.de",
+            "Anna <a@b.de>",
+            "a b@c.de",
+            "a@.de",
+            "a@de.",
+        ] {
+            assert_eq!(Email::parse(bad), Err(EmailProblem::Invalid), "{bad}");
+        }
+        assert_eq!(Email::parse("  "), Err(EmailProblem::Required));
+        let long = format!("{}@example.com", "a".repeat(250));
+        assert_eq!(Email::parse(&long), Err(EmailProblem::TooLong { max: 254 }));
+        assert_eq!(
+            Email::parse(" Anna@X.de ").unwrap().normalized(),
+            "anna@x.de"
+        );
+    }
+
+    #[test]
+    fn unknown_locale_falls_back_to_german() {
+        assert_eq!(Locale::parse("EN"), Locale::En);
+        assert_eq!(Locale::parse("fr"), Locale::De);
+    }
+}
