@@ -10,6 +10,9 @@ CREATE TABLE users (
     -- Set when the person asked for deletion: the account can no longer sign in.
     locked_at             timestamptz,
     deletion_requested_at timestamptz,
+    -- Sessions that signed in before this moment are no longer valid (password reset,
+    -- "sign out everywhere").
+    sessions_valid_after  timestamptz NOT NULL DEFAULT now(),
     created_at            timestamptz NOT NULL DEFAULT now()
 );
 CREATE UNIQUE INDEX users_email_key ON users (lower(email));
@@ -60,3 +63,13 @@ CREATE TRIGGER audit_log_no_update_or_delete
 CREATE TRIGGER audit_log_no_truncate
     BEFORE TRUNCATE ON audit_log
     FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only();
+
+-- Server-side sessions, in the layout tower-sessions' Postgres store expects (created here so
+-- one migrator owns the whole schema).
+CREATE SCHEMA IF NOT EXISTS tower_sessions;
+CREATE TABLE IF NOT EXISTS tower_sessions.session (
+    id          text PRIMARY KEY NOT NULL,
+    data        bytea NOT NULL,
+    expiry_date timestamptz NOT NULL
+);
+CREATE INDEX IF NOT EXISTS session_expiry_idx ON tower_sessions.session (expiry_date);

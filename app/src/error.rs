@@ -14,15 +14,19 @@ pub enum IssueCode {
     InvalidEmail,
     InvalidHandle,
     ConsentMissing,
+    TooShort,
+    TooCommon,
 }
 
 impl IssueCode {
-    pub const ALL: [IssueCode; 5] = [
+    pub const ALL: [IssueCode; 7] = [
         IssueCode::Required,
         IssueCode::TooLong,
         IssueCode::InvalidEmail,
         IssueCode::InvalidHandle,
         IssueCode::ConsentMissing,
+        IssueCode::TooShort,
+        IssueCode::TooCommon,
     ];
 
     pub fn name(self) -> &'static str {
@@ -32,6 +36,8 @@ impl IssueCode {
             IssueCode::InvalidEmail => "invalid-email",
             IssueCode::InvalidHandle => "invalid-handle",
             IssueCode::ConsentMissing => "consent-missing",
+            IssueCode::TooShort => "too-short",
+            IssueCode::TooCommon => "too-common",
         }
     }
 
@@ -45,7 +51,7 @@ pub struct FieldIssue {
     /// The form field's `name`.
     pub field: String,
     pub code: IssueCode,
-    /// The limit, for `TooLong`.
+    /// The limit, for `TooLong` and `TooShort`.
     pub max: Option<u32>,
 }
 
@@ -66,6 +72,16 @@ pub enum AppError {
     },
     #[error("conflict: {0}")]
     Conflict(String),
+    /// Sign-in refused: unknown email or wrong password (never says which).
+    #[error("email or password is wrong")]
+    InvalidCredentials,
+    #[error("email address not verified yet")]
+    EmailNotVerified,
+    #[error("account locked")]
+    AccountLocked,
+    /// A verification or reset link that is unknown, used or expired.
+    #[error("link invalid or expired")]
+    InvalidLink,
     #[error("too many requests")]
     RateLimited,
     /// Something broke on the server; the string is a reference for the logs, never details.
@@ -85,6 +101,9 @@ impl AppError {
             AppError::Forbidden => S::FORBIDDEN,
             AppError::Validation { .. } => S::UNPROCESSABLE_ENTITY,
             AppError::Conflict(_) => S::CONFLICT,
+            AppError::InvalidCredentials => S::UNAUTHORIZED,
+            AppError::EmailNotVerified | AppError::AccountLocked => S::FORBIDDEN,
+            AppError::InvalidLink => S::BAD_REQUEST,
             AppError::RateLimited => S::TOO_MANY_REQUESTS,
             AppError::Internal(_) => S::INTERNAL_SERVER_ERROR,
             AppError::Transport(_) => S::BAD_GATEWAY,

@@ -18,6 +18,23 @@ impl Lang {
         }
     }
 
+    /// The language of a path: everything under `/en` is English.
+    pub fn of_path(path: &str) -> Self {
+        if path == "/en" || path.starts_with("/en/") {
+            Lang::En
+        } else {
+            Lang::De
+        }
+    }
+
+    /// `path` (starting with `/`) in this language.
+    pub fn path(self, path: &str) -> String {
+        match self {
+            Lang::De => path.to_owned(),
+            Lang::En => format!("/en{path}"),
+        }
+    }
+
     pub fn from_code(code: &str) -> Self {
         if code.eq_ignore_ascii_case("en") {
             Lang::En
@@ -75,6 +92,19 @@ impl Lang {
             }
             (Lang::En, IssueCode::ConsentMissing) => {
                 "Please agree to us processing your details so we can reply.".into()
+            }
+            (Lang::De, IssueCode::TooShort) => {
+                format!("Mindestens {max} Zeichen – besser 15 oder mehr, etwa ein kurzer Satz.")
+            }
+            (Lang::En, IssueCode::TooShort) => {
+                format!("At least {max} characters – better 15 or more, such as a short sentence.")
+            }
+            (Lang::De, IssueCode::TooCommon) => {
+                "Dieses Passwort ist zu leicht zu erraten. Ein paar zufällige Wörter sind besser."
+                    .into()
+            }
+            (Lang::En, IssueCode::TooCommon) => {
+                "This password is too easy to guess. A few random words work better.".into()
             }
         }
     }

@@ -39,6 +39,30 @@ impl FromRef<AppState> for LeptosOptions {
     }
 }
 
+/// Server-side sessions in PostgreSQL. The cookie is HttpOnly and SameSite=Lax; over https it
+/// is also Secure and `__Host-` prefixed (bound to this exact host, path `/`).
+fn sessions(
+    state: &AppState,
+) -> tower_sessions::SessionManagerLayer<tower_sessions_sqlx_store::PostgresStore> {
+    use tower_sessions::cookie::{time::Duration, SameSite};
+    let https = state.config.is_https();
+    tower_sessions::SessionManagerLayer::new(tower_sessions_sqlx_store::PostgresStore::new(
+        state.pool.clone(),
+    ))
+    .with_name(if https {
+        "__Host-gd_session"
+    } else {
+        "gd_session"
+    })
+    .with_secure(https)
+    .with_http_only(true)
+    .with_same_site(SameSite::Lax)
+    .with_path("/")
+    .with_expiry(tower_sessions::Expiry::OnInactivity(Duration::hours(
+        state.config.session_idle_hours,
+    )))
+}
+
 /// The complete application.
 pub fn router(state: AppState) -> Router {
     let ctx = ServerContext {
@@ -69,6 +93,11 @@ pub fn router(state: AppState) -> Router {
             _,
         >(leptos_context, app::html_document))
         .layer(axum::middleware::from_fn(observability::track_metrics))
+        .layer(sessions(&state))
+        .layer(axum::middleware::from_fn_with_state(
+            state.config.clone(),
+            security::same_origin_writes,
+        ))
         .layer(
             ServiceBuilder::new()
                 .layer(observability::set_request_id())

@@ -103,6 +103,18 @@ async fn serve(config: Config, pool: sqlx::PgPool) -> anyhow::Result<()> {
     tracing::info!(%listen, %public_url, "Growthdesk is up: open {public_url}");
 
     let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
+    // Expired sessions are deleted hourly (the store only ignores them).
+    let sweeper_pool = pool.clone();
+    tokio::spawn(async move {
+        let mut every_hour = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            every_hour.tick().await;
+            if let Err(e) = gd_db::delete_expired_sessions(&sweeper_pool).await {
+                tracing::warn!(error = %e, "cannot delete expired sessions");
+            }
+        }
+    });
+    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     let server = axum::serve(listener, app).with_graceful_shutdown(async move {
         gd_process::shutdown_signal().await;
         let _ = stop_tx.send(true);

@@ -39,6 +39,38 @@ pub fn content_security_policy(nonce: &str) -> String {
     )
 }
 
+/// Cross-site request forgery guard: a request that changes something (anything but GET,
+/// HEAD, OPTIONS) must come from our own pages. Browsers say where a request comes from in
+/// `Origin` (and `Sec-Fetch-Site`); a request that says neither is refused too.
+pub(crate) async fn same_origin_writes(
+    State(config): State<Arc<Config>>,
+    req: Request,
+    next: Next,
+) -> Response {
+    use axum::response::IntoResponse;
+    let safe = matches!(
+        req.method(),
+        &http::Method::GET | &http::Method::HEAD | &http::Method::OPTIONS
+    );
+    if safe {
+        return next.run(req).await;
+    }
+    let headers = req.headers();
+    let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
+    let fetch_site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
+    let allowed = match (origin, fetch_site) {
+        (Some(origin), _) => origin == config.public_origin(),
+        (None, Some(site)) => site == "same-origin" || site == "none",
+        (None, None) => false,
+    };
+    if allowed {
+        next.run(req).await
+    } else {
+        tracing::warn!(?origin, ?fetch_site, path = %req.uri().path(), "cross-site write refused");
+        (http::StatusCode::FORBIDDEN, "Cross-site request refused.").into_response()
+    }
+}
+
 pub(crate) async fn headers(
     State(config): State<Arc<Config>>,
     mut req: Request,

@@ -9,7 +9,7 @@ use std::time::Duration;
 use apalis::prelude::*;
 use apalis_sql::postgres::PostgresStorage;
 use gd_config::Config;
-use gd_jobs::{Job, LeadReceived};
+use gd_jobs::{AccountMail, Job, LeadReceived};
 use gd_mail::Mailer;
 use sqlx::PgPool;
 
@@ -41,6 +41,25 @@ async fn lead_received(
 ) -> Result<(), Error> {
     let outcome = run_lead_received(&job, &ctx).await;
     finish(&ctx.pool, LeadReceived::QUEUE, &task_id, &attempt, outcome).await
+}
+
+/// Runs an `AccountMail` job: verification, reset or "already registered" mail.
+pub async fn run_account_mail(
+    job: &AccountMail,
+    ctx: &JobContext,
+) -> Result<(), gd_accounts::DeliverError> {
+    gd_accounts::deliver_account_mail(&ctx.pool, ctx.mailer.as_ref(), job, &ctx.config.public_url)
+        .await
+}
+
+async fn account_mail(
+    job: AccountMail,
+    ctx: Data<JobContext>,
+    task_id: TaskId,
+    attempt: Attempt,
+) -> Result<(), Error> {
+    let outcome = run_account_mail(&job, &ctx).await;
+    finish(&ctx.pool, AccountMail::QUEUE, &task_id, &attempt, outcome).await
 }
 
 /// Records metrics, logs failures and schedules the retry's back-off.
@@ -107,8 +126,16 @@ pub async fn run(
         .backend(storage::<LeadReceived>(&ctx.pool))
         .build_fn(lead_received);
 
+    let account_worker = WorkerBuilder::new("account-mail")
+        .concurrency(concurrency)
+        .catch_panic()
+        .data(ctx.clone())
+        .backend(storage::<AccountMail>(&ctx.pool))
+        .build_fn(account_mail);
+
     Monitor::new()
         .register(lead_worker)
+        .register(account_worker)
         .on_event(|e| tracing::debug!(worker = %e.id(), event = ?e.inner(), "worker event"))
         .with_terminator(tokio::time::sleep(grace))
         .run_with_signal(async move {

@@ -11,6 +11,9 @@ use leptos_router::{Lazy, StaticSegment};
 pub use layout::Layout;
 pub use not_found::NotFound;
 
+use crate::auth::{
+    AccountPage, ForgotPasswordPage, LoginPage, ResetPasswordPage, SignUpPage, VerifyEmailPage,
+};
 use crate::i18n::Lang;
 use crate::landing::Landing;
 use crate::outbox::OutboxPage;
@@ -50,6 +53,18 @@ pub fn App() -> impl IntoView {
                 <Route path=StaticSegment("") view=|| view! { <Landing lang=Lang::De/> }/>
                 <Route path=StaticSegment("en") view=|| view! { <Landing lang=Lang::En/> }/>
                 <Route path=(StaticSegment("dev"), StaticSegment("outbox")) view={Lazy::<OutboxPage>::new()}/>
+                <Route path=StaticSegment("login") view={Lazy::<LoginPage>::new()}/>
+                <Route path=(StaticSegment("en"), StaticSegment("login")) view={Lazy::<LoginPage>::new()}/>
+                <Route path=StaticSegment("signup") view={Lazy::<SignUpPage>::new()}/>
+                <Route path=(StaticSegment("en"), StaticSegment("signup")) view={Lazy::<SignUpPage>::new()}/>
+                <Route path=StaticSegment("verify-email") view={Lazy::<VerifyEmailPage>::new()}/>
+                <Route path=(StaticSegment("en"), StaticSegment("verify-email")) view={Lazy::<VerifyEmailPage>::new()}/>
+                <Route path=StaticSegment("forgot-password") view={Lazy::<ForgotPasswordPage>::new()}/>
+                <Route path=(StaticSegment("en"), StaticSegment("forgot-password")) view={Lazy::<ForgotPasswordPage>::new()}/>
+                <Route path=StaticSegment("reset-password") view={Lazy::<ResetPasswordPage>::new()}/>
+                <Route path=(StaticSegment("en"), StaticSegment("reset-password")) view={Lazy::<ResetPasswordPage>::new()}/>
+                <Route path=StaticSegment("account") view={Lazy::<AccountPage>::new()}/>
+                <Route path=(StaticSegment("en"), StaticSegment("account")) view={Lazy::<AccountPage>::new()}/>
             </Routes>
         </Router>
     }

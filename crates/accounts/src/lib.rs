@@ -6,21 +6,23 @@
 //! password?") and turns the answers into sessions and pages.
 
 mod audit;
+mod mails;
 mod password;
 mod roles;
 mod tokens;
 mod users;
 
 pub use audit::{list_audit, record, AuditEntry, AuditEvent, AuditFilter};
+pub use mails::{deliver_account_mail, DeliverError};
 pub use password::{hash_password, verify_password, Password, PasswordProblem};
 pub use roles::{grant_role, revoke_role, Role};
 pub use tokens::{consume_token, issue_token, RawToken, TokenPurpose};
 pub use users::{
-    authenticate, ensure_admin, find_user, find_user_by_email, reset_password, sign_up,
-    verify_email, AdminBootstrap, SignUp, User,
+    authenticate, ensure_admin, find_user, find_user_by_email, request_password_reset,
+    reset_password, sessions_valid_after, sign_up, verify_email, AdminBootstrap, SignUp, User,
 };
 
-pub use gd_common::{Email, Locale};
+pub use gd_common::{Email, EmailProblem, Locale};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AccountError {
@@ -42,4 +44,6 @@ pub enum AccountError {
     Hashing(String),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    #[error(transparent)]
+    Enqueue(#[from] gd_jobs::EnqueueError),
 }

@@ -5,6 +5,8 @@ use gd_common::{Email, Locale};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
+use gd_jobs::{enqueue, AccountMail, AccountMailKind};
+
 use crate::{
     consume_token, hash_password, record, verify_password, AccountError, AuditEvent, Password,
     Role, TokenPurpose,
@@ -133,15 +135,24 @@ pub async fn sign_up(
                     .subject(user_id),
             )
             .await?;
+            let mail = AccountMail {
+                user_id,
+                kind: AccountMailKind::VerifyEmail,
+            };
+            enqueue(&mut tx, &mail).await?;
             SignUp::Created { user_id }
         }
         None => {
             let existing = row_by_email(&mut tx, email.as_str())
                 .await?
                 .ok_or(AccountError::NotFound)?;
-            SignUp::AlreadyRegistered {
-                user_id: existing.id,
-            }
+            let user_id = existing.id;
+            let mail = AccountMail {
+                user_id,
+                kind: AccountMailKind::AlreadyRegistered,
+            };
+            enqueue(&mut tx, &mail).await?;
+            SignUp::AlreadyRegistered { user_id }
         }
     };
     tx.commit().await?;
@@ -219,9 +230,10 @@ pub async fn reset_password(
     let hash = hash_password(new_password).await?;
     let mut tx = pool.begin().await?;
     let user = consume_token(&mut tx, raw_token, TokenPurpose::ResetPassword).await?;
-    // Following a link from the mail proves the address too.
+    // Following a link from the mail proves the address too; every existing session ends.
     sqlx::query(
-        "UPDATE users SET password_hash = $2, email_verified_at = coalesce(email_verified_at, now())
+        "UPDATE users SET password_hash = $2, email_verified_at = coalesce(email_verified_at, now()),
+                sessions_valid_after = now()
          WHERE id = $1",
     )
     .bind(user)
@@ -237,6 +249,48 @@ pub async fn reset_password(
     .await?;
     tx.commit().await?;
     Ok(user)
+}
+
+/// Queues a reset mail when `email` has an account; does nothing otherwise, so the answer to
+/// the person asking is the same either way.
+pub async fn request_password_reset(
+    pool: &PgPool,
+    email: &str,
+    ip: Option<String>,
+) -> Result<(), AccountError> {
+    let mut tx = pool.begin().await?;
+    if let Some(row) = row_by_email(&mut tx, email).await? {
+        enqueue(
+            &mut tx,
+            &AccountMail {
+                user_id: row.id,
+                kind: AccountMailKind::ResetPassword,
+            },
+        )
+        .await?;
+        record(
+            &mut tx,
+            &AuditEvent::new("password.reset_requested")
+                .subject(row.id)
+                .ip(ip),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Sessions that began before this moment are no longer valid for `user`.
+pub async fn sessions_valid_after(
+    conn: &mut PgConnection,
+    user: Uuid,
+) -> Result<Option<DateTime<Utc>>, AccountError> {
+    Ok(
+        sqlx::query_scalar("SELECT sessions_valid_after FROM users WHERE id = $1")
+            .bind(user)
+            .fetch_optional(conn)
+            .await?,
+    )
 }
 
 /// What `server create-admin` did.

@@ -96,6 +96,10 @@ pub struct Config {
     pub lead_duplicate_window_secs: i64,
     /// `WORKER_CONCURRENCY`: jobs one worker process runs at once. Default 4.
     pub worker_concurrency: usize,
+    /// `SESSION_IDLE_HOURS`: a session unused this long ends. Default 24.
+    pub session_idle_hours: i64,
+    /// `SESSION_ABSOLUTE_DAYS`: a session ends this long after sign-in, used or not. Default 14.
+    pub session_absolute_days: i64,
     /// `SHUTDOWN_GRACE_SECS`: how long in-flight requests and jobs may take to finish after
     /// SIGTERM/Ctrl-C. Default 30.
     pub shutdown_grace_secs: u64,
@@ -204,6 +208,12 @@ impl Config {
                 600,
             )?,
             worker_concurrency: parse_or("WORKER_CONCURRENCY", get("WORKER_CONCURRENCY"), 4)?,
+            session_idle_hours: parse_or("SESSION_IDLE_HOURS", get("SESSION_IDLE_HOURS"), 24)?,
+            session_absolute_days: parse_or(
+                "SESSION_ABSOLUTE_DAYS",
+                get("SESSION_ABSOLUTE_DAYS"),
+                14,
+            )?,
             shutdown_grace_secs: parse_or("SHUTDOWN_GRACE_SECS", get("SHUTDOWN_GRACE_SECS"), 30)?,
         })
     }
@@ -211,6 +221,15 @@ impl Config {
     /// True when the site is served over https, so cookies get `Secure` and HSTS is sent.
     pub fn is_https(&self) -> bool {
         self.public_url.starts_with("https://")
+    }
+
+    /// The scheme, host and port of `PUBLIC_URL`: what a browser sends as `Origin`.
+    pub fn public_origin(&self) -> &str {
+        let after_scheme = self.public_url.find("://").map(|i| i + 3).unwrap_or(0);
+        match self.public_url[after_scheme..].find('/') {
+            Some(slash) => &self.public_url[..after_scheme + slash],
+            None => &self.public_url,
+        }
     }
 
     /// True when the site only runs on this machine (local defaults are labelled as such).
@@ -290,6 +309,14 @@ mod tests {
         assert_eq!(e.name, "SMTP_SECURITY");
         let e = Config::from_vars(vars(&[("PUBLIC_URL", "growthdesk.de")])).unwrap_err();
         assert_eq!(e.name, "PUBLIC_URL");
+    }
+
+    #[test]
+    fn public_origin_drops_the_path() {
+        let c = Config::from_vars(vars(&[("PUBLIC_URL", "https://growthdesk.de/shop/")])).unwrap();
+        assert_eq!(c.public_origin(), "https://growthdesk.de");
+        let c = Config::from_vars(HashMap::new()).unwrap();
+        assert_eq!(c.public_origin(), "http://127.0.0.1:3000");
     }
 
     #[test]

@@ -57,3 +57,13 @@ pub async fn seed_demo_data(pool: &PgPool) -> Result<(), DbError> {
         .await?;
     Ok(())
 }
+
+/// Removes sessions past their expiry; returns how many.
+pub async fn delete_expired_sessions(pool: &PgPool) -> Result<u64, DbError> {
+    Ok(
+        sqlx::query("DELETE FROM tower_sessions.session WHERE expiry_date < now()")
+            .execute(pool)
+            .await?
+            .rows_affected(),
+    )
+}

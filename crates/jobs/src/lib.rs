@@ -27,6 +27,28 @@ impl Job for LeadReceived {
     const QUEUE: &'static str = "growthdesk::lead_received";
 }
 
+/// A mail about an account. Links are made when the mail is sent, so no usable token ever sits
+/// in the job table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountMail {
+    pub user_id: Uuid,
+    pub kind: AccountMailKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AccountMailKind {
+    /// "Please confirm your address", with a verification link.
+    VerifyEmail,
+    /// Someone tried to sign up with an address that already has an account.
+    AlreadyRegistered,
+    /// "Set a new password", with a reset link.
+    ResetPassword,
+}
+
+impl Job for AccountMail {
+    const QUEUE: &'static str = "growthdesk::account_mail";
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum EnqueueError {
     #[error("cannot encode job payload: {0}")]

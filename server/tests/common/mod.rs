@@ -64,9 +64,15 @@ impl TestApp {
         };
         server::metrics_handle();
         let app = server::router(state);
+        let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        // A browser on our own pages: sends our Origin on writes, keeps cookies.
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("origin", config.public_origin().parse().unwrap());
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
+            .default_headers(headers)
+            .cookie_store(true)
             .build()
             .unwrap();
         Self {

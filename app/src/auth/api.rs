@@ -1,0 +1,191 @@
+//! Server functions for accounts. Each states who may call it: all of these are public except
+//! `me` and `log_out`, which need a signed-in user.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+/// The signed-in user, as the account page shows them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Me {
+    pub email: String,
+    pub roles: Vec<String>,
+    pub has_password: bool,
+}
+
+#[cfg(feature = "ssr")]
+mod server {
+    use crate::error::{AppError, FieldIssue, IssueCode};
+    use crate::i18n::Lang;
+    use gd_accounts::{AccountError, EmailProblem, PasswordProblem};
+
+    pub fn lang_of(code: &str) -> Lang {
+        Lang::from_code(code)
+    }
+
+    pub fn issue(field: &str, code: IssueCode, max: Option<u32>) -> FieldIssue {
+        FieldIssue {
+            field: field.to_owned(),
+            code,
+            max,
+        }
+    }
+
+    pub fn email_issue(p: EmailProblem) -> FieldIssue {
+        match p {
+            EmailProblem::Required => issue("email", IssueCode::Required, None),
+            EmailProblem::TooLong { max } => issue("email", IssueCode::TooLong, Some(max as u32)),
+            EmailProblem::Invalid => issue("email", IssueCode::InvalidEmail, None),
+        }
+    }
+
+    pub fn password_issue(p: PasswordProblem) -> FieldIssue {
+        match p {
+            PasswordProblem::TooShort { min } => {
+                issue("password", IssueCode::TooShort, Some(min as u32))
+            }
+            PasswordProblem::TooLong { max } => {
+                issue("password", IssueCode::TooLong, Some(max as u32))
+            }
+            PasswordProblem::TooCommon => issue("password", IssueCode::TooCommon, None),
+        }
+    }
+
+    /// Bad input, with the status set and nothing secret echoed back.
+    pub fn invalid(issues: Vec<FieldIssue>) -> AppError {
+        let error = AppError::Validation {
+            issues,
+            echo: Default::default(),
+        };
+        crate::context::set_error_status(&error);
+        error
+    }
+
+    pub fn fail(error: AppError) -> AppError {
+        crate::context::set_error_status(&error);
+        error
+    }
+
+    pub fn account_error(e: AccountError) -> AppError {
+        fail(match e {
+            AccountError::InvalidCredentials => AppError::InvalidCredentials,
+            AccountError::EmailNotVerified => AppError::EmailNotVerified,
+            AccountError::Locked => AppError::AccountLocked,
+            AccountError::InvalidToken => AppError::InvalidLink,
+            AccountError::NotFound => AppError::NotFound,
+            AccountError::Password(p) => return invalid(vec![password_issue(p)]),
+            other => AppError::internal(other),
+        })
+    }
+}
+
+/// Creates an account and mails a verification link. Public. Answers the same whether or not
+/// the address already has an account (that person gets a different mail).
+#[server(prefix = "/api", endpoint = "sign_up")]
+pub async fn sign_up(
+    email: String,
+    password: String,
+    #[server(default)] lang: String,
+) -> Result<(), AppError> {
+    use server::*;
+    let ctx = crate::context::server_context()?;
+    let lang = lang_of(&lang);
+    let email = gd_accounts::Email::parse(&email).map_err(|p| invalid(vec![email_issue(p)]))?;
+    let password = gd_accounts::Password::parse(&password, &[email.as_str()])
+        .map_err(|p| invalid(vec![password_issue(p)]))?;
+    let locale = gd_accounts::Locale::parse(lang.code());
+    gd_accounts::sign_up(&ctx.pool, &email, &password, locale)
+        .await
+        .map_err(account_error)?;
+    leptos_axum::redirect(&lang.path("/signup?sent=1"));
+    Ok(())
+}
+
+/// Confirms an address from the link in the verification mail. Public. A POST (the page has a
+/// button), so mail scanners that open links do not use it up.
+#[server(prefix = "/api", endpoint = "verify_email")]
+pub async fn verify_email(token: String, #[server(default)] lang: String) -> Result<(), AppError> {
+    use server::*;
+    let ctx = crate::context::server_context()?;
+    gd_accounts::verify_email(&ctx.pool, &token)
+        .await
+        .map_err(account_error)?;
+    leptos_axum::redirect(&lang_of(&lang).path("/login?verified=1"));
+    Ok(())
+}
+
+/// Signs in. Public. The session id changes at sign-in.
+#[server(prefix = "/api", endpoint = "log_in")]
+pub async fn log_in(
+    email: String,
+    password: String,
+    #[server(default)] lang: String,
+) -> Result<(), AppError> {
+    use server::*;
+    let ctx = crate::context::server_context()?;
+    let ip = super::session::client_ip();
+    let user = gd_accounts::authenticate(&ctx.pool, &email, &password, ip)
+        .await
+        .map_err(account_error)?;
+    super::session::sign_in(&user).await?;
+    leptos_axum::redirect(&lang_of(&lang).path("/account"));
+    Ok(())
+}
+
+/// Signs out of this session. Needs a signed-in user.
+#[server(prefix = "/api", endpoint = "log_out")]
+pub async fn log_out(#[server(default)] lang: String) -> Result<(), AppError> {
+    use server::*;
+    super::session::require_user().await.map_err(fail)?;
+    super::session::sign_out().await?;
+    leptos_axum::redirect(lang_of(&lang).home());
+    Ok(())
+}
+
+/// Mails a reset link if the address has an account. Public; same answer either way.
+#[server(prefix = "/api", endpoint = "request_password_reset")]
+pub async fn request_password_reset(
+    email: String,
+    #[server(default)] lang: String,
+) -> Result<(), AppError> {
+    use server::*;
+    let ctx = crate::context::server_context()?;
+    let lang = lang_of(&lang);
+    let email = gd_accounts::Email::parse(&email).map_err(|p| invalid(vec![email_issue(p)]))?;
+    let ip = super::session::client_ip();
+    gd_accounts::request_password_reset(&ctx.pool, email.as_str(), ip)
+        .await
+        .map_err(account_error)?;
+    leptos_axum::redirect(&lang.path("/forgot-password?sent=1"));
+    Ok(())
+}
+
+/// Sets a new password from a reset link; every existing session of the account ends. Public.
+#[server(prefix = "/api", endpoint = "reset_password")]
+pub async fn reset_password(
+    token: String,
+    password: String,
+    #[server(default)] lang: String,
+) -> Result<(), AppError> {
+    use server::*;
+    let ctx = crate::context::server_context()?;
+    let password = gd_accounts::Password::parse(&password, &[])
+        .map_err(|p| invalid(vec![password_issue(p)]))?;
+    gd_accounts::reset_password(&ctx.pool, &token, &password)
+        .await
+        .map_err(account_error)?;
+    leptos_axum::redirect(&lang_of(&lang).path("/login?reset=1"));
+    Ok(())
+}
+
+/// The signed-in user. Needs a signed-in user (401 otherwise).
+#[server(prefix = "/api", endpoint = "current_account")]
+pub async fn current_account() -> Result<Me, AppError> {
+    let user = super::session::require_user().await.map_err(server::fail)?;
+    Ok(Me {
+        email: user.email,
+        roles: user.roles.iter().map(|r| r.as_str().to_owned()).collect(),
+        has_password: user.has_password,
+    })
+}

@@ -1,0 +1,260 @@
+//! The account pages. Each is a lazy route: its code loads only when someone opens it.
+//! Every form is an `ActionForm`, so it also works before the WASM has loaded.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_location, use_query_map};
+use leptos_router::{lazy_route, LazyRoute};
+
+use super::api::{LogIn, LogOut, RequestPasswordReset, ResetPassword, SignUp, VerifyEmail};
+use super::texts::AuthTexts;
+use crate::error::AppError;
+use crate::i18n::Lang;
+use crate::shell::Layout;
+
+fn lang_here() -> Lang {
+    Lang::of_path(&use_location().pathname.get_untracked())
+}
+
+fn query(name: &str) -> Option<String> {
+    use_query_map().get_untracked().get(name)
+}
+
+const INPUT: &str = "mt-1 block w-full rounded-lg border border-slate-300 px-3 py-2 text-slate-900 shadow-sm focus:border-fuchsia-500 focus:outline-none focus:ring-2 focus:ring-fuchsia-200 aria-[invalid=true]:border-red-500";
+const BUTTON: &str = "w-full rounded-xl bg-fuchsia-600 px-6 py-3 font-semibold text-white shadow hover:bg-fuchsia-700 disabled:opacity-60";
+const LINK: &str = "text-sm font-medium text-fuchsia-700 hover:underline";
+
+#[component]
+fn Card(title: &'static str, lang: Lang, children: Children) -> impl IntoView {
+    view! {
+        <Title text=title/>
+        <Layout lang=lang>
+            <section class="mx-auto max-w-md px-4 py-16">
+                <h1 class="text-3xl font-bold text-slate-900">{title}</h1>
+                <div class="mt-6 space-y-4 rounded-2xl bg-white p-6 shadow-lg ring-1 ring-slate-200">{children()}</div>
+            </section>
+        </Layout>
+    }
+}
+
+#[component]
+fn Notice(text: &'static str) -> impl IntoView {
+    view! { <p role="status" data-testid="notice" class="rounded-lg bg-emerald-50 px-4 py-3 text-sm text-emerald-800">{text}</p> }
+}
+
+/// The sentence above a failed form.
+#[component]
+fn FormError(lang: Lang, error: Signal<Option<AppError>>) -> impl IntoView {
+    let t = AuthTexts::of(lang);
+    move || {
+        error.get().map(|e| {
+            view! { <p role="alert" data-testid="form-error" class="rounded-lg bg-red-50 px-4 py-3 text-sm text-red-800">{t.error(&e)}</p> }
+        })
+    }
+}
+
+#[component]
+fn Field(
+    lang: Lang,
+    label: &'static str,
+    name: &'static str,
+    kind: &'static str,
+    autocomplete: &'static str,
+    error: Signal<Option<AppError>>,
+    #[prop(optional)] hint: Option<&'static str>,
+) -> impl IntoView {
+    let id = format!("auth-{name}");
+    let error_id = format!("auth-{name}-error");
+    let issue = move || {
+        error.get().and_then(|e| {
+            e.issues()
+                .iter()
+                .find(|i| i.field == name)
+                .map(|i| lang.issue(i))
+        })
+    };
+    view! {
+        <div>
+            <label for=id.clone() class="block text-sm font-medium text-slate-700">{label}</label>
+            <input id=id name=name type=kind autocomplete=autocomplete required class=INPUT
+                aria-invalid=move || issue().is_some().to_string() aria-describedby=error_id.clone()/>
+            {hint.map(|h| view! { <p class="mt-1 text-xs text-slate-500">{h}</p> })}
+            <p id=error_id class="mt-1 text-sm text-red-700">{issue}</p>
+        </div>
+    }
+}
+
+fn failed<T>(action: ServerAction<T>) -> Signal<Option<AppError>>
+where
+    T: leptos::server_fn::ServerFn<Output = (), Error = AppError> + Clone + Send + Sync + 'static,
+{
+    Signal::derive(move || action.value().get().and_then(|r| r.err()))
+}
+
+macro_rules! lazy_page {
+    ($name:ident, $view:ident) => {
+        pub struct $name;
+
+        #[lazy_route]
+        impl LazyRoute for $name {
+            fn data() -> Self {
+                $name
+            }
+
+            fn view(_this: Self) -> AnyView {
+                $view().into_any()
+            }
+        }
+    };
+}
+
+lazy_page!(LoginPage, login_view);
+lazy_page!(SignUpPage, signup_view);
+lazy_page!(VerifyEmailPage, verify_view);
+lazy_page!(ForgotPasswordPage, forgot_view);
+lazy_page!(ResetPasswordPage, reset_view);
+lazy_page!(AccountPage, account_view);
+
+fn login_view() -> impl IntoView {
+    let lang = lang_here();
+    let t = AuthTexts::of(lang);
+    let action = ServerAction::<LogIn>::new();
+    let error = failed(action);
+    view! {
+        <Card title=t.login_title lang=lang>
+            {query("verified").map(|_| view! { <Notice text=t.verified_notice/> })}
+            {query("reset").map(|_| view! { <Notice text=t.reset_notice/> })}
+            <ActionForm action=action attr:class="space-y-4" attr:data-testid="login-form">
+                <input type="hidden" name="lang" value=lang.code()/>
+                <FormError lang=lang error=error/>
+                <Field lang=lang label=t.email name="email" kind="email" autocomplete="email" error=error/>
+                <Field lang=lang label=t.password name="password" kind="password" autocomplete="current-password" error=error/>
+                <button type="submit" class=BUTTON disabled=move || action.pending().get()>{t.login_button}</button>
+            </ActionForm>
+            <div class="flex justify-between">
+                <a class=LINK href=lang.path("/signup")>{t.no_account}</a>
+                <a class=LINK href=lang.path("/forgot-password")>{t.forgot_link}</a>
+            </div>
+        </Card>
+    }
+}
+
+fn signup_view() -> impl IntoView {
+    let lang = lang_here();
+    let t = AuthTexts::of(lang);
+    let action = ServerAction::<SignUp>::new();
+    let error = failed(action);
+    let sent = query("sent").is_some();
+    view! {
+        <Card title=t.signup_title lang=lang>
+            {if sent {
+                view! { <Notice text=t.signup_sent/> }.into_any()
+            } else {
+                view! {
+                    <ActionForm action=action attr:class="space-y-4" attr:data-testid="signup-form">
+                        <input type="hidden" name="lang" value=lang.code()/>
+                        <FormError lang=lang error=error/>
+                        <Field lang=lang label=t.email name="email" kind="email" autocomplete="email" error=error/>
+                        <Field lang=lang label=t.password name="password" kind="password" autocomplete="new-password"
+                            error=error hint=t.password_hint/>
+                        <button type="submit" class=BUTTON disabled=move || action.pending().get()>{t.signup_button}</button>
+                    </ActionForm>
+                }.into_any()
+            }}
+            <a class=LINK href=lang.path("/login")>{t.have_account}</a>
+        </Card>
+    }
+}
+
+fn verify_view() -> impl IntoView {
+    let lang = lang_here();
+    let t = AuthTexts::of(lang);
+    let action = ServerAction::<VerifyEmail>::new();
+    let error = failed(action);
+    let token = query("token").unwrap_or_default();
+    view! {
+        <Card title=t.verify_title lang=lang>
+            <p class="text-slate-600">{t.verify_text}</p>
+            <ActionForm action=action attr:class="space-y-4" attr:data-testid="verify-form">
+                <input type="hidden" name="lang" value=lang.code()/>
+                <input type="hidden" name="token" value=token/>
+                <FormError lang=lang error=error/>
+                <button type="submit" class=BUTTON disabled=move || action.pending().get()>{t.verify_button}</button>
+            </ActionForm>
+        </Card>
+    }
+}
+
+fn forgot_view() -> impl IntoView {
+    let lang = lang_here();
+    let t = AuthTexts::of(lang);
+    let action = ServerAction::<RequestPasswordReset>::new();
+    let error = failed(action);
+    let sent = query("sent").is_some();
+    view! {
+        <Card title=t.forgot_title lang=lang>
+            {if sent {
+                view! { <Notice text=t.forgot_sent/> }.into_any()
+            } else {
+                view! {
+                    <p class="text-slate-600">{t.forgot_text}</p>
+                    <ActionForm action=action attr:class="space-y-4" attr:data-testid="forgot-form">
+                        <input type="hidden" name="lang" value=lang.code()/>
+                        <FormError lang=lang error=error/>
+                        <Field lang=lang label=t.email name="email" kind="email" autocomplete="email" error=error/>
+                        <button type="submit" class=BUTTON disabled=move || action.pending().get()>{t.forgot_button}</button>
+                    </ActionForm>
+                }.into_any()
+            }}
+        </Card>
+    }
+}
+
+fn reset_view() -> impl IntoView {
+    let lang = lang_here();
+    let t = AuthTexts::of(lang);
+    let action = ServerAction::<ResetPassword>::new();
+    let error = failed(action);
+    let token = query("token").unwrap_or_default();
+    view! {
+        <Card title=t.reset_title lang=lang>
+            <ActionForm action=action attr:class="space-y-4" attr:data-testid="reset-form">
+                <input type="hidden" name="lang" value=lang.code()/>
+                <input type="hidden" name="token" value=token/>
+                <FormError lang=lang error=error/>
+                <Field lang=lang label=t.new_password name="password" kind="password" autocomplete="new-password"
+                    error=error hint=t.password_hint/>
+                <button type="submit" class=BUTTON disabled=move || action.pending().get()>{t.reset_button}</button>
+            </ActionForm>
+        </Card>
+    }
+}
+
+fn account_view() -> impl IntoView {
+    let lang = lang_here();
+    let t = AuthTexts::of(lang);
+    let me = Resource::new(|| (), |_| super::api::current_account());
+    let log_out = ServerAction::<LogOut>::new();
+    view! {
+        <Card title=t.account_title lang=lang>
+            <Suspense fallback=|| view! { <p class="text-slate-500">"…"</p> }>
+                {move || Suspend::new(async move {
+                    match me.await {
+                        Ok(me) => view! {
+                            <p class="text-slate-700">{t.signed_in_as} " " <strong data-testid="account-email">{me.email}</strong></p>
+                            <p class="text-sm text-slate-600">{t.roles} ": " <span data-testid="account-roles">{me.roles.join(", ")}</span></p>
+                            <ActionForm action=log_out attr:data-testid="logout-form">
+                                <input type="hidden" name="lang" value=lang.code()/>
+                                <button type="submit" class=BUTTON>{t.log_out}</button>
+                            </ActionForm>
+                        }.into_any(),
+                        Err(_) => view! {
+                            <p data-testid="not-signed-in" class="text-slate-700">{t.not_signed_in}</p>
+                            <a class=LINK href=lang.path("/login")>{t.login_title}</a>
+                        }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </Card>
+    }
+}

@@ -1,0 +1,100 @@
+//! Who is signed in. The session (tower-sessions, stored in PostgreSQL, cookie HttpOnly,
+//! SameSite=Lax, Secure and `__Host-` over https) holds only the user's id and when they
+//! signed in; roles and the locked flag are read fresh from the database on every request.
+
+use gd_accounts::{Role, User};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use tower_sessions::Session;
+use uuid::Uuid;
+
+use crate::context::server_context;
+use crate::error::AppError;
+
+const KEY: &str = "signed_in";
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct SignedIn {
+    user_id: Uuid,
+    /// Milliseconds since the epoch.
+    at_ms: i64,
+}
+
+async fn session() -> Result<Session, AppError> {
+    leptos_axum::extract::<Session>()
+        .await
+        .map_err(AppError::internal)
+}
+
+/// Starts a signed-in session for `user` under a new session id (no fixation).
+pub async fn sign_in(user: &User) -> Result<(), AppError> {
+    let session = session().await?;
+    session.cycle_id().await.map_err(AppError::internal)?;
+    let data = SignedIn {
+        user_id: user.id,
+        at_ms: chrono::Utc::now().timestamp_millis(),
+    };
+    session.insert(KEY, data).await.map_err(AppError::internal)
+}
+
+/// Ends this session (the row is deleted, the cookie expires).
+pub async fn sign_out() -> Result<(), AppError> {
+    session().await?.flush().await.map_err(AppError::internal)
+}
+
+/// The signed-in user, if the session is valid: not older than the absolute limit, not from
+/// before a password reset, and the account still exists and is not locked.
+pub async fn current_user() -> Result<Option<User>, AppError> {
+    let session = session().await?;
+    let Some(signed_in) = session
+        .get::<SignedIn>(KEY)
+        .await
+        .map_err(AppError::internal)?
+    else {
+        return Ok(None);
+    };
+    let ctx = server_context()?;
+    let max_age_ms = ctx.config.session_absolute_days * 24 * 3600 * 1000;
+    let mut conn = ctx.pool.acquire().await.map_err(AppError::internal)?;
+    let valid_after = gd_accounts::sessions_valid_after(&mut conn, signed_in.user_id)
+        .await
+        .map_err(AppError::internal)?;
+    let expired = chrono::Utc::now().timestamp_millis() - signed_in.at_ms > max_age_ms;
+    let revoked = valid_after.is_none_or(|t| signed_in.at_ms < t.timestamp_millis());
+    let user = match (
+        expired || revoked,
+        gd_accounts::find_user(&mut conn, signed_in.user_id).await,
+    ) {
+        (false, Ok(Some(user))) if !user.locked => Some(user),
+        (_, Err(e)) => return Err(AppError::internal(e)),
+        _ => None,
+    };
+    if user.is_none() {
+        session.flush().await.map_err(AppError::internal)?;
+    }
+    Ok(user)
+}
+
+/// The signed-in user, or 401.
+pub async fn require_user() -> Result<User, AppError> {
+    current_user().await?.ok_or(AppError::Unauthorized)
+}
+
+/// The signed-in user holding `role`: 401 when nobody is signed in, 403 without the role.
+pub async fn require_role(role: Role) -> Result<User, AppError> {
+    let user = require_user().await?;
+    if user.has_role(role) {
+        Ok(user)
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// The client's address for the audit log, as the socket saw it.
+pub fn client_ip() -> Option<String> {
+    use_context::<http::request::Parts>().and_then(|p| {
+        p.extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip().to_string())
+    })
+}

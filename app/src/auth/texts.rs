@@ -1,0 +1,137 @@
+//! German and English words of the account pages.
+
+use crate::error::AppError;
+use crate::i18n::Lang;
+
+pub struct AuthTexts {
+    pub email: &'static str,
+    pub password: &'static str,
+    pub new_password: &'static str,
+    pub password_hint: &'static str,
+    pub login_title: &'static str,
+    pub login_button: &'static str,
+    pub verified_notice: &'static str,
+    pub reset_notice: &'static str,
+    pub no_account: &'static str,
+    pub forgot_link: &'static str,
+    pub signup_title: &'static str,
+    pub signup_button: &'static str,
+    pub signup_sent: &'static str,
+    pub have_account: &'static str,
+    pub verify_title: &'static str,
+    pub verify_text: &'static str,
+    pub verify_button: &'static str,
+    pub forgot_title: &'static str,
+    pub forgot_text: &'static str,
+    pub forgot_button: &'static str,
+    pub forgot_sent: &'static str,
+    pub reset_title: &'static str,
+    pub reset_button: &'static str,
+    pub account_title: &'static str,
+    pub signed_in_as: &'static str,
+    pub roles: &'static str,
+    pub log_out: &'static str,
+    pub not_signed_in: &'static str,
+    pub check_fields: &'static str,
+    pub invalid_credentials: &'static str,
+    pub not_verified: &'static str,
+    pub locked: &'static str,
+    pub invalid_link: &'static str,
+    pub generic_error: &'static str,
+}
+
+impl AuthTexts {
+    pub fn of(lang: Lang) -> &'static AuthTexts {
+        match lang {
+            Lang::De => &DE,
+            Lang::En => &EN,
+        }
+    }
+
+    /// The sentence above a form that failed.
+    pub fn error(&self, error: &AppError) -> &'static str {
+        match error {
+            AppError::Validation { .. } => self.check_fields,
+            AppError::InvalidCredentials => self.invalid_credentials,
+            AppError::EmailNotVerified => self.not_verified,
+            AppError::AccountLocked => self.locked,
+            AppError::InvalidLink => self.invalid_link,
+            AppError::Unauthorized => self.not_signed_in,
+            _ => self.generic_error,
+        }
+    }
+}
+
+static DE: AuthTexts = AuthTexts {
+    email: "E-Mail",
+    password: "Passwort",
+    new_password: "Neues Passwort",
+    password_hint: "Mindestens 8 Zeichen, besser 15 oder mehr – etwa ein kurzer Satz.",
+    login_title: "Anmelden",
+    login_button: "Anmelden",
+    verified_notice: "Ihre E-Mail-Adresse ist bestätigt. Sie können sich jetzt anmelden.",
+    reset_notice: "Ihr neues Passwort gilt. Bitte melden Sie sich an.",
+    no_account: "Noch kein Konto? Registrieren",
+    forgot_link: "Passwort vergessen?",
+    signup_title: "Konto anlegen",
+    signup_button: "Konto anlegen",
+    signup_sent: "Fast geschafft: Wir haben Ihnen eine E-Mail geschickt. Bitte bestätigen Sie darin Ihre Adresse.",
+    have_account: "Schon ein Konto? Anmelden",
+    verify_title: "E-Mail-Adresse bestätigen",
+    verify_text: "Ein Klick, und Ihre Adresse ist bestätigt.",
+    verify_button: "Adresse bestätigen",
+    forgot_title: "Passwort vergessen",
+    forgot_text: "Geben Sie Ihre E-Mail-Adresse ein. Gibt es dazu ein Konto, schicken wir Ihnen einen Link für ein neues Passwort.",
+    forgot_button: "Link anfordern",
+    forgot_sent: "Wenn es zu dieser Adresse ein Konto gibt, ist der Link unterwegs. Er gilt eine Stunde.",
+    reset_title: "Neues Passwort festlegen",
+    reset_button: "Passwort speichern",
+    account_title: "Ihr Konto",
+    signed_in_as: "Angemeldet als",
+    roles: "Rollen",
+    log_out: "Abmelden",
+    not_signed_in: "Sie sind nicht angemeldet.",
+    check_fields: "Bitte prüfen Sie die markierten Felder.",
+    invalid_credentials: "E-Mail-Adresse oder Passwort stimmen nicht.",
+    not_verified: "Bitte bestätigen Sie zuerst Ihre E-Mail-Adresse über den Link in unserer Mail.",
+    locked: "Dieses Konto ist gesperrt.",
+    invalid_link: "Dieser Link ist ungültig, abgelaufen oder wurde schon benutzt. Fordern Sie einfach einen neuen an.",
+    generic_error: "Das hat leider nicht geklappt. Bitte versuchen Sie es gleich noch einmal.",
+};
+
+static EN: AuthTexts = AuthTexts {
+    email: "Email",
+    password: "Password",
+    new_password: "New password",
+    password_hint: "At least 8 characters, better 15 or more – such as a short sentence.",
+    login_title: "Sign in",
+    login_button: "Sign in",
+    verified_notice: "Your email address is confirmed. You can sign in now.",
+    reset_notice: "Your new password is set. Please sign in.",
+    no_account: "No account yet? Sign up",
+    forgot_link: "Forgot your password?",
+    signup_title: "Create an account",
+    signup_button: "Create account",
+    signup_sent: "Almost there: we sent you an email. Please confirm your address with it.",
+    have_account: "Already have an account? Sign in",
+    verify_title: "Confirm your email address",
+    verify_text: "One click and your address is confirmed.",
+    verify_button: "Confirm address",
+    forgot_title: "Forgot your password",
+    forgot_text: "Enter your email address. If it has an account, we will send you a link to choose a new password.",
+    forgot_button: "Send link",
+    forgot_sent: "If this address has an account, the link is on its way. It is valid for one hour.",
+    reset_title: "Choose a new password",
+    reset_button: "Save password",
+    account_title: "Your account",
+    signed_in_as: "Signed in as",
+    roles: "Roles",
+    log_out: "Sign out",
+    not_signed_in: "You are not signed in.",
+    check_fields: "Please check the marked fields.",
+    invalid_credentials: "Email address or password is wrong.",
+    not_verified: "Please confirm your email address first, with the link in our mail.",
+    locked: "This account is locked.",
+    invalid_link: "This link is invalid, has expired or was already used. Just ask for a new one.",
+    generic_error: "Sorry, that did not work. Please try again in a moment.",
+};

@@ -1,0 +1,88 @@
+//! The words of account mails, and sending them (the worker's `AccountMail` job).
+
+use gd_common::Locale;
+use gd_jobs::{AccountMail, AccountMailKind};
+use gd_mail::{Mail, Mailer};
+use sqlx::PgPool;
+
+use crate::{find_user, issue_token, AccountError, TokenPurpose};
+
+#[derive(Debug, thiserror::Error)]
+pub enum DeliverError {
+    #[error(transparent)]
+    Account(#[from] AccountError),
+    #[error(transparent)]
+    Mail(#[from] gd_mail::MailError),
+}
+
+/// Sends the mail `job` asks for. A verification or reset link is made now, replacing any
+/// older one; a deleted account gets nothing.
+pub async fn deliver_account_mail(
+    pool: &PgPool,
+    mailer: &dyn Mailer,
+    job: &AccountMail,
+    public_url: &str,
+) -> Result<(), DeliverError> {
+    let mut conn = pool.acquire().await.map_err(AccountError::from)?;
+    let Some(user) = find_user(&mut conn, job.user_id).await? else {
+        tracing::warn!(user_id = %job.user_id, "account mail for a missing account: skipped");
+        return Ok(());
+    };
+    let base = match user.locale {
+        Locale::De => public_url.to_owned(),
+        Locale::En => format!("{public_url}/en"),
+    };
+    let (subject, body) = match job.kind {
+        AccountMailKind::VerifyEmail => {
+            let token = issue_token(&mut conn, user.id, TokenPurpose::VerifyEmail).await?;
+            let link = format!("{base}/verify-email?token={}", token.expose());
+            match user.locale {
+                Locale::De => (
+                    "Bitte bestätigen Sie Ihre E-Mail-Adresse".to_owned(),
+                    format!("Willkommen bei Growthdesk!\n\nBitte bestätigen Sie Ihre E-Mail-Adresse mit diesem Link (48 Stunden gültig):\n{link}\n\nWenn Sie sich nicht registriert haben, können Sie diese Mail ignorieren.\n"),
+                ),
+                Locale::En => (
+                    "Please confirm your email address".to_owned(),
+                    format!("Welcome to Growthdesk!\n\nPlease confirm your email address with this link (valid for 48 hours):\n{link}\n\nIf you did not sign up, you can ignore this mail.\n"),
+                ),
+            }
+        }
+        AccountMailKind::AlreadyRegistered => {
+            let login = format!("{base}/login");
+            let forgot = format!("{base}/forgot-password");
+            match user.locale {
+                Locale::De => (
+                    "Sie haben bereits ein Konto bei Growthdesk".to_owned(),
+                    format!("Jemand wollte mit dieser Adresse ein neues Konto anlegen. Sie haben bereits eines.\n\nAnmelden: {login}\nPasswort vergessen: {forgot}\n\nWaren Sie das nicht, müssen Sie nichts tun.\n"),
+                ),
+                Locale::En => (
+                    "You already have a Growthdesk account".to_owned(),
+                    format!("Someone tried to create a new account with this address. You already have one.\n\nSign in: {login}\nForgot your password: {forgot}\n\nIf this was not you, there is nothing to do.\n"),
+                ),
+            }
+        }
+        AccountMailKind::ResetPassword => {
+            let token = issue_token(&mut conn, user.id, TokenPurpose::ResetPassword).await?;
+            let link = format!("{base}/reset-password?token={}", token.expose());
+            match user.locale {
+                Locale::De => (
+                    "Neues Passwort für Growthdesk".to_owned(),
+                    format!("Mit diesem Link legen Sie ein neues Passwort fest (eine Stunde gültig, nur einmal verwendbar):\n{link}\n\nDanach sind alle anderen Anmeldungen beendet. Haben Sie das nicht angefordert, ignorieren Sie diese Mail.\n"),
+                ),
+                Locale::En => (
+                    "A new password for Growthdesk".to_owned(),
+                    format!("Use this link to choose a new password (valid for one hour, once):\n{link}\n\nAll other sign-ins end afterwards. If you did not ask for this, ignore this mail.\n"),
+                ),
+            }
+        }
+    };
+    mailer
+        .send(&Mail {
+            to: user.email.clone(),
+            subject,
+            body,
+            reply_to: None,
+        })
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,474 @@
+//! Accounts over HTTP: sign-up with the verification mail, sign-in with a server-side session,
+//! sign-out, password reset ending other sessions, cookie flags, and the cross-site guard.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::time::Duration;
+
+use common::{RunningWorker, TestApp};
+use sqlx::PgPool;
+
+const PW: &str = "pferd batterie heftklammer richtig";
+
+/// Waits for a mail to `to` whose subject contains `subject`, and returns the link token in it.
+async fn token_from_mail(app: &TestApp, to: &str, subject: &str) -> String {
+    for _ in 0..100 {
+        let mails = gd_mail::read_outbox(&app.outbox, 50).await.unwrap();
+        if let Some(mail) = mails
+            .iter()
+            .find(|m| m.to.contains(to) && m.subject.contains(subject))
+        {
+            let start = mail.body.find("token=").expect("a link with a token") + "token=".len();
+            return mail.body[start..]
+                .split_whitespace()
+                .next()
+                .unwrap()
+                .to_owned();
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let jobs: Vec<(String, String, Option<String>)> =
+        sqlx::query_as("SELECT job_type, status, last_error FROM apalis.jobs")
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+    panic!("no mail '{subject}' to {to}; jobs: {jobs:?}");
+}
+
+async fn call(
+    app: &TestApp,
+    client: &reqwest::Client,
+    endpoint: &str,
+    form: &[(&str, &str)],
+) -> reqwest::Response {
+    client
+        .post(app.url(&format!("/api/{endpoint}")))
+        .header("accept", "application/json")
+        .form(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn sign_up_and_verify(app: &TestApp, email: &str) {
+    let res = call(
+        app,
+        &app.client,
+        "sign_up",
+        &[("email", email), ("password", PW), ("lang", "de")],
+    )
+    .await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let token = token_from_mail(app, email, "bestätigen").await;
+    let res = call(
+        app,
+        &app.client,
+        "verify_email",
+        &[("token", &token), ("lang", "de")],
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+}
+
+fn session_cookie(res: &reqwest::Response) -> Option<String> {
+    res.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.contains("gd_session="))
+        .map(str::to_owned)
+}
+
+#[sqlx::test(migrations = false)]
+async fn sign_up_verify_sign_in_and_out(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let worker = RunningWorker::start(&app);
+
+    // Before verifying, the right password is told to verify first.
+    let res = call(
+        &app,
+        &app.client,
+        "sign_up",
+        &[
+            ("email", "anna@example.de"),
+            ("password", PW),
+            ("lang", "de"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    let res = call(
+        &app,
+        &app.client,
+        "log_in",
+        &[("email", "anna@example.de"), ("password", PW)],
+    )
+    .await;
+    assert_eq!(res.status(), 403);
+    assert_eq!(
+        res.json::<serde_json::Value>().await.unwrap(),
+        serde_json::json!("EmailNotVerified")
+    );
+
+    let token = token_from_mail(&app, "anna@example.de", "bestätigen").await;
+    assert_eq!(
+        call(&app, &app.client, "verify_email", &[("token", &token)])
+            .await
+            .status(),
+        200
+    );
+    // The link works once.
+    assert_eq!(
+        call(&app, &app.client, "verify_email", &[("token", &token)])
+            .await
+            .status(),
+        400
+    );
+
+    let res = call(
+        &app,
+        &app.client,
+        "log_in",
+        &[
+            ("email", "Anna@Example.de"),
+            ("password", PW),
+            ("lang", "en"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    let cookie = session_cookie(&res).expect("a session cookie");
+    assert!(cookie.starts_with("gd_session="), "{cookie}");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Path=/"),
+        "{cookie}"
+    );
+    assert!(!cookie.contains("Secure"), "plain http locally: {cookie}");
+
+    let me: serde_json::Value = call(&app, &app.client, "current_account", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["email"], "anna@example.de");
+    assert_eq!(me["roles"], serde_json::json!(["client"]));
+
+    assert_eq!(call(&app, &app.client, "log_out", &[]).await.status(), 200);
+    let res = call(&app, &app.client, "current_account", &[]).await;
+    assert_eq!(res.status(), 401);
+    worker.stop().await;
+}
+
+#[sqlx::test(migrations = false)]
+async fn wrong_password_and_unknown_email_look_the_same(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let worker = RunningWorker::start(&app);
+    sign_up_and_verify(&app, "anna@example.de").await;
+    let wrong = call(
+        &app,
+        &app.client,
+        "log_in",
+        &[
+            ("email", "anna@example.de"),
+            ("password", "nicht das richtige passwort"),
+        ],
+    )
+    .await;
+    let unknown = call(
+        &app,
+        &app.client,
+        "log_in",
+        &[("email", "niemand@example.de"), ("password", PW)],
+    )
+    .await;
+    assert_eq!(wrong.status(), 401);
+    assert_eq!(unknown.status(), 401);
+    assert_eq!(wrong.text().await.unwrap(), unknown.text().await.unwrap());
+    worker.stop().await;
+}
+
+#[sqlx::test(migrations = false)]
+async fn signing_up_twice_answers_the_same_and_mails_the_owner(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let worker = RunningWorker::start(&app);
+    sign_up_and_verify(&app, "anna@example.de").await;
+    let again = call(
+        &app,
+        &app.client,
+        "sign_up",
+        &[
+            ("email", "anna@example.de"),
+            ("password", "ein anderes langes passwort"),
+            ("lang", "de"),
+        ],
+    )
+    .await;
+    assert_eq!(again.status(), 200);
+    for _ in 0..100 {
+        let mails = gd_mail::read_outbox(&app.outbox, 50).await.unwrap();
+        if mails
+            .iter()
+            .any(|m| m.subject.contains("bereits ein Konto"))
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let mails = gd_mail::read_outbox(&app.outbox, 50).await.unwrap();
+    assert!(
+        mails
+            .iter()
+            .any(|m| m.subject == "Sie haben bereits ein Konto bei Growthdesk"),
+        "{mails:#?}"
+    );
+    assert_eq!(app.count("SELECT count(*) FROM users").await, 1);
+    worker.stop().await;
+}
+
+#[sqlx::test(migrations = false)]
+async fn bad_passwords_are_refused_with_field_errors(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    for (password, code) in [
+        ("kurz", "TooShort"),
+        ("passwort123", "TooCommon"),
+        ("anna@example.de", "TooCommon"),
+    ] {
+        let res = call(
+            &app,
+            &app.client,
+            "sign_up",
+            &[("email", "anna@example.de"), ("password", password)],
+        )
+        .await;
+        assert_eq!(res.status(), 422, "{password}");
+        let body: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(body["Validation"]["issues"][0]["field"], "password");
+        assert_eq!(body["Validation"]["issues"][0]["code"], code, "{password}");
+        assert_eq!(
+            body["Validation"]["echo"],
+            serde_json::json!({}),
+            "passwords are never echoed"
+        );
+    }
+    assert_eq!(app.count("SELECT count(*) FROM users").await, 0);
+}
+
+#[sqlx::test(migrations = false)]
+async fn sign_in_gets_a_new_session_id_and_the_old_one_dies(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let worker = RunningWorker::start(&app);
+    sign_up_and_verify(&app, "anna@example.de").await;
+    let first = call(
+        &app,
+        &app.client,
+        "log_in",
+        &[("email", "anna@example.de"), ("password", PW)],
+    )
+    .await;
+    let first = session_cookie(&first).unwrap();
+    let second = call(
+        &app,
+        &app.client,
+        "log_in",
+        &[("email", "anna@example.de"), ("password", PW)],
+    )
+    .await;
+    let second = session_cookie(&second).unwrap();
+    let value = |c: &str| c.split(';').next().unwrap().to_owned();
+    assert_ne!(value(&first), value(&second));
+
+    // Someone holding the first cookie is not signed in.
+    let stale = reqwest::Client::new();
+    let res = stale
+        .post(app.url("/api/current_account"))
+        .header("origin", app.config.public_origin())
+        .header("cookie", value(&first))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+    worker.stop().await;
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_password_reset_ends_every_other_session(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let worker = RunningWorker::start(&app);
+    sign_up_and_verify(&app, "anna@example.de").await;
+    assert_eq!(
+        call(
+            &app,
+            &app.client,
+            "log_in",
+            &[("email", "anna@example.de"), ("password", PW)]
+        )
+        .await
+        .status(),
+        200
+    );
+    assert_eq!(
+        call(&app, &app.client, "current_account", &[])
+            .await
+            .status(),
+        200
+    );
+
+    // From another browser: forgot password, then the link from the mail.
+    let other = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let origin = [("origin", app.config.public_origin().to_owned())];
+    let post = |endpoint: &str, form: Vec<(&str, String)>| {
+        let mut req = other
+            .post(app.url(&format!("/api/{endpoint}")))
+            .header("accept", "application/json");
+        for (k, v) in &origin {
+            req = req.header(*k, v);
+        }
+        req.form(&form).send()
+    };
+    assert_eq!(
+        post(
+            "request_password_reset",
+            vec![("email", "anna@example.de".into())]
+        )
+        .await
+        .unwrap()
+        .status(),
+        200
+    );
+    // Unknown addresses get the same answer.
+    assert_eq!(
+        post(
+            "request_password_reset",
+            vec![("email", "niemand@example.de".into())]
+        )
+        .await
+        .unwrap()
+        .status(),
+        200
+    );
+    let token = token_from_mail(&app, "anna@example.de", "Neues Passwort").await;
+    let res = post(
+        "reset_password",
+        vec![
+            ("token", token.clone()),
+            ("password", "ein neues sehr langes passwort".into()),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 200);
+
+    // The first browser's session is over; the old password no longer works, the new one does.
+    assert_eq!(
+        call(&app, &app.client, "current_account", &[])
+            .await
+            .status(),
+        401
+    );
+    assert_eq!(
+        call(
+            &app,
+            &app.client,
+            "log_in",
+            &[("email", "anna@example.de"), ("password", PW)]
+        )
+        .await
+        .status(),
+        401
+    );
+    assert_eq!(
+        call(
+            &app,
+            &app.client,
+            "log_in",
+            &[
+                ("email", "anna@example.de"),
+                ("password", "ein neues sehr langes passwort")
+            ]
+        )
+        .await
+        .status(),
+        200
+    );
+    let audit: Vec<String> = sqlx::query_scalar("SELECT action FROM audit_log ORDER BY id")
+        .fetch_all(&app.pool)
+        .await
+        .unwrap();
+    assert!(audit.contains(&"password.reset".to_owned()), "{audit:?}");
+    assert!(audit.contains(&"login.failure".to_owned()), "{audit:?}");
+    worker.stop().await;
+}
+
+#[sqlx::test(migrations = false)]
+async fn over_https_the_cookie_is_secure_and_host_bound(pool: PgPool) {
+    let app = TestApp::spawn_with(pool, &[("PUBLIC_URL", "https://growthdesk.example")]).await;
+    let worker = RunningWorker::start(&app);
+    sign_up_and_verify(&app, "anna@example.de").await;
+    let res = call(
+        &app,
+        &app.client,
+        "log_in",
+        &[("email", "anna@example.de"), ("password", PW)],
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    let cookie = session_cookie(&res).unwrap();
+    assert!(cookie.starts_with("__Host-gd_session="), "{cookie}");
+    assert!(
+        cookie.contains("Secure") && cookie.contains("Path=/") && !cookie.contains("Domain="),
+        "{cookie}"
+    );
+    worker.stop().await;
+}
+
+#[sqlx::test(migrations = false)]
+async fn cross_site_writes_are_refused(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let bare = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let form = [("email", "anna@example.de"), ("password", PW)];
+    let send = |origin: Option<&'static str>, site: Option<&'static str>| {
+        let mut req = bare
+            .post(app.url("/api/log_in"))
+            .header("accept", "application/json")
+            .form(&form);
+        if let Some(o) = origin {
+            req = req.header("origin", o);
+        }
+        if let Some(s) = site {
+            req = req.header("sec-fetch-site", s);
+        }
+        req.send()
+    };
+    assert_eq!(
+        send(Some("https://evil.example"), Some("cross-site"))
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    assert_eq!(send(None, Some("cross-site")).await.unwrap().status(), 403);
+    assert_eq!(send(None, None).await.unwrap().status(), 403);
+    // From our own pages it goes through (and fails on the credentials instead).
+    assert_eq!(send(None, Some("same-origin")).await.unwrap().status(), 401);
+    assert_eq!(
+        send(
+            Some(Box::leak(
+                app.config.public_origin().to_owned().into_boxed_str()
+            )),
+            None
+        )
+        .await
+        .unwrap()
+        .status(),
+        401
+    );
+    // Reading stays open.
+    assert_eq!(bare.get(app.url("/")).send().await.unwrap().status(), 200);
+}
