@@ -94,10 +94,10 @@ impl Lang {
                 "Please agree to us processing your details so we can reply.".into()
             }
             (Lang::De, IssueCode::TooShort) => {
-                format!("Mindestens {max} Zeichen – besser 15 oder mehr, etwa ein kurzer Satz.")
+                format!("Mindestens {max} Zeichen.")
             }
             (Lang::En, IssueCode::TooShort) => {
-                format!("At least {max} characters – better 15 or more, such as a short sentence.")
+                format!("At least {max} characters.")
             }
             (Lang::De, IssueCode::TooCommon) => {
                 "Dieses Passwort ist zu leicht zu erraten. Ein paar zufällige Wörter sind besser."

@@ -20,6 +20,13 @@ fn query(name: &str) -> Option<String> {
     use_query_map().get_untracked().get(name)
 }
 
+/// Whether the page's URL carries `?name=…`, following client-side navigation (a server
+/// function's redirect to the same page with a new query does not re-create the view).
+fn has_query(name: &'static str) -> Signal<bool> {
+    let query = use_query_map();
+    Signal::derive(move || query.with(|q| q.get(name).is_some()))
+}
+
 const INPUT: &str = "mt-1 block w-full rounded-lg border border-slate-300 px-3 py-2 text-slate-900 shadow-sm focus:border-fuchsia-500 focus:outline-none focus:ring-2 focus:ring-fuchsia-200 aria-[invalid=true]:border-red-500";
 const BUTTON: &str = "w-full rounded-xl bg-fuchsia-600 px-6 py-3 font-semibold text-white shadow hover:bg-fuchsia-700 disabled:opacity-60";
 const LINK: &str = "text-sm font-medium text-fuchsia-700 hover:underline";
@@ -120,10 +127,11 @@ fn login_view() -> impl IntoView {
     let t = AuthTexts::of(lang);
     let action = ServerAction::<LogIn>::new();
     let error = failed(action);
+    let (verified, reset) = (has_query("verified"), has_query("reset"));
     view! {
         <Card title=t.login_title lang=lang>
-            {query("verified").map(|_| view! { <Notice text=t.verified_notice/> })}
-            {query("reset").map(|_| view! { <Notice text=t.reset_notice/> })}
+            <Show when=move || verified.get()><Notice text=t.verified_notice/></Show>
+            <Show when=move || reset.get()><Notice text=t.reset_notice/></Show>
             <ActionForm action=action attr:class="space-y-4" attr:data-testid="login-form">
                 <input type="hidden" name="lang" value=lang.code()/>
                 <FormError lang=lang error=error/>
@@ -144,10 +152,10 @@ fn signup_view() -> impl IntoView {
     let t = AuthTexts::of(lang);
     let action = ServerAction::<SignUp>::new();
     let error = failed(action);
-    let sent = query("sent").is_some();
+    let sent = has_query("sent");
     view! {
         <Card title=t.signup_title lang=lang>
-            {if sent {
+            {move || if sent.get() {
                 view! { <Notice text=t.signup_sent/> }.into_any()
             } else {
                 view! {
@@ -190,10 +198,10 @@ fn forgot_view() -> impl IntoView {
     let t = AuthTexts::of(lang);
     let action = ServerAction::<RequestPasswordReset>::new();
     let error = failed(action);
-    let sent = query("sent").is_some();
+    let sent = has_query("sent");
     view! {
         <Card title=t.forgot_title lang=lang>
-            {if sent {
+            {move || if sent.get() {
                 view! { <Notice text=t.forgot_sent/> }.into_any()
             } else {
                 view! {
