@@ -73,3 +73,12 @@ CREATE TABLE IF NOT EXISTS tower_sessions.session (
     expiry_date timestamptz NOT NULL
 );
 CREATE INDEX IF NOT EXISTS session_expiry_idx ON tower_sessions.session (expiry_date);
+
+-- Fixed-window counters for rate limits (sign-in, sign-up, password reset), shared by every
+-- server process.
+CREATE TABLE rate_limits (
+    bucket       text NOT NULL,
+    window_start timestamptz NOT NULL,
+    hits         integer NOT NULL,
+    PRIMARY KEY (bucket, window_start)
+);

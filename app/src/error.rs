@@ -82,8 +82,9 @@ pub enum AppError {
     /// A verification or reset link that is unknown, used or expired.
     #[error("link invalid or expired")]
     InvalidLink,
-    #[error("too many requests")]
-    RateLimited,
+    /// Too many attempts; try again after this many seconds.
+    #[error("too many attempts; retry in {0} s")]
+    RateLimited(u64),
     /// Something broke on the server; the string is a reference for the logs, never details.
     #[error("internal error (reference {0})")]
     Internal(String),
@@ -104,7 +105,7 @@ impl AppError {
             AppError::InvalidCredentials => S::UNAUTHORIZED,
             AppError::EmailNotVerified | AppError::AccountLocked => S::FORBIDDEN,
             AppError::InvalidLink => S::BAD_REQUEST,
-            AppError::RateLimited => S::TOO_MANY_REQUESTS,
+            AppError::RateLimited(_) => S::TOO_MANY_REQUESTS,
             AppError::Internal(_) => S::INTERNAL_SERVER_ERROR,
             AppError::Transport(_) => S::BAD_GATEWAY,
         }

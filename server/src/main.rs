@@ -103,7 +103,7 @@ async fn serve(config: Config, pool: sqlx::PgPool) -> anyhow::Result<()> {
     tracing::info!(%listen, %public_url, "Growthdesk is up: open {public_url}");
 
     let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
-    // Expired sessions are deleted hourly (the store only ignores them).
+    // Expired sessions and old rate-limit counters are deleted hourly.
     let sweeper_pool = pool.clone();
     tokio::spawn(async move {
         let mut every_hour = tokio::time::interval(Duration::from_secs(3600));
@@ -111,6 +111,9 @@ async fn serve(config: Config, pool: sqlx::PgPool) -> anyhow::Result<()> {
             every_hour.tick().await;
             if let Err(e) = gd_db::delete_expired_sessions(&sweeper_pool).await {
                 tracing::warn!(error = %e, "cannot delete expired sessions");
+            }
+            if let Err(e) = gd_accounts::forget_old_rate_limits(&sweeper_pool).await {
+                tracing::warn!(error = %e, "cannot delete old rate-limit counters");
             }
         }
     });

@@ -472,3 +472,80 @@ async fn cross_site_writes_are_refused(pool: PgPool) {
     // Reading stays open.
     assert_eq!(bare.get(app.url("/")).send().await.unwrap().status(), 200);
 }
+
+async fn guess(app: &TestApp, password: &str) -> reqwest::Response {
+    call(
+        app,
+        &app.client,
+        "log_in",
+        &[("email", "anna@example.de"), ("password", password)],
+    )
+    .await
+}
+
+#[sqlx::test(migrations = false)]
+async fn guessing_is_slowed_down_without_locking_the_owner_out(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let worker = RunningWorker::start(&app);
+    sign_up_and_verify(&app, "anna@example.de").await;
+
+    // The attacker, from 127.0.0.1: ten guesses, then 429 with Retry-After, even for the
+    // right password.
+    for _ in 0..10 {
+        assert_eq!(guess(&app, "falsch geraten nummer x").await.status(), 401);
+    }
+    let limited = guess(&app, "falsch geraten nummer x").await;
+    assert_eq!(limited.status(), 429);
+    let retry: u64 = limited.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=900).contains(&retry), "{retry}");
+    assert_eq!(
+        limited.json::<serde_json::Value>().await.unwrap()["RateLimited"],
+        retry
+    );
+    assert_eq!(guess(&app, PW).await.status(), 429);
+
+    // The owner, from another address, signs in as usual.
+    let owner = reqwest::Client::builder()
+        .local_address(std::net::IpAddr::from([127, 0, 0, 2]))
+        .build()
+        .unwrap();
+    let res = owner
+        .post(app.url("/api/log_in"))
+        .header("origin", app.config.public_origin())
+        .header("accept", "application/json")
+        .form(&[("email", "anna@example.de"), ("password", PW)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    worker.stop().await;
+}
+
+#[sqlx::test(migrations = false)]
+async fn reset_requests_are_limited_per_address(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    for n in 0..10 {
+        let email = format!("person{n}@example.de");
+        let res = call(
+            &app,
+            &app.client,
+            "request_password_reset",
+            &[("email", &email)],
+        )
+        .await;
+        assert_eq!(res.status(), 200);
+    }
+    let res = call(
+        &app,
+        &app.client,
+        "request_password_reset",
+        &[("email", "one.more@example.de")],
+    )
+    .await;
+    assert_eq!(res.status(), 429);
+    assert!(res.headers().contains_key("retry-after"));
+}

@@ -67,6 +67,30 @@ mod server {
         error
     }
 
+    /// Counts an attempt against `limits`; 429 with `Retry-After` once one is used up.
+    pub async fn throttle(limits: &[gd_accounts::Limit]) -> Result<(), AppError> {
+        let ctx = crate::context::server_context()?;
+        match gd_accounts::throttle(&ctx.pool, limits)
+            .await
+            .map_err(AppError::internal)?
+        {
+            Ok(()) => Ok(()),
+            Err(secs) => {
+                if let Some(res) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+                    if let Ok(v) = http::HeaderValue::from_str(&secs.to_string()) {
+                        res.insert_header(http::header::RETRY_AFTER, v);
+                    }
+                }
+                Err(fail(AppError::RateLimited(secs)))
+            }
+        }
+    }
+
+    /// The client's IP for rate-limit buckets ("unknown" if the socket did not say).
+    pub fn ip() -> String {
+        super::super::session::client_ip().unwrap_or_else(|| "unknown".to_owned())
+    }
+
     pub fn account_error(e: AccountError) -> AppError {
         fail(match e {
             AccountError::InvalidCredentials => AppError::InvalidCredentials,
@@ -91,6 +115,12 @@ pub async fn sign_up(
     use server::*;
     let ctx = crate::context::server_context()?;
     let lang = lang_of(&lang);
+    throttle(&[gd_accounts::Limit::new(
+        format!("sign_up:ip:{}", ip()),
+        10,
+        3600,
+    )])
+    .await?;
     let email = gd_accounts::Email::parse(&email).map_err(|p| invalid(vec![email_issue(p)]))?;
     let password = gd_accounts::Password::parse(&password, &[email.as_str()])
         .map_err(|p| invalid(vec![password_issue(p)]))?;
@@ -124,6 +154,13 @@ pub async fn log_in(
 ) -> Result<(), AppError> {
     use server::*;
     let ctx = crate::context::server_context()?;
+    // Per IP, and per account from that IP: guessing from elsewhere never locks the owner out.
+    let account = email.trim().to_lowercase();
+    throttle(&[
+        gd_accounts::Limit::new(format!("log_in:ip:{}", ip()), 30, 900),
+        gd_accounts::Limit::new(format!("log_in:account:{account}:ip:{}", ip()), 10, 900),
+    ])
+    .await?;
     let ip = super::session::client_ip();
     let user = gd_accounts::authenticate(&ctx.pool, &email, &password, ip)
         .await
@@ -153,6 +190,15 @@ pub async fn request_password_reset(
     let ctx = crate::context::server_context()?;
     let lang = lang_of(&lang);
     let email = gd_accounts::Email::parse(&email).map_err(|p| invalid(vec![email_issue(p)]))?;
+    throttle(&[
+        gd_accounts::Limit::new(format!("reset:ip:{}", ip()), 10, 3600),
+        gd_accounts::Limit::new(
+            format!("reset:account:{}:ip:{}", email.normalized(), ip()),
+            5,
+            3600,
+        ),
+    ])
+    .await?;
     let ip = super::session::client_ip();
     gd_accounts::request_password_reset(&ctx.pool, email.as_str(), ip)
         .await

@@ -38,6 +38,7 @@ pub struct AuthTexts {
     pub locked: &'static str,
     pub invalid_link: &'static str,
     pub generic_error: &'static str,
+    pub rate_limited: &'static str,
 }
 
 impl AuthTexts {
@@ -57,6 +58,7 @@ impl AuthTexts {
             AppError::AccountLocked => self.locked,
             AppError::InvalidLink => self.invalid_link,
             AppError::Unauthorized => self.not_signed_in,
+            AppError::RateLimited(_) => self.rate_limited,
             _ => self.generic_error,
         }
     }
@@ -97,6 +99,7 @@ static DE: AuthTexts = AuthTexts {
     locked: "Dieses Konto ist gesperrt.",
     invalid_link: "Dieser Link ist ungültig, abgelaufen oder wurde schon benutzt. Fordern Sie einfach einen neuen an.",
     generic_error: "Das hat leider nicht geklappt. Bitte versuchen Sie es gleich noch einmal.",
+    rate_limited: "Zu viele Versuche. Bitte warten Sie ein paar Minuten und versuchen Sie es dann erneut.",
 };
 
 static EN: AuthTexts = AuthTexts {
@@ -134,4 +137,5 @@ static EN: AuthTexts = AuthTexts {
     locked: "This account is locked.",
     invalid_link: "This link is invalid, has expired or was already used. Just ask for a new one.",
     generic_error: "Sorry, that did not work. Please try again in a moment.",
+    rate_limited: "Too many attempts. Please wait a few minutes, then try again.",
 };

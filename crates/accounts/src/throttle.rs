@@ -1,0 +1,59 @@
+//! Rate limits as fixed-window counters in PostgreSQL, so every server process counts
+//! together. Buckets are keyed by IP, or by account *and* IP: an attacker elsewhere can use up
+//! their own budget for an account, never the account owner's.
+
+use sqlx::PgPool;
+
+/// One limit: at most `limit` hits per `window_secs` in `bucket`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limit {
+    pub bucket: String,
+    pub limit: i32,
+    pub window_secs: i64,
+}
+
+impl Limit {
+    pub fn new(bucket: impl Into<String>, limit: i32, window_secs: i64) -> Self {
+        Self {
+            bucket: bucket.into(),
+            limit,
+            window_secs,
+        }
+    }
+}
+
+/// Counts one hit against each limit. `Err(seconds)` when any is exceeded: retry after that.
+pub async fn throttle(pool: &PgPool, limits: &[Limit]) -> Result<Result<(), u64>, sqlx::Error> {
+    let mut retry_after = None;
+    for l in limits {
+        let (hits, left): (i32, f64) = sqlx::query_as(
+            "INSERT INTO rate_limits (bucket, window_start, hits)
+             VALUES ($1, to_timestamp(floor(extract(epoch FROM now()) / $2) * $2), 1)
+             ON CONFLICT (bucket, window_start) DO UPDATE SET hits = rate_limits.hits + 1
+             RETURNING hits,
+                       extract(epoch FROM window_start + make_interval(secs => $2) - now())::float8",
+        )
+        .bind(&l.bucket)
+        .bind(l.window_secs as f64)
+        .fetch_one(pool)
+        .await?;
+        if hits > l.limit {
+            let secs = left.ceil().max(1.0) as u64;
+            retry_after = Some(retry_after.map_or(secs, |r: u64| r.max(secs)));
+        }
+    }
+    Ok(match retry_after {
+        Some(secs) => Err(secs),
+        None => Ok(()),
+    })
+}
+
+/// Drops counters of windows that ended more than a day ago.
+pub async fn forget_old_rate_limits(pool: &PgPool) -> Result<u64, sqlx::Error> {
+    Ok(
+        sqlx::query("DELETE FROM rate_limits WHERE window_start < now() - interval '1 day'")
+            .execute(pool)
+            .await?
+            .rows_affected(),
+    )
+}
