@@ -7,6 +7,7 @@
 //! One folder per area: `landing` (marketing page and lead form), `outbox` (local mail outbox),
 //! `shell` (document, layout, errors).
 
+pub mod access;
 pub mod auth;
 pub mod error;
 pub mod i18n;

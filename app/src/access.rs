@@ -1,0 +1,61 @@
+//! Who may call what. Every server function and every page is listed here with the access it
+//! needs; the server functions enforce it themselves (`require_user`, `require_role`), and the
+//! test `server/tests/access.rs` walks everything registered, fails on anything missing from
+//! this list, and checks that anonymous callers, wrong roles and right roles get 401, 403 and
+//! an answer.
+
+/// What a caller needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, signed in or not.
+    Public,
+    /// Any signed-in user.
+    SignedIn,
+    /// A signed-in user holding this role (`client`, `admin`, `finance`).
+    Role(&'static str),
+}
+
+/// Server functions, by path.
+pub const SERVER_FNS: &[(&str, Access)] = &[
+    ("/api/submit_lead", Access::Public),
+    // Exists only on a local installation without SMTP (404 elsewhere).
+    ("/api/list_outbox", Access::Public),
+    ("/api/sign_up", Access::Public),
+    ("/api/verify_email", Access::Public),
+    ("/api/log_in", Access::Public),
+    ("/api/request_password_reset", Access::Public),
+    ("/api/reset_password", Access::Public),
+    ("/api/log_out", Access::SignedIn),
+    ("/api/current_account", Access::SignedIn),
+];
+
+/// Pages. A page whose data needs sign-in answers 401 (with a sign-in link) to anonymous
+/// visitors; its server functions do the checking.
+pub const PAGES: &[(&str, Access)] = &[
+    ("/", Access::Public),
+    ("/en", Access::Public),
+    ("/dev/outbox", Access::Public),
+    ("/login", Access::Public),
+    ("/en/login", Access::Public),
+    ("/signup", Access::Public),
+    ("/en/signup", Access::Public),
+    ("/verify-email", Access::Public),
+    ("/en/verify-email", Access::Public),
+    ("/forgot-password", Access::Public),
+    ("/en/forgot-password", Access::Public),
+    ("/reset-password", Access::Public),
+    ("/en/reset-password", Access::Public),
+    ("/account", Access::SignedIn),
+    ("/en/account", Access::SignedIn),
+];
+
+/// Plain HTTP endpoints outside Leptos.
+pub const ENDPOINTS: &[(&str, Access)] = &[
+    ("/healthz", Access::Public),
+    ("/readyz", Access::Public),
+    ("/metrics", Access::Public),
+];
+
+pub fn server_fn_access(path: &str) -> Option<Access> {
+    SERVER_FNS.iter().find(|(p, _)| *p == path).map(|(_, a)| *a)
+}

@@ -1,0 +1,186 @@
+//! The access rules of `app::access` hold for everything the server registers: nothing without
+//! a declared rule, anonymous → 401, wrong role → 403, right role → an answer.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use app::access::{server_fn_access, Access, ENDPOINTS, PAGES, SERVER_FNS};
+use common::TestApp;
+use sqlx::PgPool;
+
+const PW: &str = "pferd batterie heftklammer richtig";
+
+/// A signed-in client holding exactly `roles`.
+async fn signed_in(app: &TestApp, email: &str, roles: &[gd_accounts::Role]) -> reqwest::Client {
+    let address = gd_accounts::Email::parse(email).unwrap();
+    let boot = gd_accounts::ensure_admin(&app.pool, &address)
+        .await
+        .unwrap();
+    gd_accounts::revoke_role(&app.pool, None, boot.user_id, gd_accounts::Role::Admin)
+        .await
+        .unwrap();
+    for role in roles {
+        gd_accounts::grant_role(&app.pool, None, boot.user_id, *role)
+            .await
+            .unwrap();
+    }
+    let mut conn = app.pool.acquire().await.unwrap();
+    let token = gd_accounts::issue_token(
+        &mut conn,
+        boot.user_id,
+        gd_accounts::TokenPurpose::ResetPassword,
+    )
+    .await
+    .unwrap();
+    let password = gd_accounts::Password::parse(PW, &[]).unwrap();
+    gd_accounts::reset_password(&app.pool, token.expose(), &password)
+        .await
+        .unwrap();
+
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("origin", app.config.public_origin().parse().unwrap());
+    headers.insert("accept", "application/json".parse().unwrap());
+    let client = reqwest::Client::builder()
+        .default_headers(headers)
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let res = client
+        .post(app.url("/api/log_in"))
+        .form(&[("email", email), ("password", PW)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "sign-in of {email}");
+    client
+}
+
+fn anonymous(app: &TestApp) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("origin", app.config.public_origin().parse().unwrap());
+    headers.insert("accept", "application/json".parse().unwrap());
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn every_registered_server_function_declares_its_access() {
+    let registered: BTreeSet<String> = leptos::server_fn::axum::server_fn_paths()
+        .map(|(path, _)| path.to_owned())
+        .collect();
+    let missing: Vec<&String> = registered
+        .iter()
+        .filter(|p| server_fn_access(p).is_none())
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "server functions without an access rule in app::access: {missing:?}"
+    );
+    let declared: BTreeSet<String> = SERVER_FNS.iter().map(|(p, _)| (*p).to_owned()).collect();
+    let stale: Vec<&String> = declared.difference(&registered).collect();
+    assert!(
+        stale.is_empty(),
+        "access rules for server functions that do not exist: {stale:?}"
+    );
+}
+
+#[test]
+fn every_page_route_is_listed() {
+    let routes: BTreeSet<String> = leptos_axum::generate_route_list(app::App)
+        .iter()
+        .map(|r| r.path().to_owned())
+        .collect();
+    let listed: BTreeSet<String> = PAGES.iter().map(|(p, _)| (*p).to_owned()).collect();
+    assert_eq!(routes, listed, "app::access::PAGES and the router disagree");
+}
+
+#[sqlx::test(migrations = false)]
+async fn each_rule_is_enforced(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let nobody = anonymous(&app);
+    let clients = [
+        (
+            "client",
+            signed_in(&app, "client@example.de", &[gd_accounts::Role::Client]).await,
+        ),
+        (
+            "admin",
+            signed_in(&app, "admin@example.de", &[gd_accounts::Role::Admin]).await,
+        ),
+        (
+            "finance",
+            signed_in(&app, "finance@example.de", &[gd_accounts::Role::Finance]).await,
+        ),
+    ];
+    for (path, access) in SERVER_FNS {
+        let anon = nobody
+            .post(app.url(path))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16();
+        match access {
+            Access::Public => assert!(anon != 401 && anon != 403, "{path}: anonymous got {anon}"),
+            Access::SignedIn | Access::Role(_) => assert_eq!(anon, 401, "{path}: anonymous"),
+        }
+        // log_out ends the session it is called with; check it last, below.
+        if *path == "/api/log_out" {
+            continue;
+        }
+        for (role, client) in &clients {
+            let status = client
+                .post(app.url(path))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16();
+            match access {
+                Access::Role(needed) if needed != role => {
+                    assert_eq!(status, 403, "{path} as {role}")
+                }
+                _ => assert!(status != 401 && status != 403, "{path} as {role}: {status}"),
+            }
+        }
+    }
+    let status = clients[0]
+        .1
+        .post(app.url("/api/log_out"))
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, 200);
+
+    for (path, access) in PAGES {
+        let status = nobody
+            .get(app.url(path))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16();
+        let expected = if *access == Access::Public { 200 } else { 401 };
+        assert_eq!(status, expected, "{path} for an anonymous visitor");
+        if *access != Access::Public {
+            let status = clients[1]
+                .1
+                .get(app.url(path))
+                .send()
+                .await
+                .unwrap()
+                .status();
+            assert_eq!(status, 200, "{path} signed in");
+        }
+    }
+    for (path, access) in ENDPOINTS {
+        assert_eq!(*access, Access::Public);
+        let status = nobody.get(app.url(path)).send().await.unwrap().status();
+        assert_eq!(status, 200, "{path}");
+    }
+}
