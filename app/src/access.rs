@@ -27,6 +27,9 @@ pub const SERVER_FNS: &[(&str, Access)] = &[
     ("/api/reset_password", Access::Public),
     ("/api/log_out", Access::SignedIn),
     ("/api/current_account", Access::SignedIn),
+    ("/api/admin_list_users", Access::Role("admin")),
+    ("/api/admin_set_role", Access::Role("admin")),
+    ("/api/admin_audit_log", Access::Role("admin")),
 ];
 
 /// Pages. A page whose data needs sign-in answers 401 (with a sign-in link) to anonymous
@@ -47,6 +50,10 @@ pub const PAGES: &[(&str, Access)] = &[
     ("/en/reset-password", Access::Public),
     ("/account", Access::SignedIn),
     ("/en/account", Access::SignedIn),
+    ("/admin/users", Access::Role("admin")),
+    ("/en/admin/users", Access::Role("admin")),
+    ("/admin/audit", Access::Role("admin")),
+    ("/en/admin/audit", Access::Role("admin")),
 ];
 
 /// Plain HTTP endpoints outside Leptos.

@@ -8,6 +8,7 @@
 //! `shell` (document, layout, errors).
 
 pub mod access;
+pub mod admin;
 pub mod auth;
 pub mod error;
 pub mod i18n;

@@ -549,3 +549,152 @@ async fn reset_requests_are_limited_per_address(pool: PgPool) {
     assert_eq!(res.status(), 429);
     assert!(res.headers().contains_key("retry-after"));
 }
+
+#[sqlx::test(migrations = false)]
+async fn an_admin_grants_finance_and_the_audit_log_shows_it(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let worker = RunningWorker::start(&app);
+    sign_up_and_verify(&app, "anna@example.de").await;
+
+    // The first admin, as `server create-admin` makes one: then the reset link sets a password.
+    let email = gd_accounts::Email::parse("chef@example.de").unwrap();
+    let boot = gd_accounts::ensure_admin(&app.pool, &email).await.unwrap();
+    let mut conn = app.pool.acquire().await.unwrap();
+    let token = gd_accounts::issue_token(
+        &mut conn,
+        boot.user_id,
+        gd_accounts::TokenPurpose::ResetPassword,
+    )
+    .await
+    .unwrap();
+    let admin = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let post = |endpoint: &str, form: Vec<(&str, String)>| {
+        admin
+            .post(app.url(&format!("/api/{endpoint}")))
+            .header("origin", app.config.public_origin())
+            .header("accept", "application/json")
+            .form(&form)
+            .send()
+    };
+    let res = post(
+        "reset_password",
+        vec![
+            ("token", token.expose().to_owned()),
+            ("password", PW.into()),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 200);
+    let res = post(
+        "log_in",
+        vec![("email", "chef@example.de".into()), ("password", PW.into())],
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 200);
+
+    let users: serde_json::Value = post("admin_list_users", vec![("search", "anna".into())])
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let anna = users
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["email"] == "anna@example.de")
+        .unwrap()
+        .clone();
+    let anna_id = anna["id"].as_str().unwrap().to_owned();
+    let res = post(
+        "admin_set_role",
+        vec![
+            ("user_id", anna_id.clone()),
+            ("role", "finance".into()),
+            ("grant", "true".into()),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 200);
+    let users: serde_json::Value = post("admin_list_users", vec![("search", "anna@".into())])
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(users[0]["roles"], serde_json::json!(["client", "finance"]));
+
+    // Bad input is a clear error, not a 500.
+    let res = post(
+        "admin_set_role",
+        vec![
+            ("user_id", "not-a-uuid".into()),
+            ("role", "finance".into()),
+            ("grant", "true".into()),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 422);
+    let res = post(
+        "admin_set_role",
+        vec![
+            ("user_id", anna_id.clone()),
+            ("role", "root".into()),
+            ("grant", "true".into()),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 422);
+    // An admin cannot drop their own admin role.
+    let res = post(
+        "admin_set_role",
+        vec![
+            ("user_id", boot.user_id.to_string()),
+            ("role", "admin".into()),
+            ("grant", "false".into()),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 409);
+
+    let audit: serde_json::Value = post("admin_audit_log", vec![("action", "role".into())])
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let newest = &audit[0];
+    assert_eq!(newest["action"], "role.grant");
+    assert_eq!(newest["actor"], boot.user_id.to_string());
+    assert_eq!(newest["subject"], anna_id);
+    assert!(newest["details"].as_str().unwrap().contains("finance"));
+
+    // Anna, now finance but not admin, may not use the admin functions.
+    assert_eq!(
+        call(
+            &app,
+            &app.client,
+            "log_in",
+            &[("email", "anna@example.de"), ("password", PW)]
+        )
+        .await
+        .status(),
+        200
+    );
+    assert_eq!(
+        call(&app, &app.client, "admin_list_users", &[])
+            .await
+            .status(),
+        403
+    );
+    worker.stop().await;
+}

@@ -108,8 +108,8 @@ mod server {
 /// the address already has an account (that person gets a different mail).
 #[server(prefix = "/api", endpoint = "sign_up")]
 pub async fn sign_up(
-    email: String,
-    password: String,
+    #[server(default)] email: String,
+    #[server(default)] password: String,
     #[server(default)] lang: String,
 ) -> Result<(), AppError> {
     use server::*;
@@ -135,7 +135,10 @@ pub async fn sign_up(
 /// Confirms an address from the link in the verification mail. Public. A POST (the page has a
 /// button), so mail scanners that open links do not use it up.
 #[server(prefix = "/api", endpoint = "verify_email")]
-pub async fn verify_email(token: String, #[server(default)] lang: String) -> Result<(), AppError> {
+pub async fn verify_email(
+    #[server(default)] token: String,
+    #[server(default)] lang: String,
+) -> Result<(), AppError> {
     use server::*;
     let ctx = crate::context::server_context()?;
     gd_accounts::verify_email(&ctx.pool, &token)
@@ -148,12 +151,22 @@ pub async fn verify_email(token: String, #[server(default)] lang: String) -> Res
 /// Signs in. Public. The session id changes at sign-in.
 #[server(prefix = "/api", endpoint = "log_in")]
 pub async fn log_in(
-    email: String,
-    password: String,
+    #[server(default)] email: String,
+    #[server(default)] password: String,
     #[server(default)] lang: String,
 ) -> Result<(), AppError> {
     use server::*;
     let ctx = crate::context::server_context()?;
+    let mut missing = Vec::new();
+    if email.trim().is_empty() {
+        missing.push(issue("email", crate::error::IssueCode::Required, None));
+    }
+    if password.is_empty() {
+        missing.push(issue("password", crate::error::IssueCode::Required, None));
+    }
+    if !missing.is_empty() {
+        return Err(invalid(missing));
+    }
     // Per IP, and per account from that IP: guessing from elsewhere never locks the owner out.
     let account = email.trim().to_lowercase();
     throttle(&[
@@ -183,7 +196,7 @@ pub async fn log_out(#[server(default)] lang: String) -> Result<(), AppError> {
 /// Mails a reset link if the address has an account. Public; same answer either way.
 #[server(prefix = "/api", endpoint = "request_password_reset")]
 pub async fn request_password_reset(
-    email: String,
+    #[server(default)] email: String,
     #[server(default)] lang: String,
 ) -> Result<(), AppError> {
     use server::*;
@@ -210,8 +223,8 @@ pub async fn request_password_reset(
 /// Sets a new password from a reset link; every existing session of the account ends. Public.
 #[server(prefix = "/api", endpoint = "reset_password")]
 pub async fn reset_password(
-    token: String,
-    password: String,
+    #[server(default)] token: String,
+    #[server(default)] password: String,
     #[server(default)] lang: String,
 ) -> Result<(), AppError> {
     use server::*;

@@ -18,8 +18,8 @@ pub const MESSAGE_MAX: usize = 4000;
 /// Stores a lead from the contact form and queues its mails. Public: no role needed.
 #[server(prefix = "/api", endpoint = "submit_lead")]
 pub async fn submit_lead(
-    name: String,
-    email: String,
+    #[server(default)] name: String,
+    #[server(default)] email: String,
     #[server(default)] instagram: String,
     message: String,
     #[server(default)] consent: Option<String>,

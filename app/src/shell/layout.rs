@@ -19,6 +19,7 @@ pub fn Layout(lang: Lang, children: Children) -> impl IntoView {
                     <a href=format!("{}#services", lang.home()) class="hover:text-fuchsia-700">{t.nav_services}</a>
                     <a href=format!("{}#process", lang.home()) class="hover:text-fuchsia-700">{t.nav_process}</a>
                     <a href=format!("{}#contact", lang.home()) class="hover:text-fuchsia-700">{t.nav_contact}</a>
+                    <a href=lang.path("/account") class="hover:text-fuchsia-700" data-testid="account-link">{t.nav_account}</a>
                     <a href=other.home() hreflang=other.code() lang=other.code() data-testid="lang-switch"
                         class="rounded-full border border-slate-300 px-3 py-1 hover:border-fuchsia-500">
                         {t.switch_label}

@@ -11,6 +11,7 @@ use leptos_router::{Lazy, StaticSegment};
 pub use layout::Layout;
 pub use not_found::NotFound;
 
+use crate::admin::{AdminAuditPage, AdminUsersPage};
 use crate::auth::{
     AccountPage, ForgotPasswordPage, LoginPage, ResetPasswordPage, SignUpPage, VerifyEmailPage,
 };
@@ -65,6 +66,10 @@ pub fn App() -> impl IntoView {
                 <Route path=(StaticSegment("en"), StaticSegment("reset-password")) view={Lazy::<ResetPasswordPage>::new()}/>
                 <Route path=StaticSegment("account") view={Lazy::<AccountPage>::new()}/>
                 <Route path=(StaticSegment("en"), StaticSegment("account")) view={Lazy::<AccountPage>::new()}/>
+                <Route path=(StaticSegment("admin"), StaticSegment("users")) view={Lazy::<AdminUsersPage>::new()}/>
+                <Route path=(StaticSegment("en"), StaticSegment("admin"), StaticSegment("users")) view={Lazy::<AdminUsersPage>::new()}/>
+                <Route path=(StaticSegment("admin"), StaticSegment("audit")) view={Lazy::<AdminAuditPage>::new()}/>
+                <Route path=(StaticSegment("en"), StaticSegment("admin"), StaticSegment("audit")) view={Lazy::<AdminAuditPage>::new()}/>
             </Routes>
         </Router>
     }

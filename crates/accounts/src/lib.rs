@@ -20,7 +20,7 @@ pub use roles::{grant_role, revoke_role, Role};
 pub use throttle::{forget_old_rate_limits, throttle, Limit};
 pub use tokens::{consume_token, issue_token, RawToken, TokenPurpose};
 pub use users::{
-    authenticate, ensure_admin, find_user, find_user_by_email, request_password_reset,
+    authenticate, ensure_admin, find_user, find_user_by_email, list_users, request_password_reset,
     reset_password, sessions_valid_after, sign_up, verify_email, AdminBootstrap, SignUp, User,
 };
 

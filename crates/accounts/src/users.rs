@@ -329,3 +329,29 @@ pub async fn ensure_admin(pool: &PgPool, email: &Email) -> Result<AdminBootstrap
         created: created.is_some(),
     })
 }
+
+/// Accounts for the admin page: newest first, optionally only those whose email contains
+/// `search`.
+pub async fn list_users(
+    conn: &mut PgConnection,
+    search: &str,
+    limit: i64,
+) -> Result<Vec<User>, AccountError> {
+    let pattern = format!(
+        "%{}%",
+        search
+            .trim()
+            .to_lowercase()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    );
+    let rows = sqlx::query_as::<_, UserRow>(&format!(
+        "{SELECT_USER} WHERE lower(u.email) LIKE $1 GROUP BY u.id ORDER BY u.created_at DESC LIMIT $2"
+    ))
+    .bind(pattern)
+    .bind(limit.clamp(1, 200))
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().map(User::from).collect())
+}

@@ -1,0 +1,129 @@
+//! Admin server functions. All need the `admin` role.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserSummary {
+    pub id: String,
+    pub email: String,
+    pub verified: bool,
+    pub locked: bool,
+    pub roles: Vec<String>,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditRow {
+    pub id: i64,
+    pub at: String,
+    pub action: String,
+    pub actor: Option<String>,
+    pub subject: Option<String>,
+    pub ip: Option<String>,
+    pub details: String,
+}
+
+#[cfg(feature = "ssr")]
+async fn admin() -> Result<(crate::context::ServerContext, gd_accounts::User), AppError> {
+    let user = crate::auth::session::require_role(gd_accounts::Role::Admin)
+        .await
+        .inspect_err(crate::context::set_error_status)?;
+    Ok((crate::context::server_context()?, user))
+}
+
+/// Accounts, newest first, filtered by part of the email. Needs `admin`.
+#[server(prefix = "/api", endpoint = "admin_list_users")]
+pub async fn admin_list_users(
+    #[server(default)] search: String,
+) -> Result<Vec<UserSummary>, AppError> {
+    let (ctx, _) = admin().await?;
+    let mut conn = ctx.pool.acquire().await.map_err(AppError::internal)?;
+    let users = gd_accounts::list_users(&mut conn, &search, 100)
+        .await
+        .map_err(AppError::internal)?;
+    Ok(users
+        .into_iter()
+        .map(|u| UserSummary {
+            id: u.id.to_string(),
+            email: u.email,
+            verified: u.email_verified_at.is_some(),
+            locked: u.locked,
+            roles: u.roles.iter().map(|r| r.as_str().to_owned()).collect(),
+            created_at: u.created_at.format("%d.%m.%Y %H:%M").to_string(),
+        })
+        .collect())
+}
+
+/// Grants (`grant` = "true") or revokes a role. Needs `admin`; recorded in the audit log.
+#[server(prefix = "/api", endpoint = "admin_set_role")]
+pub async fn admin_set_role(
+    #[server(default)] user_id: String,
+    #[server(default)] role: String,
+    #[server(default)] grant: String,
+) -> Result<(), AppError> {
+    let (ctx, me) = admin().await?;
+    let invalid = |field: &str| {
+        let error = AppError::Validation {
+            issues: vec![crate::error::FieldIssue {
+                field: field.to_owned(),
+                code: crate::error::IssueCode::Required,
+                max: None,
+            }],
+            echo: Default::default(),
+        };
+        crate::context::set_error_status(&error);
+        error
+    };
+    let user = uuid::Uuid::parse_str(&user_id).map_err(|_| invalid("user_id"))?;
+    let role = gd_accounts::Role::parse(&role).ok_or_else(|| invalid("role"))?;
+    // An admin cannot take away their own admin role (someone else must).
+    if user == me.id && role == gd_accounts::Role::Admin && grant != "true" {
+        let error = AppError::Conflict("own admin role".into());
+        crate::context::set_error_status(&error);
+        return Err(error);
+    }
+    let result = if grant == "true" {
+        gd_accounts::grant_role(&ctx.pool, Some(me.id), user, role).await
+    } else {
+        gd_accounts::revoke_role(&ctx.pool, Some(me.id), user, role).await
+    };
+    result.map_err(|e| {
+        let error = match e {
+            gd_accounts::AccountError::NotFound => AppError::NotFound,
+            other => AppError::internal(other),
+        };
+        crate::context::set_error_status(&error);
+        error
+    })
+}
+
+/// The newest audit entries, optionally only one kind (`login`, `role`, `password`, …).
+/// Needs `admin`.
+#[server(prefix = "/api", endpoint = "admin_audit_log")]
+pub async fn admin_audit_log(#[server(default)] action: String) -> Result<Vec<AuditRow>, AppError> {
+    let (ctx, _) = admin().await?;
+    let mut conn = ctx.pool.acquire().await.map_err(AppError::internal)?;
+    let filter = gd_accounts::AuditFilter {
+        action_prefix: Some(action.trim().to_owned()).filter(|a| !a.is_empty()),
+        limit: 200,
+        ..Default::default()
+    };
+    let entries = gd_accounts::list_audit(&mut conn, &filter)
+        .await
+        .map_err(AppError::internal)?;
+    Ok(entries
+        .into_iter()
+        .map(|e| AuditRow {
+            id: e.id,
+            at: e.at.format("%d.%m.%Y %H:%M:%S").to_string(),
+            action: e.action,
+            actor: e.actor_id.map(|a| a.to_string()),
+            subject: e.subject_id.map(|s| s.to_string()),
+            ip: e.ip,
+            details: e.details.to_string(),
+        })
+        .collect())
+}
