@@ -82,3 +82,14 @@ CREATE TABLE rate_limits (
     hits         integer NOT NULL,
     PRIMARY KEY (bucket, window_start)
 );
+
+-- Which sessions belong to whom, for "your active sessions" and "sign out everywhere else".
+-- A row whose session has expired or ended no longer counts (joined with the session table).
+CREATE TABLE user_sessions (
+    session_id text PRIMARY KEY,
+    user_id    uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    user_agent text,
+    ip         text
+);
+CREATE INDEX user_sessions_user_idx ON user_sessions (user_id);

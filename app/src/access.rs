@@ -27,6 +27,8 @@ pub const SERVER_FNS: &[(&str, Access)] = &[
     ("/api/reset_password", Access::Public),
     ("/api/log_out", Access::SignedIn),
     ("/api/current_account", Access::SignedIn),
+    ("/api/my_sessions", Access::SignedIn),
+    ("/api/end_other_sessions", Access::SignedIn),
     ("/api/admin_list_users", Access::Role("admin")),
     ("/api/admin_set_role", Access::Role("admin")),
     ("/api/admin_audit_log", Access::Role("admin")),

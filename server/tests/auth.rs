@@ -698,3 +698,65 @@ async fn an_admin_grants_finance_and_the_audit_log_shows_it(pool: PgPool) {
     );
     worker.stop().await;
 }
+
+#[sqlx::test(migrations = false)]
+async fn sessions_are_listed_and_the_others_can_be_ended(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let worker = RunningWorker::start(&app);
+    sign_up_and_verify(&app, "anna@example.de").await;
+    let laptop = &app.client;
+    let phone = reqwest::Client::builder()
+        .cookie_store(true)
+        .user_agent("Phone/1.0")
+        .build()
+        .unwrap();
+    let phone_post = |endpoint: &str| {
+        phone
+            .post(app.url(&format!("/api/{endpoint}")))
+            .header("origin", app.config.public_origin())
+            .header("accept", "application/json")
+            .form(&[("email", "anna@example.de"), ("password", PW)])
+            .send()
+    };
+    assert_eq!(
+        call(
+            &app,
+            laptop,
+            "log_in",
+            &[("email", "anna@example.de"), ("password", PW)]
+        )
+        .await
+        .status(),
+        200
+    );
+    assert_eq!(phone_post("log_in").await.unwrap().status(), 200);
+
+    let list: serde_json::Value = call(&app, laptop, "my_sessions", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let list = list.as_array().unwrap();
+    assert_eq!(list.len(), 2, "{list:?}");
+    assert_eq!(list.iter().filter(|s| s["current"] == true).count(), 1);
+    assert!(list.iter().any(|s| s["device"] == "Phone/1.0"));
+
+    let ended: serde_json::Value = call(&app, laptop, "end_other_sessions", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ended, serde_json::json!(1));
+    assert_eq!(phone_post("current_account").await.unwrap().status(), 401);
+    assert_eq!(
+        call(&app, laptop, "current_account", &[]).await.status(),
+        200
+    );
+    let list: serde_json::Value = call(&app, laptop, "my_sessions", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    worker.stop().await;
+}

@@ -238,6 +238,49 @@ pub async fn reset_password(
     Ok(())
 }
 
+/// One of the user's live sign-ins, as the account page lists them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionView {
+    pub started: String,
+    pub device: String,
+    pub ip: String,
+    pub current: bool,
+}
+
+/// The signed-in user's live sessions, newest first. Needs a signed-in user.
+#[server(prefix = "/api", endpoint = "my_sessions")]
+pub async fn my_sessions() -> Result<Vec<SessionView>, AppError> {
+    let user = super::session::require_user().await.map_err(server::fail)?;
+    let current = super::session::current_session_id().await?;
+    let ctx = crate::context::server_context()?;
+    let mut conn = ctx.pool.acquire().await.map_err(AppError::internal)?;
+    let sessions = gd_accounts::list_sessions(&mut conn, user.id)
+        .await
+        .map_err(AppError::internal)?;
+    Ok(sessions
+        .into_iter()
+        .map(|s| SessionView {
+            started: s.created_at.format("%d.%m.%Y %H:%M UTC").to_string(),
+            device: s.user_agent.unwrap_or_default(),
+            ip: s.ip.unwrap_or_default(),
+            current: current.as_deref() == Some(s.session_id.as_str()),
+        })
+        .collect())
+}
+
+/// Ends every other session of the signed-in user. Needs a signed-in user.
+#[server(prefix = "/api", endpoint = "end_other_sessions")]
+pub async fn end_other_sessions() -> Result<u64, AppError> {
+    let user = super::session::require_user().await.map_err(server::fail)?;
+    let current = super::session::current_session_id()
+        .await?
+        .unwrap_or_default();
+    let ctx = crate::context::server_context()?;
+    gd_accounts::end_other_sessions(&ctx.pool, user.id, &current)
+        .await
+        .map_err(server::account_error)
+}
+
 /// The signed-in user. Needs a signed-in user (401 otherwise).
 #[server(prefix = "/api", endpoint = "current_account")]
 pub async fn current_account() -> Result<Me, AppError> {

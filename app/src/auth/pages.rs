@@ -6,7 +6,9 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_location, use_query_map};
 use leptos_router::{lazy_route, LazyRoute};
 
-use super::api::{LogIn, LogOut, RequestPasswordReset, ResetPassword, SignUp, VerifyEmail};
+use super::api::{
+    EndOtherSessions, LogIn, LogOut, RequestPasswordReset, ResetPassword, SignUp, VerifyEmail,
+};
 use super::texts::AuthTexts;
 use crate::error::AppError;
 use crate::i18n::Lang;
@@ -243,6 +245,11 @@ fn account_view() -> impl IntoView {
     let t = AuthTexts::of(lang);
     let me = Resource::new(|| (), |_| super::api::current_account());
     let log_out = ServerAction::<LogOut>::new();
+    let end_others = ServerAction::<EndOtherSessions>::new();
+    let sessions = Resource::new(
+        move || end_others.version().get(),
+        |_| super::api::my_sessions(),
+    );
     view! {
         <Card title=t.account_title lang=lang>
             <Suspense fallback=|| view! { <p class="text-slate-500">"…"</p> }>
@@ -251,6 +258,25 @@ fn account_view() -> impl IntoView {
                         Ok(me) => view! {
                             <p class="text-slate-700">{t.signed_in_as} " " <strong data-testid="account-email">{me.email}</strong></p>
                             <p class="text-sm text-slate-600">{t.roles} ": " <span data-testid="account-roles">{me.roles.join(", ")}</span></p>
+                            <h2 class="pt-4 text-lg font-semibold text-slate-900">{t.sessions_title}</h2>
+                            <Transition fallback=|| ()>
+                                {move || Suspend::new(async move {
+                                    sessions.await.map(|list| view! {
+                                        <ul class="space-y-2 text-sm" data-testid="session-list">
+                                            {list.into_iter().map(|s| view! {
+                                                <li class="rounded-lg border border-slate-200 p-2" data-testid="session">
+                                                    <span class="font-medium">{s.started}</span>
+                                                    {s.current.then(|| view! { <span class="ml-2 rounded bg-emerald-100 px-1 text-emerald-800">{t.this_device}</span> })}
+                                                    <br/><span class="text-slate-500">{s.ip} " · " {s.device}</span>
+                                                </li>
+                                            }).collect_view()}
+                                        </ul>
+                                    })
+                                })}
+                            </Transition>
+                            <ActionForm action=end_others attr:data-testid="end-others-form">
+                                <button type="submit" class="w-full rounded-xl border border-slate-300 px-6 py-2 text-sm font-semibold hover:border-fuchsia-500">{t.end_others}</button>
+                            </ActionForm>
                             <ActionForm action=log_out attr:data-testid="logout-form">
                                 <input type="hidden" name="lang" value=lang.code()/>
                                 <button type="submit" class=BUTTON>{t.log_out}</button>

@@ -26,7 +26,8 @@ async fn session() -> Result<Session, AppError> {
         .map_err(AppError::internal)
 }
 
-/// Starts a signed-in session for `user` under a new session id (no fixation).
+/// Starts a signed-in session for `user` under a new session id (no fixation), and notes it
+/// among the user's sessions.
 pub async fn sign_in(user: &User) -> Result<(), AppError> {
     let session = session().await?;
     session.cycle_id().await.map_err(AppError::internal)?;
@@ -34,7 +35,37 @@ pub async fn sign_in(user: &User) -> Result<(), AppError> {
         user_id: user.id,
         at_ms: chrono::Utc::now().timestamp_millis(),
     };
-    session.insert(KEY, data).await.map_err(AppError::internal)
+    session
+        .insert(KEY, data)
+        .await
+        .map_err(AppError::internal)?;
+    session.save().await.map_err(AppError::internal)?;
+    let id = session
+        .id()
+        .ok_or_else(|| AppError::internal("session has no id after saving"))?;
+    let ctx = server_context()?;
+    let mut conn = ctx.pool.acquire().await.map_err(AppError::internal)?;
+    let user_agent = use_context::<http::request::Parts>().and_then(|p| {
+        p.headers
+            .get(http::header::USER_AGENT)?
+            .to_str()
+            .ok()
+            .map(str::to_owned)
+    });
+    gd_accounts::record_session(
+        &mut conn,
+        &id.to_string(),
+        user.id,
+        user_agent.as_deref(),
+        client_ip().as_deref(),
+    )
+    .await
+    .map_err(AppError::internal)
+}
+
+/// The id of this request's session, if it has one.
+pub async fn current_session_id() -> Result<Option<String>, AppError> {
+    Ok(session().await?.id().map(|id| id.to_string()))
 }
 
 /// Ends this session (the row is deleted, the cookie expires).

@@ -39,6 +39,9 @@ pub struct AuthTexts {
     pub invalid_link: &'static str,
     pub generic_error: &'static str,
     pub rate_limited: &'static str,
+    pub sessions_title: &'static str,
+    pub this_device: &'static str,
+    pub end_others: &'static str,
 }
 
 impl AuthTexts {
@@ -100,6 +103,9 @@ static DE: AuthTexts = AuthTexts {
     invalid_link: "Dieser Link ist ungültig, abgelaufen oder wurde schon benutzt. Fordern Sie einfach einen neuen an.",
     generic_error: "Das hat leider nicht geklappt. Bitte versuchen Sie es gleich noch einmal.",
     rate_limited: "Zu viele Versuche. Bitte warten Sie ein paar Minuten und versuchen Sie es dann erneut.",
+    sessions_title: "Aktive Anmeldungen",
+    this_device: "dieses Gerät",
+    end_others: "Überall sonst abmelden",
 };
 
 static EN: AuthTexts = AuthTexts {
@@ -138,4 +144,7 @@ static EN: AuthTexts = AuthTexts {
     invalid_link: "This link is invalid, has expired or was already used. Just ask for a new one.",
     generic_error: "Sorry, that did not work. Please try again in a moment.",
     rate_limited: "Too many attempts. Please wait a few minutes, then try again.",
+    sessions_title: "Active sign-ins",
+    this_device: "this device",
+    end_others: "Sign out everywhere else",
 };

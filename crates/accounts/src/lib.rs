@@ -9,6 +9,7 @@ mod audit;
 mod mails;
 mod password;
 mod roles;
+mod sessions;
 mod throttle;
 mod tokens;
 mod users;
@@ -17,6 +18,7 @@ pub use audit::{list_audit, record, AuditEntry, AuditEvent, AuditFilter};
 pub use mails::{deliver_account_mail, DeliverError};
 pub use password::{hash_password, verify_password, Password, PasswordProblem};
 pub use roles::{grant_role, revoke_role, Role};
+pub use sessions::{end_other_sessions, list_sessions, record_session, ActiveSession};
 pub use throttle::{forget_old_rate_limits, throttle, Limit};
 pub use tokens::{consume_token, issue_token, RawToken, TokenPurpose};
 pub use users::{

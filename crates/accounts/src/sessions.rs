@@ -1,0 +1,91 @@
+//! A user's sign-ins: which sessions are theirs, and ending all but one. The sessions
+//! themselves live in tower-sessions' table (`tower_sessions.session`); this module keeps the
+//! link from a session to its user.
+
+use chrono::{DateTime, Utc};
+use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
+
+use crate::{record, AccountError, AuditEvent};
+
+/// One live sign-in of a user.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ActiveSession {
+    pub session_id: String,
+    pub created_at: DateTime<Utc>,
+    pub user_agent: Option<String>,
+    pub ip: Option<String>,
+}
+
+/// Notes that `session_id` now belongs to `user`.
+pub async fn record_session(
+    conn: &mut PgConnection,
+    session_id: &str,
+    user: Uuid,
+    user_agent: Option<&str>,
+    ip: Option<&str>,
+) -> Result<(), AccountError> {
+    sqlx::query(
+        "INSERT INTO user_sessions (session_id, user_id, user_agent, ip) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (session_id) DO UPDATE SET user_id = $2, created_at = now(), user_agent = $3, ip = $4",
+    )
+    .bind(session_id)
+    .bind(user)
+    .bind(user_agent.map(|ua| ua.chars().take(300).collect::<String>()))
+    .bind(ip)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The user's sessions that are still valid: not expired, not ended, not from before the last
+/// "sign out everywhere" or password reset. Newest first.
+pub async fn list_sessions(
+    conn: &mut PgConnection,
+    user: Uuid,
+) -> Result<Vec<ActiveSession>, AccountError> {
+    Ok(sqlx::query_as::<_, ActiveSession>(
+        "SELECT us.session_id, us.created_at, us.user_agent, us.ip
+         FROM user_sessions us
+         JOIN tower_sessions.session s ON s.id = us.session_id
+         JOIN users u ON u.id = us.user_id
+         WHERE us.user_id = $1 AND s.expiry_date > now() AND us.created_at >= u.sessions_valid_after
+         ORDER BY us.created_at DESC",
+    )
+    .bind(user)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Ends every session of `user` except `keep`. Returns how many ended.
+pub async fn end_other_sessions(
+    pool: &PgPool,
+    user: Uuid,
+    keep: &str,
+) -> Result<u64, AccountError> {
+    let mut tx = pool.begin().await?;
+    let ended = sqlx::query(
+        "DELETE FROM tower_sessions.session
+         WHERE id IN (SELECT session_id FROM user_sessions WHERE user_id = $1 AND session_id <> $2)",
+    )
+    .bind(user)
+    .bind(keep)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    sqlx::query("DELETE FROM user_sessions WHERE user_id = $1 AND session_id <> $2")
+        .bind(user)
+        .bind(keep)
+        .execute(&mut *tx)
+        .await?;
+    record(
+        &mut tx,
+        &AuditEvent::new("session.end_others")
+            .actor(Some(user))
+            .subject(user)
+            .details(serde_json::json!({ "ended": ended })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(ended)
+}
