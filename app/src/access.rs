@@ -28,6 +28,8 @@ pub const SERVER_FNS: &[(&str, Access)] = &[
     ("/api/log_out", Access::SignedIn),
     ("/api/current_account", Access::SignedIn),
     ("/api/my_sessions", Access::SignedIn),
+    ("/api/change_password", Access::SignedIn),
+    ("/api/request_account_deletion", Access::SignedIn),
     ("/api/end_other_sessions", Access::SignedIn),
     ("/api/admin_list_users", Access::Role("admin")),
     ("/api/admin_set_role", Access::Role("admin")),

@@ -16,10 +16,11 @@ pub enum IssueCode {
     ConsentMissing,
     TooShort,
     TooCommon,
+    WrongPassword,
 }
 
 impl IssueCode {
-    pub const ALL: [IssueCode; 7] = [
+    pub const ALL: [IssueCode; 8] = [
         IssueCode::Required,
         IssueCode::TooLong,
         IssueCode::InvalidEmail,
@@ -27,6 +28,7 @@ impl IssueCode {
         IssueCode::ConsentMissing,
         IssueCode::TooShort,
         IssueCode::TooCommon,
+        IssueCode::WrongPassword,
     ];
 
     pub fn name(self) -> &'static str {
@@ -38,6 +40,7 @@ impl IssueCode {
             IssueCode::ConsentMissing => "consent-missing",
             IssueCode::TooShort => "too-short",
             IssueCode::TooCommon => "too-common",
+            IssueCode::WrongPassword => "wrong-password",
         }
     }
 

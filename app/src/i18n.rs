@@ -103,6 +103,8 @@ impl Lang {
                 "Dieses Passwort ist zu leicht zu erraten. Ein paar zufällige Wörter sind besser."
                     .into()
             }
+            (Lang::De, IssueCode::WrongPassword) => "Das aktuelle Passwort stimmt nicht.".into(),
+            (Lang::En, IssueCode::WrongPassword) => "The current password is wrong.".into(),
             (Lang::En, IssueCode::TooCommon) => {
                 "This password is too easy to guess. A few random words work better.".into()
             }

@@ -760,3 +760,127 @@ async fn sessions_are_listed_and_the_others_can_be_ended(pool: PgPool) {
     assert_eq!(list.as_array().unwrap().len(), 1);
     worker.stop().await;
 }
+
+#[sqlx::test(migrations = false)]
+async fn changing_the_password_needs_the_current_one_and_ends_other_sessions(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let worker = RunningWorker::start(&app);
+    sign_up_and_verify(&app, "anna@example.de").await;
+    let other = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let sign_in = |client: &reqwest::Client, password: &'static str| {
+        client
+            .post(app.url("/api/log_in"))
+            .header("origin", app.config.public_origin())
+            .header("accept", "application/json")
+            .form(&[("email", "anna@example.de"), ("password", password)])
+            .send()
+    };
+    assert_eq!(sign_in(&app.client, PW).await.unwrap().status(), 200);
+    assert_eq!(sign_in(&other, PW).await.unwrap().status(), 200);
+
+    let new = "ein ganz neues langes passwort";
+    let wrong = call(
+        &app,
+        &app.client,
+        "change_password",
+        &[("current", "falsch falsch falsch"), ("password", new)],
+    )
+    .await;
+    assert_eq!(wrong.status(), 422);
+    let body: serde_json::Value = wrong.json().await.unwrap();
+    assert_eq!(body["Validation"]["issues"][0]["field"], "current");
+    assert_eq!(body["Validation"]["issues"][0]["code"], "WrongPassword");
+
+    let res = call(
+        &app,
+        &app.client,
+        "change_password",
+        &[("current", PW), ("password", new)],
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    // This browser stays signed in; the other one is out.
+    assert_eq!(
+        call(&app, &app.client, "current_account", &[])
+            .await
+            .status(),
+        200
+    );
+    let res = other
+        .post(app.url("/api/current_account"))
+        .header("origin", app.config.public_origin())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+    assert_eq!(sign_in(&other, new).await.unwrap().status(), 200);
+    worker.stop().await;
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_deletion_request_locks_the_account(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let worker = RunningWorker::start(&app);
+    sign_up_and_verify(&app, "anna@example.de").await;
+    assert_eq!(
+        call(
+            &app,
+            &app.client,
+            "log_in",
+            &[("email", "anna@example.de"), ("password", PW)]
+        )
+        .await
+        .status(),
+        200
+    );
+    // Without the confirmation box, nothing happens.
+    assert_eq!(
+        call(&app, &app.client, "request_account_deletion", &[])
+            .await
+            .status(),
+        422
+    );
+    assert_eq!(
+        call(&app, &app.client, "current_account", &[])
+            .await
+            .status(),
+        200
+    );
+
+    let res = call(
+        &app,
+        &app.client,
+        "request_account_deletion",
+        &[("confirm", "on")],
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        call(&app, &app.client, "current_account", &[])
+            .await
+            .status(),
+        401
+    );
+    let res = call(
+        &app,
+        &app.client,
+        "log_in",
+        &[("email", "anna@example.de"), ("password", PW)],
+    )
+    .await;
+    assert_eq!(res.status(), 403);
+    assert_eq!(
+        res.json::<serde_json::Value>().await.unwrap(),
+        serde_json::json!("AccountLocked")
+    );
+    assert_eq!(app.count("SELECT count(*) FROM users WHERE deletion_requested_at IS NOT NULL AND locked_at IS NOT NULL").await, 1);
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_log WHERE action = 'account.deletion_requested'")
+            .await,
+        1
+    );
+    worker.stop().await;
+}

@@ -238,6 +238,62 @@ pub async fn reset_password(
     Ok(())
 }
 
+/// Changes the password (the current one must be given). Every other session ends; this one
+/// continues under a new id. Needs a signed-in user.
+#[server(prefix = "/api", endpoint = "change_password")]
+pub async fn change_password(
+    #[server(default)] current: String,
+    #[server(default)] password: String,
+) -> Result<(), AppError> {
+    use server::*;
+    let user = super::session::require_user().await.map_err(fail)?;
+    let ctx = crate::context::server_context()?;
+    throttle(&[gd_accounts::Limit::new(
+        format!("change_password:{}", user.id),
+        10,
+        900,
+    )])
+    .await?;
+    let new_password = gd_accounts::Password::parse(&password, &[user.email.as_str()])
+        .map_err(|p| invalid(vec![password_issue(p)]))?;
+    gd_accounts::change_password(&ctx.pool, user.id, &current, &new_password)
+        .await
+        .map_err(|e| match e {
+            gd_accounts::AccountError::InvalidCredentials => invalid(vec![issue(
+                "current",
+                crate::error::IssueCode::WrongPassword,
+                None,
+            )]),
+            other => account_error(other),
+        })?;
+    super::session::sign_in(&user).await
+}
+
+/// Asks for the account to be deleted: it is locked at once and this session ends. Needs a
+/// signed-in user and the confirmation box ticked.
+#[server(prefix = "/api", endpoint = "request_account_deletion")]
+pub async fn request_account_deletion(
+    #[server(default)] confirm: Option<String>,
+    #[server(default)] lang: String,
+) -> Result<(), AppError> {
+    use server::*;
+    let user = super::session::require_user().await.map_err(fail)?;
+    if confirm.is_none() {
+        return Err(invalid(vec![issue(
+            "confirm",
+            crate::error::IssueCode::ConsentMissing,
+            None,
+        )]));
+    }
+    let ctx = crate::context::server_context()?;
+    gd_accounts::request_deletion(&ctx.pool, user.id)
+        .await
+        .map_err(account_error)?;
+    super::session::sign_out().await?;
+    leptos_axum::redirect(lang_of(&lang).home());
+    Ok(())
+}
+
 /// One of the user's live sign-ins, as the account page lists them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionView {

@@ -7,7 +7,8 @@ use leptos_router::hooks::{use_location, use_query_map};
 use leptos_router::{lazy_route, LazyRoute};
 
 use super::api::{
-    EndOtherSessions, LogIn, LogOut, RequestPasswordReset, ResetPassword, SignUp, VerifyEmail,
+    ChangePassword, EndOtherSessions, LogIn, LogOut, RequestAccountDeletion, RequestPasswordReset,
+    ResetPassword, SignUp, VerifyEmail,
 };
 use super::texts::AuthTexts;
 use crate::error::AppError;
@@ -246,6 +247,11 @@ fn account_view() -> impl IntoView {
     let me = Resource::new(|| (), |_| super::api::current_account());
     let log_out = ServerAction::<LogOut>::new();
     let end_others = ServerAction::<EndOtherSessions>::new();
+    let change = ServerAction::<ChangePassword>::new();
+    let change_error = failed(change);
+    let changed = move || matches!(change.value().get(), Some(Ok(())));
+    let delete = ServerAction::<RequestAccountDeletion>::new();
+    let delete_error = failed(delete);
     let sessions = Resource::new(
         move || end_others.version().get(),
         |_| super::api::my_sessions(),
@@ -276,6 +282,25 @@ fn account_view() -> impl IntoView {
                             </Transition>
                             <ActionForm action=end_others attr:data-testid="end-others-form">
                                 <button type="submit" class="w-full rounded-xl border border-slate-300 px-6 py-2 text-sm font-semibold hover:border-fuchsia-500">{t.end_others}</button>
+                            </ActionForm>
+                            <h2 class="pt-4 text-lg font-semibold text-slate-900">{t.change_title}</h2>
+                            <Show when=changed><Notice text=t.changed/></Show>
+                            <ActionForm action=change attr:class="space-y-3" attr:data-testid="change-password-form">
+                                <FormError lang=lang error=change_error/>
+                                <Field lang=lang label=t.current_password name="current" kind="password" autocomplete="current-password" error=change_error/>
+                                <Field lang=lang label=t.new_password name="password" kind="password" autocomplete="new-password"
+                                    error=change_error hint=t.password_hint/>
+                                <button type="submit" class=BUTTON>{t.change_button}</button>
+                            </ActionForm>
+                            <h2 class="pt-4 text-lg font-semibold text-slate-900">{t.delete_title}</h2>
+                            <ActionForm action=delete attr:class="space-y-3" attr:data-testid="delete-form">
+                                <input type="hidden" name="lang" value=lang.code()/>
+                                <FormError lang=lang error=delete_error/>
+                                <label class="flex items-start gap-3 text-sm text-slate-700">
+                                    <input id="auth-confirm" name="confirm" type="checkbox" class="mt-1"/>
+                                    <span>{t.delete_confirm}</span>
+                                </label>
+                                <button type="submit" class="w-full rounded-xl border border-red-300 px-6 py-2 text-sm font-semibold text-red-700 hover:bg-red-50">{t.delete_button}</button>
                             </ActionForm>
                             <ActionForm action=log_out attr:data-testid="logout-form">
                                 <input type="hidden" name="lang" value=lang.code()/>

@@ -42,6 +42,13 @@ pub struct AuthTexts {
     pub sessions_title: &'static str,
     pub this_device: &'static str,
     pub end_others: &'static str,
+    pub change_title: &'static str,
+    pub current_password: &'static str,
+    pub change_button: &'static str,
+    pub changed: &'static str,
+    pub delete_title: &'static str,
+    pub delete_confirm: &'static str,
+    pub delete_button: &'static str,
 }
 
 impl AuthTexts {
@@ -106,6 +113,13 @@ static DE: AuthTexts = AuthTexts {
     sessions_title: "Aktive Anmeldungen",
     this_device: "dieses Gerät",
     end_others: "Überall sonst abmelden",
+    change_title: "Passwort ändern",
+    current_password: "Aktuelles Passwort",
+    change_button: "Passwort ändern",
+    changed: "Ihr Passwort ist geändert; alle anderen Anmeldungen sind beendet.",
+    delete_title: "Konto löschen",
+    delete_confirm: "Ich möchte mein Konto löschen. Es wird sofort gesperrt; Rechnungen bewahren wir so lange auf, wie das Gesetz es verlangt.",
+    delete_button: "Löschung beantragen",
 };
 
 static EN: AuthTexts = AuthTexts {
@@ -147,4 +161,11 @@ static EN: AuthTexts = AuthTexts {
     sessions_title: "Active sign-ins",
     this_device: "this device",
     end_others: "Sign out everywhere else",
+    change_title: "Change password",
+    current_password: "Current password",
+    change_button: "Change password",
+    changed: "Your password is changed; every other sign-in has ended.",
+    delete_title: "Delete account",
+    delete_confirm: "I want my account deleted. It is locked at once; invoices are kept as long as the law requires.",
+    delete_button: "Request deletion",
 };

@@ -22,8 +22,9 @@ pub use sessions::{end_other_sessions, list_sessions, record_session, ActiveSess
 pub use throttle::{forget_old_rate_limits, throttle, Limit};
 pub use tokens::{consume_token, issue_token, RawToken, TokenPurpose};
 pub use users::{
-    authenticate, ensure_admin, find_user, find_user_by_email, list_users, request_password_reset,
-    reset_password, sessions_valid_after, sign_up, verify_email, AdminBootstrap, SignUp, User,
+    authenticate, change_password, ensure_admin, find_user, find_user_by_email, list_users,
+    request_deletion, request_password_reset, reset_password, sessions_valid_after, sign_up,
+    verify_email, AdminBootstrap, SignUp, User,
 };
 
 pub use gd_common::{Email, EmailProblem, Locale};

@@ -355,3 +355,68 @@ pub async fn list_users(
     .await?;
     Ok(rows.into_iter().map(User::from).collect())
 }
+
+/// Changes the password of a signed-in user who knows the current one. Every session ends
+/// (the caller starts a fresh one for the person who made the change).
+pub async fn change_password(
+    pool: &PgPool,
+    user: Uuid,
+    current: &str,
+    new_password: &Password,
+) -> Result<(), AccountError> {
+    let existing: Option<Option<String>> =
+        sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
+            .bind(user)
+            .fetch_optional(pool)
+            .await?;
+    let Some(hash) = existing else {
+        return Err(AccountError::NotFound);
+    };
+    if !verify_password(hash, current).await {
+        return Err(AccountError::InvalidCredentials);
+    }
+    let new_hash = hash_password(new_password).await?;
+    let mut tx = pool.begin().await?;
+    sqlx::query("UPDATE users SET password_hash = $2, sessions_valid_after = now() WHERE id = $1")
+        .bind(user)
+        .bind(&new_hash)
+        .execute(&mut *tx)
+        .await?;
+    record(
+        &mut tx,
+        &AuditEvent::new("password.change")
+            .actor(Some(user))
+            .subject(user),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Records that the person wants their account deleted and locks it at once: no sign-in, every
+/// session ends. The erasure itself (GDPR) follows the retention rules.
+pub async fn request_deletion(pool: &PgPool, user: Uuid) -> Result<(), AccountError> {
+    let mut tx = pool.begin().await?;
+    let updated = sqlx::query(
+        "UPDATE users SET locked_at = coalesce(locked_at, now()),
+                deletion_requested_at = coalesce(deletion_requested_at, now()),
+                sessions_valid_after = now()
+         WHERE id = $1",
+    )
+    .bind(user)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if updated == 0 {
+        return Err(AccountError::NotFound);
+    }
+    record(
+        &mut tx,
+        &AuditEvent::new("account.deletion_requested")
+            .actor(Some(user))
+            .subject(user),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
