@@ -24,6 +24,7 @@ pub const SERVER_FNS: &[(&str, Access)] = &[
     ("/api/verify_email", Access::Public),
     ("/api/log_in", Access::Public),
     ("/api/request_password_reset", Access::Public),
+    ("/api/resend_verification", Access::Public),
     ("/api/reset_password", Access::Public),
     ("/api/log_out", Access::SignedIn),
     ("/api/current_account", Access::SignedIn),

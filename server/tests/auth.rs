@@ -884,3 +884,79 @@ async fn a_deletion_request_locks_the_account(pool: PgPool) {
     );
     worker.stop().await;
 }
+
+#[sqlx::test(migrations = false)]
+async fn the_verification_link_can_be_sent_again_within_limits(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let worker = RunningWorker::start(&app);
+    let res = call(
+        &app,
+        &app.client,
+        "sign_up",
+        &[("email", "anna@example.de"), ("password", PW)],
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    let first = token_from_mail(&app, "anna@example.de", "bestätigen").await;
+    for _ in 0..3 {
+        let res = call(
+            &app,
+            &app.client,
+            "resend_verification",
+            &[("email", "anna@example.de")],
+        )
+        .await;
+        assert_eq!(res.status(), 200);
+    }
+    assert_eq!(
+        call(
+            &app,
+            &app.client,
+            "resend_verification",
+            &[("email", "anna@example.de")]
+        )
+        .await
+        .status(),
+        429
+    );
+    // Unknown addresses get the same answer (from a fresh per-account bucket).
+    assert_eq!(
+        call(
+            &app,
+            &app.client,
+            "resend_verification",
+            &[("email", "niemand@example.de")]
+        )
+        .await
+        .status(),
+        200
+    );
+
+    // Only the newest link works.
+    for _ in 0..100 {
+        if app.count("SELECT count(*) FROM apalis.jobs WHERE job_type = 'growthdesk::account_mail' AND status = 'Done'").await == 4 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        call(&app, &app.client, "verify_email", &[("token", &first)])
+            .await
+            .status(),
+        400
+    );
+    let mails = gd_mail::read_outbox(&app.outbox, 50).await.unwrap();
+    let newest = mails
+        .iter()
+        .find(|m| m.subject.contains("bestätigen"))
+        .unwrap();
+    let start = newest.body.find("token=").unwrap() + "token=".len();
+    let token = newest.body[start..].split_whitespace().next().unwrap();
+    assert_eq!(
+        call(&app, &app.client, "verify_email", &[("token", token)])
+            .await
+            .status(),
+        200
+    );
+    worker.stop().await;
+}

@@ -193,6 +193,33 @@ pub async fn log_out(#[server(default)] lang: String) -> Result<(), AppError> {
     Ok(())
 }
 
+/// Mails a new verification link if the address has an unverified account. Public; the same
+/// answer for every address.
+#[server(prefix = "/api", endpoint = "resend_verification")]
+pub async fn resend_verification(
+    #[server(default)] email: String,
+    #[server(default)] lang: String,
+) -> Result<(), AppError> {
+    use server::*;
+    let ctx = crate::context::server_context()?;
+    let lang = lang_of(&lang);
+    let email = gd_accounts::Email::parse(&email).map_err(|p| invalid(vec![email_issue(p)]))?;
+    throttle(&[
+        gd_accounts::Limit::new(format!("resend:ip:{}", ip()), 10, 3600),
+        gd_accounts::Limit::new(
+            format!("resend:account:{}:ip:{}", email.normalized(), ip()),
+            3,
+            3600,
+        ),
+    ])
+    .await?;
+    gd_accounts::resend_verification(&ctx.pool, email.as_str())
+        .await
+        .map_err(account_error)?;
+    leptos_axum::redirect(&lang.path("/login?resent=1"));
+    Ok(())
+}
+
 /// Mails a reset link if the address has an account. Public; same answer either way.
 #[server(prefix = "/api", endpoint = "request_password_reset")]
 pub async fn request_password_reset(

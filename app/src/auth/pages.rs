@@ -8,7 +8,7 @@ use leptos_router::{lazy_route, LazyRoute};
 
 use super::api::{
     ChangePassword, EndOtherSessions, LogIn, LogOut, RequestAccountDeletion, RequestPasswordReset,
-    ResetPassword, SignUp, VerifyEmail,
+    ResendVerification, ResetPassword, SignUp, VerifyEmail,
 };
 use super::texts::AuthTexts;
 use crate::error::AppError;
@@ -130,11 +130,18 @@ fn login_view() -> impl IntoView {
     let t = AuthTexts::of(lang);
     let action = ServerAction::<LogIn>::new();
     let error = failed(action);
-    let (verified, reset) = (has_query("verified"), has_query("reset"));
+    let (verified, reset, resent) = (
+        has_query("verified"),
+        has_query("reset"),
+        has_query("resent"),
+    );
+    let resend = ServerAction::<ResendVerification>::new();
+    let unverified = move || matches!(error.get(), Some(AppError::EmailNotVerified));
     view! {
         <Card title=t.login_title lang=lang>
             <Show when=move || verified.get()><Notice text=t.verified_notice/></Show>
             <Show when=move || reset.get()><Notice text=t.reset_notice/></Show>
+            <Show when=move || resent.get()><Notice text=t.resent_notice/></Show>
             <ActionForm action=action attr:class="space-y-4" attr:data-testid="login-form">
                 <input type="hidden" name="lang" value=lang.code()/>
                 <FormError lang=lang error=error/>
@@ -142,6 +149,15 @@ fn login_view() -> impl IntoView {
                 <Field lang=lang label=t.password name="password" kind="password" autocomplete="current-password" error=error/>
                 <button type="submit" class=BUTTON disabled=move || action.pending().get()>{t.login_button}</button>
             </ActionForm>
+            <Show when=unverified>
+                <ActionForm action=resend attr:data-testid="resend-form">
+                    <input type="hidden" name="lang" value=lang.code()/>
+                    <label class="block text-sm text-slate-700">{t.email}
+                        <input name="email" type="email" autocomplete="email" class=INPUT/>
+                    </label>
+                    <button type="submit" class="mt-2 text-sm font-medium text-fuchsia-700 hover:underline">{t.resend_button}</button>
+                </ActionForm>
+            </Show>
             <div class="flex justify-between">
                 <a class=LINK href=lang.path("/signup")>{t.no_account}</a>
                 <a class=LINK href=lang.path("/forgot-password")>{t.forgot_link}</a>

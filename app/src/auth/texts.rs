@@ -49,6 +49,8 @@ pub struct AuthTexts {
     pub delete_title: &'static str,
     pub delete_confirm: &'static str,
     pub delete_button: &'static str,
+    pub resend_button: &'static str,
+    pub resent_notice: &'static str,
 }
 
 impl AuthTexts {
@@ -120,6 +122,8 @@ static DE: AuthTexts = AuthTexts {
     delete_title: "Konto löschen",
     delete_confirm: "Ich möchte mein Konto löschen. Es wird sofort gesperrt; Rechnungen bewahren wir so lange auf, wie das Gesetz es verlangt.",
     delete_button: "Löschung beantragen",
+    resend_button: "Bestätigungslink erneut senden",
+    resent_notice: "Wenn diese Adresse noch bestätigt werden muss, ist ein neuer Link unterwegs.",
 };
 
 static EN: AuthTexts = AuthTexts {
@@ -168,4 +172,6 @@ static EN: AuthTexts = AuthTexts {
     delete_title: "Delete account",
     delete_confirm: "I want my account deleted. It is locked at once; invoices are kept as long as the law requires.",
     delete_button: "Request deletion",
+    resend_button: "Send the confirmation link again",
+    resent_notice: "If this address still needs confirming, a new link is on its way.",
 };

@@ -23,8 +23,8 @@ pub use throttle::{forget_old_rate_limits, throttle, Limit};
 pub use tokens::{consume_token, issue_token, RawToken, TokenPurpose};
 pub use users::{
     authenticate, change_password, ensure_admin, find_user, find_user_by_email, list_users,
-    request_deletion, request_password_reset, reset_password, sessions_valid_after, sign_up,
-    verify_email, AdminBootstrap, SignUp, User,
+    request_deletion, request_password_reset, resend_verification, reset_password,
+    sessions_valid_after, sign_up, verify_email, AdminBootstrap, SignUp, User,
 };
 
 pub use gd_common::{Email, EmailProblem, Locale};

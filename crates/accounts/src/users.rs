@@ -420,3 +420,20 @@ pub async fn request_deletion(pool: &PgPool, user: Uuid) -> Result<(), AccountEr
     tx.commit().await?;
     Ok(())
 }
+
+/// Queues a new verification mail when `email` has an account that is not verified yet; does
+/// nothing otherwise, so the answer is the same for every address.
+pub async fn resend_verification(pool: &PgPool, email: &str) -> Result<(), AccountError> {
+    let mut tx = pool.begin().await?;
+    if let Some(row) = row_by_email(&mut tx, email).await? {
+        if row.email_verified_at.is_none() && row.locked_at.is_none() {
+            let mail = AccountMail {
+                user_id: row.id,
+                kind: AccountMailKind::VerifyEmail,
+            };
+            enqueue(&mut tx, &mail).await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(())
+}
