@@ -71,6 +71,30 @@ async fn sign_up_and_verify(app: &TestApp, email: &str) {
     assert_eq!(res.status(), 200);
 }
 
+/// The status of a call made with the app's own browser (`app.client`).
+async fn status(app: &TestApp, endpoint: &str, form: &[(&str, &str)]) -> u16 {
+    call(app, &app.client, endpoint, form)
+        .await
+        .status()
+        .as_u16()
+}
+
+/// A running app and worker with Anna's verified account.
+async fn anna_verified(pool: PgPool) -> (TestApp, RunningWorker) {
+    let app = TestApp::spawn(pool).await;
+    let worker = RunningWorker::start(&app);
+    sign_up_and_verify(&app, "anna@example.de").await;
+    (app, worker)
+}
+
+/// The same, with Anna signed in through `app.client`.
+async fn anna_signed_in(pool: PgPool) -> (TestApp, RunningWorker) {
+    let (app, worker) = anna_verified(pool).await;
+    let form = [("email", "anna@example.de"), ("password", PW)];
+    assert_eq!(status(&app, "log_in", &form).await, 200);
+    (app, worker)
+}
+
 fn session_cookie(res: &reqwest::Response) -> Option<String> {
     res.headers()
         .get_all("set-cookie")
@@ -113,16 +137,12 @@ async fn sign_up_verify_sign_in_and_out(pool: PgPool) {
 
     let token = token_from_mail(&app, "anna@example.de", "bestätigen").await;
     assert_eq!(
-        call(&app, &app.client, "verify_email", &[("token", &token)])
-            .await
-            .status(),
+        status(&app, "verify_email", &[("token", &token)]).await,
         200
     );
     // The link works once.
     assert_eq!(
-        call(&app, &app.client, "verify_email", &[("token", &token)])
-            .await
-            .status(),
+        status(&app, "verify_email", &[("token", &token)]).await,
         400
     );
 
@@ -154,7 +174,7 @@ async fn sign_up_verify_sign_in_and_out(pool: PgPool) {
     assert_eq!(me["email"], "anna@example.de");
     assert_eq!(me["roles"], serde_json::json!(["client"]));
 
-    assert_eq!(call(&app, &app.client, "log_out", &[]).await.status(), 200);
+    assert_eq!(status(&app, "log_out", &[]).await, 200);
     let res = call(&app, &app.client, "current_account", &[]).await;
     assert_eq!(res.status(), 401);
     worker.stop().await;
@@ -162,9 +182,7 @@ async fn sign_up_verify_sign_in_and_out(pool: PgPool) {
 
 #[sqlx::test(migrations = false)]
 async fn wrong_password_and_unknown_email_look_the_same(pool: PgPool) {
-    let app = TestApp::spawn(pool).await;
-    let worker = RunningWorker::start(&app);
-    sign_up_and_verify(&app, "anna@example.de").await;
+    let (app, worker) = anna_verified(pool).await;
     let wrong = call(
         &app,
         &app.client,
@@ -190,9 +208,7 @@ async fn wrong_password_and_unknown_email_look_the_same(pool: PgPool) {
 
 #[sqlx::test(migrations = false)]
 async fn signing_up_twice_answers_the_same_and_mails_the_owner(pool: PgPool) {
-    let app = TestApp::spawn(pool).await;
-    let worker = RunningWorker::start(&app);
-    sign_up_and_verify(&app, "anna@example.de").await;
+    let (app, worker) = anna_verified(pool).await;
     let again = call(
         &app,
         &app.client,
@@ -256,9 +272,7 @@ async fn bad_passwords_are_refused_with_field_errors(pool: PgPool) {
 
 #[sqlx::test(migrations = false)]
 async fn sign_in_gets_a_new_session_id_and_the_old_one_dies(pool: PgPool) {
-    let app = TestApp::spawn(pool).await;
-    let worker = RunningWorker::start(&app);
-    sign_up_and_verify(&app, "anna@example.de").await;
+    let (app, worker) = anna_verified(pool).await;
     let first = call(
         &app,
         &app.client,
@@ -293,26 +307,8 @@ async fn sign_in_gets_a_new_session_id_and_the_old_one_dies(pool: PgPool) {
 
 #[sqlx::test(migrations = false)]
 async fn a_password_reset_ends_every_other_session(pool: PgPool) {
-    let app = TestApp::spawn(pool).await;
-    let worker = RunningWorker::start(&app);
-    sign_up_and_verify(&app, "anna@example.de").await;
-    assert_eq!(
-        call(
-            &app,
-            &app.client,
-            "log_in",
-            &[("email", "anna@example.de"), ("password", PW)]
-        )
-        .await
-        .status(),
-        200
-    );
-    assert_eq!(
-        call(&app, &app.client, "current_account", &[])
-            .await
-            .status(),
-        200
-    );
+    let (app, worker) = anna_signed_in(pool).await;
+    assert_eq!(status(&app, "current_account", &[]).await, 200);
 
     // From another browser: forgot password, then the link from the mail.
     let other = reqwest::Client::builder()
@@ -363,35 +359,26 @@ async fn a_password_reset_ends_every_other_session(pool: PgPool) {
     assert_eq!(res.status(), 200);
 
     // The first browser's session is over; the old password no longer works, the new one does.
+    assert_eq!(status(&app, "current_account", &[]).await, 401);
     assert_eq!(
-        call(&app, &app.client, "current_account", &[])
-            .await
-            .status(),
-        401
-    );
-    assert_eq!(
-        call(
+        status(
             &app,
-            &app.client,
             "log_in",
             &[("email", "anna@example.de"), ("password", PW)]
         )
-        .await
-        .status(),
+        .await,
         401
     );
     assert_eq!(
-        call(
+        status(
             &app,
-            &app.client,
             "log_in",
             &[
                 ("email", "anna@example.de"),
                 ("password", "ein neues sehr langes passwort")
             ]
         )
-        .await
-        .status(),
+        .await,
         200
     );
     let audit: Vec<String> = sqlx::query_scalar("SELECT action FROM audit_log ORDER BY id")
@@ -485,9 +472,7 @@ async fn guess(app: &TestApp, password: &str) -> reqwest::Response {
 
 #[sqlx::test(migrations = false)]
 async fn guessing_is_slowed_down_without_locking_the_owner_out(pool: PgPool) {
-    let app = TestApp::spawn(pool).await;
-    let worker = RunningWorker::start(&app);
-    sign_up_and_verify(&app, "anna@example.de").await;
+    let (app, worker) = anna_verified(pool).await;
 
     // The attacker, from 127.0.0.1: ten guesses, then 429 with Retry-After, even for the
     // right password.
@@ -552,9 +537,7 @@ async fn reset_requests_are_limited_per_address(pool: PgPool) {
 
 #[sqlx::test(migrations = false)]
 async fn an_admin_grants_finance_and_the_audit_log_shows_it(pool: PgPool) {
-    let app = TestApp::spawn(pool).await;
-    let worker = RunningWorker::start(&app);
-    sign_up_and_verify(&app, "anna@example.de").await;
+    let (app, worker) = anna_verified(pool).await;
 
     // The first admin, as `server create-admin` makes one: then the reset link sets a password.
     let email = gd_accounts::Email::parse("chef@example.de").unwrap();
@@ -680,30 +663,21 @@ async fn an_admin_grants_finance_and_the_audit_log_shows_it(pool: PgPool) {
 
     // Anna, now finance but not admin, may not use the admin functions.
     assert_eq!(
-        call(
+        status(
             &app,
-            &app.client,
             "log_in",
             &[("email", "anna@example.de"), ("password", PW)]
         )
-        .await
-        .status(),
+        .await,
         200
     );
-    assert_eq!(
-        call(&app, &app.client, "admin_list_users", &[])
-            .await
-            .status(),
-        403
-    );
+    assert_eq!(status(&app, "admin_list_users", &[]).await, 403);
     worker.stop().await;
 }
 
 #[sqlx::test(migrations = false)]
 async fn sessions_are_listed_and_the_others_can_be_ended(pool: PgPool) {
-    let app = TestApp::spawn(pool).await;
-    let worker = RunningWorker::start(&app);
-    sign_up_and_verify(&app, "anna@example.de").await;
+    let (app, worker) = anna_verified(pool).await;
     let laptop = &app.client;
     let phone = reqwest::Client::builder()
         .cookie_store(true)
@@ -763,9 +737,7 @@ async fn sessions_are_listed_and_the_others_can_be_ended(pool: PgPool) {
 
 #[sqlx::test(migrations = false)]
 async fn changing_the_password_needs_the_current_one_and_ends_other_sessions(pool: PgPool) {
-    let app = TestApp::spawn(pool).await;
-    let worker = RunningWorker::start(&app);
-    sign_up_and_verify(&app, "anna@example.de").await;
+    let (app, worker) = anna_verified(pool).await;
     let other = reqwest::Client::builder()
         .cookie_store(true)
         .build()
@@ -803,12 +775,7 @@ async fn changing_the_password_needs_the_current_one_and_ends_other_sessions(poo
     .await;
     assert_eq!(res.status(), 200);
     // This browser stays signed in; the other one is out.
-    assert_eq!(
-        call(&app, &app.client, "current_account", &[])
-            .await
-            .status(),
-        200
-    );
+    assert_eq!(status(&app, "current_account", &[]).await, 200);
     let res = other
         .post(app.url("/api/current_account"))
         .header("origin", app.config.public_origin())
@@ -822,33 +789,10 @@ async fn changing_the_password_needs_the_current_one_and_ends_other_sessions(poo
 
 #[sqlx::test(migrations = false)]
 async fn a_deletion_request_locks_the_account(pool: PgPool) {
-    let app = TestApp::spawn(pool).await;
-    let worker = RunningWorker::start(&app);
-    sign_up_and_verify(&app, "anna@example.de").await;
-    assert_eq!(
-        call(
-            &app,
-            &app.client,
-            "log_in",
-            &[("email", "anna@example.de"), ("password", PW)]
-        )
-        .await
-        .status(),
-        200
-    );
+    let (app, worker) = anna_signed_in(pool).await;
     // Without the confirmation box, nothing happens.
-    assert_eq!(
-        call(&app, &app.client, "request_account_deletion", &[])
-            .await
-            .status(),
-        422
-    );
-    assert_eq!(
-        call(&app, &app.client, "current_account", &[])
-            .await
-            .status(),
-        200
-    );
+    assert_eq!(status(&app, "request_account_deletion", &[]).await, 422);
+    assert_eq!(status(&app, "current_account", &[]).await, 200);
 
     let res = call(
         &app,
@@ -858,12 +802,7 @@ async fn a_deletion_request_locks_the_account(pool: PgPool) {
     )
     .await;
     assert_eq!(res.status(), 200);
-    assert_eq!(
-        call(&app, &app.client, "current_account", &[])
-            .await
-            .status(),
-        401
-    );
+    assert_eq!(status(&app, "current_account", &[]).await, 401);
     let res = call(
         &app,
         &app.client,
@@ -909,26 +848,17 @@ async fn the_verification_link_can_be_sent_again_within_limits(pool: PgPool) {
         assert_eq!(res.status(), 200);
     }
     assert_eq!(
-        call(
-            &app,
-            &app.client,
-            "resend_verification",
-            &[("email", "anna@example.de")]
-        )
-        .await
-        .status(),
+        status(&app, "resend_verification", &[("email", "anna@example.de")]).await,
         429
     );
     // Unknown addresses get the same answer (from a fresh per-account bucket).
     assert_eq!(
-        call(
+        status(
             &app,
-            &app.client,
             "resend_verification",
             &[("email", "niemand@example.de")]
         )
-        .await
-        .status(),
+        .await,
         200
     );
 
@@ -940,9 +870,7 @@ async fn the_verification_link_can_be_sent_again_within_limits(pool: PgPool) {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(
-        call(&app, &app.client, "verify_email", &[("token", &first)])
-            .await
-            .status(),
+        status(&app, "verify_email", &[("token", &first)]).await,
         400
     );
     let mails = gd_mail::read_outbox(&app.outbox, 50).await.unwrap();
@@ -952,11 +880,6 @@ async fn the_verification_link_can_be_sent_again_within_limits(pool: PgPool) {
         .unwrap();
     let start = newest.body.find("token=").unwrap() + "token=".len();
     let token = newest.body[start..].split_whitespace().next().unwrap();
-    assert_eq!(
-        call(&app, &app.client, "verify_email", &[("token", token)])
-            .await
-            .status(),
-        200
-    );
+    assert_eq!(status(&app, "verify_email", &[("token", token)]).await, 200);
     worker.stop().await;
 }

@@ -86,6 +86,26 @@ mod server {
         }
     }
 
+    /// A request that makes us mail an address ("send me a link"): parses the address and
+    /// counts it against 10 per hour per IP and `per_account` per hour per address and IP.
+    pub async fn mail_request(
+        kind: &str,
+        email: &str,
+        per_account: i32,
+    ) -> Result<gd_accounts::Email, AppError> {
+        let email = gd_accounts::Email::parse(email).map_err(|p| invalid(vec![email_issue(p)]))?;
+        throttle(&[
+            gd_accounts::Limit::new(format!("{kind}:ip:{}", ip()), 10, 3600),
+            gd_accounts::Limit::new(
+                format!("{kind}:account:{}:ip:{}", email.normalized(), ip()),
+                per_account,
+                3600,
+            ),
+        ])
+        .await?;
+        Ok(email)
+    }
+
     /// The client's IP for rate-limit buckets ("unknown" if the socket did not say).
     pub fn ip() -> String {
         super::super::session::client_ip().unwrap_or_else(|| "unknown".to_owned())
@@ -203,16 +223,7 @@ pub async fn resend_verification(
     use server::*;
     let ctx = crate::context::server_context()?;
     let lang = lang_of(&lang);
-    let email = gd_accounts::Email::parse(&email).map_err(|p| invalid(vec![email_issue(p)]))?;
-    throttle(&[
-        gd_accounts::Limit::new(format!("resend:ip:{}", ip()), 10, 3600),
-        gd_accounts::Limit::new(
-            format!("resend:account:{}:ip:{}", email.normalized(), ip()),
-            3,
-            3600,
-        ),
-    ])
-    .await?;
+    let email = mail_request("resend", &email, 3).await?;
     gd_accounts::resend_verification(&ctx.pool, email.as_str())
         .await
         .map_err(account_error)?;
@@ -229,16 +240,7 @@ pub async fn request_password_reset(
     use server::*;
     let ctx = crate::context::server_context()?;
     let lang = lang_of(&lang);
-    let email = gd_accounts::Email::parse(&email).map_err(|p| invalid(vec![email_issue(p)]))?;
-    throttle(&[
-        gd_accounts::Limit::new(format!("reset:ip:{}", ip()), 10, 3600),
-        gd_accounts::Limit::new(
-            format!("reset:account:{}:ip:{}", email.normalized(), ip()),
-            5,
-            3600,
-        ),
-    ])
-    .await?;
+    let email = mail_request("reset", &email, 5).await?;
     let ip = super::session::client_ip();
     gd_accounts::request_password_reset(&ctx.pool, email.as_str(), ip)
         .await
