@@ -30,7 +30,9 @@ CREATE TABLE user_roles (
 CREATE TABLE account_tokens (
     token_hash bytea PRIMARY KEY,
     user_id    uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
-    purpose    text NOT NULL CHECK (purpose IN ('verify_email', 'reset_password')),
+    purpose    text NOT NULL CHECK (purpose IN ('verify_email', 'reset_password', 'change_email')),
+    -- For 'change_email': the address that becomes the account's once the link is used.
+    new_email  text,
     created_at timestamptz NOT NULL DEFAULT now(),
     expires_at timestamptz NOT NULL,
     used_at    timestamptz

@@ -30,6 +30,7 @@ pub const SERVER_FNS: &[(&str, Access)] = &[
     ("/api/current_account", Access::SignedIn),
     ("/api/my_sessions", Access::SignedIn),
     ("/api/change_password", Access::SignedIn),
+    ("/api/request_email_change", Access::SignedIn),
     ("/api/request_account_deletion", Access::SignedIn),
     ("/api/end_other_sessions", Access::SignedIn),
     ("/api/admin_list_users", Access::Role("admin")),

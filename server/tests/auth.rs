@@ -883,3 +883,69 @@ async fn the_verification_link_can_be_sent_again_within_limits(pool: PgPool) {
     assert_eq!(status(&app, "verify_email", &[("token", token)]).await, 200);
     worker.stop().await;
 }
+
+#[sqlx::test(migrations = false)]
+async fn a_new_email_address_counts_once_confirmed_from_that_address(pool: PgPool) {
+    let (app, worker) = anna_signed_in(pool).await;
+    sign_up_and_verify(&app, "bernd@example.de").await;
+    // Someone else's address is refused.
+    let res = call(
+        &app,
+        &app.client,
+        "request_email_change",
+        &[("new_email", "BERND@example.de")],
+    )
+    .await;
+    assert_eq!(res.status(), 409);
+    let res = call(
+        &app,
+        &app.client,
+        "request_email_change",
+        &[("new_email", "kaputt")],
+    )
+    .await;
+    assert_eq!(res.status(), 422);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["Validation"]["issues"][0]["field"], "new_email");
+
+    assert_eq!(
+        status(
+            &app,
+            "request_email_change",
+            &[("new_email", "anna.neu@example.de")]
+        )
+        .await,
+        200
+    );
+    // Until the link is used, the old address is the account's.
+    let me: serde_json::Value = call(&app, &app.client, "current_account", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["email"], "anna@example.de");
+
+    let token = token_from_mail(&app, "anna.neu@example.de", "neue E-Mail-Adresse").await;
+    assert_eq!(
+        status(&app, "verify_email", &[("token", &token)]).await,
+        200
+    );
+    assert_eq!(
+        status(&app, "verify_email", &[("token", &token)]).await,
+        400
+    );
+    let me: serde_json::Value = call(&app, &app.client, "current_account", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["email"], "anna.neu@example.de");
+    let form = [("email", "anna.neu@example.de"), ("password", PW)];
+    assert_eq!(status(&app, "log_in", &form).await, 200);
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_log WHERE action = 'account.email_changed'")
+            .await,
+        1
+    );
+    worker.stop().await;
+}

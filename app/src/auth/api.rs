@@ -118,6 +118,7 @@ mod server {
             AccountError::Locked => AppError::AccountLocked,
             AccountError::InvalidToken => AppError::InvalidLink,
             AccountError::NotFound => AppError::NotFound,
+            AccountError::EmailTaken => AppError::Conflict("email".into()),
             AccountError::Password(p) => return invalid(vec![password_issue(p)]),
             other => AppError::internal(other),
         })
@@ -296,6 +297,32 @@ pub async fn change_password(
             other => account_error(other),
         })?;
     super::session::sign_in(&user).await
+}
+
+/// Starts a change of address: a confirmation link goes to the new address; the account
+/// keeps the old one until it is used. Needs a signed-in user.
+#[server(prefix = "/api", endpoint = "request_email_change")]
+pub async fn request_email_change(#[server(default)] new_email: String) -> Result<(), AppError> {
+    use server::*;
+    let user = super::session::require_user().await.map_err(fail)?;
+    let ctx = crate::context::server_context()?;
+    let email = mail_request("change_email", &new_email, 3)
+        .await
+        .map_err(|e| match e {
+            AppError::Validation { issues, .. } => invalid(
+                issues
+                    .into_iter()
+                    .map(|i| crate::error::FieldIssue {
+                        field: "new_email".into(),
+                        ..i
+                    })
+                    .collect(),
+            ),
+            other => other,
+        })?;
+    gd_accounts::request_email_change(&ctx.pool, user.id, &email)
+        .await
+        .map_err(account_error)
 }
 
 /// Asks for the account to be deleted: it is locked at once and this session ends. Needs a

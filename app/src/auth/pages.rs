@@ -7,8 +7,8 @@ use leptos_router::hooks::{use_location, use_query_map};
 use leptos_router::{lazy_route, LazyRoute};
 
 use super::api::{
-    ChangePassword, EndOtherSessions, LogIn, LogOut, RequestAccountDeletion, RequestPasswordReset,
-    ResendVerification, ResetPassword, SignUp, VerifyEmail,
+    ChangePassword, EndOtherSessions, LogIn, LogOut, RequestAccountDeletion, RequestEmailChange,
+    RequestPasswordReset, ResendVerification, ResetPassword, SignUp, VerifyEmail,
 };
 use super::texts::AuthTexts;
 use crate::error::AppError;
@@ -266,6 +266,9 @@ fn account_view() -> impl IntoView {
     let change = ServerAction::<ChangePassword>::new();
     let change_error = failed(change);
     let changed = move || matches!(change.value().get(), Some(Ok(())));
+    let change_email = ServerAction::<RequestEmailChange>::new();
+    let email_error = failed(change_email);
+    let email_sent = move || matches!(change_email.value().get(), Some(Ok(())));
     let delete = ServerAction::<RequestAccountDeletion>::new();
     let delete_error = failed(delete);
     let sessions = Resource::new(
@@ -307,6 +310,13 @@ fn account_view() -> impl IntoView {
                                 <Field lang=lang label=t.new_password name="password" kind="password" autocomplete="new-password"
                                     error=change_error hint=t.password_hint/>
                                 <button type="submit" class=BUTTON>{t.change_button}</button>
+                            </ActionForm>
+                            <h2 class="pt-4 text-lg font-semibold text-slate-900">{t.email_title}</h2>
+                            <Show when=email_sent><Notice text=t.email_sent/></Show>
+                            <ActionForm action=change_email attr:class="space-y-3" attr:data-testid="change-email-form">
+                                <FormError lang=lang error=email_error/>
+                                <Field lang=lang label=t.new_email name="new_email" kind="email" autocomplete="email" error=email_error/>
+                                <button type="submit" class=BUTTON>{t.email_button}</button>
                             </ActionForm>
                             <h2 class="pt-4 text-lg font-semibold text-slate-900">{t.delete_title}</h2>
                             <ActionForm action=delete attr:class="space-y-3" attr:data-testid="delete-form">

@@ -51,6 +51,11 @@ pub struct AuthTexts {
     pub delete_button: &'static str,
     pub resend_button: &'static str,
     pub resent_notice: &'static str,
+    pub email_title: &'static str,
+    pub new_email: &'static str,
+    pub email_button: &'static str,
+    pub email_sent: &'static str,
+    pub email_taken: &'static str,
 }
 
 impl AuthTexts {
@@ -71,6 +76,7 @@ impl AuthTexts {
             AppError::InvalidLink => self.invalid_link,
             AppError::Unauthorized => self.not_signed_in,
             AppError::RateLimited(_) => self.rate_limited,
+            AppError::Conflict(_) => self.email_taken,
             _ => self.generic_error,
         }
     }
@@ -124,6 +130,11 @@ static DE: AuthTexts = AuthTexts {
     delete_button: "Löschung beantragen",
     resend_button: "Bestätigungslink erneut senden",
     resent_notice: "Wenn diese Adresse noch bestätigt werden muss, ist ein neuer Link unterwegs.",
+    email_title: "E-Mail-Adresse ändern",
+    new_email: "Neue E-Mail-Adresse",
+    email_button: "Bestätigungslink senden",
+    email_sent: "Wir haben einen Link an die neue Adresse geschickt. Bis Sie ihn öffnen, bleibt die bisherige Adresse gültig.",
+    email_taken: "Diese Adresse gehört schon zu einem anderen Konto.",
 };
 
 static EN: AuthTexts = AuthTexts {
@@ -174,4 +185,9 @@ static EN: AuthTexts = AuthTexts {
     delete_button: "Request deletion",
     resend_button: "Send the confirmation link again",
     resent_notice: "If this address still needs confirming, a new link is on its way.",
+    email_title: "Change email address",
+    new_email: "New email address",
+    email_button: "Send confirmation link",
+    email_sent: "We sent a link to the new address. Until you open it, the current address stays in use.",
+    email_taken: "This address already belongs to another account.",
 };

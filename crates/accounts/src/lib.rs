@@ -20,11 +20,14 @@ pub use password::{hash_password, verify_password, Password, PasswordProblem};
 pub use roles::{grant_role, revoke_role, Role};
 pub use sessions::{end_other_sessions, list_sessions, record_session, ActiveSession};
 pub use throttle::{forget_old_rate_limits, throttle, Limit};
-pub use tokens::{consume_token, issue_token, RawToken, TokenPurpose};
+pub use tokens::{
+    consume_email_change, consume_token, issue_email_change_token, issue_token, RawToken,
+    TokenPurpose,
+};
 pub use users::{
     authenticate, change_password, ensure_admin, find_user, find_user_by_email, list_users,
-    request_deletion, request_password_reset, resend_verification, reset_password,
-    sessions_valid_after, sign_up, verify_email, AdminBootstrap, SignUp, User,
+    request_deletion, request_email_change, request_password_reset, resend_verification,
+    reset_password, sessions_valid_after, sign_up, verify_email, AdminBootstrap, SignUp, User,
 };
 
 pub use gd_common::{Email, EmailProblem, Locale};
@@ -43,6 +46,9 @@ pub enum AccountError {
     InvalidToken,
     #[error("no such account")]
     NotFound,
+    /// Another account already uses this address.
+    #[error("the email address belongs to another account")]
+    EmailTaken,
     #[error("password not accepted: {0:?}")]
     Password(PasswordProblem),
     #[error("password hashing failed: {0}")]

@@ -32,7 +32,8 @@ pub async fn deliver_account_mail(
         Locale::De => public_url.to_owned(),
         Locale::En => format!("{public_url}/en"),
     };
-    let (subject, body) = match job.kind {
+    let mut to = user.email.clone();
+    let (subject, body) = match &job.kind {
         AccountMailKind::VerifyEmail => {
             let token = issue_token(&mut conn, user.id, TokenPurpose::VerifyEmail).await?;
             let link = format!("{base}/verify-email?token={}", token.expose());
@@ -61,6 +62,21 @@ pub async fn deliver_account_mail(
                 ),
             }
         }
+        AccountMailKind::ConfirmEmailChange { new_email } => {
+            let token = crate::issue_email_change_token(&mut conn, user.id, new_email).await?;
+            let link = format!("{base}/verify-email?token={}", token.expose());
+            to = new_email.clone();
+            match user.locale {
+                Locale::De => (
+                    "Bitte bestätigen Sie Ihre neue E-Mail-Adresse".to_owned(),
+                    format!("Ihr Growthdesk-Konto soll künftig diese Adresse verwenden. Bitte bestätigen Sie das mit diesem Link (48 Stunden gültig):\n{link}\n\nHaben Sie das nicht veranlasst, ignorieren Sie diese Mail.\n"),
+                ),
+                Locale::En => (
+                    "Please confirm your new email address".to_owned(),
+                    format!("Your Growthdesk account is to use this address from now on. Please confirm with this link (valid for 48 hours):\n{link}\n\nIf you did not ask for this, ignore this mail.\n"),
+                ),
+            }
+        }
         AccountMailKind::ResetPassword => {
             let token = issue_token(&mut conn, user.id, TokenPurpose::ResetPassword).await?;
             let link = format!("{base}/reset-password?token={}", token.expose());
@@ -78,7 +94,7 @@ pub async fn deliver_account_mail(
     };
     mailer
         .send(&Mail {
-            to: user.email.clone(),
+            to,
             subject,
             body,
             reply_to: None,

@@ -13,6 +13,7 @@ use crate::AccountError;
 pub enum TokenPurpose {
     VerifyEmail,
     ResetPassword,
+    ChangeEmail,
 }
 
 impl TokenPurpose {
@@ -20,13 +21,14 @@ impl TokenPurpose {
         match self {
             TokenPurpose::VerifyEmail => "verify_email",
             TokenPurpose::ResetPassword => "reset_password",
+            TokenPurpose::ChangeEmail => "change_email",
         }
     }
 
     /// Verification links last two days; reset links one hour.
     fn lifetime_secs(self) -> f64 {
         match self {
-            TokenPurpose::VerifyEmail => 48.0 * 3600.0,
+            TokenPurpose::VerifyEmail | TokenPurpose::ChangeEmail => 48.0 * 3600.0,
             TokenPurpose::ResetPassword => 3600.0,
         }
     }
@@ -58,6 +60,24 @@ pub async fn issue_token(
     user: Uuid,
     purpose: TokenPurpose,
 ) -> Result<RawToken, AccountError> {
+    issue(conn, user, purpose, None).await
+}
+
+/// A link that moves `user` to `new_email` once it is used (it goes to the new address).
+pub async fn issue_email_change_token(
+    conn: &mut PgConnection,
+    user: Uuid,
+    new_email: &str,
+) -> Result<RawToken, AccountError> {
+    issue(conn, user, TokenPurpose::ChangeEmail, Some(new_email)).await
+}
+
+async fn issue(
+    conn: &mut PgConnection,
+    user: Uuid,
+    purpose: TokenPurpose,
+    new_email: Option<&str>,
+) -> Result<RawToken, AccountError> {
     let mut bytes = [0u8; 32];
     OsRng.fill_bytes(&mut bytes);
     let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
@@ -67,13 +87,14 @@ pub async fn issue_token(
         .execute(&mut *conn)
         .await?;
     sqlx::query(
-        "INSERT INTO account_tokens (token_hash, user_id, purpose, expires_at)
-         VALUES ($1, $2, $3, now() + make_interval(secs => $4))",
+        "INSERT INTO account_tokens (token_hash, user_id, purpose, expires_at, new_email)
+         VALUES ($1, $2, $3, now() + make_interval(secs => $4), $5)",
     )
     .bind(digest(&raw))
     .bind(user)
     .bind(purpose.as_str())
     .bind(purpose.lifetime_secs())
+    .bind(new_email)
     .execute(&mut *conn)
     .await?;
     Ok(RawToken(raw))
@@ -96,4 +117,23 @@ pub async fn consume_token(
     .fetch_optional(conn)
     .await?
     .ok_or(AccountError::InvalidToken)
+}
+
+/// Uses up an email-change link: its user and the new address.
+pub async fn consume_email_change(
+    conn: &mut PgConnection,
+    raw: &str,
+) -> Result<(Uuid, String), AccountError> {
+    let row: Option<(Uuid, Option<String>)> = sqlx::query_as(
+        "UPDATE account_tokens SET used_at = now()
+         WHERE token_hash = $1 AND purpose = 'change_email' AND used_at IS NULL AND expires_at > now()
+         RETURNING user_id, new_email",
+    )
+    .bind(digest(raw.trim()))
+    .fetch_optional(conn)
+    .await?;
+    match row {
+        Some((user, Some(email))) => Ok((user, email)),
+        _ => Err(AccountError::InvalidToken),
+    }
 }

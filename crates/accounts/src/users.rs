@@ -159,25 +159,85 @@ pub async fn sign_up(
     Ok(outcome)
 }
 
-/// Marks the address behind a verification link as verified.
+/// Uses a link from a mail that proves an address: a verification link marks the account's
+/// address verified; an email-change link moves the account to the new address.
 pub async fn verify_email(pool: &PgPool, raw_token: &str) -> Result<Uuid, AccountError> {
     let mut tx = pool.begin().await?;
-    let user = consume_token(&mut tx, raw_token, TokenPurpose::VerifyEmail).await?;
-    sqlx::query(
-        "UPDATE users SET email_verified_at = coalesce(email_verified_at, now()) WHERE id = $1",
+    let user = match consume_token(&mut tx, raw_token, TokenPurpose::VerifyEmail).await {
+        Ok(user) => {
+            sqlx::query("UPDATE users SET email_verified_at = coalesce(email_verified_at, now()) WHERE id = $1")
+                .bind(user)
+                .execute(&mut *tx)
+                .await?;
+            record(
+                &mut tx,
+                &AuditEvent::new("account.email_verified")
+                    .actor(Some(user))
+                    .subject(user),
+            )
+            .await?;
+            user
+        }
+        Err(AccountError::InvalidToken) => {
+            let (user, new_email) = crate::consume_email_change(&mut tx, raw_token).await?;
+            sqlx::query("UPDATE users SET email = $2, email_verified_at = now() WHERE id = $1")
+                .bind(user)
+                .bind(&new_email)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| match &e {
+                    sqlx::Error::Database(db) if db.is_unique_violation() => {
+                        AccountError::EmailTaken
+                    }
+                    _ => AccountError::Database(e),
+                })?;
+            record(
+                &mut tx,
+                &AuditEvent::new("account.email_changed")
+                    .actor(Some(user))
+                    .subject(user)
+                    .details(serde_json::json!({ "to": new_email })),
+            )
+            .await?;
+            user
+        }
+        Err(other) => return Err(other),
+    };
+    tx.commit().await?;
+    Ok(user)
+}
+
+/// Starts moving `user` to `new_email`: the address only changes when the link mailed to the
+/// new address is used.
+pub async fn request_email_change(
+    pool: &PgPool,
+    user: Uuid,
+    new_email: &Email,
+) -> Result<(), AccountError> {
+    let mut tx = pool.begin().await?;
+    if row_by_email(&mut tx, new_email.as_str()).await?.is_some() {
+        return Err(AccountError::EmailTaken);
+    }
+    let kind = AccountMailKind::ConfirmEmailChange {
+        new_email: new_email.as_str().to_owned(),
+    };
+    enqueue(
+        &mut tx,
+        &AccountMail {
+            user_id: user,
+            kind,
+        },
     )
-    .bind(user)
-    .execute(&mut *tx)
     .await?;
     record(
         &mut tx,
-        &AuditEvent::new("account.email_verified")
+        &AuditEvent::new("account.email_change_requested")
             .actor(Some(user))
             .subject(user),
     )
     .await?;
     tx.commit().await?;
-    Ok(user)
+    Ok(())
 }
 
 /// Checks an email and password. Unknown email, wrong password and an account without a

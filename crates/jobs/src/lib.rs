@@ -35,7 +35,7 @@ pub struct AccountMail {
     pub kind: AccountMailKind,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum AccountMailKind {
     /// "Please confirm your address", with a verification link.
     VerifyEmail,
@@ -43,6 +43,8 @@ pub enum AccountMailKind {
     AlreadyRegistered,
     /// "Set a new password", with a reset link.
     ResetPassword,
+    /// To the new address of an email change: "confirm this is your new address".
+    ConfirmEmailChange { new_email: String },
 }
 
 impl Job for AccountMail {
