@@ -37,33 +37,7 @@ pub async fn grant_role(
     user: Uuid,
     role: Role,
 ) -> Result<(), AccountError> {
-    let mut tx = pool.begin().await?;
-    let inserted = sqlx::query(
-        "INSERT INTO user_roles (user_id, role, granted_by) VALUES ($1, $2, $3)
-         ON CONFLICT (user_id, role) DO NOTHING",
-    )
-    .bind(user)
-    .bind(role.as_str())
-    .bind(actor)
-    .execute(&mut *tx)
-    .await
-    .map_err(|e| match &e {
-        sqlx::Error::Database(db) if db.is_foreign_key_violation() => AccountError::NotFound,
-        _ => AccountError::Database(e),
-    })?
-    .rows_affected();
-    if inserted > 0 {
-        record(
-            &mut tx,
-            &AuditEvent::new("role.grant")
-                .actor(actor)
-                .subject(user)
-                .details(serde_json::json!({ "role": role.as_str() })),
-        )
-        .await?;
-    }
-    tx.commit().await?;
-    Ok(())
+    change_role(pool, actor, user, role, true).await
 }
 
 /// Takes `role` away from `user` (no-op if not held) and records who did it.
@@ -73,20 +47,48 @@ pub async fn revoke_role(
     user: Uuid,
     role: Role,
 ) -> Result<(), AccountError> {
+    change_role(pool, actor, user, role, false).await
+}
+
+/// One transaction: the change, and its audit entry if anything changed.
+async fn change_role(
+    pool: &PgPool,
+    actor: Option<Uuid>,
+    user: Uuid,
+    role: Role,
+    grant: bool,
+) -> Result<(), AccountError> {
     let mut tx = pool.begin().await?;
-    let removed = sqlx::query("DELETE FROM user_roles WHERE user_id = $1 AND role = $2")
+    let query = if grant {
+        sqlx::query(
+            "INSERT INTO user_roles (user_id, role, granted_by) VALUES ($1, $2, $3)
+             ON CONFLICT (user_id, role) DO NOTHING",
+        )
         .bind(user)
         .bind(role.as_str())
+        .bind(actor)
+    } else {
+        sqlx::query("DELETE FROM user_roles WHERE user_id = $1 AND role = $2")
+            .bind(user)
+            .bind(role.as_str())
+    };
+    let changed = query
         .execute(&mut *tx)
-        .await?
+        .await
+        .map_err(|e| match &e {
+            sqlx::Error::Database(db) if db.is_foreign_key_violation() => AccountError::NotFound,
+            _ => AccountError::Database(e),
+        })?
         .rows_affected();
-    if removed > 0 {
+    if changed > 0 {
+        let action = if grant { "role.grant" } else { "role.revoke" };
+        let details = serde_json::json!({ "role": role.as_str() });
         record(
             &mut tx,
-            &AuditEvent::new("role.revoke")
+            &AuditEvent::new(action)
                 .actor(actor)
                 .subject(user)
-                .details(serde_json::json!({ "role": role.as_str() })),
+                .details(details),
         )
         .await?;
     }
