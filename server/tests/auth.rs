@@ -949,3 +949,36 @@ async fn a_new_email_address_counts_once_confirmed_from_that_address(pool: PgPoo
     );
     worker.stop().await;
 }
+
+#[sqlx::test(migrations = false)]
+async fn behind_a_trusted_proxy_the_forwarded_address_is_the_client(pool: PgPool) {
+    let app = TestApp::spawn_with(pool, &[("TRUST_PROXY", "true")]).await;
+    let worker = RunningWorker::start(&app);
+    sign_up_and_verify(&app, "anna@example.de").await;
+    // Everyone arrives from the proxy's address; the proxy appends each client's own.
+    let from = |client_ip: &'static str| {
+        app.client
+            .post(app.url("/api/log_in"))
+            .header("accept", "application/json")
+            .header("x-forwarded-for", format!("203.0.113.99, {client_ip}"))
+            .form(&[
+                ("email", "anna@example.de"),
+                ("password", "falsch geraten nummer x"),
+            ])
+            .send()
+    };
+    for _ in 0..10 {
+        assert_eq!(from("198.51.100.7").await.unwrap().status(), 401);
+    }
+    assert_eq!(from("198.51.100.7").await.unwrap().status(), 429);
+    // Another client behind the same proxy is not affected; the spoofable first entry is ignored.
+    assert_eq!(from("198.51.100.8").await.unwrap().status(), 401);
+    let ips: Vec<Option<String>> = sqlx::query_scalar(
+        "SELECT ip FROM audit_log WHERE action = 'login.failure' ORDER BY id DESC LIMIT 1",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(ips, vec![Some("198.51.100.8".to_owned())]);
+    worker.stop().await;
+}

@@ -121,11 +121,29 @@ pub async fn require_role(role: Role) -> Result<User, AppError> {
     }
 }
 
-/// The client's address for the audit log, as the socket saw it.
+/// The client's address for rate limits and the audit log: the socket's peer, or, behind a
+/// trusted reverse proxy (`TRUST_PROXY`), the last `X-Forwarded-For` entry, which that proxy
+/// wrote itself.
 pub fn client_ip() -> Option<String> {
-    use_context::<http::request::Parts>().and_then(|p| {
-        p.extensions
-            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-            .map(|c| c.0.ip().to_string())
-    })
+    let parts = use_context::<http::request::Parts>()?;
+    let trust_proxy =
+        use_context::<crate::context::ServerContext>().is_some_and(|c| c.config.trust_proxy);
+    if trust_proxy {
+        let forwarded = parts
+            .headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .rfind(|v| !v.is_empty())
+            .and_then(|v| v.parse::<std::net::IpAddr>().ok());
+        if let Some(ip) = forwarded {
+            return Some(ip.to_string());
+        }
+    }
+    parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
 }

@@ -96,6 +96,10 @@ pub struct Config {
     pub lead_duplicate_window_secs: i64,
     /// `WORKER_CONCURRENCY`: jobs one worker process runs at once. Default 4.
     pub worker_concurrency: usize,
+    /// `TRUST_PROXY`: `true` when the server sits behind one reverse proxy that appends the
+    /// client's address to `X-Forwarded-For`; the last entry is then the client (for rate
+    /// limits and the audit log). Default `false`: the socket's peer address counts.
+    pub trust_proxy: bool,
     /// `SESSION_IDLE_HOURS`: a session unused this long ends. Default 24.
     pub session_idle_hours: i64,
     /// `SESSION_ABSOLUTE_DAYS`: a session ends this long after sign-in, used or not. Default 14.
@@ -208,6 +212,7 @@ impl Config {
                 600,
             )?,
             worker_concurrency: parse_or("WORKER_CONCURRENCY", get("WORKER_CONCURRENCY"), 4)?,
+            trust_proxy: parse_or("TRUST_PROXY", get("TRUST_PROXY"), false)?,
             session_idle_hours: parse_or("SESSION_IDLE_HOURS", get("SESSION_IDLE_HOURS"), 24)?,
             session_absolute_days: parse_or(
                 "SESSION_ABSOLUTE_DAYS",
