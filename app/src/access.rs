@@ -66,6 +66,7 @@ pub const PAGES: &[(&str, Access)] = &[
 pub const ENDPOINTS: &[(&str, Access)] = &[
     ("/healthz", Access::Public),
     ("/readyz", Access::Public),
+    // Open only while METRICS_TOKEN is unset (local); with it, a bearer token is needed.
     ("/metrics", Access::Public),
 ];
 

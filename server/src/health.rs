@@ -30,8 +30,26 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
 }
 
 /// Prometheus text format. Job counts are read from the queue table at scrape time, so they are
-/// right whichever worker process ran the jobs.
-async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+/// right whichever worker process ran the jobs. With `METRICS_TOKEN` set, only a scraper that
+/// presents it gets an answer.
+async fn metrics(
+    State(state): State<AppState>,
+    headers: http::HeaderMap,
+) -> axum::response::Response {
+    if let Some(token) = &state.config.metrics_token {
+        let presented = headers
+            .get(http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "));
+        if presented != Some(token.expose()) {
+            return (
+                StatusCode::UNAUTHORIZED,
+                [(http::header::WWW_AUTHENTICATE, "Bearer")],
+                "metrics need a token",
+            )
+                .into_response();
+        }
+    }
     let counts: Result<Vec<(String, String, i64)>, _> = sqlx::query_as(
         "SELECT q.job_type, s.status, count(j.id)
          FROM (SELECT DISTINCT job_type FROM apalis.jobs) q
@@ -53,4 +71,5 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         [(http::header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         crate::metrics_handle().render(),
     )
+        .into_response()
 }

@@ -124,6 +124,29 @@ async fn health_readiness_and_metrics(pool: PgPool) {
 }
 
 #[sqlx::test(migrations = false)]
+async fn metrics_can_require_a_token(pool: PgPool) {
+    let app = TestApp::spawn_with(pool, &[("METRICS_TOKEN", "s3cret-scraper-token")]).await;
+    assert_eq!(app.get("/metrics").await.status(), 401);
+    let wrong = app
+        .client
+        .get(app.url("/metrics"))
+        .bearer_auth("guess")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 401);
+    let ok = app
+        .client
+        .get(app.url("/metrics"))
+        .bearer_auth("s3cret-scraper-token")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 200);
+    assert!(ok.text().await.unwrap().contains("http_requests_total"));
+}
+
+#[sqlx::test(migrations = false)]
 async fn the_outbox_page_lists_local_mail(pool: PgPool) {
     let app = TestApp::spawn(pool.clone()).await;
     let mailer = gd_mail::from_config(&app.config).unwrap();

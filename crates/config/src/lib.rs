@@ -96,6 +96,9 @@ pub struct Config {
     pub lead_duplicate_window_secs: i64,
     /// `WORKER_CONCURRENCY`: jobs one worker process runs at once. Default 4.
     pub worker_concurrency: usize,
+    /// `METRICS_TOKEN`: when set, `/metrics` answers only requests with
+    /// `Authorization: Bearer <token>` (set it wherever the site is public). Unset: open.
+    pub metrics_token: Option<Secret>,
     /// `TRUST_PROXY`: `true` when the server sits behind one reverse proxy that appends the
     /// client's address to `X-Forwarded-For`; the last entry is then the client (for rate
     /// limits and the audit log). Default `false`: the socket's peer address counts.
@@ -212,6 +215,7 @@ impl Config {
                 600,
             )?,
             worker_concurrency: parse_or("WORKER_CONCURRENCY", get("WORKER_CONCURRENCY"), 4)?,
+            metrics_token: get("METRICS_TOKEN").map(Secret::new),
             trust_proxy: parse_or("TRUST_PROXY", get("TRUST_PROXY"), false)?,
             session_idle_hours: parse_or("SESSION_IDLE_HOURS", get("SESSION_IDLE_HOURS"), 24)?,
             session_absolute_days: parse_or(
