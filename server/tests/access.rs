@@ -39,14 +39,7 @@ async fn signed_in(app: &TestApp, email: &str, roles: &[gd_accounts::Role]) -> r
         .await
         .unwrap();
 
-    let mut headers = reqwest::header::HeaderMap::new();
-    headers.insert("origin", app.config.public_origin().parse().unwrap());
-    headers.insert("accept", "application/json".parse().unwrap());
-    let client = reqwest::Client::builder()
-        .default_headers(headers)
-        .cookie_store(true)
-        .build()
-        .unwrap();
+    let client = app.browser();
     let res = client
         .post(app.url("/api/log_in"))
         .form(&[("email", email), ("password", PW)])
@@ -55,16 +48,6 @@ async fn signed_in(app: &TestApp, email: &str, roles: &[gd_accounts::Role]) -> r
         .unwrap();
     assert_eq!(res.status(), 200, "sign-in of {email}");
     client
-}
-
-fn anonymous(app: &TestApp) -> reqwest::Client {
-    let mut headers = reqwest::header::HeaderMap::new();
-    headers.insert("origin", app.config.public_origin().parse().unwrap());
-    headers.insert("accept", "application/json".parse().unwrap());
-    reqwest::Client::builder()
-        .default_headers(headers)
-        .build()
-        .unwrap()
 }
 
 #[test]
@@ -101,7 +84,7 @@ fn every_page_route_is_listed() {
 #[sqlx::test(migrations = false)]
 async fn each_rule_is_enforced(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    let nobody = anonymous(&app);
+    let nobody = app.browser();
     let clients = [
         (
             "client",

@@ -311,19 +311,12 @@ async fn a_password_reset_ends_every_other_session(pool: PgPool) {
     assert_eq!(status(&app, "current_account", &[]).await, 200);
 
     // From another browser: forgot password, then the link from the mail.
-    let other = reqwest::Client::builder()
-        .cookie_store(true)
-        .build()
-        .unwrap();
-    let origin = [("origin", app.config.public_origin().to_owned())];
+    let other = app.browser();
     let post = |endpoint: &str, form: Vec<(&str, String)>| {
-        let mut req = other
+        other
             .post(app.url(&format!("/api/{endpoint}")))
-            .header("accept", "application/json");
-        for (k, v) in &origin {
-            req = req.header(*k, v);
-        }
-        req.form(&form).send()
+            .form(&form)
+            .send()
     };
     assert_eq!(
         post(
@@ -550,15 +543,10 @@ async fn an_admin_grants_finance_and_the_audit_log_shows_it(pool: PgPool) {
     )
     .await
     .unwrap();
-    let admin = reqwest::Client::builder()
-        .cookie_store(true)
-        .build()
-        .unwrap();
+    let admin = app.browser();
     let post = |endpoint: &str, form: Vec<(&str, String)>| {
         admin
             .post(app.url(&format!("/api/{endpoint}")))
-            .header("origin", app.config.public_origin())
-            .header("accept", "application/json")
             .form(&form)
             .send()
     };
@@ -738,10 +726,7 @@ async fn sessions_are_listed_and_the_others_can_be_ended(pool: PgPool) {
 #[sqlx::test(migrations = false)]
 async fn changing_the_password_needs_the_current_one_and_ends_other_sessions(pool: PgPool) {
     let (app, worker) = anna_verified(pool).await;
-    let other = reqwest::Client::builder()
-        .cookie_store(true)
-        .build()
-        .unwrap();
+    let other = app.browser();
     let sign_in = |client: &reqwest::Client, password: &'static str| {
         client
             .post(app.url("/api/log_in"))

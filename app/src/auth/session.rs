@@ -86,20 +86,15 @@ pub async fn current_user() -> Result<Option<User>, AppError> {
     };
     let ctx = server_context()?;
     let max_age_ms = ctx.config.session_absolute_days * 24 * 3600 * 1000;
-    let mut conn = ctx.pool.acquire().await.map_err(AppError::internal)?;
-    let valid_after = gd_accounts::sessions_valid_after(&mut conn, signed_in.user_id)
-        .await
-        .map_err(AppError::internal)?;
     let expired = chrono::Utc::now().timestamp_millis() - signed_in.at_ms > max_age_ms;
-    let revoked = valid_after.is_none_or(|t| signed_in.at_ms < t.timestamp_millis());
-    let user = match (
-        expired || revoked,
-        gd_accounts::find_user(&mut conn, signed_in.user_id).await,
-    ) {
-        (false, Ok(Some(user))) if !user.locked => Some(user),
-        (_, Err(e)) => return Err(AppError::internal(e)),
-        _ => None,
-    };
+    // One query: the account, its roles and the moment before which sessions no longer count.
+    let mut conn = ctx.pool.acquire().await.map_err(AppError::internal)?;
+    let user = gd_accounts::find_user(&mut conn, signed_in.user_id)
+        .await
+        .map_err(AppError::internal)?
+        .filter(|u| {
+            !expired && !u.locked && signed_in.at_ms >= u.sessions_valid_after.timestamp_millis()
+        });
     if user.is_none() {
         session.flush().await.map_err(AppError::internal)?;
     }

@@ -27,7 +27,7 @@ pub use tokens::{
 pub use users::{
     authenticate, change_password, ensure_admin, find_user, find_user_by_email, list_users,
     request_deletion, request_email_change, request_password_reset, resend_verification,
-    reset_password, sessions_valid_after, sign_up, verify_email, AdminBootstrap, SignUp, User,
+    reset_password, sign_up, verify_email, AdminBootstrap, SignUp, User,
 };
 
 pub use gd_common::{Email, EmailProblem, Locale};

@@ -23,6 +23,9 @@ pub struct User {
     pub has_password: bool,
     pub roles: Vec<Role>,
     pub created_at: DateTime<Utc>,
+    /// Sessions that began before this moment are no longer valid (password reset or change,
+    /// deletion request).
+    pub sessions_valid_after: DateTime<Utc>,
 }
 
 impl User {
@@ -40,6 +43,7 @@ struct UserRow {
     locale: String,
     locked_at: Option<DateTime<Utc>>,
     created_at: DateTime<Utc>,
+    sessions_valid_after: DateTime<Utc>,
     roles: Vec<String>,
 }
 
@@ -56,12 +60,13 @@ impl From<UserRow> for User {
             has_password: r.password_hash.is_some(),
             roles,
             created_at: r.created_at,
+            sessions_valid_after: r.sessions_valid_after,
         }
     }
 }
 
 const SELECT_USER: &str = "SELECT u.id, u.email, u.password_hash, u.email_verified_at, u.locale,
-        u.locked_at, u.created_at,
+        u.locked_at, u.created_at, u.sessions_valid_after,
         coalesce(array_agg(r.role) FILTER (WHERE r.role IS NOT NULL), '{}') AS roles
     FROM users u LEFT JOIN user_roles r ON r.user_id = u.id";
 
@@ -338,19 +343,6 @@ pub async fn request_password_reset(
     }
     tx.commit().await?;
     Ok(())
-}
-
-/// Sessions that began before this moment are no longer valid for `user`.
-pub async fn sessions_valid_after(
-    conn: &mut PgConnection,
-    user: Uuid,
-) -> Result<Option<DateTime<Utc>>, AccountError> {
-    Ok(
-        sqlx::query_scalar("SELECT sessions_valid_after FROM users WHERE id = $1")
-            .bind(user)
-            .fetch_optional(conn)
-            .await?,
-    )
 }
 
 /// What `server create-admin` did.

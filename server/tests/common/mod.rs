@@ -66,22 +66,30 @@ impl TestApp {
         let app = server::router(state);
         let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-        // A browser on our own pages: sends our Origin on writes, keeps cookies.
-        let mut headers = reqwest::header::HeaderMap::new();
-        headers.insert("origin", config.public_origin().parse().unwrap());
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .default_headers(headers)
-            .cookie_store(true)
-            .build()
-            .unwrap();
-        Self {
+        let mut app = Self {
             base: format!("http://{addr}"),
             pool,
             config,
             outbox,
-            client,
-        }
+            client: reqwest::Client::new(),
+        };
+        // The app's own browser; `post_form_html` overrides its Accept header.
+        app.client = app.browser();
+        app
+    }
+
+    /// Another browser on our own pages: its own cookies, our `Origin` on every request, JSON
+    /// answers from server functions, redirects not followed.
+    pub fn browser(&self) -> reqwest::Client {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("origin", self.config.public_origin().parse().unwrap());
+        headers.insert("accept", "application/json".parse().unwrap());
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .default_headers(headers)
+            .cookie_store(true)
+            .build()
+            .unwrap()
     }
 
     pub fn url(&self, path: &str) -> String {
