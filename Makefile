@@ -26,7 +26,7 @@ WASM_BINDGEN_VERSION = $(shell awk '/^name = "wasm-bindgen"$$/ {getline; gsub(/v
 TOOL_BUILD_ENV := CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 CARGO_TARGET_DIR=$(HOME)/.cache/growthdesk/tools
 
 # The server side and the browser side are built separately: ssr and hydrate never together.
-SERVER_PKGS := -p server -p worker -p app -p gd-accounts -p gd-common -p gd-config -p gd-db -p gd-jobs -p gd-leads -p gd-mail -p gd-process
+SERVER_PKGS := -p server -p worker -p app -p gd-accounts -p gd-common -p gd-config -p gd-db -p gd-jobs -p gd-leads -p gd-mail -p gd-oauth -p gd-process
 BIN := $(CARGO_TARGET_DIR)/debug
 # Crates that must never reach the browser bundle.
 WASM_FORBIDDEN := sqlx sqlx-core tokio axum apalis apalis-sql apalis-core lettre aws-sdk-s3 async-stripe mio hyper

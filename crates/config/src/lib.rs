@@ -60,6 +60,87 @@ pub enum SmtpSecurity {
     Tls,
 }
 
+/// A service people can sign in with instead of a password.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum LoginProvider {
+    Google,
+    Facebook,
+    Instagram,
+}
+
+impl LoginProvider {
+    pub const ALL: [LoginProvider; 3] = [Self::Google, Self::Facebook, Self::Instagram];
+
+    /// The name in URLs, the database and configuration variables (upper-cased there).
+    pub fn id(self) -> &'static str {
+        match self {
+            Self::Google => "google",
+            Self::Facebook => "facebook",
+            Self::Instagram => "instagram",
+        }
+    }
+
+    pub fn parse(id: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.id() == id)
+    }
+
+    /// The name people know it by.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Google => "Google",
+            Self::Facebook => "Facebook",
+            Self::Instagram => "Instagram",
+        }
+    }
+
+    /// The provider's public endpoints: authorization, token, user info.
+    fn default_endpoints(self) -> [&'static str; 3] {
+        match self {
+            Self::Google => [
+                "https://accounts.google.com/o/oauth2/v2/auth",
+                "https://oauth2.googleapis.com/token",
+                "https://openidconnect.googleapis.com/v1/userinfo",
+            ],
+            Self::Facebook => [
+                "https://www.facebook.com/v21.0/dialog/oauth",
+                "https://graph.facebook.com/v21.0/oauth/access_token",
+                "https://graph.facebook.com/v21.0/me?fields=id,name,email",
+            ],
+            // Instagram API with Instagram Login (business and creator accounts).
+            Self::Instagram => [
+                "https://www.instagram.com/oauth/authorize",
+                "https://api.instagram.com/oauth/access_token",
+                "https://graph.instagram.com/v21.0/me?fields=user_id,username",
+            ],
+        }
+    }
+
+    fn default_scopes(self) -> &'static str {
+        match self {
+            Self::Google => "openid email profile",
+            Self::Facebook => "email public_profile",
+            Self::Instagram => "instagram_business_basic",
+        }
+    }
+}
+
+/// One configured login provider: shown on the sign-in page only when its client id and
+/// secret are set. The endpoints default to the provider's own and can be pointed elsewhere
+/// (a local OpenID Connect server in tests).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OAuthProviderConfig {
+    pub provider: LoginProvider,
+    pub client_id: String,
+    pub client_secret: Secret,
+    pub auth_url: String,
+    pub token_url: String,
+    pub userinfo_url: String,
+    pub scopes: Vec<String>,
+}
+
 /// Everything Growthdesk's processes can be told from the outside.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -107,6 +188,11 @@ pub struct Config {
     pub session_idle_hours: i64,
     /// `SESSION_ABSOLUTE_DAYS`: a session ends this long after sign-in, used or not. Default 14.
     pub session_absolute_days: i64,
+    /// Login providers with a client id and secret, in the order of [`LoginProvider::ALL`].
+    /// Per provider `P` (`GOOGLE`, `FACEBOOK`, `INSTAGRAM`): `OAUTH_P_CLIENT_ID`,
+    /// `OAUTH_P_CLIENT_SECRET` (both or neither), and optionally `OAUTH_P_AUTH_URL`,
+    /// `OAUTH_P_TOKEN_URL`, `OAUTH_P_USERINFO_URL`, `OAUTH_P_SCOPES` (space-separated).
+    pub oauth: Vec<OAuthProviderConfig>,
     /// `SHUTDOWN_GRACE_SECS`: how long in-flight requests and jobs may take to finish after
     /// SIGTERM/Ctrl-C. Default 30.
     pub shutdown_grace_secs: u64,
@@ -224,7 +310,13 @@ impl Config {
                 14,
             )?,
             shutdown_grace_secs: parse_or("SHUTDOWN_GRACE_SECS", get("SHUTDOWN_GRACE_SECS"), 30)?,
+            oauth: oauth_providers(&get)?,
         })
+    }
+
+    /// The settings of `provider`, when it is configured.
+    pub fn oauth_provider(&self, provider: LoginProvider) -> Option<&OAuthProviderConfig> {
+        self.oauth.iter().find(|p| p.provider == provider)
     }
 
     /// True when the site is served over https, so cookies get `Secure` and HSTS is sent.
@@ -245,6 +337,82 @@ impl Config {
     pub fn is_local(&self) -> bool {
         is_local_url(&self.public_url)
     }
+}
+
+/// The variables of one login provider, by suffix (`CLIENT_ID`, …).
+fn oauth_var(provider: LoginProvider, suffix: &str) -> &'static str {
+    macro_rules! names {
+        ($p:literal) => {
+            [
+                concat!("OAUTH_", $p, "_CLIENT_ID"),
+                concat!("OAUTH_", $p, "_CLIENT_SECRET"),
+                concat!("OAUTH_", $p, "_AUTH_URL"),
+                concat!("OAUTH_", $p, "_TOKEN_URL"),
+                concat!("OAUTH_", $p, "_USERINFO_URL"),
+                concat!("OAUTH_", $p, "_SCOPES"),
+            ]
+        };
+    }
+    let names = match provider {
+        LoginProvider::Google => names!("GOOGLE"),
+        LoginProvider::Facebook => names!("FACEBOOK"),
+        LoginProvider::Instagram => names!("INSTAGRAM"),
+    };
+    names
+        .into_iter()
+        .find(|n| n.ends_with(suffix) && n[..n.len() - suffix.len()].ends_with('_'))
+        .unwrap_or("OAUTH_*")
+}
+
+fn oauth_providers(
+    get: &dyn Fn(&str) -> Option<String>,
+) -> Result<Vec<OAuthProviderConfig>, ConfigError> {
+    let mut configured = Vec::new();
+    for provider in LoginProvider::ALL {
+        let var = |suffix| oauth_var(provider, suffix);
+        let (client_id, client_secret) = match (get(var("CLIENT_ID")), get(var("CLIENT_SECRET"))) {
+            (None, None) => continue,
+            (Some(id), Some(secret)) => (id, Secret::new(secret)),
+            (Some(_), None) => {
+                return Err(ConfigError {
+                    name: var("CLIENT_SECRET"),
+                    reason: "is needed because the client id is set".into(),
+                })
+            }
+            (None, Some(_)) => {
+                return Err(ConfigError {
+                    name: var("CLIENT_ID"),
+                    reason: "is needed because the client secret is set".into(),
+                })
+            }
+        };
+        let [auth, token, userinfo] = provider.default_endpoints();
+        let url = |suffix, default: &str| {
+            let value = get(var(suffix)).unwrap_or_else(|| default.to_owned());
+            if value.starts_with("https://") || value.starts_with("http://") {
+                Ok(value)
+            } else {
+                Err(ConfigError {
+                    name: var(suffix),
+                    reason: "must start with http:// or https://".into(),
+                })
+            }
+        };
+        configured.push(OAuthProviderConfig {
+            provider,
+            client_id,
+            client_secret,
+            auth_url: url("AUTH_URL", auth)?,
+            token_url: url("TOKEN_URL", token)?,
+            userinfo_url: url("USERINFO_URL", userinfo)?,
+            scopes: get(var("SCOPES"))
+                .unwrap_or_else(|| provider.default_scopes().to_owned())
+                .split_whitespace()
+                .map(str::to_owned)
+                .collect(),
+        });
+    }
+    Ok(configured)
 }
 
 fn is_local_url(url: &str) -> bool {
@@ -326,6 +494,40 @@ mod tests {
         assert_eq!(c.public_origin(), "https://growthdesk.de");
         let c = Config::from_vars(HashMap::new()).unwrap();
         assert_eq!(c.public_origin(), "http://127.0.0.1:3000");
+    }
+
+    #[test]
+    fn login_providers_need_both_id_and_secret() {
+        let c = Config::from_vars(HashMap::new()).unwrap();
+        assert!(c.oauth.is_empty(), "no provider unless configured");
+
+        let c = Config::from_vars(vars(&[
+            ("OAUTH_GOOGLE_CLIENT_ID", "gid"),
+            ("OAUTH_GOOGLE_CLIENT_SECRET", "gsecret"),
+            ("OAUTH_INSTAGRAM_CLIENT_ID", "iid"),
+            ("OAUTH_INSTAGRAM_CLIENT_SECRET", "isecret"),
+            ("OAUTH_INSTAGRAM_AUTH_URL", "http://127.0.0.1:9000/authorize"),
+        ]))
+        .unwrap();
+        let ids: Vec<_> = c.oauth.iter().map(|p| p.provider.id()).collect();
+        assert_eq!(ids, ["google", "instagram"]);
+        let google = c.oauth_provider(LoginProvider::Google).unwrap();
+        assert_eq!(google.token_url, "https://oauth2.googleapis.com/token");
+        assert_eq!(google.scopes, ["openid", "email", "profile"]);
+        let instagram = c.oauth_provider(LoginProvider::Instagram).unwrap();
+        assert_eq!(instagram.auth_url, "http://127.0.0.1:9000/authorize");
+        assert!(c.oauth_provider(LoginProvider::Facebook).is_none());
+        assert!(!format!("{c:?}").contains("gsecret"));
+
+        let e = Config::from_vars(vars(&[("OAUTH_FACEBOOK_CLIENT_ID", "x")])).unwrap_err();
+        assert_eq!(e.name, "OAUTH_FACEBOOK_CLIENT_SECRET");
+        let e = Config::from_vars(vars(&[
+            ("OAUTH_GOOGLE_CLIENT_ID", "x"),
+            ("OAUTH_GOOGLE_CLIENT_SECRET", "y"),
+            ("OAUTH_GOOGLE_TOKEN_URL", "ftp://x"),
+        ]))
+        .unwrap_err();
+        assert_eq!(e.name, "OAUTH_GOOGLE_TOKEN_URL");
     }
 
     #[test]
