@@ -33,6 +33,8 @@ pub const SERVER_FNS: &[(&str, Access)] = &[
     ("/api/request_email_change", Access::SignedIn),
     ("/api/request_account_deletion", Access::SignedIn),
     ("/api/end_other_sessions", Access::SignedIn),
+    ("/api/login_providers", Access::Public),
+    ("/api/unlink_login", Access::SignedIn),
     ("/api/admin_list_users", Access::Role("admin")),
     ("/api/admin_set_role", Access::Role("admin")),
     ("/api/admin_audit_log", Access::Role("admin")),
@@ -62,12 +64,17 @@ pub const PAGES: &[(&str, Access)] = &[
     ("/en/admin/audit", Access::Role("admin")),
 ];
 
-/// Plain HTTP endpoints outside Leptos.
-pub const ENDPOINTS: &[(&str, Access)] = &[
-    ("/healthz", Access::Public),
-    ("/readyz", Access::Public),
+/// Plain HTTP endpoints outside Leptos: method, path (axum's template), access.
+pub const ENDPOINTS: &[(&str, &str, Access)] = &[
+    ("GET", "/healthz", Access::Public),
+    ("GET", "/readyz", Access::Public),
     // Open only while METRICS_TOKEN is unset (local); with it, a bearer token is needed.
-    ("/metrics", Access::Public),
+    ("GET", "/metrics", Access::Public),
+    // Starts a provider sign-in for anyone; `intent=link` needs a signed-in user (anonymous
+    // visitors are sent to the sign-in page instead).
+    ("POST", "/auth/{provider}/start", Access::Public),
+    // The provider's way back; only a round trip this session started is accepted.
+    ("GET", "/auth/{provider}/callback", Access::Public),
 ];
 
 pub fn server_fn_access(path: &str) -> Option<Access> {

@@ -4,6 +4,7 @@
 
 mod assets;
 mod health;
+mod oauth;
 mod observability;
 mod security;
 
@@ -31,6 +32,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// The local outbox folder, when mail goes there instead of SMTP.
     pub outbox_dir: Option<PathBuf>,
+    /// The configured login providers (Google, Facebook, Instagram).
+    pub login_providers: Arc<gd_oauth::LoginProviders>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -80,6 +83,7 @@ pub fn router(state: AppState) -> Router {
 
     Router::new()
         .merge(health::routes())
+        .merge(oauth::routes())
         .leptos_routes_with_context(&state, routes, leptos_context.clone(), {
             let options = options.clone();
             move || app::html_document(options.clone())

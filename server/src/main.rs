@@ -88,11 +88,17 @@ async fn serve(config: Config, pool: sqlx::PgPool) -> anyhow::Result<()> {
     let grace = Duration::from_secs(config.shutdown_grace_secs);
     let listen = config.listen_addr;
     let public_url = config.public_url.clone();
+    let login_providers = gd_oauth::LoginProviders::from_config(&config)
+        .context("setting up the login providers (OAUTH_* variables)")?;
+    for provider in login_providers.enabled() {
+        tracing::info!(provider = provider.id(), "login provider enabled");
+    }
     let state = AppState {
         leptos_options,
         pool: pool.clone(),
         config: Arc::new(config),
         outbox_dir,
+        login_providers: Arc::new(login_providers),
     };
     server::metrics_handle();
     let app = server::router(state);

@@ -31,11 +31,15 @@ pub(crate) fn provide_nonce_from_request() {
 
 /// The Content-Security-Policy for a given nonce. WASM needs `'wasm-unsafe-eval'`; everything
 /// else comes from our own origin.
-pub fn content_security_policy(nonce: &str) -> String {
+/// Forms may post to our own origin, which redirects sign-in buttons to the login providers'
+/// authorization pages (`form_targets`, space-separated origins; browsers check the redirect
+/// against `form-action` too).
+pub fn content_security_policy(nonce: &str, form_targets: &str) -> String {
     format!(
         "default-src 'self'; script-src 'self' 'wasm-unsafe-eval' 'nonce-{nonce}'; \
          style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; \
-         object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+         object-src 'none'; base-uri 'none'; form-action 'self'{form_targets}; \
+         frame-ancestors 'none'"
     )
 }
 
@@ -80,7 +84,12 @@ pub(crate) async fn headers(
     req.extensions_mut().insert(nonce.clone());
     let mut res = next.run(req).await;
     let h = res.headers_mut();
-    if let Ok(csp) = HeaderValue::from_str(&content_security_policy(&nonce.0)) {
+    let form_targets: String = config
+        .login_provider_origins()
+        .into_iter()
+        .map(|o| format!(" {o}"))
+        .collect();
+    if let Ok(csp) = HeaderValue::from_str(&content_security_policy(&nonce.0, &form_targets)) {
         h.insert(header::CONTENT_SECURITY_POLICY, csp);
     }
     h.insert(

@@ -12,6 +12,10 @@ pub struct Me {
     pub email: String,
     pub roles: Vec<String>,
     pub has_password: bool,
+    /// Provider accounts linked to this one.
+    pub logins: Vec<super::providers::LinkedLoginView>,
+    /// Every configured provider (linked or not).
+    pub providers: Vec<super::providers::ProviderView>,
 }
 
 #[cfg(feature = "ssr")]
@@ -104,6 +108,24 @@ mod server {
         ])
         .await?;
         Ok(email)
+    }
+
+    pub fn configured_providers(
+        ctx: &crate::context::ServerContext,
+    ) -> Vec<crate::auth::providers::ProviderView> {
+        ctx.config
+            .oauth
+            .iter()
+            .map(|p| crate::auth::providers::ProviderView {
+                id: p.provider.id().to_owned(),
+                label: p.provider.label().to_owned(),
+            })
+            .collect()
+    }
+
+    /// The client's IP for the audit log, when known.
+    pub fn ip_opt() -> Option<String> {
+        super::super::session::client_ip()
     }
 
     /// The client's IP for rate-limit buckets ("unknown" if the socket did not say).
@@ -396,10 +418,53 @@ pub async fn end_other_sessions() -> Result<u64, AppError> {
 /// The signed-in user. Needs a signed-in user (401 otherwise).
 #[server(prefix = "/api", endpoint = "current_account")]
 pub async fn current_account() -> Result<Me, AppError> {
+    use super::providers::{provider_label, LinkedLoginView};
     let user = super::session::require_user().await.map_err(server::fail)?;
+    let ctx = crate::context::server_context()?;
+    let mut conn = ctx.pool.acquire().await.map_err(AppError::internal)?;
+    let logins = gd_accounts::list_linked_logins(&mut conn, user.id)
+        .await
+        .map_err(AppError::internal)?
+        .into_iter()
+        .map(|l| LinkedLoginView {
+            label: provider_label(&l.provider).to_owned(),
+            account: l.email.or(l.display_name).unwrap_or_default(),
+            linked: l.linked_at.format("%d.%m.%Y").to_string(),
+            provider: l.provider,
+        })
+        .collect();
     Ok(Me {
         email: user.email,
         roles: user.roles.iter().map(|r| r.as_str().to_owned()).collect(),
         has_password: user.has_password,
+        logins,
+        providers: server::configured_providers(&ctx),
     })
+}
+
+/// What `unlink_login` answers (409) when the provider is the account's last way to sign in.
+pub const LAST_LOGIN_METHOD: &str = "last_login_method";
+
+/// The login providers configured here, for the sign-in page. Public.
+#[server(prefix = "/api", endpoint = "login_providers")]
+pub async fn login_providers() -> Result<Vec<super::providers::ProviderView>, AppError> {
+    let ctx = crate::context::server_context()?;
+    Ok(server::configured_providers(&ctx))
+}
+
+/// Removes a linked provider account, unless it is the last way to sign in. Needs a signed-in
+/// user.
+#[server(prefix = "/api", endpoint = "unlink_login")]
+pub async fn unlink_login(#[server(default)] provider: String) -> Result<(), AppError> {
+    use server::*;
+    let user = super::session::require_user().await.map_err(fail)?;
+    let ctx = crate::context::server_context()?;
+    gd_accounts::unlink_provider(&ctx.pool, user.id, provider.trim(), ip_opt())
+        .await
+        .map_err(|e| match e {
+            gd_accounts::AccountError::LastLoginMethod => {
+                fail(AppError::Conflict(LAST_LOGIN_METHOD.into()))
+            }
+            other => account_error(other),
+        })
 }

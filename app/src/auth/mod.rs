@@ -3,6 +3,7 @@
 
 pub mod api;
 mod pages;
+pub mod providers;
 #[cfg(feature = "ssr")]
 pub mod session;
 mod texts;

@@ -8,8 +8,9 @@ use leptos_router::{lazy_route, LazyRoute};
 
 use super::api::{
     ChangePassword, EndOtherSessions, LogIn, LogOut, RequestAccountDeletion, RequestEmailChange,
-    RequestPasswordReset, ResendVerification, ResetPassword, SignUp, VerifyEmail,
+    RequestPasswordReset, ResendVerification, ResetPassword, SignUp, UnlinkLogin, VerifyEmail,
 };
+use super::providers::{provider_label, LinkedLoginView, ProviderProblem};
 use super::texts::AuthTexts;
 use crate::error::AppError;
 use crate::i18n::Lang;
@@ -29,6 +30,51 @@ fn has_query(name: &'static str) -> Signal<bool> {
     let query = use_query_map();
     Signal::derive(move || query.with(|q| q.get(name).is_some()))
 }
+
+/// The message for `?provider_error=…&provider=…`, which the provider sign-in puts on the
+/// sign-in or account page when it did not work.
+fn provider_problem(lang: Lang) -> Signal<Option<String>> {
+    let query = use_query_map();
+    Signal::derive(move || {
+        query.with(|q| {
+            let problem = ProviderProblem::parse(&q.get("provider_error")?)?;
+            let label = provider_label(&q.get("provider").unwrap_or_default());
+            Some(AuthTexts::of(lang).provider_problem(problem, label))
+        })
+    })
+}
+
+#[component]
+fn ProviderProblemNotice(lang: Lang) -> impl IntoView {
+    let problem = provider_problem(lang);
+    move || {
+        problem.get().map(|text| {
+            view! { <p role="alert" data-testid="provider-error" class="rounded-lg bg-red-50 px-4 py-3 text-sm text-red-800">{text}</p> }
+        })
+    }
+}
+
+/// A plain form (a full page navigation, also without WASM): the server sends the browser on
+/// to the provider.
+#[component]
+fn ProviderButton(lang: Lang, id: String, label: String, link: bool) -> impl IntoView {
+    let t = AuthTexts::of(lang);
+    let text = if link {
+        t.link_button.to_owned()
+    } else {
+        format!("{} {label}", t.continue_with)
+    };
+    let action = format!("/auth/{id}/start");
+    view! {
+        <form method="post" action=action>
+            <input type="hidden" name="lang" value=lang.code()/>
+            {link.then(|| view! { <input type="hidden" name="intent" value="link"/> })}
+            <button type="submit" data-provider=id class=SECONDARY>{text}</button>
+        </form>
+    }
+}
+
+const SECONDARY: &str = "w-full rounded-xl border border-slate-300 bg-white px-6 py-2 text-sm font-semibold text-slate-800 hover:border-fuchsia-500";
 
 const INPUT: &str = "mt-1 block w-full rounded-lg border border-slate-300 px-3 py-2 text-slate-900 shadow-sm focus:border-fuchsia-500 focus:outline-none focus:ring-2 focus:ring-fuchsia-200 aria-[invalid=true]:border-red-500";
 const BUTTON: &str = "w-full rounded-xl bg-fuchsia-600 px-6 py-3 font-semibold text-white shadow hover:bg-fuchsia-700 disabled:opacity-60";
@@ -137,8 +183,10 @@ fn login_view() -> impl IntoView {
     );
     let resend = ServerAction::<ResendVerification>::new();
     let unverified = move || matches!(error.get(), Some(AppError::EmailNotVerified));
+    let providers = Resource::new(|| (), |_| super::api::login_providers());
     view! {
         <Card title=t.login_title lang=lang>
+            <ProviderProblemNotice lang=lang/>
             <Show when=move || verified.get()><Notice text=t.verified_notice/></Show>
             <Show when=move || reset.get()><Notice text=t.reset_notice/></Show>
             <Show when=move || resent.get()><Notice text=t.resent_notice/></Show>
@@ -158,6 +206,19 @@ fn login_view() -> impl IntoView {
                     <button type="submit" class="mt-2 text-sm font-medium text-fuchsia-700 hover:underline">{t.resend_button}</button>
                 </ActionForm>
             </Show>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let list = providers.await.unwrap_or_default();
+                    (!list.is_empty()).then(|| view! {
+                        <div class="space-y-2" data-testid="login-providers">
+                            <p class="text-center text-sm text-slate-500">{t.or_continue_with}</p>
+                            {list.into_iter().map(|p| view! {
+                                <ProviderButton lang=lang id=p.id label=p.label link=false/>
+                            }).collect_view()}
+                        </div>
+                    })
+                })}
+            </Suspense>
             <div class="flex justify-between">
                 <a class=LINK href=lang.path("/signup")>{t.no_account}</a>
                 <a class=LINK href=lang.path("/forgot-password")>{t.forgot_link}</a>
@@ -260,7 +321,13 @@ fn reset_view() -> impl IntoView {
 fn account_view() -> impl IntoView {
     let lang = lang_here();
     let t = AuthTexts::of(lang);
-    let me = Resource::new(|| (), |_| super::api::current_account());
+    let unlink = ServerAction::<UnlinkLogin>::new();
+    let unlink_error = failed(unlink);
+    let linked = has_query("linked");
+    let me = Resource::new(
+        move || unlink.version().get(),
+        |_| super::api::current_account(),
+    );
     let log_out = ServerAction::<LogOut>::new();
     let end_others = ServerAction::<EndOtherSessions>::new();
     let change = ServerAction::<ChangePassword>::new();
@@ -280,9 +347,47 @@ fn account_view() -> impl IntoView {
             <Suspense fallback=|| view! { <p class="text-slate-500">"…"</p> }>
                 {move || Suspend::new(async move {
                     match me.await {
-                        Ok(me) => view! {
+                        Ok(me) => {
+                            let methods = login_methods(&me);
+                            view! {
                             <p class="text-slate-700">{t.signed_in_as} " " <strong data-testid="account-email">{me.email}</strong></p>
                             <p class="text-sm text-slate-600">{t.roles} ": " <span data-testid="account-roles">{me.roles.join(", ")}</span></p>
+                            <h2 class="pt-4 text-lg font-semibold text-slate-900">{t.logins_title}</h2>
+                            <Show when=move || linked.get()><Notice text=t.linked_notice/></Show>
+                            <ProviderProblemNotice lang=lang/>
+                            <FormError lang=lang error=unlink_error/>
+                            <ul class="space-y-2 text-sm" data-testid="login-methods">
+                                <li class="rounded-lg border border-slate-200 p-2" data-testid="login-password">
+                                    {if me.has_password { t.password_set } else { t.no_password }}
+                                </li>
+                                {methods.into_iter().map(|(id, label, link)| {
+                                    let testid = format!("login-{id}");
+                                    view! {
+                                    <li class="flex items-center justify-between gap-3 rounded-lg border border-slate-200 p-2"
+                                        data-testid=testid>
+                                        <span>
+                                            <span class="font-medium">{label.clone()}</span> ": "
+                                            {match &link {
+                                                Some(l) => format!("{} · {}", l.account, l.linked),
+                                                None => t.not_linked.to_owned(),
+                                            }}
+                                        </span>
+                                        <span class="w-32 shrink-0">
+                                            {match link {
+                                                Some(_) => view! {
+                                                    <ActionForm action=unlink>
+                                                        <input type="hidden" name="provider" value=id.clone()/>
+                                                        <button type="submit" class=SECONDARY>{t.unlink_button}</button>
+                                                    </ActionForm>
+                                                }.into_any(),
+                                                None => view! {
+                                                    <ProviderButton lang=lang id=id.clone() label=label link=true/>
+                                                }.into_any(),
+                                            }}
+                                        </span>
+                                    </li>
+                                }}).collect_view()}
+                            </ul>
                             <h2 class="pt-4 text-lg font-semibold text-slate-900">{t.sessions_title}</h2>
                             <Transition fallback=|| ()>
                                 {move || Suspend::new(async move {
@@ -332,7 +437,9 @@ fn account_view() -> impl IntoView {
                                 <input type="hidden" name="lang" value=lang.code()/>
                                 <button type="submit" class=BUTTON>{t.log_out}</button>
                             </ActionForm>
-                        }.into_any(),
+                        }.into_any()
+                        }
+
                         Err(_) => view! {
                             <p data-testid="not-signed-in" class="text-slate-700">{t.not_signed_in}</p>
                             <a class=LINK href=lang.path("/login")>{t.login_title}</a>
@@ -342,4 +449,23 @@ fn account_view() -> impl IntoView {
             </Suspense>
         </Card>
     }
+}
+
+/// Every provider the account could use: the configured ones, linked or not, and linked ones
+/// whose provider was switched off since (so they can still be removed).
+fn login_methods(me: &super::api::Me) -> Vec<(String, String, Option<LinkedLoginView>)> {
+    let mut methods: Vec<_> = me
+        .providers
+        .iter()
+        .map(|p| {
+            let link = me.logins.iter().find(|l| l.provider == p.id).cloned();
+            (p.id.clone(), p.label.clone(), link)
+        })
+        .collect();
+    for l in &me.logins {
+        if !methods.iter().any(|(id, _, _)| *id == l.provider) {
+            methods.push((l.provider.clone(), l.label.clone(), Some(l.clone())));
+        }
+    }
+    methods
 }

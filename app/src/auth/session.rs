@@ -30,6 +30,33 @@ async fn session() -> Result<Session, AppError> {
 /// among the user's sessions.
 pub async fn sign_in(user: &User) -> Result<(), AppError> {
     let session = session().await?;
+    let ctx = server_context()?;
+    let user_agent = use_context::<http::request::Parts>().and_then(|p| {
+        p.headers
+            .get(http::header::USER_AGENT)?
+            .to_str()
+            .ok()
+            .map(str::to_owned)
+    });
+    start_session(
+        &session,
+        &ctx.pool,
+        user,
+        user_agent.as_deref(),
+        client_ip().as_deref(),
+    )
+    .await
+}
+
+/// [`sign_in`] for handlers outside Leptos, which hold the session and the request's details
+/// themselves.
+pub async fn start_session(
+    session: &Session,
+    pool: &sqlx::PgPool,
+    user: &User,
+    user_agent: Option<&str>,
+    ip: Option<&str>,
+) -> Result<(), AppError> {
     session.cycle_id().await.map_err(AppError::internal)?;
     let data = SignedIn {
         user_id: user.id,
@@ -43,24 +70,10 @@ pub async fn sign_in(user: &User) -> Result<(), AppError> {
     let id = session
         .id()
         .ok_or_else(|| AppError::internal("session has no id after saving"))?;
-    let ctx = server_context()?;
-    let mut conn = ctx.pool.acquire().await.map_err(AppError::internal)?;
-    let user_agent = use_context::<http::request::Parts>().and_then(|p| {
-        p.headers
-            .get(http::header::USER_AGENT)?
-            .to_str()
-            .ok()
-            .map(str::to_owned)
-    });
-    gd_accounts::record_session(
-        &mut conn,
-        &id.to_string(),
-        user.id,
-        user_agent.as_deref(),
-        client_ip().as_deref(),
-    )
-    .await
-    .map_err(AppError::internal)
+    let mut conn = pool.acquire().await.map_err(AppError::internal)?;
+    gd_accounts::record_session(&mut conn, &id.to_string(), user.id, user_agent, ip)
+        .await
+        .map_err(AppError::internal)
 }
 
 /// The id of this request's session, if it has one.
@@ -77,6 +90,16 @@ pub async fn sign_out() -> Result<(), AppError> {
 /// before a password reset, and the account still exists and is not locked.
 pub async fn current_user() -> Result<Option<User>, AppError> {
     let session = session().await?;
+    let ctx = server_context()?;
+    session_user(&session, &ctx.pool, ctx.config.session_absolute_days).await
+}
+
+/// [`current_user`] for handlers outside Leptos. An invalid session is ended.
+pub async fn session_user(
+    session: &Session,
+    pool: &sqlx::PgPool,
+    absolute_days: i64,
+) -> Result<Option<User>, AppError> {
     let Some(signed_in) = session
         .get::<SignedIn>(KEY)
         .await
@@ -84,11 +107,10 @@ pub async fn current_user() -> Result<Option<User>, AppError> {
     else {
         return Ok(None);
     };
-    let ctx = server_context()?;
-    let max_age_ms = ctx.config.session_absolute_days * 24 * 3600 * 1000;
+    let max_age_ms = absolute_days * 24 * 3600 * 1000;
     let expired = chrono::Utc::now().timestamp_millis() - signed_in.at_ms > max_age_ms;
     // One query: the account, its roles and the moment before which sessions no longer count.
-    let mut conn = ctx.pool.acquire().await.map_err(AppError::internal)?;
+    let mut conn = pool.acquire().await.map_err(AppError::internal)?;
     let user = gd_accounts::find_user(&mut conn, signed_in.user_id)
         .await
         .map_err(AppError::internal)?
@@ -123,9 +145,17 @@ pub fn client_ip() -> Option<String> {
     let parts = use_context::<http::request::Parts>()?;
     let trust_proxy =
         use_context::<crate::context::ServerContext>().is_some_and(|c| c.config.trust_proxy);
+    client_ip_of(&parts.headers, &parts.extensions, trust_proxy)
+}
+
+/// [`client_ip`] from a request's headers and extensions.
+pub fn client_ip_of(
+    headers: &http::HeaderMap,
+    extensions: &http::Extensions,
+    trust_proxy: bool,
+) -> Option<String> {
     if trust_proxy {
-        let forwarded = parts
-            .headers
+        let forwarded = headers
             .get_all("x-forwarded-for")
             .iter()
             .filter_map(|v| v.to_str().ok())
@@ -137,8 +167,7 @@ pub fn client_ip() -> Option<String> {
             return Some(ip.to_string());
         }
     }
-    parts
-        .extensions
+    extensions
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
         .map(|c| c.0.ip().to_string())
 }

@@ -1,5 +1,6 @@
 //! German and English words of the account pages.
 
+use super::providers::ProviderProblem;
 use crate::error::AppError;
 use crate::i18n::Lang;
 
@@ -56,6 +57,16 @@ pub struct AuthTexts {
     pub email_button: &'static str,
     pub email_sent: &'static str,
     pub email_taken: &'static str,
+    pub or_continue_with: &'static str,
+    pub continue_with: &'static str,
+    pub logins_title: &'static str,
+    pub password_set: &'static str,
+    pub no_password: &'static str,
+    pub link_button: &'static str,
+    pub unlink_button: &'static str,
+    pub linked_notice: &'static str,
+    pub not_linked: &'static str,
+    pub last_login_method: &'static str,
 }
 
 impl AuthTexts {
@@ -76,8 +87,54 @@ impl AuthTexts {
             AppError::InvalidLink => self.invalid_link,
             AppError::Unauthorized => self.not_signed_in,
             AppError::RateLimited(_) => self.rate_limited,
+            AppError::Conflict(what) if what == super::api::LAST_LOGIN_METHOD => {
+                self.last_login_method
+            }
             AppError::Conflict(_) => self.email_taken,
             _ => self.generic_error,
+        }
+    }
+}
+
+impl AuthTexts {
+    /// Why signing in (or linking) with provider `label` did not work.
+    pub fn provider_problem(&self, problem: ProviderProblem, label: &str) -> String {
+        let de = std::ptr::eq(self, &DE);
+        match (problem, de) {
+            (ProviderProblem::Cancelled, true) => {
+                format!("Die Anmeldung mit {label} wurde abgebrochen.")
+            }
+            (ProviderProblem::Cancelled, false) => format!("Signing in with {label} was cancelled."),
+            (ProviderProblem::NoEmail, true) => format!(
+                "{label} hat uns keine bestätigte E-Mail-Adresse genannt. Legen Sie ein Konto mit \
+                 Ihrer E-Mail-Adresse an und verknüpfen Sie {label} danach in Ihren Kontoeinstellungen."
+            ),
+            (ProviderProblem::NoEmail, false) => format!(
+                "{label} did not give us a confirmed email address. Sign up with your email \
+                 address, then link {label} in your account settings."
+            ),
+            (ProviderProblem::Taken, true) => format!(
+                "Dieses {label}-Konto ist schon mit einem anderen Growthdesk-Konto verknüpft \
+                 (oder Ihr Konto mit einem anderen {label}-Konto)."
+            ),
+            (ProviderProblem::Taken, false) => format!(
+                "This {label} account is already linked to another Growthdesk account (or yours \
+                 to another {label} account)."
+            ),
+            (ProviderProblem::Locked, _) => self.locked.to_owned(),
+            (ProviderProblem::Failed, true) => format!(
+                "Die Anmeldung mit {label} hat nicht geklappt. Bitte versuchen Sie es noch einmal."
+            ),
+            (ProviderProblem::Failed, false) => {
+                format!("Signing in with {label} did not work. Please try again.")
+            }
+            (ProviderProblem::Unavailable, true) => {
+                format!("Die Anmeldung mit {label} ist hier nicht eingerichtet.")
+            }
+            (ProviderProblem::Unavailable, false) => {
+                format!("Signing in with {label} is not set up here.")
+            }
+            (ProviderProblem::TooMany, _) => self.rate_limited.to_owned(),
         }
     }
 }
@@ -135,6 +192,16 @@ static DE: AuthTexts = AuthTexts {
     email_button: "Bestätigungslink senden",
     email_sent: "Wir haben einen Link an die neue Adresse geschickt. Bis Sie ihn öffnen, bleibt die bisherige Adresse gültig.",
     email_taken: "Diese Adresse gehört schon zu einem anderen Konto.",
+    or_continue_with: "oder weiter mit",
+    continue_with: "Weiter mit",
+    logins_title: "Anmeldemethoden",
+    password_set: "Passwort: gesetzt",
+    no_password: "Kein Passwort gesetzt. Über „Passwort vergessen?“ können Sie eines festlegen.",
+    link_button: "Verknüpfen",
+    unlink_button: "Trennen",
+    linked_notice: "Verknüpft: Sie können sich jetzt auch so anmelden.",
+    not_linked: "nicht verknüpft",
+    last_login_method: "Das ist Ihre letzte Anmeldemethode. Legen Sie zuerst ein Passwort fest oder verknüpfen Sie einen anderen Dienst.",
 };
 
 static EN: AuthTexts = AuthTexts {
@@ -190,4 +257,14 @@ static EN: AuthTexts = AuthTexts {
     email_button: "Send confirmation link",
     email_sent: "We sent a link to the new address. Until you open it, the current address stays in use.",
     email_taken: "This address already belongs to another account.",
+    or_continue_with: "or continue with",
+    continue_with: "Continue with",
+    logins_title: "Ways to sign in",
+    password_set: "Password: set",
+    no_password: "No password set. Use “Forgot password?” to choose one.",
+    link_button: "Link",
+    unlink_button: "Unlink",
+    linked_notice: "Linked: you can now sign in this way too.",
+    not_linked: "not linked",
+    last_login_method: "This is your last way to sign in. Set a password or link another service first.",
 };

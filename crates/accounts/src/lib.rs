@@ -6,6 +6,7 @@
 //! password?") and turns the answers into sessions and pages.
 
 mod audit;
+mod identities;
 mod mails;
 mod password;
 mod roles;
@@ -15,6 +16,10 @@ mod tokens;
 mod users;
 
 pub use audit::{list_audit, record, AuditEntry, AuditEvent, AuditFilter};
+pub use identities::{
+    link_provider, list_linked_logins, sign_in_with_provider, unlink_provider, ExternalLogin,
+    LinkedLogin, ProviderSignIn,
+};
 pub use mails::{deliver_account_mail, DeliverError};
 pub use password::{hash_password, verify_password, Password, PasswordProblem};
 pub use roles::{grant_role, revoke_role, Role};
@@ -49,6 +54,16 @@ pub enum AccountError {
     /// Another account already uses this address.
     #[error("the email address belongs to another account")]
     EmailTaken,
+    /// The provider account is linked to another Growthdesk account (or this account already
+    /// has one of that provider).
+    #[error("this login is linked to another account")]
+    LoginTaken,
+    /// A provider sign-in for a new person without an address the provider vouches for.
+    #[error("the provider did not confirm an email address")]
+    NoVerifiedEmail,
+    /// Unlinking would leave the account with no way to sign in.
+    #[error("the last way to sign in cannot be removed")]
+    LastLoginMethod,
     #[error("password not accepted: {0:?}")]
     Password(PasswordProblem),
     #[error("password hashing failed: {0}")]

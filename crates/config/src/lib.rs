@@ -326,11 +326,16 @@ impl Config {
 
     /// The scheme, host and port of `PUBLIC_URL`: what a browser sends as `Origin`.
     pub fn public_origin(&self) -> &str {
-        let after_scheme = self.public_url.find("://").map(|i| i + 3).unwrap_or(0);
-        match self.public_url[after_scheme..].find('/') {
-            Some(slash) => &self.public_url[..after_scheme + slash],
-            None => &self.public_url,
-        }
+        origin_of(&self.public_url)
+    }
+
+    /// Where the sign-in buttons send the browser (the providers' authorization origins):
+    /// the Content-Security-Policy lets forms go there.
+    pub fn login_provider_origins(&self) -> Vec<&str> {
+        let mut origins: Vec<&str> = self.oauth.iter().map(|p| origin_of(&p.auth_url)).collect();
+        origins.sort_unstable();
+        origins.dedup();
+        origins
     }
 
     /// True when the site only runs on this machine (local defaults are labelled as such).
@@ -413,6 +418,15 @@ fn oauth_providers(
         });
     }
     Ok(configured)
+}
+
+/// Scheme, host and port of an absolute URL.
+fn origin_of(url: &str) -> &str {
+    let after_scheme = url.find("://").map(|i| i + 3).unwrap_or(0);
+    match url[after_scheme..].find(['/', '?', '#']) {
+        Some(end) => &url[..after_scheme + end],
+        None => url,
+    }
 }
 
 fn is_local_url(url: &str) -> bool {
@@ -517,6 +531,10 @@ mod tests {
         let instagram = c.oauth_provider(LoginProvider::Instagram).unwrap();
         assert_eq!(instagram.auth_url, "http://127.0.0.1:9000/authorize");
         assert!(c.oauth_provider(LoginProvider::Facebook).is_none());
+        assert_eq!(
+            c.login_provider_origins(),
+            ["http://127.0.0.1:9000", "https://accounts.google.com"]
+        );
         assert!(!format!("{c:?}").contains("gsecret"));
 
         let e = Config::from_vars(vars(&[("OAUTH_FACEBOOK_CLIENT_ID", "x")])).unwrap_err();

@@ -61,6 +61,9 @@ impl TestApp {
             pool: pool.clone(),
             config: config.clone(),
             outbox_dir: config.smtp.is_none().then(|| outbox.clone()),
+            login_providers: std::sync::Arc::new(
+                gd_oauth::LoginProviders::from_config(&config).unwrap(),
+            ),
         };
         server::metrics_handle();
         let app = server::router(state);
@@ -254,6 +257,73 @@ impl Maildev {
 }
 
 impl Drop for Maildev {
+    fn drop(&mut self) {
+        let _ = self.child.start_kill();
+    }
+}
+
+/// A local OpenID Connect provider (npm `oauth2-mock-server` through `scripts/oidc-mock.mjs`)
+/// that signs in one fixed person, `userinfo`.
+pub struct OidcMock {
+    child: tokio::process::Child,
+    pub port: u16,
+}
+
+impl OidcMock {
+    pub const CLIENT_ID: &'static str = "growthdesk";
+    pub const CLIENT_SECRET: &'static str = "growthdesk-secret";
+
+    pub async fn start(userinfo: serde_json::Value) -> Self {
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+        assert!(
+            root.join("node_modules/oauth2-mock-server").exists(),
+            "oauth2-mock-server missing: run `make setup` (npm install)"
+        );
+        let port = free_port();
+        let child = tokio::process::Command::new("node")
+            .arg(root.join("scripts/oidc-mock.mjs"))
+            .current_dir(&root)
+            .env("PORT", port.to_string())
+            .env("OIDC_USERINFO", userinfo.to_string())
+            .env("OIDC_CLIENT_ID", Self::CLIENT_ID)
+            .env("OIDC_CLIENT_SECRET", Self::CLIENT_SECRET)
+            .stdout(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let me = Self { child, port };
+        for _ in 0..100 {
+            if reqwest::get(me.url("/.well-known/openid-configuration"))
+                .await
+                .is_ok_and(|r| r.status().is_success())
+            {
+                return me;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("oidc-mock did not start");
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    /// Configuration variables that point `provider` (`GOOGLE`, …) at this server.
+    pub fn vars(&self, provider: &str) -> Vec<(String, String)> {
+        [
+            ("CLIENT_ID", Self::CLIENT_ID.to_owned()),
+            ("CLIENT_SECRET", Self::CLIENT_SECRET.to_owned()),
+            ("AUTH_URL", self.url("/authorize")),
+            ("TOKEN_URL", self.url("/token")),
+            ("USERINFO_URL", self.url("/userinfo")),
+        ]
+        .into_iter()
+        .map(|(k, v)| (format!("OAUTH_{provider}_{k}"), v))
+        .collect()
+    }
+}
+
+impl Drop for OidcMock {
     fn drop(&mut self) {
         let _ = self.child.start_kill();
     }

@@ -1,0 +1,79 @@
+//! Login providers as the pages see them: which ones are on, which are linked, and why a
+//! provider sign-in did not work (carried back to the page as `?provider_error=…`).
+
+use serde::{Deserialize, Serialize};
+
+/// A configured login provider.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProviderView {
+    /// `google`, `facebook` or `instagram`: the path segment of `/auth/{id}/start`.
+    pub id: String,
+    pub label: String,
+}
+
+/// A provider account linked to the signed-in user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkedLoginView {
+    pub provider: String,
+    pub label: String,
+    /// The provider's address or user name, as it said when linking.
+    pub account: String,
+    pub linked: String,
+}
+
+/// Why a provider sign-in or link did not happen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProviderProblem {
+    /// The person cancelled at the provider (or it refused).
+    Cancelled,
+    /// A new person, and the provider vouches for no address (Instagram never does).
+    NoEmail,
+    /// The provider account belongs to another Growthdesk account.
+    Taken,
+    /// The account is locked (deletion requested).
+    Locked,
+    /// Expired or foreign state, or the provider could not be reached: start again.
+    Failed,
+    /// The provider is not configured here.
+    Unavailable,
+    /// Too many attempts from this address.
+    TooMany,
+}
+
+impl ProviderProblem {
+    const ALL: [Self; 7] = [
+        Self::Cancelled,
+        Self::NoEmail,
+        Self::Taken,
+        Self::Locked,
+        Self::Failed,
+        Self::Unavailable,
+        Self::TooMany,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Cancelled => "cancelled",
+            Self::NoEmail => "no_email",
+            Self::Taken => "taken",
+            Self::Locked => "locked",
+            Self::Failed => "failed",
+            Self::Unavailable => "unavailable",
+            Self::TooMany => "too_many",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.code() == code)
+    }
+}
+
+/// The name of a provider id, for messages built from a URL's `?provider=`.
+pub fn provider_label(id: &str) -> &'static str {
+    match id {
+        "google" => "Google",
+        "facebook" => "Facebook",
+        "instagram" => "Instagram",
+        _ => "",
+    }
+}

@@ -1,0 +1,283 @@
+//! Sign-in through a login provider: finding, creating and linking accounts from what the
+//! provider vouches for, and unlinking while another way to sign in remains.
+
+use chrono::{DateTime, Utc};
+use gd_common::{Email, Locale};
+use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
+
+use crate::{find_user, record, AccountError, AuditEvent, User};
+
+/// Who a provider says signed in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExternalLogin {
+    /// `google`, `facebook` or `instagram`.
+    pub provider: String,
+    pub subject: String,
+    /// Only an address the provider vouches for.
+    pub verified_email: Option<Email>,
+    pub display_name: Option<String>,
+}
+
+/// How a provider sign-in found its account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProviderSignIn {
+    /// The provider account was linked already.
+    Known,
+    /// Linked now to the existing account with the same verified address.
+    LinkedByEmail,
+    /// A new account was made from the verified address.
+    Created,
+}
+
+/// A provider account linked to a Growthdesk account, for account settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkedLogin {
+    pub provider: String,
+    pub email: Option<String>,
+    pub display_name: Option<String>,
+    pub linked_at: DateTime<Utc>,
+}
+
+pub async fn list_linked_logins(
+    conn: &mut PgConnection,
+    user: Uuid,
+) -> Result<Vec<LinkedLogin>, AccountError> {
+    let rows: Vec<(String, Option<String>, Option<String>, DateTime<Utc>)> = sqlx::query_as(
+        "SELECT provider, email, display_name, linked_at FROM user_identities
+         WHERE user_id = $1 ORDER BY linked_at",
+    )
+    .bind(user)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(provider, email, display_name, linked_at)| LinkedLogin {
+            provider,
+            email,
+            display_name,
+            linked_at,
+        })
+        .collect())
+}
+
+async fn linked_user(
+    conn: &mut PgConnection,
+    login: &ExternalLogin,
+) -> Result<Option<Uuid>, sqlx::Error> {
+    sqlx::query_scalar("SELECT user_id FROM user_identities WHERE provider = $1 AND subject = $2")
+        .bind(&login.provider)
+        .bind(&login.subject)
+        .fetch_optional(conn)
+        .await
+}
+
+async fn insert_link(
+    conn: &mut PgConnection,
+    user: Uuid,
+    login: &ExternalLogin,
+) -> Result<(), AccountError> {
+    sqlx::query(
+        "INSERT INTO user_identities (user_id, provider, subject, email, display_name, last_login_at)
+         VALUES ($1, $2, $3, $4, $5, now())",
+    )
+    .bind(user)
+    .bind(&login.provider)
+    .bind(&login.subject)
+    .bind(login.verified_email.as_ref().map(Email::as_str))
+    .bind(&login.display_name)
+    .execute(conn)
+    .await
+    .map_err(|e| match &e {
+        sqlx::Error::Database(db) if db.is_unique_violation() => AccountError::LoginTaken,
+        _ => AccountError::Database(e),
+    })?;
+    Ok(())
+}
+
+/// Signs in with a provider account: the account it is linked to; else the account with the
+/// same verified address, which gets linked; else a new verified `client` account. Without a
+/// verified address (Instagram never gives one) only an already linked provider account can
+/// sign in. Every outcome is audited.
+///
+/// An account whose address was never verified belongs to whoever proves the address: linking
+/// it by the provider's verified address removes the password someone set at sign-up and ends
+/// its sessions, so a stranger who registered the address first keeps no way in.
+pub async fn sign_in_with_provider(
+    pool: &PgPool,
+    login: &ExternalLogin,
+    locale: Locale,
+    ip: Option<String>,
+) -> Result<(User, ProviderSignIn), AccountError> {
+    let mut tx = pool.begin().await?;
+    let (user_id, outcome) = if let Some(user_id) = linked_user(&mut tx, login).await? {
+        sqlx::query(
+            "UPDATE user_identities SET last_login_at = now() WHERE provider = $1 AND subject = $2",
+        )
+        .bind(&login.provider)
+        .bind(&login.subject)
+        .execute(&mut *tx)
+        .await?;
+        (user_id, ProviderSignIn::Known)
+    } else {
+        let email = login
+            .verified_email
+            .as_ref()
+            .ok_or(AccountError::NoVerifiedEmail)?;
+        let existing: Option<(Uuid, Option<DateTime<Utc>>)> = sqlx::query_as(
+            "SELECT id, email_verified_at FROM users WHERE lower(email) = lower($1) FOR UPDATE",
+        )
+        .bind(email.as_str())
+        .fetch_optional(&mut *tx)
+        .await?;
+        match existing {
+            Some((user_id, verified_at)) => {
+                let unverified = verified_at.is_none();
+                if unverified {
+                    sqlx::query(
+                        "UPDATE users SET email_verified_at = now(), password_hash = NULL,
+                                sessions_valid_after = now()
+                         WHERE id = $1",
+                    )
+                    .bind(user_id)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                insert_link(&mut tx, user_id, login).await?;
+                record(
+                    &mut tx,
+                    &AuditEvent::new("oauth.link")
+                        .actor(Some(user_id))
+                        .subject(user_id)
+                        .ip(ip.clone())
+                        .details(serde_json::json!({
+                            "provider": login.provider,
+                            "by": "verified_email",
+                            "password_removed": unverified,
+                        })),
+                )
+                .await?;
+                (user_id, ProviderSignIn::LinkedByEmail)
+            }
+            None => {
+                let user_id = Uuid::now_v7();
+                sqlx::query(
+                    "INSERT INTO users (id, email, email_verified_at, locale) VALUES ($1, $2, now(), $3)",
+                )
+                .bind(user_id)
+                .bind(email.as_str())
+                .bind(locale.as_str())
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query("INSERT INTO user_roles (user_id, role) VALUES ($1, 'client')")
+                    .bind(user_id)
+                    .execute(&mut *tx)
+                    .await?;
+                insert_link(&mut tx, user_id, login).await?;
+                record(
+                    &mut tx,
+                    &AuditEvent::new("account.sign_up")
+                        .actor(Some(user_id))
+                        .subject(user_id)
+                        .ip(ip.clone())
+                        .details(serde_json::json!({ "provider": login.provider })),
+                )
+                .await?;
+                (user_id, ProviderSignIn::Created)
+            }
+        }
+    };
+    let user = find_user(&mut tx, user_id)
+        .await?
+        .ok_or(AccountError::NotFound)?;
+    if user.locked {
+        // The lookup and any link stay undone; the refusal is recorded on its own below.
+        tx.rollback().await?;
+        return Err(AccountError::Locked);
+    }
+    record(
+        &mut tx,
+        &AuditEvent::new("login.success")
+            .actor(Some(user_id))
+            .subject(user_id)
+            .ip(ip)
+            .details(serde_json::json!({ "provider": login.provider })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((user, outcome))
+}
+
+/// Links a provider account to the signed-in `user` (from account settings). Linking the same
+/// provider account again is fine; one linked to someone else, or a second account of the
+/// same provider, is refused.
+pub async fn link_provider(
+    pool: &PgPool,
+    user: Uuid,
+    login: &ExternalLogin,
+    ip: Option<String>,
+) -> Result<(), AccountError> {
+    let mut tx = pool.begin().await?;
+    match linked_user(&mut tx, login).await? {
+        Some(owner) if owner == user => return Ok(()),
+        Some(_) => return Err(AccountError::LoginTaken),
+        None => {}
+    }
+    insert_link(&mut tx, user, login).await?;
+    record(
+        &mut tx,
+        &AuditEvent::new("oauth.link")
+            .actor(Some(user))
+            .subject(user)
+            .ip(ip)
+            .details(serde_json::json!({ "provider": login.provider, "by": "account_settings" })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Removes the link to `provider`, unless it is the account's last way to sign in (no
+/// password and no other provider).
+pub async fn unlink_provider(
+    pool: &PgPool,
+    user: Uuid,
+    provider: &str,
+    ip: Option<String>,
+) -> Result<(), AccountError> {
+    let mut tx = pool.begin().await?;
+    // The account row is locked so two unlinks at once cannot both see "one other remains".
+    let has_password: Option<bool> =
+        sqlx::query_scalar("SELECT password_hash IS NOT NULL FROM users WHERE id = $1 FOR UPDATE")
+            .bind(user)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let has_password = has_password.ok_or(AccountError::NotFound)?;
+    let providers: Vec<String> =
+        sqlx::query_scalar("SELECT provider FROM user_identities WHERE user_id = $1")
+            .bind(user)
+            .fetch_all(&mut *tx)
+            .await?;
+    if !providers.iter().any(|p| p == provider) {
+        return Err(AccountError::NotFound);
+    }
+    if !has_password && providers.len() < 2 {
+        return Err(AccountError::LastLoginMethod);
+    }
+    sqlx::query("DELETE FROM user_identities WHERE user_id = $1 AND provider = $2")
+        .bind(user)
+        .bind(provider)
+        .execute(&mut *tx)
+        .await?;
+    record(
+        &mut tx,
+        &AuditEvent::new("oauth.unlink")
+            .actor(Some(user))
+            .subject(user)
+            .ip(ip)
+            .details(serde_json::json!({ "provider": provider })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
