@@ -7,6 +7,7 @@ mod health;
 mod oauth;
 mod observability;
 mod security;
+mod viewer;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -77,6 +78,11 @@ pub fn router(state: AppState) -> Router {
     let leptos_context = move || {
         provide_context(ctx.clone());
         security::provide_nonce_from_request();
+        if let Some(parts) = use_context::<http::request::Parts>() {
+            if let Some(viewer) = parts.extensions.get::<app::shell::Viewer>() {
+                provide_context(viewer.clone());
+            }
+        }
     };
     let options = state.leptos_options.clone();
     let routes = generate_route_list(app::App);
@@ -97,6 +103,10 @@ pub fn router(state: AppState) -> Router {
             _,
         >(leptos_context, app::html_document))
         .layer(axum::middleware::from_fn(observability::track_metrics))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            viewer::lookup,
+        ))
         .layer(sessions(&state))
         .layer(axum::middleware::from_fn_with_state(
             state.config.clone(),

@@ -55,7 +55,12 @@ struct StartForm {
 }
 
 /// Where a problem is shown: the sign-in page, or account settings for a link.
-fn problem_page(lang: Lang, linking: bool, provider: Provider, problem: ProviderProblem) -> Response {
+fn problem_page(
+    lang: Lang,
+    linking: bool,
+    provider: Provider,
+    problem: ProviderProblem,
+) -> Response {
     let page = if linking { "/account" } else { "/login" };
     Redirect::to(&format!(
         "{}?provider_error={}&provider={}",
@@ -159,7 +164,11 @@ async fn callback(
     let identity = match state.login_providers.finish(pending.oauth, back).await {
         Ok(identity) => identity,
         Err(OAuthError::Denied(reason)) => {
-            tracing::info!(provider = provider.id(), reason, "provider sign-in cancelled");
+            tracing::info!(
+                provider = provider.id(),
+                reason,
+                "provider sign-in cancelled"
+            );
             return problem_page(lang, linking, provider, ProviderProblem::Cancelled);
         }
         Err(e) => {

@@ -177,3 +177,45 @@ async fn each_rule_is_enforced(pool: PgPool) {
         );
     }
 }
+
+#[sqlx::test(migrations = false)]
+async fn the_header_shows_who_is_signed_in_and_their_portals(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let page = |client: reqwest::Client, path: &'static str| {
+        let url = app.url(path);
+        async move {
+            client
+                .get(url)
+                .header("accept", "text/html")
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    let anonymous = page(app.browser(), "/").await;
+    assert!(anonymous.contains(r#"data-testid="login-link""#));
+    assert!(!anonymous.contains("gd-viewer"));
+    assert!(!anonymous.contains("viewer-email"));
+
+    let client = signed_in(&app, "client@example.de", &[gd_accounts::Role::Client]).await;
+    let html = page(client, "/en").await;
+    assert!(html.contains(r#"<meta name="gd-viewer" content="|client@example.de">"#));
+    assert!(html.contains("client@example.de</span>"));
+    assert!(html.contains(r#"href="/en/account""#));
+    assert!(!html.contains("admin-link"));
+    assert!(!html.contains(r#"data-testid="login-link""#));
+
+    let admin = signed_in(
+        &app,
+        "admin@example.de",
+        &[gd_accounts::Role::Admin, gd_accounts::Role::Finance],
+    )
+    .await;
+    let html = page(admin, "/").await;
+    assert!(html.contains(r#"content="admin|admin@example.de""#));
+    assert!(html.contains(r#"data-testid="admin-link""#));
+    assert!(html.contains(r#"href="/admin/users""#));
+}

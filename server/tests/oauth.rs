@@ -106,7 +106,10 @@ async fn a_new_person_signs_in_with_the_provider(pool: PgPool) {
     let page = app.get("/en/login").await;
     let csp = page.headers()["content-security-policy"].to_str().unwrap();
     assert!(
-        csp.contains(&format!("form-action 'self' http://127.0.0.1:{};", google.port)),
+        csp.contains(&format!(
+            "form-action 'self' http://127.0.0.1:{};",
+            google.port
+        )),
         "{csp}"
     );
 
@@ -119,7 +122,10 @@ async fn a_new_person_signs_in_with_the_provider(pool: PgPool) {
         .unwrap();
     assert_eq!(res.status(), 303);
     let authorize = location(&res);
-    assert!(authorize.starts_with(&google.url("/authorize?")), "{authorize}");
+    assert!(
+        authorize.starts_with(&google.url("/authorize?")),
+        "{authorize}"
+    );
     let q = query(&authorize);
     assert_eq!(q["response_type"], "code");
     assert_eq!(q["client_id"], OidcMock::CLIENT_ID);
@@ -142,7 +148,10 @@ async fn a_new_person_signs_in_with_the_provider(pool: PgPool) {
     let res = browser.get(&callback).send().await.unwrap();
     assert_eq!(location(&res), "/en/account");
     let cookie = res.headers()["set-cookie"].to_str().unwrap();
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
 
     let (status, account) = me(&app, &browser).await;
     assert_eq!(status, 200);
@@ -221,9 +230,7 @@ async fn a_foreign_state_or_a_cancel_signs_nobody_in(pool: PgPool) {
     // Cancelled at the provider.
     to_provider_and_back(&app, &browser, "google", &[("lang", "en")]).await;
     let res = browser
-        .get(app.url(
-            "/auth/google/callback?error=access_denied&error_description=User+cancelled",
-        ))
+        .get(app.url("/auth/google/callback?error=access_denied&error_description=User+cancelled"))
         .send()
         .await
         .unwrap();
@@ -269,8 +276,8 @@ async fn a_foreign_state_or_a_cancel_signs_nobody_in(pool: PgPool) {
 
 #[sqlx::test(migrations = false)]
 async fn instagram_signs_in_only_once_linked_and_unlinking_keeps_a_way_in(pool: PgPool) {
-    let instagram = OidcMock::start(json!({ "user_id": 17841400001i64, "username": "anna.shop" }))
-        .await;
+    let instagram =
+        OidcMock::start(json!({ "user_id": 17841400001i64, "username": "anna.shop" })).await;
     let google = OidcMock::start(json!({
         "sub": "g-anna", "email": "anna@example.com", "email_verified": true
     }))
@@ -372,8 +379,13 @@ async fn instagram_signs_in_only_once_linked_and_unlinking_keeps_a_way_in(pool: 
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
-    let callback =
-        to_provider_and_back(&app, &ben, "instagram", &[("lang", "de"), ("intent", "link")]).await;
+    let callback = to_provider_and_back(
+        &app,
+        &ben,
+        "instagram",
+        &[("lang", "de"), ("intent", "link")],
+    )
+    .await;
     let res = ben.get(&callback).send().await.unwrap();
     assert_eq!(
         location(&res),
@@ -413,7 +425,10 @@ async fn instagram_signs_in_only_once_linked_and_unlinking_keeps_a_way_in(pool: 
     assert_eq!(res.status(), 409);
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["Conflict"], "last_login_method", "{body}");
-    assert_eq!(me(&app2, &carla_browser).await.1["logins"][0]["provider"], "google");
+    assert_eq!(
+        me(&app2, &carla_browser).await.1["logins"][0]["provider"],
+        "google"
+    );
 
     let unlinks: i64 =
         sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'oauth.unlink'")

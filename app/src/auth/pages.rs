@@ -14,7 +14,7 @@ use super::providers::{provider_label, LinkedLoginView, ProviderProblem};
 use super::texts::AuthTexts;
 use crate::error::AppError;
 use crate::i18n::Lang;
-use crate::shell::Layout;
+use crate::shell::{Layout, Viewer, ViewerSignal};
 
 fn lang_here() -> Lang {
     Lang::of_path(&use_location().pathname.get_untracked())
@@ -338,6 +338,22 @@ fn account_view() -> impl IntoView {
     let email_sent = move || matches!(change_email.value().get(), Some(Ok(())));
     let delete = ServerAction::<RequestAccountDeletion>::new();
     let delete_error = failed(delete);
+    // The header follows what this page learns: who is signed in, and signing out.
+    let header = use_context::<ViewerSignal>();
+    let show_in_header = move |viewer: Option<Viewer>| {
+        if let Some(header) = header {
+            if header.0.get_untracked() != viewer {
+                header.0.set(viewer);
+            }
+        }
+    };
+    Effect::new(move |_| {
+        if matches!(log_out.value().get(), Some(Ok(())))
+            || matches!(delete.value().get(), Some(Ok(())))
+        {
+            show_in_header(None);
+        }
+    });
     let sessions = Resource::new(
         move || end_others.version().get(),
         |_| super::api::my_sessions(),
@@ -346,7 +362,16 @@ fn account_view() -> impl IntoView {
         <Card title=t.account_title lang=lang>
             <Suspense fallback=|| view! { <p class="text-slate-500">"…"</p> }>
                 {move || Suspend::new(async move {
-                    match me.await {
+                    let me = me.await;
+                    match &me {
+                        Ok(me) => show_in_header(Some(Viewer::new(
+                            &me.email,
+                            me.roles.iter().map(String::as_str),
+                        ))),
+                        Err(AppError::Unauthorized) => show_in_header(None),
+                        Err(_) => {}
+                    }
+                    match me {
                         Ok(me) => {
                             let methods = login_methods(&me);
                             view! {

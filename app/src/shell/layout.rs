@@ -1,6 +1,7 @@
 use leptos::prelude::*;
 use leptos_meta::Html;
 
+use super::ViewerSignal;
 use crate::i18n::Lang;
 
 /// Header with navigation and language switch, the page, and the footer.
@@ -19,7 +20,18 @@ pub fn Layout(lang: Lang, children: Children) -> impl IntoView {
                     <a href=format!("{}#services", lang.home()) class="hover:text-fuchsia-700">{t.nav_services}</a>
                     <a href=format!("{}#process", lang.home()) class="hover:text-fuchsia-700">{t.nav_process}</a>
                     <a href=format!("{}#contact", lang.home()) class="hover:text-fuchsia-700">{t.nav_contact}</a>
-                    <a href=lang.path("/account") class="hover:text-fuchsia-700" data-testid="account-link">{t.nav_account}</a>
+                    {move || match use_context::<ViewerSignal>().and_then(|v| v.0.get()) {
+                        Some(viewer) => view! {
+                            <span class="max-w-48 truncate text-slate-500" data-testid="viewer-email">{viewer.email}</span>
+                            <a href=lang.path("/account") class="hover:text-fuchsia-700" data-testid="account-link">{t.nav_account}</a>
+                            {viewer.admin.then(|| view! {
+                                <a href=lang.path("/admin/users") class="hover:text-fuchsia-700" data-testid="admin-link">{t.nav_admin}</a>
+                            })}
+                        }.into_any(),
+                        None => view! {
+                            <a href=lang.path("/login") class="hover:text-fuchsia-700" data-testid="login-link">{t.nav_login}</a>
+                        }.into_any(),
+                    }}
                     <a href=other.home() hreflang=other.code() lang=other.code() data-testid="lang-switch"
                         class="rounded-full border border-slate-300 px-3 py-1 hover:border-fuchsia-500">
                         {t.switch_label}

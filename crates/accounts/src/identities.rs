@@ -31,7 +31,7 @@ pub enum ProviderSignIn {
 }
 
 /// A provider account linked to a Growthdesk account, for account settings.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct LinkedLogin {
     pub provider: String,
     pub email: Option<String>,
@@ -43,22 +43,13 @@ pub async fn list_linked_logins(
     conn: &mut PgConnection,
     user: Uuid,
 ) -> Result<Vec<LinkedLogin>, AccountError> {
-    let rows: Vec<(String, Option<String>, Option<String>, DateTime<Utc>)> = sqlx::query_as(
+    Ok(sqlx::query_as::<_, LinkedLogin>(
         "SELECT provider, email, display_name, linked_at FROM user_identities
          WHERE user_id = $1 ORDER BY linked_at",
     )
     .bind(user)
     .fetch_all(conn)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(provider, email, display_name, linked_at)| LinkedLogin {
-            provider,
-            email,
-            display_name,
-            linked_at,
-        })
-        .collect())
+    .await?)
 }
 
 async fn linked_user(

@@ -61,10 +61,14 @@ async fn a_new_person_gets_a_verified_password_less_account(pool: PgPool) {
     assert_eq!(user.locale, Locale::En);
 
     // The second time, the link finds the account, even if the provider's address changed.
-    let (again, how) =
-        sign_in_with_provider(&pool, &google("g-1", Some("renamed@example.com")), Locale::De, None)
-            .await
-            .unwrap();
+    let (again, how) = sign_in_with_provider(
+        &pool,
+        &google("g-1", Some("renamed@example.com")),
+        Locale::De,
+        None,
+    )
+    .await
+    .unwrap();
     assert_eq!((again.id, how), (user.id, ProviderSignIn::Known));
     assert_eq!(
         actions(&pool).await,
@@ -87,10 +91,14 @@ async fn a_verified_address_links_the_existing_account(pool: PgPool) {
         .unwrap();
     verify_email(&pool, token.expose()).await.unwrap();
 
-    let (user, how) =
-        sign_in_with_provider(&pool, &google("g-2", Some("ANNA@example.com")), Locale::De, None)
-            .await
-            .unwrap();
+    let (user, how) = sign_in_with_provider(
+        &pool,
+        &google("g-2", Some("ANNA@example.com")),
+        Locale::De,
+        None,
+    )
+    .await
+    .unwrap();
     assert_eq!((user.id, how), (id, ProviderSignIn::LinkedByEmail));
     assert!(user.has_password, "a verified account keeps its password");
     authenticate(&pool, "anna@example.com", PW, None)
@@ -103,10 +111,14 @@ async fn linking_an_unverified_account_removes_the_strangers_password(pool: PgPo
     gd_db::migrate(&pool).await.unwrap();
     // Someone registered the address before its owner ever came (and never verified it).
     let id = signed_up(&pool, "owner@example.com").await;
-    let (user, how) =
-        sign_in_with_provider(&pool, &google("g-3", Some("owner@example.com")), Locale::De, None)
-            .await
-            .unwrap();
+    let (user, how) = sign_in_with_provider(
+        &pool,
+        &google("g-3", Some("owner@example.com")),
+        Locale::De,
+        None,
+    )
+    .await
+    .unwrap();
     assert_eq!((user.id, how), (id, ProviderSignIn::LinkedByEmail));
     assert!(user.email_verified_at.is_some());
     assert!(!user.has_password);
@@ -169,10 +181,14 @@ async fn without_a_verified_address_only_a_linked_login_signs_in(pool: PgPool) {
 #[sqlx::test(migrations = false)]
 async fn the_last_way_to_sign_in_cannot_be_unlinked(pool: PgPool) {
     gd_db::migrate(&pool).await.unwrap();
-    let (user, _) =
-        sign_in_with_provider(&pool, &google("g-5", Some("solo@example.com")), Locale::De, None)
-            .await
-            .unwrap();
+    let (user, _) = sign_in_with_provider(
+        &pool,
+        &google("g-5", Some("solo@example.com")),
+        Locale::De,
+        None,
+    )
+    .await
+    .unwrap();
     assert!(matches!(
         unlink_provider(&pool, user.id, "google", None).await,
         Err(AccountError::LastLoginMethod)
@@ -197,14 +213,23 @@ async fn the_last_way_to_sign_in_cannot_be_unlinked(pool: PgPool) {
 #[sqlx::test(migrations = false)]
 async fn a_locked_account_cannot_sign_in_through_a_provider(pool: PgPool) {
     gd_db::migrate(&pool).await.unwrap();
-    let (user, _) =
-        sign_in_with_provider(&pool, &google("g-6", Some("gone@example.com")), Locale::De, None)
-            .await
-            .unwrap();
+    let (user, _) = sign_in_with_provider(
+        &pool,
+        &google("g-6", Some("gone@example.com")),
+        Locale::De,
+        None,
+    )
+    .await
+    .unwrap();
     request_deletion(&pool, user.id).await.unwrap();
     assert!(matches!(
-        sign_in_with_provider(&pool, &google("g-6", Some("gone@example.com")), Locale::De, None)
-            .await,
+        sign_in_with_provider(
+            &pool,
+            &google("g-6", Some("gone@example.com")),
+            Locale::De,
+            None
+        )
+        .await,
         Err(AccountError::Locked)
     ));
 }

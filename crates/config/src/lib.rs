@@ -520,7 +520,10 @@ mod tests {
             ("OAUTH_GOOGLE_CLIENT_SECRET", "gsecret"),
             ("OAUTH_INSTAGRAM_CLIENT_ID", "iid"),
             ("OAUTH_INSTAGRAM_CLIENT_SECRET", "isecret"),
-            ("OAUTH_INSTAGRAM_AUTH_URL", "http://127.0.0.1:9000/authorize"),
+            (
+                "OAUTH_INSTAGRAM_AUTH_URL",
+                "http://127.0.0.1:9000/authorize",
+            ),
         ]))
         .unwrap();
         let ids: Vec<_> = c.oauth.iter().map(|p| p.provider.id()).collect();

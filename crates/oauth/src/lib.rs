@@ -207,10 +207,7 @@ pub struct Callback {
 }
 
 fn describe_token_error(
-    e: &oauth2::RequestTokenError<
-        oauth2::HttpClientError<reqwest::Error>,
-        BasicErrorResponse,
-    >,
+    e: &oauth2::RequestTokenError<oauth2::HttpClientError<reqwest::Error>, BasicErrorResponse>,
 ) -> String {
     match e {
         oauth2::RequestTokenError::ServerResponse(r) => format!("{r}"),
@@ -370,7 +367,10 @@ mod tests {
         )
         .unwrap();
         assert_eq!(ig.subject, "17841400000");
-        assert_eq!(ig.verified_email, None, "Instagram never vouches for an address");
+        assert_eq!(
+            ig.verified_email, None,
+            "Instagram never vouches for an address"
+        );
         assert_eq!(ig.display_name.as_deref(), Some("shop.ben"));
 
         assert!(identity_from_userinfo(LoginProvider::Google, &json!({"email": "x"})).is_err());

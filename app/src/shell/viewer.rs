@@ -1,0 +1,79 @@
+//! Who is signed in, for the header: the address and the portals their roles open.
+//!
+//! The server looks the viewer up once per page request (see the server's `viewer`
+//! middleware) and writes it into the document head as `<meta name="gd-viewer">`; the browser
+//! reads it from there before hydrating, so both render the same header without a request and
+//! without serialising a resource. Pages that learn more (the account page, signing out) update
+//! the signal.
+
+use leptos::prelude::*;
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Viewer {
+    pub email: String,
+    pub admin: bool,
+}
+
+impl Viewer {
+    /// From an address and role names (`client`, `admin`, `finance`).
+    pub fn new<'a>(email: &str, roles: impl IntoIterator<Item = &'a str>) -> Self {
+        let mut viewer = Self {
+            email: email.to_owned(),
+            admin: false,
+        };
+        for role in roles {
+            if role == "admin" {
+                viewer.admin = true;
+            }
+        }
+        viewer
+    }
+
+    /// `roles|email`, as the meta tag carries it.
+    pub fn encode(&self) -> String {
+        let roles = if self.admin { "admin" } else { "" };
+        format!("{roles}|{}", self.email)
+    }
+
+    pub fn decode(text: &str) -> Option<Self> {
+        let (roles, email) = text.split_once('|')?;
+        (!email.is_empty()).then(|| Self::new(email, roles.split(',')))
+    }
+}
+
+/// The header's viewer, provided by `App`.
+#[derive(Debug, Clone, Copy)]
+pub struct ViewerSignal(pub RwSignal<Option<Viewer>>);
+
+/// The viewer the page was rendered for.
+pub(crate) fn initial_viewer() -> Option<Viewer> {
+    #[cfg(feature = "ssr")]
+    {
+        use_context::<Viewer>()
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        document()
+            .query_selector("meta[name=gd-viewer]")
+            .ok()
+            .flatten()
+            .and_then(|meta| meta.get_attribute("content"))
+            .and_then(|content| Viewer::decode(&content))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip() {
+        let v = Viewer::new("a|b@example.com", ["client", "admin"]);
+        assert!(v.admin);
+        assert_eq!(Viewer::decode(&v.encode()), Some(v));
+        let v = Viewer::new("c@example.com", ["client"]);
+        assert_eq!(Viewer::decode(&v.encode()), Some(v));
+        assert_eq!(Viewer::decode("admin|"), None);
+        assert_eq!(Viewer::decode("nonsense"), None);
+    }
+}

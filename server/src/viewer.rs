@@ -1,0 +1,44 @@
+//! Who is signed in, looked up once per page request so the header can show it.
+
+use app::shell::Viewer;
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::Response;
+use tower_sessions::Session;
+
+use crate::AppState;
+
+/// Adds the signed-in [`Viewer`] to a page request's extensions. Only HTML page loads pay for
+/// the lookup (assets, server functions and health checks do not), and only with a session.
+pub(crate) async fn lookup(
+    State(state): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let wants_page = req.method() == http::Method::GET
+        && req
+            .headers()
+            .get(http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|a| a.contains("text/html"));
+    if wants_page {
+        if let Some(session) = req.extensions().get::<Session>().cloned() {
+            let user = app::auth::session::session_user(
+                &session,
+                &state.pool,
+                state.config.session_absolute_days,
+            )
+            .await;
+            match user {
+                Ok(Some(user)) => {
+                    let viewer = Viewer::new(&user.email, user.roles.iter().map(|r| r.as_str()));
+                    req.extensions_mut().insert(viewer);
+                }
+                Ok(None) => {}
+                // The page still renders, as for a visitor; its own data calls will report.
+                Err(e) => tracing::warn!(error = %e, "could not look up the signed-in user"),
+            }
+        }
+    }
+    next.run(req).await
+}
