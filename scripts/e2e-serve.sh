@@ -10,9 +10,19 @@ export MAIL_OUTBOX_DIR="var/e2e-outbox"
 export SMTP_HOST=""
 export SHUTDOWN_GRACE_SECS=5
 rm -rf "$MAIL_OUTBOX_DIR"
+# "Google" is the local OpenID Connect server (oauth2-mock-server), which signs in one person.
+oidc_port="${E2E_OIDC_PORT:-3190}"
+export OAUTH_GOOGLE_CLIENT_ID=growthdesk OAUTH_GOOGLE_CLIENT_SECRET=growthdesk-secret
+export OAUTH_GOOGLE_AUTH_URL="http://127.0.0.1:${oidc_port}/authorize"
+export OAUTH_GOOGLE_TOKEN_URL="http://127.0.0.1:${oidc_port}/token"
+export OAUTH_GOOGLE_USERINFO_URL="http://127.0.0.1:${oidc_port}/userinfo"
+PORT="$oidc_port" OIDC_CLIENT_ID="$OAUTH_GOOGLE_CLIENT_ID" OIDC_CLIENT_SECRET="$OAUTH_GOOGLE_CLIENT_SECRET" \
+  OIDC_USERINFO='{"sub":"e2e-oidc-1","email":"oidc.kunde@example.de","email_verified":true,"name":"OIDC Kunde"}' \
+  node scripts/oidc-mock.mjs &
+oidc=$!
 "$bin/worker" &
 worker=$!
 "$bin/server" &
 server=$!
-trap 'kill -TERM $server $worker 2>/dev/null || true; wait' INT TERM EXIT
-wait -n $server $worker
+trap 'kill -TERM $server $worker $oidc 2>/dev/null || true; wait' INT TERM EXIT
+wait -n $server $worker $oidc

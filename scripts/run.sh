@@ -2,17 +2,35 @@
 # Runs server and worker together; Ctrl-C (or SIGTERM) stops both gracefully.
 set -euo pipefail
 bin="${CARGO_TARGET_DIR:-target}/debug"
+pids=()
+# Without a real Google client, "Google" is the local OpenID Connect server (oauth2-mock-server),
+# which signs in one made-up person; the sign-in page labels it as a local test server.
+oidc_note=""
+if [ -z "${OAUTH_GOOGLE_CLIENT_ID:-}" ] && ! grep -qs '^OAUTH_GOOGLE_CLIENT_ID=.' .env; then
+  oidc_port="${LOCAL_OIDC_PORT:-3190}"
+  export OAUTH_GOOGLE_CLIENT_ID=growthdesk OAUTH_GOOGLE_CLIENT_SECRET=growthdesk-secret
+  export OAUTH_GOOGLE_AUTH_URL="http://127.0.0.1:${oidc_port}/authorize"
+  export OAUTH_GOOGLE_TOKEN_URL="http://127.0.0.1:${oidc_port}/token"
+  export OAUTH_GOOGLE_USERINFO_URL="http://127.0.0.1:${oidc_port}/userinfo"
+  PORT="$oidc_port" OIDC_CLIENT_ID=growthdesk OIDC_CLIENT_SECRET=growthdesk-secret \
+    OIDC_USERINFO='{"sub":"local-oidc-1","email":"oidc.demo@example.de","email_verified":true,"name":"OIDC Demo"}' \
+    node scripts/oidc-mock.mjs >/dev/null &
+  pids+=($!)
+  oidc_note="  \"Weiter mit Google\" uses the local OpenID Connect server on port ${oidc_port} (signs in oidc.demo@example.de)."
+fi
 "$bin/worker" &
 worker=$!
 "$bin/server" &
 server=$!
-trap 'kill -TERM $server $worker 2>/dev/null || true; wait' INT TERM
+pids+=($worker $server)
+trap 'kill -TERM "${pids[@]}" 2>/dev/null || true; wait' INT TERM
 url="${PUBLIC_URL:-http://127.0.0.1:3000}"
 echo
 echo "  Growthdesk runs at ${url}  (English: ${url}/en, local mail outbox: ${url}/dev/outbox)"
+[ -n "$oidc_note" ] && echo "$oidc_note"
 echo "  Ctrl-C stops server and worker."
 echo
 # Whichever stops first (a crash, or Ctrl-C), stop the other one too.
-wait -n $server $worker || true
-kill -TERM $server $worker 2>/dev/null || true
+wait -n "${pids[@]}" || true
+kill -TERM "${pids[@]}" 2>/dev/null || true
 wait

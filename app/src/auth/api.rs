@@ -119,6 +119,7 @@ mod server {
             .map(|p| crate::auth::providers::ProviderView {
                 id: p.provider.id().to_owned(),
                 label: p.provider.label().to_owned(),
+                local: p.is_local(),
             })
             .collect()
     }

@@ -57,12 +57,18 @@ fn ProviderProblemNotice(lang: Lang) -> impl IntoView {
 /// A plain form (a full page navigation, also without WASM): the server sends the browser on
 /// to the provider.
 #[component]
-fn ProviderButton(lang: Lang, id: String, label: String, link: bool) -> impl IntoView {
+fn ProviderButton(
+    lang: Lang,
+    id: String,
+    label: String,
+    link: bool,
+    #[prop(optional)] local: bool,
+) -> impl IntoView {
     let t = AuthTexts::of(lang);
-    let text = if link {
-        t.link_button.to_owned()
-    } else {
-        format!("{} {label}", t.continue_with)
+    let text = match (link, local) {
+        (true, _) => t.link_button.to_owned(),
+        (false, false) => format!("{} {label}", t.continue_with),
+        (false, true) => format!("{} {label} {}", t.continue_with, t.local_provider),
     };
     let action = format!("/auth/{id}/start");
     view! {
@@ -213,7 +219,7 @@ fn login_view() -> impl IntoView {
                         <div class="space-y-2" data-testid="login-providers">
                             <p class="text-center text-sm text-slate-500">{t.or_continue_with}</p>
                             {list.into_iter().map(|p| view! {
-                                <ProviderButton lang=lang id=p.id label=p.label link=false/>
+                                <ProviderButton lang=lang id=p.id label=p.label link=false local=p.local/>
                             }).collect_view()}
                         </div>
                     })

@@ -9,6 +9,8 @@ pub struct ProviderView {
     /// `google`, `facebook` or `instagram`: the path segment of `/auth/{id}/start`.
     pub id: String,
     pub label: String,
+    /// A server on this machine standing in for the provider (local trying out and tests).
+    pub local: bool,
 }
 
 /// A provider account linked to the signed-in user.

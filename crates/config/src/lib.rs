@@ -141,6 +141,14 @@ pub struct OAuthProviderConfig {
     pub scopes: Vec<String>,
 }
 
+impl OAuthProviderConfig {
+    /// True when the provider is a server on this machine (a local OpenID Connect server for
+    /// trying things out), which the sign-in page then says.
+    pub fn is_local(&self) -> bool {
+        is_local_url(&self.auth_url)
+    }
+}
+
 /// Everything Growthdesk's processes can be told from the outside.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -533,6 +541,7 @@ mod tests {
         assert_eq!(google.scopes, ["openid", "email", "profile"]);
         let instagram = c.oauth_provider(LoginProvider::Instagram).unwrap();
         assert_eq!(instagram.auth_url, "http://127.0.0.1:9000/authorize");
+        assert!(instagram.is_local() && !google.is_local());
         assert!(c.oauth_provider(LoginProvider::Facebook).is_none());
         assert_eq!(
             c.login_provider_origins(),
