@@ -27,7 +27,7 @@ test('sign in through the OpenID Connect provider, see it in the header and acco
   await expect(page.getByTestId('form-error').first()).toContainText('letzte Anmeldemethode');
 
   // Signing out updates the header without a reload.
-  await page.getByRole('button', { name: 'Abmelden' }).click();
+  await page.getByTestId('logout-form').getByRole('button').click();
   await page.waitForURL((url) => url.pathname === '/');
   await expect(page.getByTestId('login-link')).toBeVisible();
   await expect(page.getByTestId('viewer-email')).toHaveCount(0);
