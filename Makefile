@@ -128,4 +128,5 @@ bench: tools node
 	cargo leptos build --release --split
 	node scripts/precompress.mjs target/site/pkg 11
 	@bash scripts/size-report.sh target/site/pkg $(CARGO_TARGET_DIR)/release/hash.txt
+	@bash scripts/first-load.sh
 	@bash scripts/login-bench.sh

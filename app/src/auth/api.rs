@@ -223,7 +223,10 @@ pub async fn log_in(
         .await
         .map_err(account_error)?;
     super::session::sign_in(&user).await?;
-    leptos_axum::redirect(&lang_of(&lang).path("/account"));
+    // Without JavaScript the browser follows this; the page itself loads the account page anew.
+    if crate::context::is_plain_form_post() {
+        leptos_axum::redirect(&lang_of(&lang).path("/account"));
+    }
     Ok(())
 }
 
@@ -233,7 +236,9 @@ pub async fn log_out(#[server(default)] lang: String) -> Result<(), AppError> {
     use server::*;
     super::session::require_user().await.map_err(fail)?;
     super::session::sign_out().await?;
-    leptos_axum::redirect(lang_of(&lang).home());
+    if crate::context::is_plain_form_post() {
+        leptos_axum::redirect(lang_of(&lang).home());
+    }
     Ok(())
 }
 
@@ -369,7 +374,9 @@ pub async fn request_account_deletion(
         .await
         .map_err(account_error)?;
     super::session::sign_out().await?;
-    leptos_axum::redirect(lang_of(&lang).home());
+    if crate::context::is_plain_form_post() {
+        leptos_axum::redirect(lang_of(&lang).home());
+    }
     Ok(())
 }
 

@@ -14,7 +14,7 @@ use super::providers::{provider_label, LinkedLoginView, ProviderProblem};
 use super::texts::AuthTexts;
 use crate::error::AppError;
 use crate::i18n::Lang;
-use crate::shell::{Layout, Viewer, ViewerSignal};
+use crate::shell::Layout;
 
 fn lang_here() -> Lang {
     Lang::of_path(&use_location().pathname.get_untracked())
@@ -78,6 +78,16 @@ fn ProviderButton(
             <button type="submit" data-provider=id class=SECONDARY>{text}</button>
         </form>
     }
+}
+
+/// Loads `path` as a new document (not a client-side navigation): after signing in or out.
+fn load_page(path: &str) {
+    #[cfg(feature = "hydrate")]
+    {
+        let _ = window().location().set_href(path);
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = path;
 }
 
 const SECONDARY: &str = "w-full rounded-xl border border-slate-300 bg-white px-6 py-2 text-sm font-semibold text-slate-800 hover:border-fuchsia-500";
@@ -190,6 +200,12 @@ fn login_view() -> impl IntoView {
     let resend = ServerAction::<ResendVerification>::new();
     let unverified = move || matches!(error.get(), Some(AppError::EmailNotVerified));
     let providers = Resource::new(|| (), |_| super::api::login_providers());
+    // Signed in: a full page load of the account page, so everything renders for this user.
+    Effect::new(move |_| {
+        if matches!(action.value().get(), Some(Ok(()))) {
+            load_page(&lang.path("/account"));
+        }
+    });
     view! {
         <Card title=t.login_title lang=lang>
             <ProviderProblemNotice lang=lang/>
@@ -344,20 +360,13 @@ fn account_view() -> impl IntoView {
     let email_sent = move || matches!(change_email.value().get(), Some(Ok(())));
     let delete = ServerAction::<RequestAccountDeletion>::new();
     let delete_error = failed(delete);
-    // The header follows what this page learns: who is signed in, and signing out.
-    let header = use_context::<ViewerSignal>();
-    let show_in_header = move |viewer: Option<Viewer>| {
-        if let Some(header) = header {
-            if header.0.get_untracked() != viewer {
-                header.0.set(viewer);
-            }
-        }
-    };
+    // Signing out (or the deletion request) ends with a full page load: the header and every
+    // page rendered from now on see the visitor as signed out.
     Effect::new(move |_| {
         if matches!(log_out.value().get(), Some(Ok(())))
             || matches!(delete.value().get(), Some(Ok(())))
         {
-            show_in_header(None);
+            load_page(lang.home());
         }
     });
     let sessions = Resource::new(
@@ -368,16 +377,7 @@ fn account_view() -> impl IntoView {
         <Card title=t.account_title lang=lang>
             <Suspense fallback=|| view! { <p class="text-slate-500">"…"</p> }>
                 {move || Suspend::new(async move {
-                    let me = me.await;
-                    match &me {
-                        Ok(me) => show_in_header(Some(Viewer::new(
-                            &me.email,
-                            me.roles.iter().map(String::as_str),
-                        ))),
-                        Err(AppError::Unauthorized) => show_in_header(None),
-                        Err(_) => {}
-                    }
-                    match me {
+                    match me.await {
                         Ok(me) => {
                             let methods = login_methods(&me);
                             view! {

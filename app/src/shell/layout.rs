@@ -1,7 +1,6 @@
 use leptos::prelude::*;
 use leptos_meta::Html;
 
-use super::ViewerSignal;
 use crate::i18n::Lang;
 
 /// Header with navigation and language switch, the page, and the footer.
@@ -9,6 +8,11 @@ use crate::i18n::Lang;
 pub fn Layout(lang: Lang, children: Children) -> impl IntoView {
     let t = lang.t();
     let other = lang.other();
+    // Not reactive: signing in or out ends with a full page load, which renders it anew.
+    let viewer = super::viewer::page_viewer();
+    let admin = viewer.as_ref().is_some_and(|v| v.admin);
+    let signed_in = viewer.is_some();
+    let email = viewer.map(|v| v.email).unwrap_or_default();
     view! {
         <Html attr:lang=lang.code()/>
         <header class="sticky top-0 z-10 border-b border-slate-200 bg-white/90 backdrop-blur">
@@ -20,18 +24,12 @@ pub fn Layout(lang: Lang, children: Children) -> impl IntoView {
                     <a href=format!("{}#services", lang.home()) class="hover:text-fuchsia-700">{t.nav_services}</a>
                     <a href=format!("{}#process", lang.home()) class="hover:text-fuchsia-700">{t.nav_process}</a>
                     <a href=format!("{}#contact", lang.home()) class="hover:text-fuchsia-700">{t.nav_contact}</a>
-                    {move || match use_context::<ViewerSignal>().and_then(|v| v.0.get()) {
-                        Some(viewer) => view! {
-                            <span class="max-w-48 truncate text-slate-500" data-testid="viewer-email">{viewer.email}</span>
-                            <a href=lang.path("/account") class="hover:text-fuchsia-700" data-testid="account-link">{t.nav_account}</a>
-                            {viewer.admin.then(|| view! {
-                                <a href=lang.path("/admin/users") class="hover:text-fuchsia-700" data-testid="admin-link">{t.nav_admin}</a>
-                            })}
-                        }.into_any(),
-                        None => view! {
-                            <a href=lang.path("/login") class="hover:text-fuchsia-700" data-testid="login-link">{t.nav_login}</a>
-                        }.into_any(),
-                    }}
+                    // One fixed set of elements, shown or hidden: the smallest code in the
+                    // first-load bundle.
+                    <span hidden=!signed_in class="max-w-48 truncate text-slate-500" data-testid="viewer-email">{email}</span>
+                    <a hidden=!signed_in href=lang.path("/account") class="hover:text-fuchsia-700" data-testid="account-link">{t.nav_account}</a>
+                    <a hidden=!admin href=lang.path("/admin/users") class="hover:text-fuchsia-700" data-testid="admin-link">{t.nav_admin}</a>
+                    <a hidden=signed_in href=lang.path("/login") class="hover:text-fuchsia-700" data-testid="login-link">{t.nav_login}</a>
                     <a href=other.home() hreflang=other.code() lang=other.code() data-testid="lang-switch"
                         class="rounded-full border border-slate-300 px-3 py-1 hover:border-fuchsia-500">
                         {t.switch_label}

@@ -11,7 +11,7 @@ use leptos_router::{Lazy, StaticSegment};
 
 pub use layout::Layout;
 pub use not_found::NotFound;
-pub use viewer::{Viewer, ViewerSignal};
+pub use viewer::Viewer;
 
 use crate::admin::{AdminAuditPage, AdminUsersPage};
 use crate::auth::{
@@ -32,7 +32,7 @@ pub fn html_document(options: LeptosOptions) -> impl IntoView {
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <HashedStylesheet options=options.clone() id="leptos"/>
                 <HydrationScripts options/>
-                {viewer::initial_viewer().map(|v| view! { <meta name="gd-viewer" content=v.encode()/> })}
+                {viewer::page_viewer().map(|v| view! { <meta name="gd-viewer" content=v.encode()/> })}
                 <MetaTags/>
             </head>
             <body class="min-h-screen bg-white text-slate-800 antialiased">
@@ -45,7 +45,6 @@ pub fn html_document(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    provide_context(ViewerSignal(RwSignal::new(viewer::initial_viewer())));
     // Lets tests (and curious people) tell when the page has become interactive.
     Effect::new(move |_| {
         if let Some(body) = document().body() {

@@ -2,9 +2,8 @@
 //!
 //! The server looks the viewer up once per page request (see the server's `viewer`
 //! middleware) and writes it into the document head as `<meta name="gd-viewer">`; the browser
-//! reads it from there before hydrating, so both render the same header without a request and
-//! without serialising a resource. Pages that learn more (the account page, signing out) update
-//! the signal.
+//! reads it from there, so both render the same header without a request and without
+//! serialising a resource. Signing in and out end with a full page load, so the tag is current.
 
 use leptos::prelude::*;
 
@@ -41,12 +40,8 @@ impl Viewer {
     }
 }
 
-/// The header's viewer, provided by `App`.
-#[derive(Debug, Clone, Copy)]
-pub struct ViewerSignal(pub RwSignal<Option<Viewer>>);
-
 /// The viewer the page was rendered for.
-pub(crate) fn initial_viewer() -> Option<Viewer> {
+pub(crate) fn page_viewer() -> Option<Viewer> {
     #[cfg(feature = "ssr")]
     {
         use_context::<Viewer>()

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Serves the release build and measures the landing page's real first load in Chromium
+# (scripts/first-load.mjs). Usage: scripts/first-load.sh (after `cargo leptos build --release`)
+set -euo pipefail
+bin="${CARGO_TARGET_DIR:-target}/release/server"
+port=3901
+db=growthdesk_bench
+psql postgres://postgres@127.0.0.1:5432/postgres -qtAc "SELECT 1 FROM pg_database WHERE datname = '$db'" | grep -q 1 \
+  || psql postgres://postgres@127.0.0.1:5432/postgres -qc "CREATE DATABASE $db"
+export DATABASE_URL="postgres://postgres@127.0.0.1:5432/$db" LISTEN_ADDR="127.0.0.1:$port" PUBLIC_URL="http://127.0.0.1:$port" RUST_LOG=warn
+"$bin" migrate >/dev/null
+"$bin" >/tmp/first-load-server.log 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null || true' EXIT
+for _ in $(seq 50); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+node scripts/first-load.mjs "http://127.0.0.1:$port" target/site/pkg 200
