@@ -73,9 +73,11 @@ fn every_registered_server_function_declares_its_access() {
 
 #[test]
 fn every_page_route_is_listed() {
+    // The server route `/{lang}/…` serves the English pages (`/en/…`); any other prefix is
+    // a 404 (checked in `other_language_prefixes_are_not_pages`).
     let routes: BTreeSet<String> = leptos_axum::generate_route_list(app::App)
         .iter()
-        .map(|r| r.path().to_owned())
+        .map(|r| r.path().replace("/{lang}/", "/en/"))
         .collect();
     let listed: BTreeSet<String> = PAGES.iter().map(|(p, _)| (*p).to_owned()).collect();
     assert_eq!(routes, listed, "app::access::PAGES and the router disagree");
@@ -230,4 +232,25 @@ async fn the_header_shows_who_is_signed_in_and_their_portals(pool: PgPool) {
     assert!(html.contains(r#"content="admin|admin@example.de""#));
     assert!(shown(&html, "admin-link"));
     assert!(html.contains(r#"href="/admin/users""#));
+}
+
+#[sqlx::test(migrations = false)]
+async fn other_language_prefixes_are_not_pages(pool: PgPool) {
+    let site = std::env::temp_dir().join(format!("gd-site-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&site).unwrap();
+    std::fs::write(site.join("favicon.svg"), "<svg/>").unwrap();
+    let root = site.display().to_string();
+    let app = TestApp::spawn_custom(pool, &[], |o| o.site_root = root.into()).await;
+    for path in ["/fr/login", "/de/account", "/english/signup", "/en/en/login"] {
+        let res = app.get(path).await;
+        assert_eq!(res.status(), 404, "{path}");
+    }
+    for path in ["/en/login", "/login", "/en/signup"] {
+        assert_eq!(app.get(path).await.status(), 200, "{path}");
+    }
+    // Files at the root are still files.
+    let res = app.get("/favicon.svg").await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.text().await.unwrap(), "<svg/>");
+    std::fs::remove_dir_all(&site).unwrap();
 }

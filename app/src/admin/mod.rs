@@ -4,4 +4,4 @@
 pub mod api;
 mod pages;
 
-pub use pages::{AdminAuditPage, AdminUsersPage};
+pub use pages::AdminPages;

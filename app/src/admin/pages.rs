@@ -25,15 +25,30 @@ fn denied(lang: Lang, e: &AppError) -> &'static str {
     }
 }
 
-pub struct AdminUsersPage;
+/// The admin pages share one lazy chunk (each lazy page type costs the first-load bundle its
+/// own loader).
+pub struct AdminPages;
 
 #[lazy_route]
-impl LazyRoute for AdminUsersPage {
+impl LazyRoute for AdminPages {
     fn data() -> Self {
-        AdminUsersPage
+        AdminPages
     }
 
     fn view(_this: Self) -> AnyView {
+        let path = leptos_router::hooks::use_location()
+            .pathname
+            .get_untracked();
+        if path.ends_with("/audit") {
+            audit_view()
+        } else {
+            users_view()
+        }
+    }
+}
+
+fn users_view() -> AnyView {
+    {
         let lang = lang_here();
         let (title, search_label, roles_label) = match lang {
             Lang::De => ("Personen und Rollen", "E-Mail enthält", "Rollen"),
@@ -104,15 +119,8 @@ impl LazyRoute for AdminUsersPage {
     }
 }
 
-pub struct AdminAuditPage;
-
-#[lazy_route]
-impl LazyRoute for AdminAuditPage {
-    fn data() -> Self {
-        AdminAuditPage
-    }
-
-    fn view(_this: Self) -> AnyView {
+fn audit_view() -> AnyView {
+    {
         let lang = lang_here();
         let (title, filter_label) = match lang {
             Lang::De => ("Audit-Log", "Art (z. B. login, role, password)"),

@@ -8,6 +8,4 @@ pub mod providers;
 pub mod session;
 mod texts;
 
-pub use pages::{
-    AccountPage, ForgotPasswordPage, LoginPage, ResetPasswordPage, SignUpPage, VerifyEmailPage,
-};
+pub use pages::AccountPages;

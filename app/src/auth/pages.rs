@@ -180,12 +180,22 @@ macro_rules! lazy_page {
     };
 }
 
-lazy_page!(LoginPage, login_view);
-lazy_page!(SignUpPage, signup_view);
-lazy_page!(VerifyEmailPage, verify_view);
-lazy_page!(ForgotPasswordPage, forgot_view);
-lazy_page!(ResetPasswordPage, reset_view);
-lazy_page!(AccountPage, account_view);
+lazy_page!(AccountPages, account_pages_view);
+
+/// The account pages (sign-in, sign-up, verify, forgot, reset, account settings) share one
+/// lazy chunk: each lazy page type costs the first-load bundle its own loader, these forms
+/// share most of their code, and signing in leads straight to the account page anyway.
+fn account_pages_view() -> AnyView {
+    let path = use_location().pathname.get_untracked();
+    match path.strip_prefix("/en").unwrap_or(&path) {
+        "/account" => account_view().into_any(),
+        "/signup" => signup_view().into_any(),
+        "/verify-email" => verify_view().into_any(),
+        "/forgot-password" => forgot_view().into_any(),
+        "/reset-password" => reset_view().into_any(),
+        _ => login_view().into_any(),
+    }
+}
 
 fn login_view() -> impl IntoView {
     let lang = lang_here();

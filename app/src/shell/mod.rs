@@ -1,5 +1,6 @@
 //! The HTML document, the routes, the shared layout and the not-found page.
 
+mod lang_segment;
 mod layout;
 mod not_found;
 mod viewer;
@@ -9,14 +10,13 @@ use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{Lazy, StaticSegment};
 
+use lang_segment::LangPrefix;
 pub use layout::Layout;
 pub use not_found::NotFound;
 pub use viewer::Viewer;
 
-use crate::admin::{AdminAuditPage, AdminUsersPage};
-use crate::auth::{
-    AccountPage, ForgotPasswordPage, LoginPage, ResetPasswordPage, SignUpPage, VerifyEmailPage,
-};
+use crate::admin::AdminPages;
+use crate::auth::AccountPages;
 use crate::i18n::Lang;
 use crate::landing::Landing;
 use crate::outbox::OutboxPage;
@@ -54,25 +54,19 @@ pub fn App() -> impl IntoView {
     view! {
         <Router>
             <Routes fallback=|| view! { <NotFound/> }>
+                // The landing page keeps two plain routes: a bare `/{lang}` on the server would
+                // also catch `/favicon.svg` and every other file at the root.
                 <Route path=StaticSegment("") view=|| view! { <Landing lang=Lang::De/> }/>
                 <Route path=StaticSegment("en") view=|| view! { <Landing lang=Lang::En/> }/>
                 <Route path=(StaticSegment("dev"), StaticSegment("outbox")) view={Lazy::<OutboxPage>::new()}/>
-                <Route path=StaticSegment("login") view={Lazy::<LoginPage>::new()}/>
-                <Route path=(StaticSegment("en"), StaticSegment("login")) view={Lazy::<LoginPage>::new()}/>
-                <Route path=StaticSegment("signup") view={Lazy::<SignUpPage>::new()}/>
-                <Route path=(StaticSegment("en"), StaticSegment("signup")) view={Lazy::<SignUpPage>::new()}/>
-                <Route path=StaticSegment("verify-email") view={Lazy::<VerifyEmailPage>::new()}/>
-                <Route path=(StaticSegment("en"), StaticSegment("verify-email")) view={Lazy::<VerifyEmailPage>::new()}/>
-                <Route path=StaticSegment("forgot-password") view={Lazy::<ForgotPasswordPage>::new()}/>
-                <Route path=(StaticSegment("en"), StaticSegment("forgot-password")) view={Lazy::<ForgotPasswordPage>::new()}/>
-                <Route path=StaticSegment("reset-password") view={Lazy::<ResetPasswordPage>::new()}/>
-                <Route path=(StaticSegment("en"), StaticSegment("reset-password")) view={Lazy::<ResetPasswordPage>::new()}/>
-                <Route path=StaticSegment("account") view={Lazy::<AccountPage>::new()}/>
-                <Route path=(StaticSegment("en"), StaticSegment("account")) view={Lazy::<AccountPage>::new()}/>
-                <Route path=(StaticSegment("admin"), StaticSegment("users")) view={Lazy::<AdminUsersPage>::new()}/>
-                <Route path=(StaticSegment("en"), StaticSegment("admin"), StaticSegment("users")) view={Lazy::<AdminUsersPage>::new()}/>
-                <Route path=(StaticSegment("admin"), StaticSegment("audit")) view={Lazy::<AdminAuditPage>::new()}/>
-                <Route path=(StaticSegment("en"), StaticSegment("admin"), StaticSegment("audit")) view={Lazy::<AdminAuditPage>::new()}/>
+                <Route path=(LangPrefix, StaticSegment("login")) view={Lazy::<AccountPages>::new()}/>
+                <Route path=(LangPrefix, StaticSegment("signup")) view={Lazy::<AccountPages>::new()}/>
+                <Route path=(LangPrefix, StaticSegment("verify-email")) view={Lazy::<AccountPages>::new()}/>
+                <Route path=(LangPrefix, StaticSegment("forgot-password")) view={Lazy::<AccountPages>::new()}/>
+                <Route path=(LangPrefix, StaticSegment("reset-password")) view={Lazy::<AccountPages>::new()}/>
+                <Route path=(LangPrefix, StaticSegment("account")) view={Lazy::<AccountPages>::new()}/>
+                <Route path=(LangPrefix, StaticSegment("admin"), StaticSegment("users")) view={Lazy::<AdminPages>::new()}/>
+                <Route path=(LangPrefix, StaticSegment("admin"), StaticSegment("audit")) view={Lazy::<AdminPages>::new()}/>
             </Routes>
         </Router>
     }

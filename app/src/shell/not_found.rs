@@ -11,14 +11,11 @@ pub fn NotFound() -> impl IntoView {
     if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
         res.set_status(http::StatusCode::NOT_FOUND);
     }
-    let path = leptos_router::hooks::use_location()
-        .pathname
-        .get_untracked();
-    let lang = if path == "/en" || path.starts_with("/en/") {
-        Lang::En
-    } else {
-        Lang::De
-    };
+    let lang = Lang::of_path(
+        &leptos_router::hooks::use_location()
+            .pathname
+            .get_untracked(),
+    );
     let t = lang.t();
     view! {
         <Title text=t.not_found_title/>
