@@ -241,7 +241,12 @@ async fn other_language_prefixes_are_not_pages(pool: PgPool) {
     std::fs::write(site.join("favicon.svg"), "<svg/>").unwrap();
     let root = site.display().to_string();
     let app = TestApp::spawn_custom(pool, &[], |o| o.site_root = root.into()).await;
-    for path in ["/fr/login", "/de/account", "/english/signup", "/en/en/login"] {
+    for path in [
+        "/fr/login",
+        "/de/account",
+        "/english/signup",
+        "/en/en/login",
+    ] {
         let res = app.get(path).await;
         assert_eq!(res.status(), 404, "{path}");
     }
