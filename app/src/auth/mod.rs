@@ -8,4 +8,4 @@ pub mod providers;
 pub mod session;
 mod texts;
 
-pub use pages::AccountPages;
+pub use pages::{AccountPage, SignInPages};

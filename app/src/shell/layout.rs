@@ -13,6 +13,10 @@ pub fn Layout(lang: Lang, children: Children) -> impl IntoView {
     let admin = viewer.as_ref().is_some_and(|v| v.admin);
     let signed_in = viewer.is_some();
     let email = viewer.map(|v| v.email).unwrap_or_default();
+    let (services, process, contact) = match lang {
+        Lang::De => ("/#services", "/#process", "/#contact"),
+        Lang::En => ("/en#services", "/en#process", "/en#contact"),
+    };
     view! {
         <Html attr:lang=lang.code()/>
         <header class="sticky top-0 z-10 border-b border-slate-200 bg-white/90 backdrop-blur">
@@ -21,9 +25,9 @@ pub fn Layout(lang: Lang, children: Children) -> impl IntoView {
                     "Growth"<span class="text-fuchsia-600">"desk"</span>
                 </a>
                 <div class="flex flex-wrap items-center gap-4 text-sm font-medium text-slate-700">
-                    <a href=format!("{}#services", lang.home()) class="hover:text-fuchsia-700">{t.nav_services}</a>
-                    <a href=format!("{}#process", lang.home()) class="hover:text-fuchsia-700">{t.nav_process}</a>
-                    <a href=format!("{}#contact", lang.home()) class="hover:text-fuchsia-700">{t.nav_contact}</a>
+                    <a href=services class="hover:text-fuchsia-700">{t.nav_services}</a>
+                    <a href=process class="hover:text-fuchsia-700">{t.nav_process}</a>
+                    <a href=contact class="hover:text-fuchsia-700">{t.nav_contact}</a>
                     // One fixed set of elements, shown or hidden: the smallest code in the
                     // first-load bundle.
                     <span hidden=!signed_in class="max-w-48 truncate text-slate-500" data-testid="viewer-email">{email}</span>

@@ -16,7 +16,7 @@ pub use not_found::NotFound;
 pub use viewer::Viewer;
 
 use crate::admin::AdminPages;
-use crate::auth::AccountPages;
+use crate::auth::{AccountPage, SignInPages};
 use crate::i18n::Lang;
 use crate::landing::Landing;
 use crate::outbox::OutboxPage;
@@ -59,12 +59,12 @@ pub fn App() -> impl IntoView {
                 <Route path=StaticSegment("") view=|| view! { <Landing lang=Lang::De/> }/>
                 <Route path=StaticSegment("en") view=|| view! { <Landing lang=Lang::En/> }/>
                 <Route path=(StaticSegment("dev"), StaticSegment("outbox")) view={Lazy::<OutboxPage>::new()}/>
-                <Route path=(LangPrefix, StaticSegment("login")) view={Lazy::<AccountPages>::new()}/>
-                <Route path=(LangPrefix, StaticSegment("signup")) view={Lazy::<AccountPages>::new()}/>
-                <Route path=(LangPrefix, StaticSegment("verify-email")) view={Lazy::<AccountPages>::new()}/>
-                <Route path=(LangPrefix, StaticSegment("forgot-password")) view={Lazy::<AccountPages>::new()}/>
-                <Route path=(LangPrefix, StaticSegment("reset-password")) view={Lazy::<AccountPages>::new()}/>
-                <Route path=(LangPrefix, StaticSegment("account")) view={Lazy::<AccountPages>::new()}/>
+                <Route path=(LangPrefix, StaticSegment("login")) view={Lazy::<SignInPages>::new()}/>
+                <Route path=(LangPrefix, StaticSegment("signup")) view={Lazy::<SignInPages>::new()}/>
+                <Route path=(LangPrefix, StaticSegment("verify-email")) view={Lazy::<SignInPages>::new()}/>
+                <Route path=(LangPrefix, StaticSegment("forgot-password")) view={Lazy::<SignInPages>::new()}/>
+                <Route path=(LangPrefix, StaticSegment("reset-password")) view={Lazy::<SignInPages>::new()}/>
+                <Route path=(LangPrefix, StaticSegment("account")) view={Lazy::<AccountPage>::new()}/>
                 <Route path=(LangPrefix, StaticSegment("admin"), StaticSegment("users")) view={Lazy::<AdminPages>::new()}/>
                 <Route path=(LangPrefix, StaticSegment("admin"), StaticSegment("audit")) view={Lazy::<AdminPages>::new()}/>
             </Routes>

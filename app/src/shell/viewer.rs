@@ -36,7 +36,10 @@ impl Viewer {
 
     pub fn decode(text: &str) -> Option<Self> {
         let (roles, email) = text.split_once('|')?;
-        (!email.is_empty()).then(|| Self::new(email, roles.split(',')))
+        (!email.is_empty()).then(|| Self {
+            email: email.to_owned(),
+            admin: roles == "admin",
+        })
     }
 }
 
