@@ -71,13 +71,11 @@ fn problem_page(
     .into_response()
 }
 
-fn internal(e: impl std::fmt::Display) -> Response {
-    tracing::error!(error = %e, "provider sign-in failed");
-    (
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "Something went wrong on our side. Please try again.",
-    )
-        .into_response()
+/// Something broke on our side (database, session store): logged with the details, and the
+/// person lands on the page they came from with "did not work, please try again".
+fn internal(e: impl std::fmt::Display, lang: Lang, linking: bool, provider: Provider) -> Response {
+    tracing::error!(error = %e, provider = provider.id(), "provider sign-in failed on our side");
+    problem_page(lang, linking, provider, ProviderProblem::Failed)
 }
 
 async fn start(
@@ -103,13 +101,13 @@ async fn start(
     match gd_accounts::throttle(&state.pool, &[limit]).await {
         Ok(Ok(())) => {}
         Ok(Err(_)) => return problem_page(lang, linking, provider, ProviderProblem::TooMany),
-        Err(e) => return internal(e),
+        Err(e) => return internal(e, lang, linking, provider),
     }
     let intent = if linking {
         match session_user(&session, &state.pool, state.config.session_absolute_days).await {
             Ok(Some(user)) => Intent::Link { user_id: user.id },
             Ok(None) => return Redirect::to(&lang.path("/login")).into_response(),
-            Err(e) => return internal(e),
+            Err(e) => return internal(e, lang, linking, provider),
         }
     } else {
         Intent::LogIn
@@ -119,7 +117,7 @@ async fn start(
         Err(OAuthError::NotConfigured(_)) => {
             return problem_page(lang, linking, provider, ProviderProblem::Unavailable)
         }
-        Err(e) => return internal(e),
+        Err(e) => return internal(e, lang, linking, provider),
     };
     let pending = PendingLogin {
         oauth,
@@ -128,7 +126,7 @@ async fn start(
         started_ms: chrono::Utc::now().timestamp_millis(),
     };
     if let Err(e) = session.insert(PENDING_KEY, pending).await {
-        return internal(e);
+        return internal(e, lang, linking, provider);
     }
     // 303: the browser follows with a GET, as the provider expects.
     Redirect::to(&url).into_response()
@@ -149,7 +147,7 @@ async fn callback(
     // Single use: whatever happens next, this round trip is over.
     let pending: Option<PendingLogin> = match session.remove(PENDING_KEY).await {
         Ok(p) => p,
-        Err(e) => return internal(e),
+        Err(e) => return internal(e, Lang::De, false, provider),
     };
     let Some(pending) = pending.filter(|p| {
         p.oauth.provider == provider
@@ -198,7 +196,7 @@ async fn callback(
             match session_user(&session, &state.pool, state.config.session_absolute_days).await {
                 Ok(Some(user)) if user.id == user_id => {}
                 Ok(_) => return Redirect::to(&lang.path("/login")).into_response(),
-                Err(e) => return internal(e),
+                Err(e) => return internal(e, lang, true, provider),
             }
             match gd_accounts::link_provider(&state.pool, user_id, &login, ip).await {
                 Ok(()) => Redirect::to(&format!(
@@ -209,7 +207,7 @@ async fn callback(
                 .into_response(),
                 Err(e) => match problem(e) {
                     Ok(p) => problem_page(lang, true, provider, p),
-                    Err(e) => internal(e),
+                    Err(e) => internal(e, lang, true, provider),
                 },
             }
         }
@@ -225,7 +223,7 @@ async fn callback(
                             audit_failure(&state, provider, p.code(), ip).await;
                             problem_page(lang, false, provider, p)
                         }
-                        Err(e) => internal(e),
+                        Err(e) => internal(e, lang, false, provider),
                     }
                 }
             };
@@ -235,7 +233,7 @@ async fn callback(
             if let Err(e) =
                 start_session(&session, &state.pool, &user, user_agent, ip.as_deref()).await
             {
-                return internal(e);
+                return internal(e, lang, false, provider);
             }
             Redirect::to(&lang.path("/account")).into_response()
         }

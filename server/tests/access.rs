@@ -10,46 +10,6 @@ use app::access::{server_fn_access, Access, ENDPOINTS, PAGES, SERVER_FNS};
 use common::TestApp;
 use sqlx::PgPool;
 
-const PW: &str = "pferd batterie heftklammer richtig";
-
-/// A signed-in client holding exactly `roles`.
-async fn signed_in(app: &TestApp, email: &str, roles: &[gd_accounts::Role]) -> reqwest::Client {
-    let address = gd_accounts::Email::parse(email).unwrap();
-    let boot = gd_accounts::ensure_admin(&app.pool, &address)
-        .await
-        .unwrap();
-    gd_accounts::revoke_role(&app.pool, None, boot.user_id, gd_accounts::Role::Admin)
-        .await
-        .unwrap();
-    for role in roles {
-        gd_accounts::grant_role(&app.pool, None, boot.user_id, *role)
-            .await
-            .unwrap();
-    }
-    let mut conn = app.pool.acquire().await.unwrap();
-    let token = gd_accounts::issue_token(
-        &mut conn,
-        boot.user_id,
-        gd_accounts::TokenPurpose::ResetPassword,
-    )
-    .await
-    .unwrap();
-    let password = gd_accounts::Password::parse(PW, &[]).unwrap();
-    gd_accounts::reset_password(&app.pool, token.expose(), &password)
-        .await
-        .unwrap();
-
-    let client = app.browser();
-    let res = client
-        .post(app.url("/api/log_in"))
-        .form(&[("email", email), ("password", PW)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200, "sign-in of {email}");
-    client
-}
-
 #[test]
 fn every_registered_server_function_declares_its_access() {
     let registered: BTreeSet<String> = leptos::server_fn::axum::server_fn_paths()
@@ -90,15 +50,18 @@ async fn each_rule_is_enforced(pool: PgPool) {
     let clients = [
         (
             "client",
-            signed_in(&app, "client@example.de", &[gd_accounts::Role::Client]).await,
+            app.signed_in("client@example.de", &[gd_accounts::Role::Client])
+                .await,
         ),
         (
             "admin",
-            signed_in(&app, "admin@example.de", &[gd_accounts::Role::Admin]).await,
+            app.signed_in("admin@example.de", &[gd_accounts::Role::Admin])
+                .await,
         ),
         (
             "finance",
-            signed_in(&app, "finance@example.de", &[gd_accounts::Role::Finance]).await,
+            app.signed_in("finance@example.de", &[gd_accounts::Role::Finance])
+                .await,
         ),
     ];
     for (path, access) in SERVER_FNS {
@@ -212,7 +175,9 @@ async fn the_header_shows_who_is_signed_in_and_their_portals(pool: PgPool) {
     assert!(!shown(&anonymous, "account-link"));
     assert!(!shown(&anonymous, "admin-link"));
 
-    let client = signed_in(&app, "client@example.de", &[gd_accounts::Role::Client]).await;
+    let client = app
+        .signed_in("client@example.de", &[gd_accounts::Role::Client])
+        .await;
     let html = page(client, "/en").await;
     assert!(html.contains(r#"<meta name="gd-viewer" content="|client@example.de">"#));
     assert!(html.contains(">client@example.de</span>"));
@@ -222,12 +187,12 @@ async fn the_header_shows_who_is_signed_in_and_their_portals(pool: PgPool) {
     assert!(!shown(&html, "admin-link"));
     assert!(!shown(&html, "login-link"));
 
-    let admin = signed_in(
-        &app,
-        "admin@example.de",
-        &[gd_accounts::Role::Admin, gd_accounts::Role::Finance],
-    )
-    .await;
+    let admin = app
+        .signed_in(
+            "admin@example.de",
+            &[gd_accounts::Role::Admin, gd_accounts::Role::Finance],
+        )
+        .await;
     let html = page(admin, "/").await;
     assert!(html.contains(r#"content="admin|admin@example.de""#));
     assert!(shown(&html, "admin-link"));

@@ -10,8 +10,6 @@ use common::{OidcMock, TestApp};
 use serde_json::{json, Value};
 use sqlx::PgPool;
 
-const PW: &str = "pferd batterie heftklammer richtig";
-
 async fn app_with(pool: PgPool, providers: &[(&OidcMock, &str)]) -> TestApp {
     let vars: Vec<(String, String)> = providers
         .iter()
@@ -297,31 +295,9 @@ async fn instagram_signs_in_only_once_linked_and_unlinking_keeps_a_way_in(pool: 
     );
 
     // Anna has an account with a password; she links Instagram in account settings.
-    let email = gd_accounts::Email::parse("anna@example.com").unwrap();
-    let boot = gd_accounts::ensure_admin(&app.pool, &email).await.unwrap();
-    gd_accounts::revoke_role(&app.pool, None, boot.user_id, gd_accounts::Role::Admin)
-        .await
-        .unwrap();
-    let mut conn = app.pool.acquire().await.unwrap();
-    let token = gd_accounts::issue_token(
-        &mut conn,
-        boot.user_id,
-        gd_accounts::TokenPurpose::ResetPassword,
-    )
-    .await
-    .unwrap();
-    let password = gd_accounts::Password::parse(PW, &[]).unwrap();
-    gd_accounts::reset_password(&app.pool, token.expose(), &password)
-        .await
-        .unwrap();
-    let anna = app.browser();
-    let res = anna
-        .post(app.url("/api/log_in"))
-        .form(&[("email", "anna@example.com"), ("password", PW)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
+    let anna = app
+        .signed_in("anna@example.com", &[gd_accounts::Role::Client])
+        .await;
 
     // Linking needs a signed-in user.
     let res = browser
@@ -361,27 +337,9 @@ async fn instagram_signs_in_only_once_linked_and_unlinking_keeps_a_way_in(pool: 
     assert_eq!(me(&app, &phone).await.1["email"], "anna@example.com");
 
     // The same Instagram account cannot be linked to a second Growthdesk account.
-    let ben_email = gd_accounts::Email::parse("ben@example.com").unwrap();
-    let ben_id = gd_accounts::ensure_admin(&app.pool, &ben_email)
-        .await
-        .unwrap()
-        .user_id;
-    let mut conn = app.pool.acquire().await.unwrap();
-    let token =
-        gd_accounts::issue_token(&mut conn, ben_id, gd_accounts::TokenPurpose::ResetPassword)
-            .await
-            .unwrap();
-    gd_accounts::reset_password(&app.pool, token.expose(), &password)
-        .await
-        .unwrap();
-    let ben = app.browser();
-    let res = ben
-        .post(app.url("/api/log_in"))
-        .form(&[("email", "ben@example.com"), ("password", PW)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
+    let ben = app
+        .signed_in("ben@example.com", &[gd_accounts::Role::Client])
+        .await;
     let callback = to_provider_and_back(
         &app,
         &ben,

@@ -10,6 +10,9 @@ use gd_config::Config;
 use server::AppState;
 use sqlx::PgPool;
 
+/// The password of accounts made by [`TestApp::signed_in`].
+pub const PASSWORD: &str = "pferd batterie heftklammer richtig";
+
 pub struct TestApp {
     pub base: String,
     pub pool: PgPool,
@@ -93,6 +96,44 @@ impl TestApp {
             .cookie_store(true)
             .build()
             .unwrap()
+    }
+
+    /// A browser signed in as `email`, an account with a password holding exactly `roles`
+    /// (made directly in the database, then signed in over HTTP).
+    pub async fn signed_in(&self, email: &str, roles: &[gd_accounts::Role]) -> reqwest::Client {
+        let address = gd_accounts::Email::parse(email).unwrap();
+        let boot = gd_accounts::ensure_admin(&self.pool, &address)
+            .await
+            .unwrap();
+        gd_accounts::revoke_role(&self.pool, None, boot.user_id, gd_accounts::Role::Admin)
+            .await
+            .unwrap();
+        for role in roles {
+            gd_accounts::grant_role(&self.pool, None, boot.user_id, *role)
+                .await
+                .unwrap();
+        }
+        let mut conn = self.pool.acquire().await.unwrap();
+        let token = gd_accounts::issue_token(
+            &mut conn,
+            boot.user_id,
+            gd_accounts::TokenPurpose::ResetPassword,
+        )
+        .await
+        .unwrap();
+        let password = gd_accounts::Password::parse(PASSWORD, &[]).unwrap();
+        gd_accounts::reset_password(&self.pool, token.expose(), &password)
+            .await
+            .unwrap();
+        let client = self.browser();
+        let res = client
+            .post(self.url("/api/log_in"))
+            .form(&[("email", email), ("password", PASSWORD)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "sign-in of {email}");
+        client
     }
 
     pub fn url(&self, path: &str) -> String {
