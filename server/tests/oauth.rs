@@ -36,6 +36,14 @@ fn query(url: &str) -> std::collections::HashMap<String, String> {
         .collect()
 }
 
+/// The browser on the provider's own page: another site, so none of our cookies.
+fn provider_page() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
 /// Presses "Continue with …" (or "Link") and lets the provider answer; returns the callback
 /// URL the provider sends the browser back to.
 async fn to_provider_and_back(
@@ -52,15 +60,7 @@ async fn to_provider_and_back(
         .unwrap();
     assert_eq!(res.status(), 303, "start");
     let authorize = location(&res);
-    // The provider's own page: another site, so none of our cookies.
-    let res = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-        .get(&authorize)
-        .send()
-        .await
-        .unwrap();
+    let res = provider_page().get(&authorize).send().await.unwrap();
     assert_eq!(res.status(), 302, "the provider approves at once");
     location(&res)
 }
@@ -136,14 +136,7 @@ async fn a_new_person_signs_in_with_the_provider(pool: PgPool) {
     assert_eq!(q["redirect_uri"], app.url("/auth/google/callback"));
     assert!(!authorize.contains(OidcMock::CLIENT_SECRET));
 
-    let back = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-        .get(&authorize)
-        .send()
-        .await
-        .unwrap();
+    let back = provider_page().get(&authorize).send().await.unwrap();
     let callback = location(&back);
     assert!(callback.starts_with(&app.url("/auth/google/callback?")));
     let res = browser.get(&callback).send().await.unwrap();

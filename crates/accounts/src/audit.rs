@@ -26,6 +26,11 @@ impl AuditEvent {
         }
     }
 
+    /// Something a person did to their own account: actor and subject are both `user`.
+    pub fn own(action: &'static str, user: Uuid) -> Self {
+        Self::new(action).actor(Some(user)).subject(user)
+    }
+
     pub fn actor(mut self, actor: Option<Uuid>) -> Self {
         self.actor = actor;
         self

@@ -137,9 +137,7 @@ pub async fn sign_in_with_provider(
                 insert_link(&mut tx, user_id, login).await?;
                 record(
                     &mut tx,
-                    &AuditEvent::new("oauth.link")
-                        .actor(Some(user_id))
-                        .subject(user_id)
+                    &AuditEvent::own("oauth.link", user_id)
                         .ip(ip.clone())
                         .details(serde_json::json!({
                             "provider": login.provider,
@@ -167,9 +165,7 @@ pub async fn sign_in_with_provider(
                 insert_link(&mut tx, user_id, login).await?;
                 record(
                     &mut tx,
-                    &AuditEvent::new("account.sign_up")
-                        .actor(Some(user_id))
-                        .subject(user_id)
+                    &AuditEvent::own("account.sign_up", user_id)
                         .ip(ip.clone())
                         .details(serde_json::json!({ "provider": login.provider })),
                 )
@@ -188,9 +184,7 @@ pub async fn sign_in_with_provider(
     }
     record(
         &mut tx,
-        &AuditEvent::new("login.success")
-            .actor(Some(user_id))
-            .subject(user_id)
+        &AuditEvent::own("login.success", user_id)
             .ip(ip)
             .details(serde_json::json!({ "provider": login.provider })),
     )
@@ -217,9 +211,7 @@ pub async fn link_provider(
     insert_link(&mut tx, user, login).await?;
     record(
         &mut tx,
-        &AuditEvent::new("oauth.link")
-            .actor(Some(user))
-            .subject(user)
+        &AuditEvent::own("oauth.link", user)
             .ip(ip)
             .details(serde_json::json!({ "provider": login.provider, "by": "account_settings" })),
     )
@@ -262,9 +254,7 @@ pub async fn unlink_provider(
         .await?;
     record(
         &mut tx,
-        &AuditEvent::new("oauth.unlink")
-            .actor(Some(user))
-            .subject(user)
+        &AuditEvent::own("oauth.unlink", user)
             .ip(ip)
             .details(serde_json::json!({ "provider": provider })),
     )
