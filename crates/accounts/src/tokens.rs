@@ -81,10 +81,18 @@ async fn issue(
     let mut bytes = [0u8; 32];
     OsRng.fill_bytes(&mut bytes);
     let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+    // One issuer at a time per account and purpose (the worker sends mails concurrently):
+    // otherwise two links issued at once would both stay valid. A savepoint when the caller
+    // already holds a transaction; the lock lasts until the outermost one ends.
+    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+        .bind(format!("account_token:{user}:{}", purpose.as_str()))
+        .execute(&mut *tx)
+        .await?;
     sqlx::query("UPDATE account_tokens SET used_at = now() WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL")
         .bind(user)
         .bind(purpose.as_str())
-        .execute(&mut *conn)
+        .execute(&mut *tx)
         .await?;
     sqlx::query(
         "INSERT INTO account_tokens (token_hash, user_id, purpose, expires_at, new_email)
@@ -95,8 +103,9 @@ async fn issue(
     .bind(purpose.as_str())
     .bind(purpose.lifetime_secs())
     .bind(new_email)
-    .execute(&mut *conn)
+    .execute(&mut *tx)
     .await?;
+    tx.commit().await?;
     Ok(RawToken(raw))
 }
 

@@ -287,3 +287,45 @@ async fn the_audit_log_cannot_be_changed_or_emptied(pool: PgPool) {
     }
     assert_eq!(actions(&pool).await.len(), 2);
 }
+
+#[sqlx::test(migrations = false)]
+async fn links_issued_at_once_leave_exactly_one_valid(pool: PgPool) {
+    setup(&pool).await;
+    let password = Password::parse(PW, &[]).unwrap();
+    let SignUp::Created { user_id } =
+        sign_up(&pool, &email("race@example.de"), &password, Locale::De)
+            .await
+            .unwrap()
+    else {
+        panic!("expected a new account");
+    };
+    let issuers = (0..8).map(|_| {
+        let pool = pool.clone();
+        tokio::spawn(async move {
+            let mut conn = pool.acquire().await.unwrap();
+            issue_token(&mut conn, user_id, TokenPurpose::VerifyEmail)
+                .await
+                .unwrap()
+        })
+    });
+    let tokens: Vec<RawToken> = futures::future::join_all(issuers)
+        .await
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    let unused: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM account_tokens WHERE user_id = $1 AND used_at IS NULL",
+    )
+    .bind(user_id)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(unused, 1);
+    let mut working = 0;
+    for token in &tokens {
+        if verify_email(&pool, token.expose()).await.is_ok() {
+            working += 1;
+        }
+    }
+    assert_eq!(working, 1);
+}
