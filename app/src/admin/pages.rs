@@ -48,121 +48,117 @@ impl LazyRoute for AdminPages {
 }
 
 fn users_view() -> AnyView {
-    {
-        let lang = lang_here();
-        let (title, search_label, roles_label) = match lang {
-            Lang::De => ("Personen und Rollen", "E-Mail enthält", "Rollen"),
-            Lang::En => ("People and roles", "Email contains", "Roles"),
-        };
-        let search = RwSignal::new(String::new());
-        let set_role = ServerAction::<AdminSetRole>::new();
-        let users = Resource::new(
-            move || (search.get(), set_role.version().get()),
-            |(search, _)| admin_list_users(search),
-        );
-        view! {
-            <Title text=title/>
-            <Layout lang=lang>
-                <section class="mx-auto max-w-5xl px-4 py-12">
-                    <h1 class="text-3xl font-bold text-slate-900">{title}</h1>
-                    <label class="mt-6 block text-sm text-slate-700">{search_label}
-                        <input class="mt-1 block w-full max-w-sm rounded-lg border border-slate-300 px-3 py-2" data-testid="user-search"
-                            on:input=move |ev| search.set(event_target_value(&ev))/>
-                    </label>
-                    {move || set_role.value().get().and_then(|r| r.err()).map(|e| view! {
-                        <p role="alert" class="mt-4 rounded-lg bg-red-50 px-4 py-3 text-sm text-red-800">{denied(lang, &e)}</p>
-                    })}
-                    <Transition fallback=|| view! { <p class="mt-6 text-slate-500">"…"</p> }>
-                        {move || Suspend::new(async move {
-                            match users.await {
-                                Err(e) => view! { <p role="alert" data-testid="admin-denied" class="mt-6 text-red-800">{denied(lang, &e)}</p> }.into_any(),
-                                Ok(list) => view! {
-                                    <table class="mt-6 w-full text-left text-sm" data-testid="user-table">
-                                        <thead><tr class="border-b text-slate-500">
-                                            <th class="py-2">"E-Mail"</th><th>{roles_label}</th><th></th>
-                                        </tr></thead>
-                                        <tbody>
-                                            {list.into_iter().map(|u| {
-                                                let roles = u.roles.join(", ");
-                                                let toggles = ["client", "admin", "finance"].map(|role| {
-                                                    let has = u.roles.iter().any(|r| r == role);
-                                                    let id = u.id.clone();
-                                                    let label = format!("{}{role}", if has { "− " } else { "+ " });
-                                                    view! {
-                                                        <ActionForm action=set_role attr:class="inline">
-                                                            <input type="hidden" name="user_id" value=id/>
-                                                            <input type="hidden" name="role" value=role/>
-                                                            <input type="hidden" name="grant" value=(!has).to_string()/>
-                                                            <button type="submit" data-testid=format!("toggle-{role}")
-                                                                class="mr-1 rounded border border-slate-300 px-2 py-1 text-xs hover:border-fuchsia-500">{label}</button>
-                                                        </ActionForm>
-                                                    }
-                                                });
+    let lang = lang_here();
+    let (title, search_label, roles_label) = match lang {
+        Lang::De => ("Personen und Rollen", "E-Mail enthält", "Rollen"),
+        Lang::En => ("People and roles", "Email contains", "Roles"),
+    };
+    let search = RwSignal::new(String::new());
+    let set_role = ServerAction::<AdminSetRole>::new();
+    let users = Resource::new(
+        move || (search.get(), set_role.version().get()),
+        |(search, _)| admin_list_users(search),
+    );
+    view! {
+        <Title text=title/>
+        <Layout lang=lang>
+            <section class="mx-auto max-w-5xl px-4 py-12">
+                <h1 class="text-3xl font-bold text-slate-900">{title}</h1>
+                <label class="mt-6 block text-sm text-slate-700">{search_label}
+                    <input class="mt-1 block w-full max-w-sm rounded-lg border border-slate-300 px-3 py-2" data-testid="user-search"
+                        on:input=move |ev| search.set(event_target_value(&ev))/>
+                </label>
+                {move || set_role.value().get().and_then(|r| r.err()).map(|e| view! {
+                    <p role="alert" class="mt-4 rounded-lg bg-red-50 px-4 py-3 text-sm text-red-800">{denied(lang, &e)}</p>
+                })}
+                <Transition fallback=|| view! { <p class="mt-6 text-slate-500">"…"</p> }>
+                    {move || Suspend::new(async move {
+                        match users.await {
+                            Err(e) => view! { <p role="alert" data-testid="admin-denied" class="mt-6 text-red-800">{denied(lang, &e)}</p> }.into_any(),
+                            Ok(list) => view! {
+                                <table class="mt-6 w-full text-left text-sm" data-testid="user-table">
+                                    <thead><tr class="border-b text-slate-500">
+                                        <th class="py-2">"E-Mail"</th><th>{roles_label}</th><th></th>
+                                    </tr></thead>
+                                    <tbody>
+                                        {list.into_iter().map(|u| {
+                                            let roles = u.roles.join(", ");
+                                            let toggles = ["client", "admin", "finance"].map(|role| {
+                                                let has = u.roles.iter().any(|r| r == role);
+                                                let id = u.id.clone();
+                                                let label = format!("{}{role}", if has { "− " } else { "+ " });
                                                 view! {
-                                                    <tr class="border-b" data-testid="user-row" data-email=u.email.clone()>
-                                                        <td class="py-2">{u.email.clone()}</td>
-                                                        <td data-testid="user-roles">{roles}</td>
-                                                        <td class="whitespace-nowrap">{toggles.into_iter().collect_view()}</td>
-                                                    </tr>
+                                                    <ActionForm action=set_role attr:class="inline">
+                                                        <input type="hidden" name="user_id" value=id/>
+                                                        <input type="hidden" name="role" value=role/>
+                                                        <input type="hidden" name="grant" value=(!has).to_string()/>
+                                                        <button type="submit" data-testid=format!("toggle-{role}")
+                                                            class="mr-1 rounded border border-slate-300 px-2 py-1 text-xs hover:border-fuchsia-500">{label}</button>
+                                                    </ActionForm>
                                                 }
-                                            }).collect_view()}
-                                        </tbody>
-                                    </table>
-                                }.into_any(),
-                            }
-                        })}
-                    </Transition>
-                </section>
-            </Layout>
-        }
-        .into_any()
+                                            });
+                                            view! {
+                                                <tr class="border-b" data-testid="user-row" data-email=u.email.clone()>
+                                                    <td class="py-2">{u.email.clone()}</td>
+                                                    <td data-testid="user-roles">{roles}</td>
+                                                    <td class="whitespace-nowrap">{toggles.into_iter().collect_view()}</td>
+                                                </tr>
+                                            }
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                            }.into_any(),
+                        }
+                    })}
+                </Transition>
+            </section>
+        </Layout>
     }
+    .into_any()
 }
 
 fn audit_view() -> AnyView {
-    {
-        let lang = lang_here();
-        let (title, filter_label) = match lang {
-            Lang::De => ("Audit-Log", "Art (z. B. login, role, password)"),
-            Lang::En => ("Audit log", "Kind (e.g. login, role, password)"),
-        };
-        let filter = RwSignal::new(String::new());
-        let entries = Resource::new(move || filter.get(), admin_audit_log);
-        view! {
-            <Title text=title/>
-            <Layout lang=lang>
-                <section class="mx-auto max-w-6xl px-4 py-12">
-                    <h1 class="text-3xl font-bold text-slate-900">{title}</h1>
-                    <label class="mt-6 block text-sm text-slate-700">{filter_label}
-                        <input class="mt-1 block w-full max-w-sm rounded-lg border border-slate-300 px-3 py-2" data-testid="audit-filter"
-                            on:input=move |ev| filter.set(event_target_value(&ev))/>
-                    </label>
-                    <Transition fallback=|| view! { <p class="mt-6 text-slate-500">"…"</p> }>
-                        {move || Suspend::new(async move {
-                            match entries.await {
-                                Err(e) => view! { <p role="alert" data-testid="admin-denied" class="mt-6 text-red-800">{denied(lang, &e)}</p> }.into_any(),
-                                Ok(rows) => view! {
-                                    <table class="mt-6 w-full text-left text-xs" data-testid="audit-table">
-                                        <tbody>
-                                            {rows.into_iter().map(|r| view! {
-                                                <tr class="border-b align-top" data-testid="audit-row">
-                                                    <td class="py-1 pr-3 whitespace-nowrap">{r.at}</td>
-                                                    <td class="pr-3 font-semibold" data-testid="audit-action">{r.action}</td>
-                                                    <td class="pr-3">{r.actor.unwrap_or_default()}</td>
-                                                    <td class="pr-3">{r.subject.unwrap_or_default()}</td>
-                                                    <td class="pr-3">{r.ip.unwrap_or_default()}</td>
-                                                    <td class="font-mono" data-testid="audit-details">{r.details}</td>
-                                                </tr>
-                                            }).collect_view()}
-                                        </tbody>
-                                    </table>
-                                }.into_any(),
-                            }
-                        })}
-                    </Transition>
-                </section>
-            </Layout>
-        }
-        .into_any()
+    let lang = lang_here();
+    let (title, filter_label) = match lang {
+        Lang::De => ("Audit-Log", "Art (z. B. login, role, password)"),
+        Lang::En => ("Audit log", "Kind (e.g. login, role, password)"),
+    };
+    let filter = RwSignal::new(String::new());
+    let entries = Resource::new(move || filter.get(), admin_audit_log);
+    view! {
+        <Title text=title/>
+        <Layout lang=lang>
+            <section class="mx-auto max-w-6xl px-4 py-12">
+                <h1 class="text-3xl font-bold text-slate-900">{title}</h1>
+                <label class="mt-6 block text-sm text-slate-700">{filter_label}
+                    <input class="mt-1 block w-full max-w-sm rounded-lg border border-slate-300 px-3 py-2" data-testid="audit-filter"
+                        on:input=move |ev| filter.set(event_target_value(&ev))/>
+                </label>
+                <Transition fallback=|| view! { <p class="mt-6 text-slate-500">"…"</p> }>
+                    {move || Suspend::new(async move {
+                        match entries.await {
+                            Err(e) => view! { <p role="alert" data-testid="admin-denied" class="mt-6 text-red-800">{denied(lang, &e)}</p> }.into_any(),
+                            Ok(rows) => view! {
+                                <table class="mt-6 w-full text-left text-xs" data-testid="audit-table">
+                                    <tbody>
+                                        {rows.into_iter().map(|r| view! {
+                                            <tr class="border-b align-top" data-testid="audit-row">
+                                                <td class="py-1 pr-3 whitespace-nowrap">{r.at}</td>
+                                                <td class="pr-3 font-semibold" data-testid="audit-action">{r.action}</td>
+                                                <td class="pr-3">{r.actor.unwrap_or_default()}</td>
+                                                <td class="pr-3">{r.subject.unwrap_or_default()}</td>
+                                                <td class="pr-3">{r.ip.unwrap_or_default()}</td>
+                                                <td class="font-mono" data-testid="audit-details">{r.details}</td>
+                                            </tr>
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                            }.into_any(),
+                        }
+                    })}
+                </Transition>
+            </section>
+        </Layout>
     }
+    .into_any()
 }

@@ -1,5 +1,6 @@
-//! Signing up, in and out; verifying an address; resetting a password; the account page.
-//! Every page here is a lazy route, so the landing page's bundle does not carry it.
+//! Signing up, in (with a password or a login provider) and out; verifying an address;
+//! resetting a password; the account page. The pages are lazy routes, so the landing page's
+//! bundle does not carry them.
 
 pub mod api;
 mod pages;

@@ -1,5 +1,7 @@
-//! The account pages. Each is a lazy route: its code loads only when someone opens it.
-//! Every form is an `ActionForm`, so it also works before the WASM has loaded.
+//! The account pages, in two lazy routes: the sign-in pages (sign-in, sign-up, verify,
+//! forgot, reset) and account settings; their code loads only when someone opens one.
+//! Every form is an `ActionForm` (or a plain form for the provider buttons), so it also works
+//! before the WASM has loaded.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
