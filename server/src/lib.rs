@@ -78,11 +78,6 @@ pub fn router(state: AppState) -> Router {
     let leptos_context = move || {
         provide_context(ctx.clone());
         security::provide_nonce_from_request();
-        if let Some(parts) = use_context::<http::request::Parts>() {
-            if let Some(viewer) = parts.extensions.get::<app::shell::Viewer>() {
-                provide_context(viewer.clone());
-            }
-        }
     };
     let options = state.leptos_options.clone();
     let routes = generate_route_list(app::App);

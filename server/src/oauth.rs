@@ -78,17 +78,33 @@ fn internal(e: impl std::fmt::Display, lang: Lang, linking: bool, provider: Prov
     problem_page(lang, linking, provider, ProviderProblem::Failed)
 }
 
+/// The `{provider}` path segment, when it names a provider we know (404 otherwise).
+struct KnownProvider(Provider);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for KnownProvider {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        let Path(id) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        Provider::parse(&id)
+            .map(KnownProvider)
+            .ok_or_else(|| (StatusCode::NOT_FOUND, "No such login provider.").into_response())
+    }
+}
+
 async fn start(
     State(state): State<AppState>,
-    Path(provider): Path<String>,
+    KnownProvider(provider): KnownProvider,
     session: Session,
     headers: HeaderMap,
     extensions: http::Extensions,
     form: Result<Form<StartForm>, axum::extract::rejection::FormRejection>,
 ) -> Response {
-    let Some(provider) = Provider::parse(&provider) else {
-        return (StatusCode::NOT_FOUND, "No such login provider.").into_response();
-    };
     let form = form.map(|Form(f)| f).unwrap_or_default();
     let lang = Lang::from_code(&form.lang);
     let linking = form.intent == "link";
@@ -134,15 +150,12 @@ async fn start(
 
 async fn callback(
     State(state): State<AppState>,
-    Path(provider): Path<String>,
+    KnownProvider(provider): KnownProvider,
     session: Session,
     headers: HeaderMap,
     extensions: http::Extensions,
     Query(back): Query<Callback>,
 ) -> Response {
-    let Some(provider) = Provider::parse(&provider) else {
-        return (StatusCode::NOT_FOUND, "No such login provider.").into_response();
-    };
     let ip = client_ip_of(&headers, &extensions, state.config.trust_proxy);
     // Single use: whatever happens next, this round trip is over.
     let pending: Option<PendingLogin> = match session.remove(PENDING_KEY).await {

@@ -1,6 +1,7 @@
-//! Who is signed in, looked up once per page request so the header can show it.
+//! Who is signed in, looked up once per page request: for the header, the page, and the
+//! server functions the page calls while it renders.
 
-use app::shell::Viewer;
+use app::auth::session::RequestUser;
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
@@ -8,7 +9,7 @@ use tower_sessions::Session;
 
 use crate::AppState;
 
-/// Adds the signed-in [`Viewer`] to a page request's extensions. Only HTML page loads pay for
+/// Adds the signed-in user ([`RequestUser`]) to a page request's extensions. Only HTML page loads pay for
 /// the lookup (assets, server functions and health checks do not), and only with a session.
 pub(crate) async fn lookup(
     State(state): State<AppState>,
@@ -31,8 +32,7 @@ pub(crate) async fn lookup(
             .await;
             match user {
                 Ok(Some(user)) => {
-                    let viewer = Viewer::new(&user.email, user.roles.iter().map(|r| r.as_str()));
-                    req.extensions_mut().insert(viewer);
+                    req.extensions_mut().insert(RequestUser(user));
                 }
                 Ok(None) => {}
                 // The page still renders, as for a visitor; its own data calls will report.

@@ -582,16 +582,17 @@ async fn an_admin_grants_finance_and_the_audit_log_shows_it(pool: PgPool) {
         .unwrap()
         .clone();
     let anna_id = anna["id"].as_str().unwrap().to_owned();
-    let res = post(
-        "admin_set_role",
-        vec![
-            ("user_id", anna_id.clone()),
-            ("role", "finance".into()),
-            ("grant", "true".into()),
-        ],
-    )
-    .await
-    .unwrap();
+    let set_role = |user_id: &str, role: &str, grant: &str| {
+        post(
+            "admin_set_role",
+            vec![
+                ("user_id", user_id.to_owned()),
+                ("role", role.to_owned()),
+                ("grant", grant.to_owned()),
+            ],
+        )
+    };
+    let res = set_role(&anna_id, "finance", "true").await.unwrap();
     assert_eq!(res.status(), 200);
     let users: serde_json::Value = post("admin_list_users", vec![("search", "anna@".into())])
         .await
@@ -602,39 +603,14 @@ async fn an_admin_grants_finance_and_the_audit_log_shows_it(pool: PgPool) {
     assert_eq!(users[0]["roles"], serde_json::json!(["client", "finance"]));
 
     // Bad input is a clear error, not a 500.
-    let res = post(
-        "admin_set_role",
-        vec![
-            ("user_id", "not-a-uuid".into()),
-            ("role", "finance".into()),
-            ("grant", "true".into()),
-        ],
-    )
-    .await
-    .unwrap();
+    let res = set_role("not-a-uuid", "finance", "true").await.unwrap();
     assert_eq!(res.status(), 422);
-    let res = post(
-        "admin_set_role",
-        vec![
-            ("user_id", anna_id.clone()),
-            ("role", "root".into()),
-            ("grant", "true".into()),
-        ],
-    )
-    .await
-    .unwrap();
+    let res = set_role(&anna_id, "root", "true").await.unwrap();
     assert_eq!(res.status(), 422);
     // An admin cannot drop their own admin role.
-    let res = post(
-        "admin_set_role",
-        vec![
-            ("user_id", boot.user_id.to_string()),
-            ("role", "admin".into()),
-            ("grant", "false".into()),
-        ],
-    )
-    .await
-    .unwrap();
+    let res = set_role(&boot.user_id.to_string(), "admin", "false")
+        .await
+        .unwrap();
     assert_eq!(res.status(), 409);
 
     let audit: serde_json::Value = post("admin_audit_log", vec![("action", "role".into())])

@@ -124,11 +124,6 @@ mod server {
             .collect()
     }
 
-    /// The client's IP for the audit log, when known.
-    pub fn ip_opt() -> Option<String> {
-        super::super::session::client_ip()
-    }
-
     /// The client's IP for rate-limit buckets ("unknown" if the socket did not say).
     pub fn ip() -> String {
         super::super::session::client_ip().unwrap_or_else(|| "unknown".to_owned())
@@ -426,7 +421,7 @@ pub async fn end_other_sessions() -> Result<u64, AppError> {
 /// The signed-in user. Needs a signed-in user (401 otherwise).
 #[server(prefix = "/api", endpoint = "current_account")]
 pub async fn current_account() -> Result<Me, AppError> {
-    use super::providers::{provider_label, LinkedLoginView};
+    use super::providers::LinkedLoginView;
     let user = super::session::require_user().await.map_err(server::fail)?;
     let ctx = crate::context::server_context()?;
     let mut conn = ctx.pool.acquire().await.map_err(AppError::internal)?;
@@ -435,7 +430,9 @@ pub async fn current_account() -> Result<Me, AppError> {
         .map_err(AppError::internal)?
         .into_iter()
         .map(|l| LinkedLoginView {
-            label: provider_label(&l.provider).to_owned(),
+            label: gd_common::LoginProvider::parse(&l.provider)
+                .map_or("", gd_common::LoginProvider::label)
+                .to_owned(),
             account: l.email.or(l.display_name).unwrap_or_default(),
             linked: l.linked_at.format("%d.%m.%Y").to_string(),
             provider: l.provider,
@@ -467,12 +464,17 @@ pub async fn unlink_login(#[server(default)] provider: String) -> Result<(), App
     use server::*;
     let user = super::session::require_user().await.map_err(fail)?;
     let ctx = crate::context::server_context()?;
-    gd_accounts::unlink_provider(&ctx.pool, user.id, provider.trim(), ip_opt())
-        .await
-        .map_err(|e| match e {
-            gd_accounts::AccountError::LastLoginMethod => {
-                fail(AppError::Conflict(LAST_LOGIN_METHOD.into()))
-            }
-            other => account_error(other),
-        })
+    gd_accounts::unlink_provider(
+        &ctx.pool,
+        user.id,
+        provider.trim(),
+        super::session::client_ip(),
+    )
+    .await
+    .map_err(|e| match e {
+        gd_accounts::AccountError::LastLoginMethod => {
+            fail(AppError::Conflict(LAST_LOGIN_METHOD.into()))
+        }
+        other => account_error(other),
+    })
 }

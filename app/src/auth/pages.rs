@@ -12,7 +12,7 @@ use super::api::{
     ChangePassword, EndOtherSessions, LogIn, LogOut, RequestAccountDeletion, RequestEmailChange,
     RequestPasswordReset, ResendVerification, ResetPassword, SignUp, UnlinkLogin, VerifyEmail,
 };
-use super::providers::{provider_label, LinkedLoginView, ProviderProblem};
+use super::providers::{LinkedLoginView, ProviderProblem};
 use super::texts::AuthTexts;
 use crate::error::AppError;
 use crate::i18n::Lang;
@@ -40,7 +40,7 @@ fn provider_problem(lang: Lang) -> Signal<Option<String>> {
     Signal::derive(move || {
         query.with(|q| {
             let problem = ProviderProblem::parse(&q.get("provider_error")?)?;
-            let label = provider_label(&q.get("provider").unwrap_or_default());
+            let label = gd_common::LoginProvider::parse(&q.get("provider")?)?.label();
             Some(AuthTexts::of(lang).provider_problem(problem, label))
         })
     })

@@ -69,13 +69,3 @@ impl ProviderProblem {
         Self::ALL.into_iter().find(|p| p.code() == code)
     }
 }
-
-/// The name of a provider id, for messages built from a URL's `?provider=`.
-pub fn provider_label(id: &str) -> &'static str {
-    match id {
-        "google" => "Google",
-        "facebook" => "Facebook",
-        "instagram" => "Instagram",
-        _ => "",
-    }
-}

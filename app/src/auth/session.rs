@@ -86,9 +86,26 @@ pub async fn sign_out() -> Result<(), AppError> {
     session().await?.flush().await.map_err(AppError::internal)
 }
 
+/// The user the server's page middleware found signed in (page loads only), kept in the
+/// request's extensions so the header, the page and the server functions it calls while
+/// rendering do not look them up again.
+#[derive(Debug, Clone)]
+pub struct RequestUser(pub User);
+
+/// This request's [`RequestUser`], if the middleware found one.
+pub fn request_user() -> Option<User> {
+    use_context::<http::request::Parts>()?
+        .extensions
+        .get::<RequestUser>()
+        .map(|u| u.0.clone())
+}
+
 /// The signed-in user, if the session is valid: not older than the absolute limit, not from
 /// before a password reset, and the account still exists and is not locked.
 pub async fn current_user() -> Result<Option<User>, AppError> {
+    if let Some(user) = request_user() {
+        return Ok(Some(user));
+    }
     let session = session().await?;
     let ctx = server_context()?;
     session_user(&session, &ctx.pool, ctx.config.session_absolute_days).await

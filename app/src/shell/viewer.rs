@@ -1,11 +1,9 @@
 //! Who is signed in, for the header: the address and the portals their roles open.
 //!
-//! The server looks the viewer up once per page request (see the server's `viewer`
-//! middleware) and writes it into the document head as `<meta name="gd-viewer">`; the browser
+//! The server looks the user up once per page request (see the server's `viewer`
+//! middleware and `RequestUser`) and writes it into the document head as `<meta name="gd-viewer">`; the browser
 //! reads it from there, so both render the same header without a request and without
 //! serialising a resource. Signing in and out end with a full page load, so the tag is current.
-
-use leptos::prelude::*;
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Viewer {
@@ -47,11 +45,12 @@ impl Viewer {
 pub(crate) fn page_viewer() -> Option<Viewer> {
     #[cfg(feature = "ssr")]
     {
-        use_context::<Viewer>()
+        crate::auth::session::request_user()
+            .map(|u| Viewer::new(&u.email, u.roles.iter().map(|r| r.as_str())))
     }
     #[cfg(not(feature = "ssr"))]
     {
-        document()
+        leptos::prelude::document()
             .query_selector("meta[name=gd-viewer]")
             .ok()
             .flatten()

@@ -80,10 +80,7 @@ pub async fn end_other_sessions(
         .await?;
     record(
         &mut tx,
-        &AuditEvent::new("session.end_others")
-            .actor(Some(user))
-            .subject(user)
-            .details(serde_json::json!({ "ended": ended })),
+        &AuditEvent::own("session.end_others", user).details(serde_json::json!({ "ended": ended })),
     )
     .await?;
     tx.commit().await?;

@@ -133,13 +133,7 @@ pub async fn sign_up(
                 .bind(user_id)
                 .execute(&mut *tx)
                 .await?;
-            record(
-                &mut tx,
-                &AuditEvent::new("account.sign_up")
-                    .actor(Some(user_id))
-                    .subject(user_id),
-            )
-            .await?;
+            record(&mut tx, &AuditEvent::own("account.sign_up", user_id)).await?;
             let mail = AccountMail {
                 user_id,
                 kind: AccountMailKind::VerifyEmail,
@@ -174,13 +168,7 @@ pub async fn verify_email(pool: &PgPool, raw_token: &str) -> Result<Uuid, Accoun
                 .bind(user)
                 .execute(&mut *tx)
                 .await?;
-            record(
-                &mut tx,
-                &AuditEvent::new("account.email_verified")
-                    .actor(Some(user))
-                    .subject(user),
-            )
-            .await?;
+            record(&mut tx, &AuditEvent::own("account.email_verified", user)).await?;
             user
         }
         Err(AccountError::InvalidToken) => {
@@ -198,9 +186,7 @@ pub async fn verify_email(pool: &PgPool, raw_token: &str) -> Result<Uuid, Accoun
                 })?;
             record(
                 &mut tx,
-                &AuditEvent::new("account.email_changed")
-                    .actor(Some(user))
-                    .subject(user)
+                &AuditEvent::own("account.email_changed", user)
                     .details(serde_json::json!({ "to": new_email })),
             )
             .await?;
@@ -236,9 +222,7 @@ pub async fn request_email_change(
     .await?;
     record(
         &mut tx,
-        &AuditEvent::new("account.email_change_requested")
-            .actor(Some(user))
-            .subject(user),
+        &AuditEvent::own("account.email_change_requested", user),
     )
     .await?;
     tx.commit().await?;
@@ -305,13 +289,7 @@ pub async fn reset_password(
     .bind(&hash)
     .execute(&mut *tx)
     .await?;
-    record(
-        &mut tx,
-        &AuditEvent::new("password.reset")
-            .actor(Some(user))
-            .subject(user),
-    )
-    .await?;
+    record(&mut tx, &AuditEvent::own("password.reset", user)).await?;
     tx.commit().await?;
     Ok(user)
 }
@@ -434,13 +412,7 @@ pub async fn change_password(
         .bind(&new_hash)
         .execute(&mut *tx)
         .await?;
-    record(
-        &mut tx,
-        &AuditEvent::new("password.change")
-            .actor(Some(user))
-            .subject(user),
-    )
-    .await?;
+    record(&mut tx, &AuditEvent::own("password.change", user)).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -464,9 +436,7 @@ pub async fn request_deletion(pool: &PgPool, user: Uuid) -> Result<(), AccountEr
     }
     record(
         &mut tx,
-        &AuditEvent::new("account.deletion_requested")
-            .actor(Some(user))
-            .subject(user),
+        &AuditEvent::own("account.deletion_requested", user),
     )
     .await?;
     tx.commit().await?;

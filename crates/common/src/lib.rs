@@ -113,3 +113,39 @@ mod tests {
         assert_eq!(Locale::parse("fr"), Locale::De);
     }
 }
+
+/// A service people can sign in with instead of a password (Google, Facebook, Instagram).
+/// Shared by the server (configuration, sign-in) and the browser (messages that name it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LoginProvider {
+    Google,
+    Facebook,
+    Instagram,
+}
+
+impl LoginProvider {
+    pub const ALL: [LoginProvider; 3] = [Self::Google, Self::Facebook, Self::Instagram];
+
+    /// The name in URLs, the database and configuration variables (upper-cased there).
+    pub fn id(self) -> &'static str {
+        match self {
+            Self::Google => "google",
+            Self::Facebook => "facebook",
+            Self::Instagram => "instagram",
+        }
+    }
+
+    pub fn parse(id: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.id() == id)
+    }
+
+    /// The name people know it by.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Google => "Google",
+            Self::Facebook => "Facebook",
+            Self::Instagram => "Instagram",
+        }
+    }
+}

@@ -60,43 +60,16 @@ pub enum SmtpSecurity {
     Tls,
 }
 
-/// A service people can sign in with instead of a password.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum LoginProvider {
-    Google,
-    Facebook,
-    Instagram,
+pub use gd_common::LoginProvider;
+
+/// What each provider's endpoints and scopes are unless configured otherwise.
+trait ProviderDefaults {
+    /// Authorization, token and user-info endpoints.
+    fn default_endpoints(self) -> [&'static str; 3];
+    fn default_scopes(self) -> &'static str;
 }
 
-impl LoginProvider {
-    pub const ALL: [LoginProvider; 3] = [Self::Google, Self::Facebook, Self::Instagram];
-
-    /// The name in URLs, the database and configuration variables (upper-cased there).
-    pub fn id(self) -> &'static str {
-        match self {
-            Self::Google => "google",
-            Self::Facebook => "facebook",
-            Self::Instagram => "instagram",
-        }
-    }
-
-    pub fn parse(id: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|p| p.id() == id)
-    }
-
-    /// The name people know it by.
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Google => "Google",
-            Self::Facebook => "Facebook",
-            Self::Instagram => "Instagram",
-        }
-    }
-
-    /// The provider's public endpoints: authorization, token, user info.
+impl ProviderDefaults for LoginProvider {
     fn default_endpoints(self) -> [&'static str; 3] {
         match self {
             Self::Google => [
