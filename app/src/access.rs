@@ -77,6 +77,18 @@ pub const ENDPOINTS: &[(&str, &str, Access)] = &[
     ("GET", "/auth/{provider}/callback", Access::Public),
 ];
 
+/// Public pages whose HTML may be kept by the visitor's browser (revalidated on every use)
+/// when nobody is signed in. Every other answer but the hashed assets is `no-store`.
+pub const CACHEABLE_PAGES: &[&str] = &["/", "/en"];
+
+/// Pages that carry a secret in their URL (a verification or reset token, a provider's
+/// authorization code): they send no `Referer` anywhere.
+pub fn carries_token_in_url(path: &str) -> bool {
+    let path = path.strip_prefix("/en").unwrap_or(path);
+    matches!(path, "/verify-email" | "/reset-password")
+        || (path.starts_with("/auth/") && path.ends_with("/callback"))
+}
+
 pub fn server_fn_access(path: &str) -> Option<Access> {
     SERVER_FNS.iter().find(|(p, _)| *p == path).map(|(_, a)| *a)
 }

@@ -44,3 +44,32 @@ pub fn set_error_status(error: &AppError) {
         }
     }
 }
+
+/// Counts an attempt against `limits`; 429 with `Retry-After` once one is used up.
+pub async fn throttle(limits: &[gd_accounts::Limit]) -> Result<(), AppError> {
+    let ctx = server_context()?;
+    match gd_accounts::throttle(&ctx.pool, limits)
+        .await
+        .map_err(AppError::internal)?
+    {
+        Ok(()) => Ok(()),
+        Err(secs) => {
+            if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+                if let Ok(v) = http::HeaderValue::from_str(&secs.to_string()) {
+                    res.insert_header(http::header::RETRY_AFTER, v);
+                }
+            }
+            let error = AppError::RateLimited(secs);
+            set_error_status(&error);
+            Err(error)
+        }
+    }
+}
+
+/// The client for rate-limit buckets: its IPv4 address or IPv6 /64 ("unknown" if the socket
+/// did not say).
+pub fn ip() -> String {
+    crate::auth::session::client_ip()
+        .map(|ip| crate::auth::session::rate_limit_key(&ip))
+        .unwrap_or_else(|| "unknown".to_owned())
+}

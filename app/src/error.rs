@@ -49,6 +49,20 @@ impl IssueCode {
     }
 }
 
+/// Why a request conflicts with the state of things: a code the UI turns into words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Conflict {
+    /// Another account already uses this address.
+    EmailTaken,
+    /// Removing this sign-in method would leave the account without one.
+    LastLoginMethod,
+    /// The change would leave the site without an active admin.
+    LastAdmin,
+    /// Admins cannot take away their own admin role (another admin must).
+    OwnAdminRole,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FieldIssue {
     /// The form field's `name`.
@@ -73,8 +87,8 @@ pub enum AppError {
         issues: Vec<FieldIssue>,
         echo: BTreeMap<String, String>,
     },
-    #[error("conflict: {0}")]
-    Conflict(String),
+    #[error("conflict: {0:?}")]
+    Conflict(Conflict),
     /// Sign-in refused: unknown email or wrong password (never says which).
     #[error("email or password is wrong")]
     InvalidCredentials,

@@ -67,6 +67,10 @@ fn sessions(
     )))
 }
 
+/// The largest request body we read: every form and server function fits easily. A route
+/// that takes uploads gets its own, larger limit where it is defined.
+pub const BODY_LIMIT_BYTES: usize = 64 * 1024;
+
 /// The complete application.
 pub fn router(state: AppState) -> Router {
     let ctx = ServerContext {
@@ -106,6 +110,15 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.config.clone(),
             security::same_origin_writes,
+        ))
+        // An oversized body is refused with 413 before anything reads it; a slow client (or
+        // a stuck handler) holds a connection no longer than the timeout.
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(
+            BODY_LIMIT_BYTES,
+        ))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            http::StatusCode::REQUEST_TIMEOUT,
+            std::time::Duration::from_secs(state.config.request_timeout_secs),
         ))
         .layer(
             ServiceBuilder::new()

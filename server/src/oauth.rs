@@ -108,7 +108,7 @@ async fn start(
     let form = form.map(|Form(f)| f).unwrap_or_default();
     let lang = Lang::from_code(&form.lang);
     let linking = form.intent == "link";
-    let ip = client_ip_of(&headers, &extensions, state.config.trust_proxy);
+    let ip = client_ip_of(&headers, &extensions, &state.config);
     let limit = gd_accounts::Limit::new(
         format!("provider_start:ip:{}", ip.as_deref().unwrap_or("unknown")),
         30,
@@ -156,7 +156,7 @@ async fn callback(
     extensions: http::Extensions,
     Query(back): Query<Callback>,
 ) -> Response {
-    let ip = client_ip_of(&headers, &extensions, state.config.trust_proxy);
+    let ip = client_ip_of(&headers, &extensions, &state.config);
     // Single use: whatever happens next, this round trip is over.
     let pending: Option<PendingLogin> = match session.remove(PENDING_KEY).await {
         Ok(p) => p,
@@ -200,6 +200,7 @@ async fn callback(
     let problem = |e: AccountError| match e {
         AccountError::NoVerifiedEmail => Ok(ProviderProblem::NoEmail),
         AccountError::LoginTaken => Ok(ProviderProblem::Taken),
+        AccountError::NotLinked => Ok(ProviderProblem::NotLinked),
         AccountError::Locked => Ok(ProviderProblem::Locked),
         other => Err(other),
     };

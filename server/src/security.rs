@@ -10,6 +10,11 @@ use gd_config::Config;
 use http::header::{self, HeaderValue};
 use leptos::prelude::*;
 
+/// Marks an answer rendered for a signed-in user (set by the page middleware that found
+/// them), so that it is never stored.
+#[derive(Debug, Clone, Copy)]
+pub struct SignedInAnswer;
+
 /// A random value, new for every request, that inline scripts must carry.
 #[derive(Debug, Clone)]
 pub struct CspNonce(pub String);
@@ -82,7 +87,9 @@ pub(crate) async fn headers(
 ) -> Response {
     let nonce = CspNonce::random();
     req.extensions_mut().insert(nonce.clone());
+    let path = req.uri().path().to_owned();
     let mut res = next.run(req).await;
+    let signed_in = res.extensions().get::<SignedInAnswer>().is_some();
     let h = res.headers_mut();
     let form_targets: String = config
         .login_provider_origins()
@@ -97,10 +104,20 @@ pub(crate) async fn headers(
         HeaderValue::from_static("nosniff"),
     );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("strict-origin-when-cross-origin"),
-    );
+    let referrer = if app::access::carries_token_in_url(&path) {
+        "no-referrer"
+    } else {
+        "strict-origin-when-cross-origin"
+    };
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static(referrer));
+    // Hashed assets set their own (a year, immutable). Public pages for visitors may be kept
+    // but are revalidated; everything else (signed-in pages, server functions, errors) is
+    // never stored.
+    if !h.contains_key(header::CACHE_CONTROL) {
+        let cacheable = !signed_in && app::access::CACHEABLE_PAGES.contains(&path.as_str());
+        let value = if cacheable { "no-cache" } else { "no-store" };
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
+    }
     h.insert(
         http::HeaderName::from_static("cross-origin-opener-policy"),
         HeaderValue::from_static("same-origin"),

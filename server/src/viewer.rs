@@ -22,6 +22,7 @@ pub(crate) async fn lookup(
             .get(http::header::ACCEPT)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|a| a.contains("text/html"));
+    let mut signed_in = false;
     if wants_page {
         if let Some(session) = req.extensions().get::<Session>().cloned() {
             let user = app::auth::session::session_user(
@@ -33,6 +34,7 @@ pub(crate) async fn lookup(
             match user {
                 Ok(Some(user)) => {
                     req.extensions_mut().insert(RequestUser(user));
+                    signed_in = true;
                 }
                 Ok(None) => {}
                 // The page still renders, as for a visitor; its own data calls will report.
@@ -40,5 +42,9 @@ pub(crate) async fn lookup(
             }
         }
     }
-    next.run(req).await
+    let mut res = next.run(req).await;
+    if signed_in {
+        res.extensions_mut().insert(crate::security::SignedInAnswer);
+    }
+    res
 }

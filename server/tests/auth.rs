@@ -385,7 +385,14 @@ async fn a_password_reset_ends_every_other_session(pool: PgPool) {
 
 #[sqlx::test(migrations = false)]
 async fn over_https_the_cookie_is_secure_and_host_bound(pool: PgPool) {
-    let app = TestApp::spawn_with(pool, &[("PUBLIC_URL", "https://growthdesk.example")]).await;
+    let app = TestApp::spawn_with(
+        pool,
+        &[
+            ("PUBLIC_URL", "https://growthdesk.example"),
+            ("METRICS_TOKEN", "scraper-token"),
+        ],
+    )
+    .await;
     let worker = RunningWorker::start(&app);
     sign_up_and_verify(&app, "anna@example.de").await;
     let res = call(
@@ -924,11 +931,12 @@ async fn a_new_email_address_counts_once_confirmed_from_that_address(pool: PgPoo
 
 #[sqlx::test(migrations = false)]
 async fn behind_a_trusted_proxy_the_forwarded_address_is_the_client(pool: PgPool) {
-    let app = TestApp::spawn_with(pool, &[("TRUST_PROXY", "true")]).await;
+    // The tests connect from 127.0.0.1: that is the proxy.
+    let app = TestApp::spawn_with(pool.clone(), &[("TRUST_PROXY", "127.0.0.1")]).await;
     let worker = RunningWorker::start(&app);
     sign_up_and_verify(&app, "anna@example.de").await;
     // Everyone arrives from the proxy's address; the proxy appends each client's own.
-    let from = |client_ip: &'static str| {
+    let from = |app: &TestApp, client_ip: &str| {
         app.client
             .post(app.url("/api/log_in"))
             .header("accept", "application/json")
@@ -940,17 +948,41 @@ async fn behind_a_trusted_proxy_the_forwarded_address_is_the_client(pool: PgPool
             .send()
     };
     for _ in 0..10 {
-        assert_eq!(from("198.51.100.7").await.unwrap().status(), 401);
+        assert_eq!(from(&app, "198.51.100.7").await.unwrap().status(), 401);
     }
-    assert_eq!(from("198.51.100.7").await.unwrap().status(), 429);
+    assert_eq!(from(&app, "198.51.100.7").await.unwrap().status(), 429);
     // Another client behind the same proxy is not affected; the spoofable first entry is ignored.
-    assert_eq!(from("198.51.100.8").await.unwrap().status(), 401);
-    let ips: Vec<Option<String>> = sqlx::query_scalar(
-        "SELECT ip FROM audit_log WHERE action = 'login.failure' ORDER BY id DESC LIMIT 1",
-    )
-    .fetch_all(&app.pool)
-    .await
-    .unwrap();
-    assert_eq!(ips, vec![Some("198.51.100.8".to_owned())]);
+    assert_eq!(from(&app, "198.51.100.8").await.unwrap().status(), 401);
+    let last_failure = |pool: PgPool| async move {
+        sqlx::query_scalar::<_, Option<String>>(
+            "SELECT ip FROM audit_log WHERE action = 'login.failure' ORDER BY id DESC LIMIT 1",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap()
+    };
+    assert_eq!(
+        last_failure(app.pool.clone()).await,
+        Some("198.51.100.8".to_owned())
+    );
+
+    // IPv6 clients count by their /64: a fresh address in the same network does not help.
+    for i in 0..10 {
+        let ip = format!("2001:db8:77:1::{:x}", i + 1);
+        assert_eq!(from(&app, &ip).await.unwrap().status(), 401);
+    }
+    assert_eq!(
+        from(&app, "2001:db8:77:1:ffff::9").await.unwrap().status(),
+        429
+    );
+    assert_eq!(from(&app, "2001:db8:77:2::1").await.unwrap().status(), 401);
     worker.stop().await;
+
+    // A proxy we were not told about is just a client: its X-Forwarded-For is ignored.
+    let app = TestApp::spawn_with(pool, &[("TRUST_PROXY", "10.9.9.9")]).await;
+    assert_eq!(from(&app, "198.51.100.9").await.unwrap().status(), 401);
+    assert_eq!(
+        last_failure(app.pool.clone()).await,
+        Some("127.0.0.1".to_owned())
+    );
 }

@@ -391,3 +391,50 @@ async fn instagram_signs_in_only_once_linked_and_unlinking_keeps_a_way_in(pool: 
             .unwrap();
     assert_eq!(unlinks, 1);
 }
+
+#[sqlx::test(migrations = false)]
+async fn a_provider_with_an_existing_address_signs_nobody_in_until_linked(pool: PgPool) {
+    let google = OidcMock::start(json!({
+        "sub": "g-anna", "email": "anna@example.com", "email_verified": true
+    }))
+    .await;
+    let app = app_with(pool, &[(&google, "GOOGLE")]).await;
+    let anna = app
+        .signed_in("anna@example.com", &[gd_accounts::Role::Client])
+        .await;
+
+    // Whoever holds a Google account with Anna's address does not get into her account.
+    let stranger = app.browser();
+    let callback = to_provider_and_back(&app, &stranger, "google", &[("lang", "en")]).await;
+    let res = stranger.get(&callback).send().await.unwrap();
+    assert_eq!(
+        location(&res),
+        "/en/login?provider_error=not_linked&provider=google"
+    );
+    assert_eq!(me(&app, &stranger).await.0, 401);
+    assert!(me(&app, &anna).await.1["logins"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+    let page = app
+        .get("/en/login?provider_error=not_linked&provider=google")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("already has an account. Sign in as usual, then link Google"),
+        "{page}"
+    );
+
+    // Anna links it herself; from then on Google signs her in.
+    let callback =
+        to_provider_and_back(&app, &anna, "google", &[("lang", "de"), ("intent", "link")]).await;
+    let res = anna.get(&callback).send().await.unwrap();
+    assert_eq!(location(&res), "/account?linked=google");
+    let phone = app.browser();
+    let callback = to_provider_and_back(&app, &phone, "google", &[("lang", "de")]).await;
+    let res = phone.get(&callback).send().await.unwrap();
+    assert_eq!(location(&res), "/account");
+    assert_eq!(me(&app, &phone).await.1["email"], "anna@example.com");
+}

@@ -56,6 +56,64 @@ async fn every_response_carries_the_security_headers(pool: PgPool) {
     }
 }
 
+/// GET as a browser loading a page.
+async fn page(client: &reqwest::Client, url: String) -> reqwest::Response {
+    client
+        .get(url)
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap()
+}
+
+#[sqlx::test(migrations = false)]
+async fn only_public_pages_and_assets_may_be_stored(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let cache = |res: &reqwest::Response| {
+        res.headers()
+            .get("cache-control")
+            .map(|v| v.to_str().unwrap().to_owned())
+    };
+    for path in ["/", "/en"] {
+        let res = page(&app.client, app.url(path)).await;
+        assert_eq!(cache(&res).as_deref(), Some("no-cache"), "{path}");
+    }
+    for path in [
+        "/login",
+        "/account",
+        "/admin/users",
+        "/does-not-exist",
+        "/healthz",
+    ] {
+        let res = page(&app.client, app.url(path)).await;
+        assert_eq!(cache(&res).as_deref(), Some("no-store"), "{path}");
+    }
+    let res = app.post_form_fetch("/api/login_providers", &[]).await;
+    assert_eq!(cache(&res).as_deref(), Some("no-store"), "server functions");
+    // The landing page of a signed-in person carries their address: never stored.
+    let anna = app.signed_in("anna@example.de", &[]).await;
+    let res = page(&anna, app.url("/")).await;
+    assert_eq!(cache(&res).as_deref(), Some("no-store"));
+}
+
+#[sqlx::test(migrations = false)]
+async fn pages_with_a_token_in_the_url_send_no_referrer(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    for path in [
+        "/verify-email?token=abc",
+        "/en/reset-password?token=abc",
+        "/auth/google/callback?code=abc&state=xyz",
+    ] {
+        let res = page(&app.client, app.url(path)).await;
+        assert_eq!(res.headers()["referrer-policy"], "no-referrer", "{path}");
+    }
+    let res = page(&app.client, app.url("/login")).await;
+    assert_eq!(
+        res.headers()["referrer-policy"],
+        "strict-origin-when-cross-origin"
+    );
+}
+
 #[sqlx::test(migrations = false)]
 async fn inline_scripts_carry_the_responses_nonce(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
@@ -89,7 +147,14 @@ async fn inline_scripts_carry_the_responses_nonce(pool: PgPool) {
 
 #[sqlx::test(migrations = false)]
 async fn https_sites_send_hsts(pool: PgPool) {
-    let app = TestApp::spawn_with(pool, &[("PUBLIC_URL", "https://growthdesk.example")]).await;
+    let app = TestApp::spawn_with(
+        pool,
+        &[
+            ("PUBLIC_URL", "https://growthdesk.example"),
+            ("METRICS_TOKEN", "scraper-token"),
+        ],
+    )
+    .await;
     let res = app.get("/healthz").await;
     assert!(res.headers()["strict-transport-security"]
         .to_str()
@@ -173,8 +238,25 @@ async fn the_outbox_does_not_exist_with_smtp_or_in_production(pool: PgPool) {
     let res = app.post_form_fetch("/api/list_outbox", &[]).await;
     assert_eq!(res.status(), 404);
 
-    let app = TestApp::spawn_with(pool, &[("PUBLIC_URL", "https://growthdesk.example")]).await;
+    let app = TestApp::spawn_with(
+        pool.clone(),
+        &[
+            ("PUBLIC_URL", "https://growthdesk.example"),
+            ("METRICS_TOKEN", "scraper-token"),
+        ],
+    )
+    .await;
     assert_eq!(app.get("/dev/outbox").await.status(), 404);
+
+    // Listening beyond loopback, or switched off, it is gone too.
+    for vars in [
+        [("LISTEN_ADDR", "0.0.0.0:3000")],
+        [("OUTBOX_PAGE", "false")],
+    ] {
+        let app = TestApp::spawn_with(pool.clone(), &vars).await;
+        let res = app.post_form_fetch("/api/list_outbox", &[]).await;
+        assert_eq!(res.status(), 404, "{vars:?}");
+    }
 }
 
 #[sqlx::test(migrations = false)]

@@ -81,7 +81,7 @@ pub async fn admin_set_role(
     let role = gd_accounts::Role::parse(&role).ok_or_else(|| invalid("role"))?;
     // An admin cannot take away their own admin role (someone else must).
     if user == me.id && role == gd_accounts::Role::Admin && grant != "true" {
-        let error = AppError::Conflict("own admin role".into());
+        let error = AppError::Conflict(crate::error::Conflict::OwnAdminRole);
         crate::context::set_error_status(&error);
         return Err(error);
     }
@@ -93,6 +93,9 @@ pub async fn admin_set_role(
     result.map_err(|e| {
         let error = match e {
             gd_accounts::AccountError::NotFound => AppError::NotFound,
+            gd_accounts::AccountError::LastAdmin => {
+                AppError::Conflict(crate::error::Conflict::LastAdmin)
+            }
             other => AppError::internal(other),
         };
         crate::context::set_error_status(&error);

@@ -6,7 +6,7 @@ use leptos_router::hooks::use_location;
 use leptos_router::{lazy_route, LazyRoute};
 
 use super::api::{admin_audit_log, admin_list_users, AdminSetRole};
-use crate::error::AppError;
+use crate::error::{AppError, Conflict};
 use crate::i18n::Lang;
 use crate::shell::Layout;
 
@@ -20,6 +20,18 @@ fn denied(lang: Lang, e: &AppError) -> &'static str {
         (Lang::En, AppError::Unauthorized) => "Please sign in.",
         (Lang::De, AppError::Forbidden) => "Dafür brauchen Sie die Rolle admin.",
         (Lang::En, AppError::Forbidden) => "You need the admin role for this.",
+        (Lang::De, AppError::Conflict(Conflict::LastAdmin)) => {
+            "Das ist der letzte aktive Admin. Ernennen Sie zuerst einen anderen."
+        }
+        (Lang::En, AppError::Conflict(Conflict::LastAdmin)) => {
+            "This is the last active admin. Appoint another one first."
+        }
+        (Lang::De, AppError::Conflict(Conflict::OwnAdminRole)) => {
+            "Die eigene Admin-Rolle kann nur ein anderer Admin entziehen."
+        }
+        (Lang::En, AppError::Conflict(Conflict::OwnAdminRole)) => {
+            "Only another admin can take away your admin role."
+        }
         (Lang::De, _) => "Das hat leider nicht geklappt.",
         (Lang::En, _) => "Sorry, that did not work.",
     }

@@ -20,7 +20,7 @@ pub struct Me {
 
 #[cfg(feature = "ssr")]
 mod server {
-    use crate::error::{AppError, FieldIssue, IssueCode};
+    use crate::error::{AppError, Conflict, FieldIssue, IssueCode};
     use crate::i18n::Lang;
     use gd_accounts::{AccountError, EmailProblem, PasswordProblem};
 
@@ -71,24 +71,7 @@ mod server {
         error
     }
 
-    /// Counts an attempt against `limits`; 429 with `Retry-After` once one is used up.
-    pub async fn throttle(limits: &[gd_accounts::Limit]) -> Result<(), AppError> {
-        let ctx = crate::context::server_context()?;
-        match gd_accounts::throttle(&ctx.pool, limits)
-            .await
-            .map_err(AppError::internal)?
-        {
-            Ok(()) => Ok(()),
-            Err(secs) => {
-                if let Some(res) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
-                    if let Ok(v) = http::HeaderValue::from_str(&secs.to_string()) {
-                        res.insert_header(http::header::RETRY_AFTER, v);
-                    }
-                }
-                Err(fail(AppError::RateLimited(secs)))
-            }
-        }
-    }
+    pub use crate::context::{ip, throttle};
 
     /// A request that makes us mail an address ("send me a link"): parses the address and
     /// counts it against 10 per hour per IP and `per_account` per hour per address and IP.
@@ -124,11 +107,6 @@ mod server {
             .collect()
     }
 
-    /// The client's IP for rate-limit buckets ("unknown" if the socket did not say).
-    pub fn ip() -> String {
-        super::super::session::client_ip().unwrap_or_else(|| "unknown".to_owned())
-    }
-
     pub fn account_error(e: AccountError) -> AppError {
         fail(match e {
             AccountError::InvalidCredentials => AppError::InvalidCredentials,
@@ -136,7 +114,8 @@ mod server {
             AccountError::Locked => AppError::AccountLocked,
             AccountError::InvalidToken => AppError::InvalidLink,
             AccountError::NotFound => AppError::NotFound,
-            AccountError::EmailTaken => AppError::Conflict("email".into()),
+            AccountError::EmailTaken => AppError::Conflict(Conflict::EmailTaken),
+            AccountError::LastAdmin => AppError::Conflict(Conflict::LastAdmin),
             AccountError::Password(p) => return invalid(vec![password_issue(p)]),
             other => AppError::internal(other),
         })
@@ -202,6 +181,21 @@ pub async fn log_in(
     }
     if password.is_empty() {
         missing.push(issue("password", crate::error::IssueCode::Required, None));
+    }
+    // Lengths first: nothing oversized reaches a rate-limit key, the audit log or Argon2.
+    if email.trim().len() > gd_accounts::Email::MAX {
+        missing.push(issue(
+            "email",
+            crate::error::IssueCode::TooLong,
+            Some(gd_accounts::Email::MAX as u32),
+        ));
+    }
+    if password.chars().count() > gd_accounts::Password::MAX {
+        missing.push(issue(
+            "password",
+            crate::error::IssueCode::TooLong,
+            Some(gd_accounts::Password::MAX as u32),
+        ));
     }
     if !missing.is_empty() {
         return Err(invalid(missing));
@@ -273,7 +267,8 @@ pub async fn request_password_reset(
     Ok(())
 }
 
-/// Sets a new password from a reset link; every existing session of the account ends. Public.
+/// Sets a new password from a reset link; every existing session of the account ends. Public;
+/// 20 tries per 15 minutes per address, and an unknown link costs no hashing.
 #[server(prefix = "/api", endpoint = "reset_password")]
 pub async fn reset_password(
     #[server(default)] token: String,
@@ -282,6 +277,12 @@ pub async fn reset_password(
 ) -> Result<(), AppError> {
     use server::*;
     let ctx = crate::context::server_context()?;
+    throttle(&[gd_accounts::Limit::new(
+        format!("reset_password:ip:{}", ip()),
+        20,
+        900,
+    )])
+    .await?;
     let password = gd_accounts::Password::parse(&password, &[])
         .map_err(|p| invalid(vec![password_issue(p)]))?;
     gd_accounts::reset_password(&ctx.pool, &token, &password)
@@ -309,6 +310,13 @@ pub async fn change_password(
     .await?;
     let new_password = gd_accounts::Password::parse(&password, &[user.email.as_str()])
         .map_err(|p| invalid(vec![password_issue(p)]))?;
+    if current.chars().count() > gd_accounts::Password::MAX {
+        return Err(invalid(vec![issue(
+            "current",
+            crate::error::IssueCode::WrongPassword,
+            None,
+        )]));
+    }
     gd_accounts::change_password(&ctx.pool, user.id, &current, &new_password)
         .await
         .map_err(|e| match e {
@@ -447,9 +455,6 @@ pub async fn current_account() -> Result<Me, AppError> {
     })
 }
 
-/// What `unlink_login` answers (409) when the provider is the account's last way to sign in.
-pub const LAST_LOGIN_METHOD: &str = "last_login_method";
-
 /// The login providers configured here, for the sign-in page. Public.
 #[server(prefix = "/api", endpoint = "login_providers")]
 pub async fn login_providers() -> Result<Vec<super::providers::ProviderView>, AppError> {
@@ -473,7 +478,7 @@ pub async fn unlink_login(#[server(default)] provider: String) -> Result<(), App
     .await
     .map_err(|e| match e {
         gd_accounts::AccountError::LastLoginMethod => {
-            fail(AppError::Conflict(LAST_LOGIN_METHOD.into()))
+            fail(AppError::Conflict(crate::error::Conflict::LastLoginMethod))
         }
         other => account_error(other),
     })

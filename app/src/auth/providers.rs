@@ -32,6 +32,8 @@ pub enum ProviderProblem {
     NoEmail,
     /// The provider account belongs to another Growthdesk account.
     Taken,
+    /// The address has an account the provider is not linked to: sign in, then link.
+    NotLinked,
     /// The account is locked (deletion requested).
     Locked,
     /// Expired or foreign state, or the provider could not be reached: start again.
@@ -43,10 +45,11 @@ pub enum ProviderProblem {
 }
 
 impl ProviderProblem {
-    const ALL: [Self; 7] = [
+    const ALL: [Self; 8] = [
         Self::Cancelled,
         Self::NoEmail,
         Self::Taken,
+        Self::NotLinked,
         Self::Locked,
         Self::Failed,
         Self::Unavailable,
@@ -58,6 +61,7 @@ impl ProviderProblem {
             Self::Cancelled => "cancelled",
             Self::NoEmail => "no_email",
             Self::Taken => "taken",
+            Self::NotLinked => "not_linked",
             Self::Locked => "locked",
             Self::Failed => "failed",
             Self::Unavailable => "unavailable",

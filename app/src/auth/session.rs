@@ -111,7 +111,9 @@ pub async fn current_user() -> Result<Option<User>, AppError> {
     session_user(&session, &ctx.pool, ctx.config.session_absolute_days).await
 }
 
-/// [`current_user`] for handlers outside Leptos. An invalid session is ended.
+/// [`current_user`] for handlers outside Leptos. An invalid session is ended. A session in
+/// use slides: once a minute at most, its idle expiry (`SESSION_IDLE_HOURS`) starts anew; the
+/// absolute limit (`SESSION_ABSOLUTE_DAYS`, from sign-in) ends it however active it is.
 pub async fn session_user(
     session: &Session,
     pool: &sqlx::PgPool,
@@ -124,20 +126,31 @@ pub async fn session_user(
     else {
         return Ok(None);
     };
-    let max_age_ms = absolute_days * 24 * 3600 * 1000;
-    let expired = chrono::Utc::now().timestamp_millis() - signed_in.at_ms > max_age_ms;
-    // One query: the account, its roles and the moment before which sessions no longer count.
+    let Some(id) = session.id() else {
+        return Ok(None);
+    };
     let mut conn = pool.acquire().await.map_err(AppError::internal)?;
-    let user = gd_accounts::find_user(&mut conn, signed_in.user_id)
-        .await
-        .map_err(AppError::internal)?
-        .filter(|u| {
-            !expired && !u.locked && signed_in.at_ms >= u.sessions_valid_after.timestamp_millis()
-        });
-    if user.is_none() {
-        session.flush().await.map_err(AppError::internal)?;
+    let found = gd_accounts::find_session_user(
+        &mut conn,
+        &id.to_string(),
+        signed_in.user_id,
+        absolute_days,
+    )
+    .await
+    .map_err(AppError::internal)?;
+    match found {
+        Some((user, stale)) => {
+            if stale {
+                // Marks the session changed: the session layer saves it with a fresh expiry.
+                session.set_expiry(session.expiry());
+            }
+            Ok(Some(user))
+        }
+        None => {
+            session.flush().await.map_err(AppError::internal)?;
+            Ok(None)
+        }
     }
-    Ok(user)
 }
 
 /// The signed-in user, or 401.
@@ -155,36 +168,78 @@ pub async fn require_role(role: Role) -> Result<User, AppError> {
     }
 }
 
-/// The client's address for rate limits and the audit log: the socket's peer, or, behind a
-/// trusted reverse proxy (`TRUST_PROXY`), the last `X-Forwarded-For` entry, which that proxy
-/// wrote itself.
+/// The client's address for rate limits and the audit log: the socket's peer, or, when the
+/// peer is one of the configured reverse proxies (`TRUST_PROXY`), the last `X-Forwarded-For`
+/// entry that is not a proxy itself (entries further left are whatever the client sent).
 pub fn client_ip() -> Option<String> {
     let parts = use_context::<http::request::Parts>()?;
-    let trust_proxy =
-        use_context::<crate::context::ServerContext>().is_some_and(|c| c.config.trust_proxy);
-    client_ip_of(&parts.headers, &parts.extensions, trust_proxy)
+    let ctx = use_context::<crate::context::ServerContext>()?;
+    client_ip_of(&parts.headers, &parts.extensions, &ctx.config)
 }
 
 /// [`client_ip`] from a request's headers and extensions.
 pub fn client_ip_of(
     headers: &http::HeaderMap,
     extensions: &http::Extensions,
-    trust_proxy: bool,
+    config: &gd_config::Config,
 ) -> Option<String> {
-    if trust_proxy {
-        let forwarded = headers
-            .get_all("x-forwarded-for")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .map(str::trim)
-            .rfind(|v| !v.is_empty())
-            .and_then(|v| v.parse::<std::net::IpAddr>().ok());
-        if let Some(ip) = forwarded {
-            return Some(ip.to_string());
+    let peer = extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip().to_canonical())?;
+    if !config.is_trusted_proxy(peer) {
+        return Some(peer.to_string());
+    }
+    let forwarded: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .collect();
+    let mut client = peer;
+    for entry in forwarded.iter().rev() {
+        match entry.parse::<std::net::IpAddr>() {
+            Ok(ip) => {
+                client = ip.to_canonical();
+                if !config.is_trusted_proxy(client) {
+                    break;
+                }
+            }
+            // A malformed entry ends what can be trusted: the last good one stands.
+            Err(_) => break,
         }
     }
-    extensions
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
+    Some(client.to_string())
+}
+
+/// The part of an address that rate limits count by: an IPv4 address as it is, an IPv6
+/// address by its /64 network (one customer line or host usually holds a whole /64, and
+/// could otherwise pick a fresh address for every attempt).
+pub fn rate_limit_key(ip: &str) -> String {
+    match ip.parse::<std::net::IpAddr>().map(|ip| ip.to_canonical()) {
+        Ok(std::net::IpAddr::V6(v6)) => {
+            let s = v6.segments();
+            let net = std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0);
+            format!("{net}/64")
+        }
+        Ok(v4) => v4.to_string(),
+        Err(_) => ip.chars().take(64).collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rate_limit_key;
+
+    #[test]
+    fn ipv6_clients_count_per_64() {
+        assert_eq!(rate_limit_key("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
+        assert_eq!(
+            rate_limit_key("2001:db8:1:2:ffff:ffff:ffff:ffff"),
+            "2001:db8:1:2::/64"
+        );
+        assert_ne!(rate_limit_key("2001:db8:1:3::1"), "2001:db8:1:2::/64");
+        assert_eq!(rate_limit_key("198.51.100.7"), "198.51.100.7");
+        assert_eq!(rate_limit_key("::ffff:198.51.100.7"), "198.51.100.7");
+    }
 }

@@ -1,7 +1,7 @@
 //! German and English words of the account pages.
 
 use super::providers::ProviderProblem;
-use crate::error::AppError;
+use crate::error::{AppError, Conflict};
 use crate::i18n::Lang;
 
 pub struct AuthTexts {
@@ -68,6 +68,7 @@ pub struct AuthTexts {
     pub linked_notice: &'static str,
     pub not_linked: &'static str,
     pub last_login_method: &'static str,
+    pub last_admin: &'static str,
 }
 
 impl AuthTexts {
@@ -88,9 +89,8 @@ impl AuthTexts {
             AppError::InvalidLink => self.invalid_link,
             AppError::Unauthorized => self.not_signed_in,
             AppError::RateLimited(_) => self.rate_limited,
-            AppError::Conflict(what) if what == super::api::LAST_LOGIN_METHOD => {
-                self.last_login_method
-            }
+            AppError::Conflict(Conflict::LastLoginMethod) => self.last_login_method,
+            AppError::Conflict(Conflict::LastAdmin) => self.last_admin,
             AppError::Conflict(_) => self.email_taken,
             _ => self.generic_error,
         }
@@ -121,6 +121,14 @@ impl AuthTexts {
             (ProviderProblem::Taken, false) => format!(
                 "This {label} account is already linked to another Growthdesk account (or yours \
                  to another {label} account)."
+            ),
+            (ProviderProblem::NotLinked, true) => format!(
+                "Zu dieser E-Mail-Adresse gibt es schon ein Konto. Melden Sie sich wie gewohnt an \
+                 und verknüpfen Sie {label} in Ihren Kontoeinstellungen."
+            ),
+            (ProviderProblem::NotLinked, false) => format!(
+                "This email address already has an account. Sign in as usual, then link {label} \
+                 in your account settings."
             ),
             (ProviderProblem::Locked, _) => self.locked.to_owned(),
             (ProviderProblem::Failed, true) => format!(
@@ -204,6 +212,7 @@ static DE: AuthTexts = AuthTexts {
     linked_notice: "Verknüpft: Sie können sich jetzt auch so anmelden.",
     not_linked: "nicht verknüpft",
     last_login_method: "Das ist Ihre letzte Anmeldemethode. Legen Sie zuerst ein Passwort fest oder verknüpfen Sie einen anderen Dienst.",
+    last_admin: "Sie sind der letzte aktive Admin. Ernennen Sie zuerst einen anderen.",
 };
 
 static EN: AuthTexts = AuthTexts {
@@ -270,4 +279,5 @@ static EN: AuthTexts = AuthTexts {
     linked_notice: "Linked: you can now sign in this way too.",
     not_linked: "not linked",
     last_login_method: "This is your last way to sign in. Set a password or link another service first.",
+    last_admin: "You are the last active admin. Appoint another one first.",
 };

@@ -15,7 +15,8 @@ pub struct LeadSent {
 /// Maximum message length the form announces (the domain crate enforces it).
 pub const MESSAGE_MAX: usize = 4000;
 
-/// Stores a lead from the contact form and queues its mails. Public: no role needed.
+/// Stores a lead from the contact form and queues its mails. Public: no role needed; 20 a
+/// hour per sender address, 5 a hour per recipient.
 #[server(prefix = "/api", endpoint = "submit_lead")]
 pub async fn submit_lead(
     #[server(default)] name: String,
@@ -70,6 +71,15 @@ pub async fn submit_lead(
             return answer(Err(error));
         }
     };
+    // Each lead mails its own address: per sender and per recipient, so the form can be used
+    // neither to flood us nor to send someone else a stream of confirmations.
+    let limits = [
+        gd_accounts::Limit::new(format!("lead:ip:{}", crate::context::ip()), 20, 3600),
+        gd_accounts::Limit::new(format!("lead:to:{}", lead.email.normalized()), 5, 3600),
+    ];
+    if let Err(limited) = crate::context::throttle(&limits).await {
+        return answer(Err(limited));
+    }
     let outcome = gd_leads::submit(&ctx.pool, &lead, ctx.config.lead_duplicate_window_secs)
         .await
         .map(|s| LeadSent {

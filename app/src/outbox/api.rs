@@ -23,12 +23,13 @@ pub struct Outbox {
 }
 
 /// The newest 100 mails of the local outbox. Exists only while the site runs locally with the
-/// outbox as its mailer: anywhere else the answer is "not found", as mails hold personal data.
+/// outbox as its mailer, listens on loopback and the page is not switched off (`OUTBOX_PAGE`):
+/// anywhere else the answer is "not found", as mails hold personal data and sign-in links.
 #[server(prefix = "/api", endpoint = "list_outbox")]
 pub async fn list_outbox() -> Result<Outbox, AppError> {
     use crate::context::{server_context, set_error_status};
     let ctx = server_context()?;
-    let result = match (&ctx.outbox_dir, ctx.config.is_local()) {
+    let result = match (&ctx.outbox_dir, ctx.config.outbox_page_enabled()) {
         (Some(dir), true) => gd_mail::read_outbox(dir, 100)
             .await
             .map(|mails| Outbox {

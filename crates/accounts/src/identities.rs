@@ -24,8 +24,6 @@ pub struct ExternalLogin {
 pub enum ProviderSignIn {
     /// The provider account was linked already.
     Known,
-    /// Linked now to the existing account with the same verified address.
-    LinkedByEmail,
     /// A new account was made from the verified address.
     Created,
 }
@@ -86,14 +84,14 @@ async fn insert_link(
     Ok(())
 }
 
-/// Signs in with a provider account: the account it is linked to; else the account with the
-/// same verified address, which gets linked; else a new verified `client` account. Without a
-/// verified address (Instagram never gives one) only an already linked provider account can
-/// sign in. Every outcome is audited.
+/// Signs in with a provider account: the account it is linked to; else, for an address the
+/// provider vouches for that no account uses yet, a new verified `client` account. Without a
+/// verified address (Instagram never gives one, Facebook's does not count) only an already
+/// linked provider account can sign in. Every outcome is audited.
 ///
-/// An account whose address was never verified belongs to whoever proves the address: linking
-/// it by the provider's verified address removes the password someone set at sign-up and ends
-/// its sessions, so a stranger who registered the address first keeps no way in.
+/// An address that already has an account is never linked silently ([`AccountError::NotLinked`]):
+/// whoever controls the provider account would otherwise take over the Growthdesk account. The
+/// owner signs in the usual way and links the provider in account settings.
 pub async fn sign_in_with_provider(
     pool: &PgPool,
     login: &ExternalLogin,
@@ -115,64 +113,32 @@ pub async fn sign_in_with_provider(
             .verified_email
             .as_ref()
             .ok_or(AccountError::NoVerifiedEmail)?;
-        let existing: Option<(Uuid, Option<DateTime<Utc>>)> = sqlx::query_as(
-            "SELECT id, email_verified_at FROM users WHERE lower(email) = lower($1) FOR UPDATE",
+        let user_id = Uuid::now_v7();
+        let created: Option<Uuid> = sqlx::query_scalar(
+            "INSERT INTO users (id, email, email_verified_at, locale) VALUES ($1, $2, now(), $3)
+             ON CONFLICT (lower(email)) DO NOTHING RETURNING id",
         )
+        .bind(user_id)
         .bind(email.as_str())
+        .bind(locale.as_str())
         .fetch_optional(&mut *tx)
         .await?;
-        match existing {
-            Some((user_id, verified_at)) => {
-                let unverified = verified_at.is_none();
-                if unverified {
-                    sqlx::query(
-                        "UPDATE users SET email_verified_at = now(), password_hash = NULL,
-                                sessions_valid_after = now()
-                         WHERE id = $1",
-                    )
-                    .bind(user_id)
-                    .execute(&mut *tx)
-                    .await?;
-                }
-                insert_link(&mut tx, user_id, login).await?;
-                record(
-                    &mut tx,
-                    &AuditEvent::own("oauth.link", user_id)
-                        .ip(ip.clone())
-                        .details(serde_json::json!({
-                            "provider": login.provider,
-                            "by": "verified_email",
-                            "password_removed": unverified,
-                        })),
-                )
-                .await?;
-                (user_id, ProviderSignIn::LinkedByEmail)
-            }
-            None => {
-                let user_id = Uuid::now_v7();
-                sqlx::query(
-                    "INSERT INTO users (id, email, email_verified_at, locale) VALUES ($1, $2, now(), $3)",
-                )
-                .bind(user_id)
-                .bind(email.as_str())
-                .bind(locale.as_str())
-                .execute(&mut *tx)
-                .await?;
-                sqlx::query("INSERT INTO user_roles (user_id, role) VALUES ($1, 'client')")
-                    .bind(user_id)
-                    .execute(&mut *tx)
-                    .await?;
-                insert_link(&mut tx, user_id, login).await?;
-                record(
-                    &mut tx,
-                    &AuditEvent::own("account.sign_up", user_id)
-                        .ip(ip.clone())
-                        .details(serde_json::json!({ "provider": login.provider })),
-                )
-                .await?;
-                (user_id, ProviderSignIn::Created)
-            }
+        if created.is_none() {
+            return Err(AccountError::NotLinked);
         }
+        sqlx::query("INSERT INTO user_roles (user_id, role) VALUES ($1, 'client')")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        insert_link(&mut tx, user_id, login).await?;
+        record(
+            &mut tx,
+            &AuditEvent::own("account.sign_up", user_id)
+                .ip(ip.clone())
+                .details(serde_json::json!({ "provider": login.provider })),
+        )
+        .await?;
+        (user_id, ProviderSignIn::Created)
     };
     let user = find_user(&mut tx, user_id)
         .await?

@@ -30,9 +30,9 @@ pub use tokens::{
     TokenPurpose,
 };
 pub use users::{
-    authenticate, change_password, ensure_admin, find_user, find_user_by_email, list_users,
-    request_deletion, request_email_change, request_password_reset, resend_verification,
-    reset_password, sign_up, verify_email, AdminBootstrap, SignUp, User,
+    authenticate, change_password, ensure_admin, find_session_user, find_user, find_user_by_email,
+    list_users, request_deletion, request_email_change, request_password_reset,
+    resend_verification, reset_password, sign_up, verify_email, AdminBootstrap, SignUp, User,
 };
 
 pub use gd_common::{Email, EmailProblem, Locale};
@@ -58,9 +58,16 @@ pub enum AccountError {
     /// has one of that provider).
     #[error("this login is linked to another account")]
     LoginTaken,
+    /// A provider sign-in with an address that already has an account, which the provider is
+    /// not linked to: the owner signs in the usual way and links it in account settings.
+    #[error("an account with this address exists; sign in and link the provider there")]
+    NotLinked,
     /// A provider sign-in for a new person without an address the provider vouches for.
     #[error("the provider did not confirm an email address")]
     NoVerifiedEmail,
+    /// The change would leave the site without an active admin.
+    #[error("the last active admin cannot be removed or locked")]
+    LastAdmin,
     /// Unlinking would leave the account with no way to sign in.
     #[error("the last way to sign in cannot be removed")]
     LastLoginMethod,

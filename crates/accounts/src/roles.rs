@@ -2,7 +2,7 @@
 //! (invoices, payments, exports). A user may hold several.
 
 use serde::{Deserialize, Serialize};
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use crate::{record, AccountError, AuditEvent};
@@ -59,6 +59,9 @@ async fn change_role(
     grant: bool,
 ) -> Result<(), AccountError> {
     let mut tx = pool.begin().await?;
+    if !grant && role == Role::Admin {
+        keep_an_active_admin(&mut tx, user).await?;
+    }
     let query = if grant {
         sqlx::query(
             "INSERT INTO user_roles (user_id, role, granted_by) VALUES ($1, $2, $3)
@@ -93,6 +96,30 @@ async fn change_role(
         .await?;
     }
     tx.commit().await?;
+    Ok(())
+}
+
+/// Refuses a change that would leave no active (unlocked) admin: `leaving` is about to lose
+/// the admin role or be locked. Serialised by an advisory lock held until the caller's
+/// transaction ends, so two admins removing each other at once cannot both succeed.
+pub(crate) async fn keep_an_active_admin(
+    conn: &mut PgConnection,
+    leaving: Uuid,
+) -> Result<(), AccountError> {
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended('accounts:active_admins', 0))")
+        .execute(&mut *conn)
+        .await?;
+    let (leaving_is_admin, others): (bool, i64) = sqlx::query_as(
+        "SELECT count(*) FILTER (WHERE u.id = $1) > 0, count(*) FILTER (WHERE u.id <> $1)
+         FROM user_roles r JOIN users u ON u.id = r.user_id
+         WHERE r.role = 'admin' AND u.locked_at IS NULL",
+    )
+    .bind(leaving)
+    .fetch_one(&mut *conn)
+    .await?;
+    if leaving_is_admin && others == 0 {
+        return Err(AccountError::LastAdmin);
+    }
     Ok(())
 }
 

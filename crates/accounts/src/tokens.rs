@@ -109,6 +109,27 @@ async fn issue(
     Ok(RawToken(raw))
 }
 
+/// True when `raw` is a link of this purpose that could be used now (nothing is used up).
+/// Tokens are 43 characters; anything far longer is refused without touching the database.
+pub async fn token_is_usable(
+    pool: &sqlx::PgPool,
+    raw: &str,
+    purpose: TokenPurpose,
+) -> Result<bool, AccountError> {
+    let raw = raw.trim();
+    if raw.is_empty() || raw.len() > 128 {
+        return Ok(false);
+    }
+    Ok(sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM account_tokens
+         WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > now())",
+    )
+    .bind(digest(raw))
+    .bind(purpose.as_str())
+    .fetch_one(pool)
+    .await?)
+}
+
 /// Uses up a link: returns its user if the token exists, has this purpose, is unused and has
 /// not expired. A second use fails.
 pub async fn consume_token(

@@ -92,6 +92,46 @@ pub async fn find_user(conn: &mut PgConnection, id: Uuid) -> Result<Option<User>
     )
 }
 
+/// The owner of a signed-in session, if the session still counts: recorded for this user,
+/// begun within the last `absolute_days` however active it was, not before the account's last
+/// "sign out everywhere" (password reset or change), and the account not locked. The flag says
+/// the session was last seen more than a minute ago: its activity mark has just moved, and the
+/// caller should push the session's idle expiry forward too.
+pub async fn find_session_user(
+    conn: &mut PgConnection,
+    session_id: &str,
+    user: Uuid,
+    absolute_days: i64,
+) -> Result<Option<(User, bool)>, AccountError> {
+    // One round trip: the check, the activity mark (at most once a minute) and the account.
+    let row = sqlx::query_as::<_, SessionUserRow>(&format!(
+        "WITH valid AS (
+             SELECT us.session_id, us.last_seen_at < now() - interval '1 minute' AS stale
+             FROM user_sessions us JOIN users u ON u.id = us.user_id
+             WHERE us.session_id = $1 AND us.user_id = $2 AND u.locked_at IS NULL
+               AND us.created_at > now() - make_interval(days => $3)
+               AND us.created_at >= u.sessions_valid_after
+         ), touched AS (
+             UPDATE user_sessions SET last_seen_at = now()
+             WHERE session_id = (SELECT session_id FROM valid WHERE stale)
+         )
+         SELECT q.*, valid.stale FROM valid, ({SELECT_USER} WHERE u.id = $2 GROUP BY u.id) q"
+    ))
+    .bind(session_id)
+    .bind(user)
+    .bind(i32::try_from(absolute_days).unwrap_or(i32::MAX))
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(|r| (User::from(r.user), r.stale)))
+}
+
+#[derive(sqlx::FromRow)]
+struct SessionUserRow {
+    #[sqlx(flatten)]
+    user: UserRow,
+    stale: bool,
+}
+
 pub async fn find_user_by_email(
     conn: &mut PgConnection,
     email: &str,
@@ -276,6 +316,10 @@ pub async fn reset_password(
     raw_token: &str,
     new_password: &Password,
 ) -> Result<Uuid, AccountError> {
+    // An unknown, used or expired link is refused before any Argon2 work.
+    if !crate::tokens::token_is_usable(pool, raw_token, TokenPurpose::ResetPassword).await? {
+        return Err(AccountError::InvalidToken);
+    }
     let hash = hash_password(new_password).await?;
     let mut tx = pool.begin().await?;
     let user = consume_token(&mut tx, raw_token, TokenPurpose::ResetPassword).await?;
@@ -421,6 +465,7 @@ pub async fn change_password(
 /// session ends. The erasure itself (GDPR) follows the retention rules.
 pub async fn request_deletion(pool: &PgPool, user: Uuid) -> Result<(), AccountError> {
     let mut tx = pool.begin().await?;
+    crate::roles::keep_an_active_admin(&mut tx, user).await?;
     let updated = sqlx::query(
         "UPDATE users SET locked_at = coalesce(locked_at, now()),
                 deletion_requested_at = coalesce(deletion_requested_at, now()),

@@ -329,3 +329,56 @@ async fn links_issued_at_once_leave_exactly_one_valid(pool: PgPool) {
     }
     assert_eq!(working, 1);
 }
+
+#[sqlx::test(migrations = false)]
+async fn the_last_active_admin_stays_even_when_two_admins_remove_each_other(pool: PgPool) {
+    setup(&pool).await;
+    let a = ensure_admin(&pool, &email("a@growthdesk.de"))
+        .await
+        .unwrap()
+        .user_id;
+    let b = ensure_admin(&pool, &email("b@growthdesk.de"))
+        .await
+        .unwrap()
+        .user_id;
+    // Each takes the other's admin role at the same moment: exactly one may succeed.
+    for _ in 0..5 {
+        let (ab, ba) = tokio::join!(
+            revoke_role(&pool, Some(a), b, Role::Admin),
+            revoke_role(&pool, Some(b), a, Role::Admin),
+        );
+        let refused = [&ab, &ba]
+            .iter()
+            .filter(|r| matches!(r, Err(AccountError::LastAdmin)))
+            .count();
+        assert_eq!(refused, 1, "{ab:?} {ba:?}");
+        let admins: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM user_roles WHERE role = 'admin'")
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+        assert_eq!(admins, 1);
+        // Put the other one back for the next round.
+        grant_role(&pool, None, a, Role::Admin).await.unwrap();
+        grant_role(&pool, None, b, Role::Admin).await.unwrap();
+    }
+
+    // The last active admin can neither lose the role nor lock the account by asking for
+    // deletion; a locked admin does not count as active.
+    request_deletion(&pool, b).await.unwrap();
+    assert!(matches!(
+        revoke_role(&pool, None, a, Role::Admin).await,
+        Err(AccountError::LastAdmin)
+    ));
+    assert!(matches!(
+        request_deletion(&pool, a).await,
+        Err(AccountError::LastAdmin)
+    ));
+    let mut conn = pool.acquire().await.unwrap();
+    let still = find_user(&mut conn, a).await.unwrap().unwrap();
+    assert!(still.has_role(Role::Admin) && !still.locked);
+    // Another admin appointed, the first may go.
+    let c = signed_up_and_verified(&pool, "c@growthdesk.de").await;
+    grant_role(&pool, Some(a), c, Role::Admin).await.unwrap();
+    revoke_role(&pool, Some(c), a, Role::Admin).await.unwrap();
+}

@@ -82,57 +82,66 @@ async fn a_new_person_gets_a_verified_password_less_account(pool: PgPool) {
 }
 
 #[sqlx::test(migrations = false)]
-async fn a_verified_address_links_the_existing_account(pool: PgPool) {
+async fn an_existing_address_is_never_linked_silently(pool: PgPool) {
     gd_db::migrate(&pool).await.unwrap();
-    let id = signed_up(&pool, "anna@example.com").await;
+    // One account verified, one never verified (registered by someone, maybe a stranger).
+    let verified = signed_up(&pool, "anna@example.com").await;
     let mut conn = pool.acquire().await.unwrap();
-    let token = issue_token(&mut conn, id, TokenPurpose::VerifyEmail)
+    let token = issue_token(&mut conn, verified, TokenPurpose::VerifyEmail)
         .await
         .unwrap();
     verify_email(&pool, token.expose()).await.unwrap();
+    let unverified = signed_up(&pool, "owner@example.com").await;
+    let before = actions(&pool).await;
 
-    let (user, how) = sign_in_with_provider(
-        &pool,
-        &google("g-2", Some("ANNA@example.com")),
-        Locale::De,
-        None,
-    )
-    .await
-    .unwrap();
-    assert_eq!((user.id, how), (id, ProviderSignIn::LinkedByEmail));
-    assert!(user.has_password, "a verified account keeps its password");
+    for (subject, address, id) in [
+        ("g-2", "ANNA@example.com", verified),
+        ("g-3", "owner@example.com", unverified),
+    ] {
+        let outcome =
+            sign_in_with_provider(&pool, &google(subject, Some(address)), Locale::De, None).await;
+        assert!(
+            matches!(outcome, Err(AccountError::NotLinked)),
+            "{address}: {outcome:?}"
+        );
+        // Nothing changed: no link, the password and the verification state as they were.
+        assert!(list_linked_logins(&mut conn, id).await.unwrap().is_empty());
+        let user = find_user(&mut conn, id).await.unwrap().unwrap();
+        assert!(user.has_password);
+    }
+    assert!(find_user(&mut conn, unverified)
+        .await
+        .unwrap()
+        .unwrap()
+        .email_verified_at
+        .is_none());
     authenticate(&pool, "anna@example.com", PW, None)
         .await
         .unwrap();
-}
+    assert_eq!(
+        actions(&pool).await.len(),
+        before.len() + 1,
+        "only the sign-in"
+    );
 
-#[sqlx::test(migrations = false)]
-async fn linking_an_unverified_account_removes_the_strangers_password(pool: PgPool) {
-    gd_db::migrate(&pool).await.unwrap();
-    // Someone registered the address before its owner ever came (and never verified it).
-    let id = signed_up(&pool, "owner@example.com").await;
+    // Signed in the usual way, the owner links the provider in account settings.
+    link_provider(
+        &pool,
+        verified,
+        &google("g-2", Some("anna@example.com")),
+        None,
+    )
+    .await
+    .unwrap();
     let (user, how) = sign_in_with_provider(
         &pool,
-        &google("g-3", Some("owner@example.com")),
+        &google("g-2", Some("anna@example.com")),
         Locale::De,
         None,
     )
     .await
     .unwrap();
-    assert_eq!((user.id, how), (id, ProviderSignIn::LinkedByEmail));
-    assert!(user.email_verified_at.is_some());
-    assert!(!user.has_password);
-    assert!(matches!(
-        authenticate(&pool, "owner@example.com", PW, None).await,
-        Err(AccountError::InvalidCredentials)
-    ));
-    let details: serde_json::Value = sqlx::query_scalar(
-        "SELECT details FROM audit_log WHERE action = 'oauth.link' ORDER BY id DESC LIMIT 1",
-    )
-    .fetch_one(&pool)
-    .await
-    .unwrap();
-    assert_eq!(details["password_removed"], true);
+    assert_eq!((user.id, how), (verified, ProviderSignIn::Known));
 }
 
 #[sqlx::test(migrations = false)]

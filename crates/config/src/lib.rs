@@ -161,10 +161,16 @@ pub struct Config {
     /// `METRICS_TOKEN`: when set, `/metrics` answers only requests with
     /// `Authorization: Bearer <token>` (set it wherever the site is public). Unset: open.
     pub metrics_token: Option<Secret>,
-    /// `TRUST_PROXY`: `true` when the server sits behind one reverse proxy that appends the
-    /// client's address to `X-Forwarded-For`; the last entry is then the client (for rate
-    /// limits and the audit log). Default `false`: the socket's peer address counts.
-    pub trust_proxy: bool,
+    /// `TRUST_PROXY`: the reverse proxies in front of the server, as a comma-separated list of
+    /// addresses or networks (`10.0.0.5`, `10.0.0.0/24`, `::1`). `X-Forwarded-For` is read only
+    /// when the connection comes from one of them; the client is then the last entry that is
+    /// not a proxy itself (for rate limits and the audit log). Default: none, the socket's peer
+    /// address counts and `X-Forwarded-For` is ignored.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// `OUTBOX_PAGE`: `false` hides the local outbox page even on a local installation. The page
+    /// exists only when mail goes to the outbox, `PUBLIC_URL` is local and the server listens on
+    /// a loopback address. Default `true`.
+    pub outbox_page: bool,
     /// `SESSION_IDLE_HOURS`: a session unused this long ends. Default 24.
     pub session_idle_hours: i64,
     /// `SESSION_ABSOLUTE_DAYS`: a session ends this long after sign-in, used or not. Default 14.
@@ -174,6 +180,9 @@ pub struct Config {
     /// `OAUTH_P_CLIENT_SECRET` (both or neither), and optionally `OAUTH_P_AUTH_URL`,
     /// `OAUTH_P_TOKEN_URL`, `OAUTH_P_USERINFO_URL`, `OAUTH_P_SCOPES` (space-separated).
     pub oauth: Vec<OAuthProviderConfig>,
+    /// `REQUEST_TIMEOUT_SECS`: a request (reading its body included) that takes longer is
+    /// answered 408 and its connection freed. Default 30.
+    pub request_timeout_secs: u64,
     /// `SHUTDOWN_GRACE_SECS`: how long in-flight requests and jobs may take to finish after
     /// SIGTERM/Ctrl-C. Default 30.
     pub shutdown_grace_secs: u64,
@@ -249,6 +258,16 @@ impl Config {
             }),
         };
 
+        let metrics_token = get("METRICS_TOKEN").map(Secret::new);
+        if metrics_token.is_none() && !local {
+            return Err(ConfigError {
+                name: "METRICS_TOKEN",
+                reason: "must be set when PUBLIC_URL is not local: /metrics would be open to \
+                         anyone"
+                    .into(),
+            });
+        }
+
         Ok(Self {
             database_url: get("DATABASE_URL")
                 .unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/growthdesk".to_owned()),
@@ -282,13 +301,19 @@ impl Config {
                 600,
             )?,
             worker_concurrency: parse_or("WORKER_CONCURRENCY", get("WORKER_CONCURRENCY"), 4)?,
-            metrics_token: get("METRICS_TOKEN").map(Secret::new),
-            trust_proxy: parse_or("TRUST_PROXY", get("TRUST_PROXY"), false)?,
+            metrics_token,
+            trusted_proxies: trusted_proxies(get("TRUST_PROXY"))?,
+            outbox_page: parse_or("OUTBOX_PAGE", get("OUTBOX_PAGE"), true)?,
             session_idle_hours: parse_or("SESSION_IDLE_HOURS", get("SESSION_IDLE_HOURS"), 24)?,
             session_absolute_days: parse_or(
                 "SESSION_ABSOLUTE_DAYS",
                 get("SESSION_ABSOLUTE_DAYS"),
                 14,
+            )?,
+            request_timeout_secs: parse_or(
+                "REQUEST_TIMEOUT_SECS",
+                get("REQUEST_TIMEOUT_SECS"),
+                30,
             )?,
             shutdown_grace_secs: parse_or("SHUTDOWN_GRACE_SECS", get("SHUTDOWN_GRACE_SECS"), 30)?,
             oauth: oauth_providers(&get)?,
@@ -323,6 +348,49 @@ impl Config {
     pub fn is_local(&self) -> bool {
         is_local_url(&self.public_url)
     }
+
+    /// True when the local outbox page may answer: mail goes to the outbox, the site is local
+    /// and the server listens only on loopback (mails hold personal data and links).
+    pub fn outbox_page_enabled(&self) -> bool {
+        self.outbox_page
+            && self.smtp.is_none()
+            && self.is_local()
+            && self.listen_addr.ip().is_loopback()
+    }
+
+    /// True when a connection from `peer` comes from one of the configured reverse proxies.
+    pub fn is_trusted_proxy(&self, peer: std::net::IpAddr) -> bool {
+        let peer = peer.to_canonical();
+        self.trusted_proxies.iter().any(|net| net.contains(&peer))
+    }
+}
+
+/// `TRUST_PROXY`: a list of addresses or networks; `false` (or nothing) means none. The old
+/// `true` is refused: trusting whoever connects would let any client choose its own address.
+fn trusted_proxies(value: Option<String>) -> Result<Vec<ipnet::IpNet>, ConfigError> {
+    let Some(value) = value else {
+        return Ok(Vec::new());
+    };
+    if value.eq_ignore_ascii_case("false") {
+        return Ok(Vec::new());
+    }
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(|v| {
+            v.parse::<ipnet::IpNet>()
+                .or_else(|_| v.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map(|net| net.trunc())
+                .map_err(|_| ConfigError {
+                    name: "TRUST_PROXY",
+                    reason: format!(
+                        "`{v}` is not an address or network; list the reverse proxies' \
+                         addresses, e.g. `10.0.0.5` or `10.0.0.0/24`"
+                    ),
+                })
+        })
+        .collect()
 }
 
 /// The variables of one login provider, by suffix (`CLIENT_ID`, …).
@@ -465,7 +533,11 @@ mod tests {
 
     #[test]
     fn production_url_switches_to_json_logs_and_https() {
-        let c = Config::from_vars(vars(&[("PUBLIC_URL", "https://growthdesk.de/")])).unwrap();
+        let c = Config::from_vars(vars(&[
+            ("PUBLIC_URL", "https://growthdesk.de/"),
+            ("METRICS_TOKEN", "t"),
+        ]))
+        .unwrap();
         assert_eq!(c.public_url, "https://growthdesk.de");
         assert!(c.is_https());
         assert!(!c.is_local());
@@ -485,7 +557,11 @@ mod tests {
 
     #[test]
     fn public_origin_drops_the_path() {
-        let c = Config::from_vars(vars(&[("PUBLIC_URL", "https://growthdesk.de/shop/")])).unwrap();
+        let c = Config::from_vars(vars(&[
+            ("PUBLIC_URL", "https://growthdesk.de/shop/"),
+            ("METRICS_TOKEN", "t"),
+        ]))
+        .unwrap();
         assert_eq!(c.public_origin(), "https://growthdesk.de");
         let c = Config::from_vars(HashMap::new()).unwrap();
         assert_eq!(c.public_origin(), "http://127.0.0.1:3000");
@@ -531,6 +607,59 @@ mod tests {
         ]))
         .unwrap_err();
         assert_eq!(e.name, "OAUTH_GOOGLE_TOKEN_URL");
+    }
+
+    #[test]
+    fn a_public_site_needs_a_metrics_token() {
+        let e = Config::from_vars(vars(&[("PUBLIC_URL", "https://growthdesk.de")])).unwrap_err();
+        assert_eq!(e.name, "METRICS_TOKEN");
+        let c = Config::from_vars(vars(&[
+            ("PUBLIC_URL", "https://growthdesk.de"),
+            ("METRICS_TOKEN", "t0ken"),
+        ]))
+        .unwrap();
+        assert!(c.metrics_token.is_some());
+        assert!(Config::from_vars(HashMap::new())
+            .unwrap()
+            .metrics_token
+            .is_none());
+    }
+
+    #[test]
+    fn proxies_are_listed_by_address_or_network() {
+        let c =
+            Config::from_vars(vars(&[("TRUST_PROXY", "10.0.0.5, 192.168.1.0/24,::1")])).unwrap();
+        assert!(c.is_trusted_proxy("10.0.0.5".parse().unwrap()));
+        assert!(c.is_trusted_proxy("192.168.1.77".parse().unwrap()));
+        assert!(c.is_trusted_proxy("::1".parse().unwrap()));
+        assert!(c.is_trusted_proxy("::ffff:10.0.0.5".parse().unwrap()));
+        assert!(!c.is_trusted_proxy("10.0.0.6".parse().unwrap()));
+        assert!(!Config::from_vars(HashMap::new())
+            .unwrap()
+            .is_trusted_proxy("127.0.0.1".parse().unwrap()));
+        let e = Config::from_vars(vars(&[("TRUST_PROXY", "true")])).unwrap_err();
+        assert_eq!(e.name, "TRUST_PROXY");
+    }
+
+    #[test]
+    fn the_outbox_page_is_local_only() {
+        assert!(Config::from_vars(HashMap::new())
+            .unwrap()
+            .outbox_page_enabled());
+        for v in [
+            vars(&[("LISTEN_ADDR", "0.0.0.0:3000")]),
+            vars(&[("OUTBOX_PAGE", "false")]),
+            vars(&[("SMTP_HOST", "127.0.0.1")]),
+            vars(&[
+                ("PUBLIC_URL", "https://growthdesk.de"),
+                ("METRICS_TOKEN", "t"),
+            ]),
+        ] {
+            assert!(
+                !Config::from_vars(v.clone()).unwrap().outbox_page_enabled(),
+                "{v:?}"
+            );
+        }
     }
 
     #[test]

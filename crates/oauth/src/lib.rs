@@ -222,8 +222,8 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// Reads the provider's user info. Google (OpenID Connect) says `sub`, `email`,
-/// `email_verified`; Facebook says `id`, `email` (Facebook returns only the confirmed primary
-/// address, so its presence counts as verified); Instagram says `user_id` (or `id`) and
+/// `email_verified`; Facebook says `id` and `email`, but does not say that the address was
+/// confirmed, so it does not count as verified; Instagram says `user_id` (or `id`) and
 /// `username` and never an address.
 pub fn identity_from_userinfo(
     provider: LoginProvider,
@@ -248,8 +248,7 @@ pub fn identity_from_userinfo(
             ) || text("email_verified").as_deref() == Some("true");
             text("email").filter(|_| verified)
         }
-        LoginProvider::Facebook => text("email"),
-        LoginProvider::Instagram => None,
+        LoginProvider::Facebook | LoginProvider::Instagram => None,
     };
     let display_name = text("name").or_else(|| text("username"));
     Ok(Identity {
@@ -359,7 +358,10 @@ mod tests {
         )
         .unwrap();
         assert_eq!(fb.subject, "10158");
-        assert_eq!(fb.verified_email.as_deref(), Some("b@example.com"));
+        assert_eq!(
+            fb.verified_email, None,
+            "Facebook's address is not known to be confirmed"
+        );
 
         let ig = identity_from_userinfo(
             LoginProvider::Instagram,

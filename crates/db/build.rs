@@ -1,0 +1,4 @@
+// `sqlx::migrate!` embeds the migrations folder: rebuild when a migration is added.
+fn main() {
+    println!("cargo:rerun-if-changed=../../migrations");
+}
