@@ -73,3 +73,18 @@ pub fn ip() -> String {
         .map(|ip| crate::auth::session::rate_limit_key(&ip))
         .unwrap_or_else(|| "unknown".to_owned())
 }
+
+/// Begins the transaction a server function's writes share (the caller owns it: domain
+/// functions take `&mut PgConnection`). Dropped without [`commit`], it rolls back.
+pub async fn begin() -> Result<sqlx::Transaction<'static, sqlx::Postgres>, AppError> {
+    server_context()?
+        .pool
+        .begin()
+        .await
+        .map_err(AppError::internal)
+}
+
+/// Commits what a server function wrote.
+pub async fn commit(tx: sqlx::Transaction<'static, sqlx::Postgres>) -> Result<(), AppError> {
+    tx.commit().await.map_err(AppError::internal)
+}

@@ -46,14 +46,15 @@ async fn main() -> anyhow::Result<()> {
 async fn create_admin(config: &Config, pool: &sqlx::PgPool, address: &str) -> anyhow::Result<()> {
     let email = gd_accounts::Email::parse(address)
         .map_err(|p| anyhow::anyhow!("`{address}` is not a usable email address ({p:?})"))?;
-    let boot = gd_accounts::ensure_admin(pool, &email).await?;
-    let mut conn = pool.acquire().await?;
+    let mut tx = pool.begin().await?;
+    let boot = gd_accounts::ensure_admin(&mut tx, &email).await?;
     let token = gd_accounts::issue_token(
-        &mut conn,
+        &mut tx,
         boot.user_id,
         gd_accounts::TokenPurpose::ResetPassword,
     )
     .await?;
+    tx.commit().await?;
     let verb = if boot.created {
         "created"
     } else {
@@ -115,10 +116,14 @@ async fn serve(config: Config, pool: sqlx::PgPool) -> anyhow::Result<()> {
         let mut every_hour = tokio::time::interval(Duration::from_secs(3600));
         loop {
             every_hour.tick().await;
-            if let Err(e) = gd_db::delete_expired_sessions(&sweeper_pool).await {
+            let Ok(mut conn) = sweeper_pool.acquire().await else {
+                tracing::warn!("sweep skipped: no database connection");
+                continue;
+            };
+            if let Err(e) = gd_db::delete_expired_sessions(&mut conn).await {
                 tracing::warn!(error = %e, "cannot delete expired sessions");
             }
-            if let Err(e) = gd_accounts::forget_old_rate_limits(&sweeper_pool).await {
+            if let Err(e) = gd_accounts::forget_old_rate_limits(&mut conn).await {
                 tracing::warn!(error = %e, "cannot delete old rate-limit counters");
             }
         }

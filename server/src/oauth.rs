@@ -212,7 +212,13 @@ async fn callback(
                 Ok(_) => return Redirect::to(&lang.path("/login")).into_response(),
                 Err(e) => return internal(e, lang, true, provider),
             }
-            match gd_accounts::link_provider(&state.pool, user_id, &login, ip).await {
+            let linked = async {
+                let mut tx = state.pool.begin().await?;
+                gd_accounts::link_provider(&mut tx, user_id, &login, ip).await?;
+                tx.commit().await?;
+                Ok::<_, AccountError>(())
+            };
+            match linked.await {
                 Ok(()) => Redirect::to(&format!(
                     "{}?linked={}",
                     lang.path("/account"),
@@ -227,8 +233,14 @@ async fn callback(
         }
         Intent::LogIn => {
             let locale = gd_accounts::Locale::parse(lang.code());
-            let signed_in =
-                gd_accounts::sign_in_with_provider(&state.pool, &login, locale, ip.clone()).await;
+            let signed_in = async {
+                let mut tx = state.pool.begin().await?;
+                let found =
+                    gd_accounts::sign_in_with_provider(&mut tx, &login, locale, ip.clone()).await?;
+                tx.commit().await?;
+                Ok(found)
+            };
+            let signed_in = signed_in.await;
             let user = match signed_in {
                 Ok((user, _)) => user,
                 Err(e) => {

@@ -64,7 +64,7 @@ pub async fn admin_set_role(
     #[server(default)] role: String,
     #[server(default)] grant: String,
 ) -> Result<(), AppError> {
-    let (ctx, me) = admin().await?;
+    let (_, me) = admin().await?;
     let invalid = |field: &str| {
         let error = AppError::Validation {
             issues: vec![crate::error::FieldIssue {
@@ -85,10 +85,11 @@ pub async fn admin_set_role(
         crate::context::set_error_status(&error);
         return Err(error);
     }
+    let mut tx = crate::context::begin().await?;
     let result = if grant == "true" {
-        gd_accounts::grant_role(&ctx.pool, Some(me.id), user, role).await
+        gd_accounts::grant_role(&mut tx, Some(me.id), user, role).await
     } else {
-        gd_accounts::revoke_role(&ctx.pool, Some(me.id), user, role).await
+        gd_accounts::revoke_role(&mut tx, Some(me.id), user, role).await
     };
     result.map_err(|e| {
         let error = match e {
@@ -100,7 +101,8 @@ pub async fn admin_set_role(
         };
         crate::context::set_error_status(&error);
         error
-    })
+    })?;
+    crate::context::commit(tx).await
 }
 
 /// The newest audit entries, optionally only one kind (`login`, `role`, `password`, …).

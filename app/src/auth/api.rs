@@ -131,7 +131,6 @@ pub async fn sign_up(
     #[server(default)] lang: String,
 ) -> Result<(), AppError> {
     use server::*;
-    let ctx = crate::context::server_context()?;
     let lang = lang_of(&lang);
     throttle(&[gd_accounts::Limit::new(
         format!("sign_up:ip:{}", ip()),
@@ -143,9 +142,11 @@ pub async fn sign_up(
     let password = gd_accounts::Password::parse(&password, &[email.as_str()])
         .map_err(|p| invalid(vec![password_issue(p)]))?;
     let locale = gd_accounts::Locale::parse(lang.code());
-    gd_accounts::sign_up(&ctx.pool, &email, &password, locale)
+    let mut tx = crate::context::begin().await?;
+    gd_accounts::sign_up(&mut tx, &email, &password, locale)
         .await
         .map_err(account_error)?;
+    crate::context::commit(tx).await?;
     leptos_axum::redirect(&lang.path("/signup?sent=1"));
     Ok(())
 }
@@ -158,10 +159,11 @@ pub async fn verify_email(
     #[server(default)] lang: String,
 ) -> Result<(), AppError> {
     use server::*;
-    let ctx = crate::context::server_context()?;
-    gd_accounts::verify_email(&ctx.pool, &token)
+    let mut tx = crate::context::begin().await?;
+    gd_accounts::verify_email(&mut tx, &token)
         .await
         .map_err(account_error)?;
+    crate::context::commit(tx).await?;
     leptos_axum::redirect(&lang_of(&lang).path("/login?verified=1"));
     Ok(())
 }
@@ -174,7 +176,6 @@ pub async fn log_in(
     #[server(default)] lang: String,
 ) -> Result<(), AppError> {
     use server::*;
-    let ctx = crate::context::server_context()?;
     let mut missing = Vec::new();
     if email.trim().is_empty() {
         missing.push(issue("email", crate::error::IssueCode::Required, None));
@@ -208,9 +209,11 @@ pub async fn log_in(
     ])
     .await?;
     let ip = super::session::client_ip();
-    let user = gd_accounts::authenticate(&ctx.pool, &email, &password, ip)
-        .await
-        .map_err(account_error)?;
+    // The attempt is audited whatever its outcome: the transaction commits either way.
+    let mut tx = crate::context::begin().await?;
+    let outcome = gd_accounts::authenticate(&mut tx, &email, &password, ip).await;
+    crate::context::commit(tx).await?;
+    let user = outcome.map_err(account_error)?;
     super::session::sign_in(&user).await?;
     // Without JavaScript the browser follows this; the page itself loads the account page anew.
     if crate::context::is_plain_form_post() {
@@ -239,12 +242,13 @@ pub async fn resend_verification(
     #[server(default)] lang: String,
 ) -> Result<(), AppError> {
     use server::*;
-    let ctx = crate::context::server_context()?;
     let lang = lang_of(&lang);
     let email = mail_request("resend", &email, 3).await?;
-    gd_accounts::resend_verification(&ctx.pool, email.as_str())
+    let mut tx = crate::context::begin().await?;
+    gd_accounts::resend_verification(&mut tx, email.as_str())
         .await
         .map_err(account_error)?;
+    crate::context::commit(tx).await?;
     leptos_axum::redirect(&lang.path("/login?resent=1"));
     Ok(())
 }
@@ -256,13 +260,14 @@ pub async fn request_password_reset(
     #[server(default)] lang: String,
 ) -> Result<(), AppError> {
     use server::*;
-    let ctx = crate::context::server_context()?;
     let lang = lang_of(&lang);
     let email = mail_request("reset", &email, 5).await?;
     let ip = super::session::client_ip();
-    gd_accounts::request_password_reset(&ctx.pool, email.as_str(), ip)
+    let mut tx = crate::context::begin().await?;
+    gd_accounts::request_password_reset(&mut tx, email.as_str(), ip)
         .await
         .map_err(account_error)?;
+    crate::context::commit(tx).await?;
     leptos_axum::redirect(&lang.path("/forgot-password?sent=1"));
     Ok(())
 }
@@ -276,7 +281,6 @@ pub async fn reset_password(
     #[server(default)] lang: String,
 ) -> Result<(), AppError> {
     use server::*;
-    let ctx = crate::context::server_context()?;
     throttle(&[gd_accounts::Limit::new(
         format!("reset_password:ip:{}", ip()),
         20,
@@ -285,9 +289,11 @@ pub async fn reset_password(
     .await?;
     let password = gd_accounts::Password::parse(&password, &[])
         .map_err(|p| invalid(vec![password_issue(p)]))?;
-    gd_accounts::reset_password(&ctx.pool, &token, &password)
+    let mut tx = crate::context::begin().await?;
+    gd_accounts::reset_password(&mut tx, &token, &password)
         .await
         .map_err(account_error)?;
+    crate::context::commit(tx).await?;
     leptos_axum::redirect(&lang_of(&lang).path("/login?reset=1"));
     Ok(())
 }
@@ -301,7 +307,6 @@ pub async fn change_password(
 ) -> Result<(), AppError> {
     use server::*;
     let user = super::session::require_user().await.map_err(fail)?;
-    let ctx = crate::context::server_context()?;
     throttle(&[gd_accounts::Limit::new(
         format!("change_password:{}", user.id),
         10,
@@ -317,7 +322,8 @@ pub async fn change_password(
             None,
         )]));
     }
-    gd_accounts::change_password(&ctx.pool, user.id, &current, &new_password)
+    let mut tx = crate::context::begin().await?;
+    gd_accounts::change_password(&mut tx, user.id, &current, &new_password)
         .await
         .map_err(|e| match e {
             gd_accounts::AccountError::InvalidCredentials => invalid(vec![issue(
@@ -327,6 +333,7 @@ pub async fn change_password(
             )]),
             other => account_error(other),
         })?;
+    crate::context::commit(tx).await?;
     super::session::sign_in(&user).await
 }
 
@@ -336,7 +343,6 @@ pub async fn change_password(
 pub async fn request_email_change(#[server(default)] new_email: String) -> Result<(), AppError> {
     use server::*;
     let user = super::session::require_user().await.map_err(fail)?;
-    let ctx = crate::context::server_context()?;
     let email = mail_request("change_email", &new_email, 3)
         .await
         .map_err(|e| match e {
@@ -351,9 +357,11 @@ pub async fn request_email_change(#[server(default)] new_email: String) -> Resul
             ),
             other => other,
         })?;
-    gd_accounts::request_email_change(&ctx.pool, user.id, &email)
+    let mut tx = crate::context::begin().await?;
+    gd_accounts::request_email_change(&mut tx, user.id, &email)
         .await
-        .map_err(account_error)
+        .map_err(account_error)?;
+    crate::context::commit(tx).await
 }
 
 /// Asks for the account to be deleted: it is locked at once and this session ends. Needs a
@@ -372,10 +380,11 @@ pub async fn request_account_deletion(
             None,
         )]));
     }
-    let ctx = crate::context::server_context()?;
-    gd_accounts::request_deletion(&ctx.pool, user.id)
+    let mut tx = crate::context::begin().await?;
+    gd_accounts::request_deletion(&mut tx, user.id)
         .await
         .map_err(account_error)?;
+    crate::context::commit(tx).await?;
     super::session::sign_out().await?;
     if crate::context::is_plain_form_post() {
         leptos_axum::redirect(lang_of(&lang).home());
@@ -420,10 +429,12 @@ pub async fn end_other_sessions() -> Result<u64, AppError> {
     let current = super::session::current_session_id()
         .await?
         .unwrap_or_default();
-    let ctx = crate::context::server_context()?;
-    gd_accounts::end_other_sessions(&ctx.pool, user.id, &current)
+    let mut tx = crate::context::begin().await?;
+    let ended = gd_accounts::end_other_sessions(&mut tx, user.id, &current)
         .await
-        .map_err(server::account_error)
+        .map_err(server::account_error)?;
+    crate::context::commit(tx).await?;
+    Ok(ended)
 }
 
 /// The signed-in user. Needs a signed-in user (401 otherwise).
@@ -468,9 +479,9 @@ pub async fn login_providers() -> Result<Vec<super::providers::ProviderView>, Ap
 pub async fn unlink_login(#[server(default)] provider: String) -> Result<(), AppError> {
     use server::*;
     let user = super::session::require_user().await.map_err(fail)?;
-    let ctx = crate::context::server_context()?;
+    let mut tx = crate::context::begin().await?;
     gd_accounts::unlink_provider(
-        &ctx.pool,
+        &mut tx,
         user.id,
         provider.trim(),
         super::session::client_ip(),
@@ -481,5 +492,6 @@ pub async fn unlink_login(#[server(default)] provider: String) -> Result<(), App
             fail(AppError::Conflict(crate::error::Conflict::LastLoginMethod))
         }
         other => account_error(other),
-    })
+    })?;
+    crate::context::commit(tx).await
 }

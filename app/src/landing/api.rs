@@ -80,13 +80,17 @@ pub async fn submit_lead(
     if let Err(limited) = crate::context::throttle(&limits).await {
         return answer(Err(limited));
     }
-    let outcome = gd_leads::submit(&ctx.pool, &lead, ctx.config.lead_duplicate_window_secs)
-        .await
-        .map(|s| LeadSent {
-            duplicate: s.duplicate,
+    let stored = async {
+        let mut tx = crate::context::begin().await?;
+        let submission = gd_leads::submit(&mut tx, &lead, ctx.config.lead_duplicate_window_secs)
+            .await
+            .map_err(AppError::internal)?;
+        crate::context::commit(tx).await?;
+        Ok(LeadSent {
+            duplicate: submission.duplicate,
         })
-        .map_err(AppError::internal);
-    answer(outcome)
+    };
+    answer(stored.await)
 }
 
 #[cfg(feature = "ssr")]

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use gd_common::{Email, Locale};
-use sqlx::{PgConnection, PgPool};
+use sqlx::{Connection, PgConnection};
 use uuid::Uuid;
 
 use crate::{find_user, record, AccountError, AuditEvent, User};
@@ -93,12 +93,12 @@ async fn insert_link(
 /// whoever controls the provider account would otherwise take over the Growthdesk account. The
 /// owner signs in the usual way and links the provider in account settings.
 pub async fn sign_in_with_provider(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     login: &ExternalLogin,
     locale: Locale,
     ip: Option<String>,
 ) -> Result<(User, ProviderSignIn), AccountError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = conn.begin().await?;
     let (user_id, outcome) = if let Some(user_id) = linked_user(&mut tx, login).await? {
         sqlx::query(
             "UPDATE user_identities SET last_login_at = now() WHERE provider = $1 AND subject = $2",
@@ -163,12 +163,12 @@ pub async fn sign_in_with_provider(
 /// provider account again is fine; one linked to someone else, or a second account of the
 /// same provider, is refused.
 pub async fn link_provider(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     user: Uuid,
     login: &ExternalLogin,
     ip: Option<String>,
 ) -> Result<(), AccountError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = conn.begin().await?;
     match linked_user(&mut tx, login).await? {
         Some(owner) if owner == user => return Ok(()),
         Some(_) => return Err(AccountError::LoginTaken),
@@ -189,12 +189,12 @@ pub async fn link_provider(
 /// Removes the link to `provider`, unless it is the account's last way to sign in (no
 /// password and no other provider).
 pub async fn unlink_provider(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     user: Uuid,
     provider: &str,
     ip: Option<String>,
 ) -> Result<(), AccountError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = conn.begin().await?;
     // The account row is locked so two unlinks at once cannot both see "one other remains".
     let has_password: Option<bool> =
         sqlx::query_scalar("SELECT password_hash IS NOT NULL FROM users WHERE id = $1 FOR UPDATE")

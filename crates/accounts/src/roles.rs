@@ -2,7 +2,7 @@
 //! (invoices, payments, exports). A user may hold several.
 
 use serde::{Deserialize, Serialize};
-use sqlx::{PgConnection, PgPool};
+use sqlx::{Connection, PgConnection};
 use uuid::Uuid;
 
 use crate::{record, AccountError, AuditEvent};
@@ -32,33 +32,33 @@ impl Role {
 
 /// Gives `user` the `role` (no-op if held) and records who did it.
 pub async fn grant_role(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     actor: Option<Uuid>,
     user: Uuid,
     role: Role,
 ) -> Result<(), AccountError> {
-    change_role(pool, actor, user, role, true).await
+    change_role(conn, actor, user, role, true).await
 }
 
 /// Takes `role` away from `user` (no-op if not held) and records who did it.
 pub async fn revoke_role(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     actor: Option<Uuid>,
     user: Uuid,
     role: Role,
 ) -> Result<(), AccountError> {
-    change_role(pool, actor, user, role, false).await
+    change_role(conn, actor, user, role, false).await
 }
 
 /// One transaction: the change, and its audit entry if anything changed.
 async fn change_role(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     actor: Option<Uuid>,
     user: Uuid,
     role: Role,
     grant: bool,
 ) -> Result<(), AccountError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = conn.begin().await?;
     if !grant && role == Role::Admin {
         keep_an_active_admin(&mut tx, user).await?;
     }

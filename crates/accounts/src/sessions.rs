@@ -3,7 +3,7 @@
 //! link from a session to its user.
 
 use chrono::{DateTime, Utc};
-use sqlx::{PgConnection, PgPool};
+use sqlx::{Connection, PgConnection};
 use uuid::Uuid;
 
 use crate::{record, AccountError, AuditEvent};
@@ -59,11 +59,11 @@ pub async fn list_sessions(
 
 /// Ends every session of `user` except `keep`. Returns how many ended.
 pub async fn end_other_sessions(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     user: Uuid,
     keep: &str,
 ) -> Result<u64, AccountError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = conn.begin().await?;
     let ended = sqlx::query(
         "DELETE FROM tower_sessions.session
          WHERE id IN (SELECT session_id FROM user_sessions WHERE user_id = $1 AND session_id <> $2)",

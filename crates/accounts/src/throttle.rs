@@ -23,6 +23,9 @@ impl Limit {
 }
 
 /// Counts one hit against each limit. `Err(seconds)` when any is exceeded: retry after that.
+///
+/// Takes the pool, not the caller's transaction, on purpose: an attempt counts even when the
+/// request that made it fails and rolls its own work back.
 pub async fn throttle(pool: &PgPool, limits: &[Limit]) -> Result<Result<(), u64>, sqlx::Error> {
     let mut retry_after = None;
     for l in limits {
@@ -49,10 +52,10 @@ pub async fn throttle(pool: &PgPool, limits: &[Limit]) -> Result<Result<(), u64>
 }
 
 /// Drops counters of windows that ended more than a day ago.
-pub async fn forget_old_rate_limits(pool: &PgPool) -> Result<u64, sqlx::Error> {
+pub async fn forget_old_rate_limits(conn: &mut sqlx::PgConnection) -> Result<u64, sqlx::Error> {
     Ok(
         sqlx::query("DELETE FROM rate_limits WHERE window_start < now() - interval '1 day'")
-            .execute(pool)
+            .execute(conn)
             .await?
             .rows_affected(),
     )

@@ -112,7 +112,7 @@ async fn issue(
 /// True when `raw` is a link of this purpose that could be used now (nothing is used up).
 /// Tokens are 43 characters; anything far longer is refused without touching the database.
 pub async fn token_is_usable(
-    pool: &sqlx::PgPool,
+    conn: &mut PgConnection,
     raw: &str,
     purpose: TokenPurpose,
 ) -> Result<bool, AccountError> {
@@ -126,7 +126,7 @@ pub async fn token_is_usable(
     )
     .bind(digest(raw))
     .bind(purpose.as_str())
-    .fetch_one(pool)
+    .fetch_one(conn)
     .await?)
 }
 

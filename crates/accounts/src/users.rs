@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use gd_common::{Email, Locale};
-use sqlx::{PgConnection, PgPool};
+use sqlx::{Connection, PgConnection};
 use uuid::Uuid;
 
 use gd_jobs::{enqueue, AccountMail, AccountMailKind};
@@ -149,13 +149,13 @@ pub enum SignUp {
 
 /// Creates an unverified `client` account.
 pub async fn sign_up(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     email: &Email,
     password: &Password,
     locale: Locale,
 ) -> Result<SignUp, AccountError> {
     let hash = hash_password(password).await?;
-    let mut tx = pool.begin().await?;
+    let mut tx = conn.begin().await?;
     let id = Uuid::now_v7();
     let created: Option<Uuid> = sqlx::query_scalar(
         "INSERT INTO users (id, email, password_hash, locale) VALUES ($1, $2, $3, $4)
@@ -200,8 +200,8 @@ pub async fn sign_up(
 
 /// Uses a link from a mail that proves an address: a verification link marks the account's
 /// address verified; an email-change link moves the account to the new address.
-pub async fn verify_email(pool: &PgPool, raw_token: &str) -> Result<Uuid, AccountError> {
-    let mut tx = pool.begin().await?;
+pub async fn verify_email(conn: &mut PgConnection, raw_token: &str) -> Result<Uuid, AccountError> {
+    let mut tx = conn.begin().await?;
     let user = match consume_token(&mut tx, raw_token, TokenPurpose::VerifyEmail).await {
         Ok(user) => {
             sqlx::query("UPDATE users SET email_verified_at = coalesce(email_verified_at, now()) WHERE id = $1")
@@ -241,11 +241,11 @@ pub async fn verify_email(pool: &PgPool, raw_token: &str) -> Result<Uuid, Accoun
 /// Starts moving `user` to `new_email`: the address only changes when the link mailed to the
 /// new address is used.
 pub async fn request_email_change(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     user: Uuid,
     new_email: &Email,
 ) -> Result<(), AccountError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = conn.begin().await?;
     if row_by_email(&mut tx, new_email.as_str()).await?.is_some() {
         return Err(AccountError::EmailTaken);
     }
@@ -273,18 +273,17 @@ pub async fn request_email_change(
 /// password all answer `InvalidCredentials` after the same Argon2 work; only the right
 /// password learns that an account is locked or unverified. Every attempt is audited.
 pub async fn authenticate(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     email: &str,
     password: &str,
     ip: Option<String>,
 ) -> Result<User, AccountError> {
-    let mut conn = pool.acquire().await?;
-    let row = row_by_email(&mut conn, email).await?;
+    let row = row_by_email(&mut *conn, email).await?;
     let hash = row.as_ref().and_then(|r| r.password_hash.clone());
     let matches = verify_password(hash, password).await;
     let Some(row) = row.filter(|_| matches) else {
         record(
-            &mut conn,
+            &mut *conn,
             &AuditEvent::new("login.failure")
                 .ip(ip)
                 .details(serde_json::json!({ "email": email.trim().to_lowercase() })),
@@ -300,7 +299,7 @@ pub async fn authenticate(
         return Err(AccountError::EmailNotVerified);
     }
     record(
-        &mut conn,
+        &mut *conn,
         &AuditEvent::new("login.success")
             .actor(Some(user.id))
             .subject(user.id)
@@ -312,16 +311,16 @@ pub async fn authenticate(
 
 /// Sets a new password through a reset link. The caller ends the account's other sessions.
 pub async fn reset_password(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     raw_token: &str,
     new_password: &Password,
 ) -> Result<Uuid, AccountError> {
     // An unknown, used or expired link is refused before any Argon2 work.
-    if !crate::tokens::token_is_usable(pool, raw_token, TokenPurpose::ResetPassword).await? {
+    if !crate::tokens::token_is_usable(&mut *conn, raw_token, TokenPurpose::ResetPassword).await? {
         return Err(AccountError::InvalidToken);
     }
     let hash = hash_password(new_password).await?;
-    let mut tx = pool.begin().await?;
+    let mut tx = conn.begin().await?;
     let user = consume_token(&mut tx, raw_token, TokenPurpose::ResetPassword).await?;
     // Following a link from the mail proves the address too; every existing session ends.
     sqlx::query(
@@ -341,11 +340,11 @@ pub async fn reset_password(
 /// Queues a reset mail when `email` has an account; does nothing otherwise, so the answer to
 /// the person asking is the same either way.
 pub async fn request_password_reset(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     email: &str,
     ip: Option<String>,
 ) -> Result<(), AccountError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = conn.begin().await?;
     if let Some(row) = row_by_email(&mut tx, email).await? {
         enqueue(
             &mut tx,
@@ -377,8 +376,11 @@ pub struct AdminBootstrap {
 
 /// Makes `email` an admin, creating the (verified, password-less) account if needed; the
 /// caller then issues a reset link so the admin chooses a password.
-pub async fn ensure_admin(pool: &PgPool, email: &Email) -> Result<AdminBootstrap, AccountError> {
-    let mut tx = pool.begin().await?;
+pub async fn ensure_admin(
+    conn: &mut PgConnection,
+    email: &Email,
+) -> Result<AdminBootstrap, AccountError> {
+    let mut tx = conn.begin().await?;
     let created: Option<Uuid> = sqlx::query_scalar(
         "INSERT INTO users (id, email, email_verified_at) VALUES ($1, $2, now())
          ON CONFLICT (lower(email)) DO NOTHING RETURNING id",
@@ -396,8 +398,8 @@ pub async fn ensure_admin(pool: &PgPool, email: &Email) -> Result<AdminBootstrap
                 .id
         }
     };
+    crate::grant_role(&mut tx, None, user_id, Role::Admin).await?;
     tx.commit().await?;
-    crate::grant_role(pool, None, user_id, Role::Admin).await?;
     Ok(AdminBootstrap {
         user_id,
         created: created.is_some(),
@@ -433,7 +435,7 @@ pub async fn list_users(
 /// Changes the password of a signed-in user who knows the current one. Every session ends
 /// (the caller starts a fresh one for the person who made the change).
 pub async fn change_password(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     user: Uuid,
     current: &str,
     new_password: &Password,
@@ -441,7 +443,7 @@ pub async fn change_password(
     let existing: Option<Option<String>> =
         sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
             .bind(user)
-            .fetch_optional(pool)
+            .fetch_optional(&mut *conn)
             .await?;
     let Some(hash) = existing else {
         return Err(AccountError::NotFound);
@@ -450,7 +452,7 @@ pub async fn change_password(
         return Err(AccountError::InvalidCredentials);
     }
     let new_hash = hash_password(new_password).await?;
-    let mut tx = pool.begin().await?;
+    let mut tx = conn.begin().await?;
     sqlx::query("UPDATE users SET password_hash = $2, sessions_valid_after = now() WHERE id = $1")
         .bind(user)
         .bind(&new_hash)
@@ -463,8 +465,8 @@ pub async fn change_password(
 
 /// Records that the person wants their account deleted and locks it at once: no sign-in, every
 /// session ends. The erasure itself (GDPR) follows the retention rules.
-pub async fn request_deletion(pool: &PgPool, user: Uuid) -> Result<(), AccountError> {
-    let mut tx = pool.begin().await?;
+pub async fn request_deletion(conn: &mut PgConnection, user: Uuid) -> Result<(), AccountError> {
+    let mut tx = conn.begin().await?;
     crate::roles::keep_an_active_admin(&mut tx, user).await?;
     let updated = sqlx::query(
         "UPDATE users SET locked_at = coalesce(locked_at, now()),
@@ -490,8 +492,8 @@ pub async fn request_deletion(pool: &PgPool, user: Uuid) -> Result<(), AccountEr
 
 /// Queues a new verification mail when `email` has an account that is not verified yet; does
 /// nothing otherwise, so the answer is the same for every address.
-pub async fn resend_verification(pool: &PgPool, email: &str) -> Result<(), AccountError> {
-    let mut tx = pool.begin().await?;
+pub async fn resend_verification(conn: &mut PgConnection, email: &str) -> Result<(), AccountError> {
+    let mut tx = conn.begin().await?;
     if let Some(row) = row_by_email(&mut tx, email).await? {
         if row.email_verified_at.is_none() && row.locked_at.is_none() {
             let mail = AccountMail {

@@ -16,17 +16,23 @@ fn email(s: &str) -> Email {
 
 async fn signed_up_and_verified(pool: &PgPool, address: &str) -> uuid::Uuid {
     let password = Password::parse(PW, &[address]).unwrap();
-    let SignUp::Created { user_id } = sign_up(pool, &email(address), &password, Locale::De)
-        .await
-        .unwrap()
-    else {
+    let SignUp::Created { user_id } = sign_up(
+        &mut *pool.acquire().await.unwrap(),
+        &email(address),
+        &password,
+        Locale::De,
+    )
+    .await
+    .unwrap() else {
         panic!("expected a new account");
     };
     let mut conn = pool.acquire().await.unwrap();
     let token = issue_token(&mut conn, user_id, TokenPurpose::VerifyEmail)
         .await
         .unwrap();
-    verify_email(pool, token.expose()).await.unwrap();
+    verify_email(&mut *pool.acquire().await.unwrap(), token.expose())
+        .await
+        .unwrap();
     user_id
 }
 
@@ -41,16 +47,27 @@ async fn actions(pool: &PgPool) -> Vec<String> {
 async fn sign_up_verify_and_log_in(pool: PgPool) {
     setup(&pool).await;
     let password = Password::parse(PW, &[]).unwrap();
-    let outcome = sign_up(&pool, &email("Anna@Example.de"), &password, Locale::En)
-        .await
-        .unwrap();
+    let outcome = sign_up(
+        &mut *pool.acquire().await.unwrap(),
+        &email("Anna@Example.de"),
+        &password,
+        Locale::En,
+    )
+    .await
+    .unwrap();
     let SignUp::Created { user_id } = outcome else {
         panic!("{outcome:?}")
     };
 
     // Not verified yet: the right password learns that, nothing more.
     assert!(matches!(
-        authenticate(&pool, "anna@example.de", PW, None).await,
+        authenticate(
+            &mut *pool.acquire().await.unwrap(),
+            "anna@example.de",
+            PW,
+            None
+        )
+        .await,
         Err(AccountError::EmailNotVerified)
     ));
 
@@ -58,16 +75,26 @@ async fn sign_up_verify_and_log_in(pool: PgPool) {
     let token = issue_token(&mut conn, user_id, TokenPurpose::VerifyEmail)
         .await
         .unwrap();
-    assert_eq!(verify_email(&pool, token.expose()).await.unwrap(), user_id);
+    assert_eq!(
+        verify_email(&mut *pool.acquire().await.unwrap(), token.expose())
+            .await
+            .unwrap(),
+        user_id
+    );
     // Single use.
     assert!(matches!(
-        verify_email(&pool, token.expose()).await,
+        verify_email(&mut *pool.acquire().await.unwrap(), token.expose()).await,
         Err(AccountError::InvalidToken)
     ));
 
-    let user = authenticate(&pool, "ANNA@example.de ", PW, Some("127.0.0.1".into()))
-        .await
-        .unwrap();
+    let user = authenticate(
+        &mut *pool.acquire().await.unwrap(),
+        "ANNA@example.de ",
+        PW,
+        Some("127.0.0.1".into()),
+    )
+    .await
+    .unwrap();
     assert_eq!(user.id, user_id);
     assert_eq!(user.roles, vec![Role::Client]);
     assert_eq!(user.locale, Locale::En);
@@ -82,12 +109,22 @@ async fn sign_up_verify_and_log_in(pool: PgPool) {
 async fn unknown_email_and_wrong_password_get_the_same_answer(pool: PgPool) {
     setup(&pool).await;
     signed_up_and_verified(&pool, "anna@example.de").await;
-    let wrong = authenticate(&pool, "anna@example.de", "falsches passwort hier", None)
-        .await
-        .unwrap_err();
-    let unknown = authenticate(&pool, "nobody@example.de", PW, None)
-        .await
-        .unwrap_err();
+    let wrong = authenticate(
+        &mut *pool.acquire().await.unwrap(),
+        "anna@example.de",
+        "falsches passwort hier",
+        None,
+    )
+    .await
+    .unwrap_err();
+    let unknown = authenticate(
+        &mut *pool.acquire().await.unwrap(),
+        "nobody@example.de",
+        PW,
+        None,
+    )
+    .await
+    .unwrap_err();
     assert_eq!(wrong.to_string(), unknown.to_string());
     assert!(matches!(unknown, AccountError::InvalidCredentials));
     let failures: i64 =
@@ -103,16 +140,26 @@ async fn a_second_sign_up_with_the_same_address_creates_nothing(pool: PgPool) {
     setup(&pool).await;
     let first = signed_up_and_verified(&pool, "anna@example.de").await;
     let password = Password::parse("ganz anderes langes passwort", &[]).unwrap();
-    let again = sign_up(&pool, &email("ANNA@example.de"), &password, Locale::De)
-        .await
-        .unwrap();
+    let again = sign_up(
+        &mut *pool.acquire().await.unwrap(),
+        &email("ANNA@example.de"),
+        &password,
+        Locale::De,
+    )
+    .await
+    .unwrap();
     assert_eq!(again, SignUp::AlreadyRegistered { user_id: first });
     // The original password still works; the new one does not.
-    assert!(authenticate(&pool, "anna@example.de", PW, None)
-        .await
-        .is_ok());
     assert!(authenticate(
-        &pool,
+        &mut *pool.acquire().await.unwrap(),
+        "anna@example.de",
+        PW,
+        None
+    )
+    .await
+    .is_ok());
+    assert!(authenticate(
+        &mut *pool.acquire().await.unwrap(),
         "anna@example.de",
         "ganz anderes langes passwort",
         None
@@ -135,7 +182,12 @@ async fn reset_links_work_once_and_expire(pool: PgPool) {
     let new_password = Password::parse("neues sehr langes passwort bitte", &[]).unwrap();
     // A newer link replaces the older one.
     assert!(matches!(
-        reset_password(&pool, old.expose(), &new_password).await,
+        reset_password(
+            &mut *pool.acquire().await.unwrap(),
+            old.expose(),
+            &new_password
+        )
+        .await,
         Err(AccountError::InvalidToken)
     ));
     // A verification link is not a reset link.
@@ -143,31 +195,50 @@ async fn reset_links_work_once_and_expire(pool: PgPool) {
         .await
         .unwrap();
     assert!(matches!(
-        reset_password(&pool, verify.expose(), &new_password).await,
+        reset_password(
+            &mut *pool.acquire().await.unwrap(),
+            verify.expose(),
+            &new_password
+        )
+        .await,
         Err(AccountError::InvalidToken)
     ));
 
     assert_eq!(
-        reset_password(&pool, token.expose(), &new_password)
-            .await
-            .unwrap(),
+        reset_password(
+            &mut *pool.acquire().await.unwrap(),
+            token.expose(),
+            &new_password
+        )
+        .await
+        .unwrap(),
         user
     );
     assert!(matches!(
-        reset_password(&pool, token.expose(), &new_password).await,
+        reset_password(
+            &mut *pool.acquire().await.unwrap(),
+            token.expose(),
+            &new_password
+        )
+        .await,
         Err(AccountError::InvalidToken)
     ));
     assert!(authenticate(
-        &pool,
+        &mut *pool.acquire().await.unwrap(),
         "anna@example.de",
         "neues sehr langes passwort bitte",
         None
     )
     .await
     .is_ok());
-    assert!(authenticate(&pool, "anna@example.de", PW, None)
-        .await
-        .is_err());
+    assert!(authenticate(
+        &mut *pool.acquire().await.unwrap(),
+        "anna@example.de",
+        PW,
+        None
+    )
+    .await
+    .is_err());
 
     let expiring = issue_token(&mut conn, user, TokenPurpose::ResetPassword)
         .await
@@ -179,7 +250,12 @@ async fn reset_links_work_once_and_expire(pool: PgPool) {
     .await
     .unwrap();
     assert!(matches!(
-        reset_password(&pool, expiring.expose(), &new_password).await,
+        reset_password(
+            &mut *pool.acquire().await.unwrap(),
+            expiring.expose(),
+            &new_password
+        )
+        .await,
         Err(AccountError::InvalidToken)
     ));
     // Tokens are stored only as hashes.
@@ -195,13 +271,19 @@ async fn reset_links_work_once_and_expire(pool: PgPool) {
 #[sqlx::test(migrations = false)]
 async fn the_first_admin_and_role_changes_are_audited(pool: PgPool) {
     setup(&pool).await;
-    let boot = ensure_admin(&pool, &email("chef@growthdesk.de"))
-        .await
-        .unwrap();
+    let boot = ensure_admin(
+        &mut *pool.acquire().await.unwrap(),
+        &email("chef@growthdesk.de"),
+    )
+    .await
+    .unwrap();
     assert!(boot.created);
-    let again = ensure_admin(&pool, &email("CHEF@growthdesk.de"))
-        .await
-        .unwrap();
+    let again = ensure_admin(
+        &mut *pool.acquire().await.unwrap(),
+        &email("CHEF@growthdesk.de"),
+    )
+    .await
+    .unwrap();
     assert_eq!(
         again,
         AdminBootstrap {
@@ -219,17 +301,32 @@ async fn the_first_admin_and_role_changes_are_audited(pool: PgPool) {
     );
 
     let anna = signed_up_and_verified(&pool, "anna@example.de").await;
-    grant_role(&pool, Some(admin.id), anna, Role::Finance)
-        .await
-        .unwrap();
-    grant_role(&pool, Some(admin.id), anna, Role::Finance)
-        .await
-        .unwrap();
+    grant_role(
+        &mut *pool.acquire().await.unwrap(),
+        Some(admin.id),
+        anna,
+        Role::Finance,
+    )
+    .await
+    .unwrap();
+    grant_role(
+        &mut *pool.acquire().await.unwrap(),
+        Some(admin.id),
+        anna,
+        Role::Finance,
+    )
+    .await
+    .unwrap();
     let user = find_user(&mut conn, anna).await.unwrap().unwrap();
     assert_eq!(user.roles, vec![Role::Client, Role::Finance]);
-    revoke_role(&pool, Some(admin.id), anna, Role::Finance)
-        .await
-        .unwrap();
+    revoke_role(
+        &mut *pool.acquire().await.unwrap(),
+        Some(admin.id),
+        anna,
+        Role::Finance,
+    )
+    .await
+    .unwrap();
 
     let entries = list_audit(
         &mut conn,
@@ -268,7 +365,13 @@ async fn the_first_admin_and_role_changes_are_audited(pool: PgPool) {
         ]
     );
     assert!(matches!(
-        grant_role(&pool, Some(admin.id), uuid::Uuid::nil(), Role::Admin).await,
+        grant_role(
+            &mut *pool.acquire().await.unwrap(),
+            Some(admin.id),
+            uuid::Uuid::nil(),
+            Role::Admin
+        )
+        .await,
         Err(AccountError::NotFound)
     ));
 }
@@ -292,11 +395,14 @@ async fn the_audit_log_cannot_be_changed_or_emptied(pool: PgPool) {
 async fn links_issued_at_once_leave_exactly_one_valid(pool: PgPool) {
     setup(&pool).await;
     let password = Password::parse(PW, &[]).unwrap();
-    let SignUp::Created { user_id } =
-        sign_up(&pool, &email("race@example.de"), &password, Locale::De)
-            .await
-            .unwrap()
-    else {
+    let SignUp::Created { user_id } = sign_up(
+        &mut *pool.acquire().await.unwrap(),
+        &email("race@example.de"),
+        &password,
+        Locale::De,
+    )
+    .await
+    .unwrap() else {
         panic!("expected a new account");
     };
     let issuers = (0..8).map(|_| {
@@ -323,7 +429,10 @@ async fn links_issued_at_once_leave_exactly_one_valid(pool: PgPool) {
     assert_eq!(unused, 1);
     let mut working = 0;
     for token in &tokens {
-        if verify_email(&pool, token.expose()).await.is_ok() {
+        if verify_email(&mut *pool.acquire().await.unwrap(), token.expose())
+            .await
+            .is_ok()
+        {
             working += 1;
         }
     }
@@ -333,19 +442,26 @@ async fn links_issued_at_once_leave_exactly_one_valid(pool: PgPool) {
 #[sqlx::test(migrations = false)]
 async fn the_last_active_admin_stays_even_when_two_admins_remove_each_other(pool: PgPool) {
     setup(&pool).await;
-    let a = ensure_admin(&pool, &email("a@growthdesk.de"))
-        .await
-        .unwrap()
-        .user_id;
-    let b = ensure_admin(&pool, &email("b@growthdesk.de"))
-        .await
-        .unwrap()
-        .user_id;
+    let a = ensure_admin(
+        &mut *pool.acquire().await.unwrap(),
+        &email("a@growthdesk.de"),
+    )
+    .await
+    .unwrap()
+    .user_id;
+    let b = ensure_admin(
+        &mut *pool.acquire().await.unwrap(),
+        &email("b@growthdesk.de"),
+    )
+    .await
+    .unwrap()
+    .user_id;
     // Each takes the other's admin role at the same moment: exactly one may succeed.
     for _ in 0..5 {
+        let (mut one, mut two) = (pool.acquire().await.unwrap(), pool.acquire().await.unwrap());
         let (ab, ba) = tokio::join!(
-            revoke_role(&pool, Some(a), b, Role::Admin),
-            revoke_role(&pool, Some(b), a, Role::Admin),
+            revoke_role(&mut one, Some(a), b, Role::Admin),
+            revoke_role(&mut two, Some(b), a, Role::Admin),
         );
         let refused = [&ab, &ba]
             .iter()
@@ -359,19 +475,25 @@ async fn the_last_active_admin_stays_even_when_two_admins_remove_each_other(pool
                 .unwrap();
         assert_eq!(admins, 1);
         // Put the other one back for the next round.
-        grant_role(&pool, None, a, Role::Admin).await.unwrap();
-        grant_role(&pool, None, b, Role::Admin).await.unwrap();
+        grant_role(&mut *pool.acquire().await.unwrap(), None, a, Role::Admin)
+            .await
+            .unwrap();
+        grant_role(&mut *pool.acquire().await.unwrap(), None, b, Role::Admin)
+            .await
+            .unwrap();
     }
 
     // The last active admin can neither lose the role nor lock the account by asking for
     // deletion; a locked admin does not count as active.
-    request_deletion(&pool, b).await.unwrap();
+    request_deletion(&mut *pool.acquire().await.unwrap(), b)
+        .await
+        .unwrap();
     assert!(matches!(
-        revoke_role(&pool, None, a, Role::Admin).await,
+        revoke_role(&mut *pool.acquire().await.unwrap(), None, a, Role::Admin).await,
         Err(AccountError::LastAdmin)
     ));
     assert!(matches!(
-        request_deletion(&pool, a).await,
+        request_deletion(&mut *pool.acquire().await.unwrap(), a).await,
         Err(AccountError::LastAdmin)
     ));
     let mut conn = pool.acquire().await.unwrap();
@@ -379,6 +501,10 @@ async fn the_last_active_admin_stays_even_when_two_admins_remove_each_other(pool
     assert!(still.has_role(Role::Admin) && !still.locked);
     // Another admin appointed, the first may go.
     let c = signed_up_and_verified(&pool, "c@growthdesk.de").await;
-    grant_role(&pool, Some(a), c, Role::Admin).await.unwrap();
-    revoke_role(&pool, Some(c), a, Role::Admin).await.unwrap();
+    grant_role(&mut *pool.acquire().await.unwrap(), Some(a), c, Role::Admin)
+        .await
+        .unwrap();
+    revoke_role(&mut *pool.acquire().await.unwrap(), Some(c), a, Role::Admin)
+        .await
+        .unwrap();
 }

@@ -33,9 +33,14 @@ async fn actions(pool: &PgPool) -> Vec<String> {
 
 async fn signed_up(pool: &PgPool, address: &str) -> uuid::Uuid {
     let password = Password::parse(PW, &[]).unwrap();
-    match sign_up(pool, &Email::parse(address).unwrap(), &password, Locale::De)
-        .await
-        .unwrap()
+    match sign_up(
+        &mut *pool.acquire().await.unwrap(),
+        &Email::parse(address).unwrap(),
+        &password,
+        Locale::De,
+    )
+    .await
+    .unwrap()
     {
         SignUp::Created { user_id } => user_id,
         other => panic!("{other:?}"),
@@ -46,7 +51,7 @@ async fn signed_up(pool: &PgPool, address: &str) -> uuid::Uuid {
 async fn a_new_person_gets_a_verified_password_less_account(pool: PgPool) {
     gd_db::migrate(&pool).await.unwrap();
     let (user, how) = sign_in_with_provider(
-        &pool,
+        &mut *pool.acquire().await.unwrap(),
         &google("g-1", Some("new@example.com")),
         Locale::En,
         Some("127.0.0.1".into()),
@@ -62,7 +67,7 @@ async fn a_new_person_gets_a_verified_password_less_account(pool: PgPool) {
 
     // The second time, the link finds the account, even if the provider's address changed.
     let (again, how) = sign_in_with_provider(
-        &pool,
+        &mut *pool.acquire().await.unwrap(),
         &google("g-1", Some("renamed@example.com")),
         Locale::De,
         None,
@@ -90,7 +95,9 @@ async fn an_existing_address_is_never_linked_silently(pool: PgPool) {
     let token = issue_token(&mut conn, verified, TokenPurpose::VerifyEmail)
         .await
         .unwrap();
-    verify_email(&pool, token.expose()).await.unwrap();
+    verify_email(&mut *pool.acquire().await.unwrap(), token.expose())
+        .await
+        .unwrap();
     let unverified = signed_up(&pool, "owner@example.com").await;
     let before = actions(&pool).await;
 
@@ -98,8 +105,13 @@ async fn an_existing_address_is_never_linked_silently(pool: PgPool) {
         ("g-2", "ANNA@example.com", verified),
         ("g-3", "owner@example.com", unverified),
     ] {
-        let outcome =
-            sign_in_with_provider(&pool, &google(subject, Some(address)), Locale::De, None).await;
+        let outcome = sign_in_with_provider(
+            &mut *pool.acquire().await.unwrap(),
+            &google(subject, Some(address)),
+            Locale::De,
+            None,
+        )
+        .await;
         assert!(
             matches!(outcome, Err(AccountError::NotLinked)),
             "{address}: {outcome:?}"
@@ -115,9 +127,14 @@ async fn an_existing_address_is_never_linked_silently(pool: PgPool) {
         .unwrap()
         .email_verified_at
         .is_none());
-    authenticate(&pool, "anna@example.com", PW, None)
-        .await
-        .unwrap();
+    authenticate(
+        &mut *pool.acquire().await.unwrap(),
+        "anna@example.com",
+        PW,
+        None,
+    )
+    .await
+    .unwrap();
     assert_eq!(
         actions(&pool).await.len(),
         before.len() + 1,
@@ -126,7 +143,7 @@ async fn an_existing_address_is_never_linked_silently(pool: PgPool) {
 
     // Signed in the usual way, the owner links the provider in account settings.
     link_provider(
-        &pool,
+        &mut *pool.acquire().await.unwrap(),
         verified,
         &google("g-2", Some("anna@example.com")),
         None,
@@ -134,7 +151,7 @@ async fn an_existing_address_is_never_linked_silently(pool: PgPool) {
     .await
     .unwrap();
     let (user, how) = sign_in_with_provider(
-        &pool,
+        &mut *pool.acquire().await.unwrap(),
         &google("g-2", Some("anna@example.com")),
         Locale::De,
         None,
@@ -148,11 +165,23 @@ async fn an_existing_address_is_never_linked_silently(pool: PgPool) {
 async fn without_a_verified_address_only_a_linked_login_signs_in(pool: PgPool) {
     gd_db::migrate(&pool).await.unwrap();
     assert!(matches!(
-        sign_in_with_provider(&pool, &instagram("ig-1"), Locale::De, None).await,
+        sign_in_with_provider(
+            &mut *pool.acquire().await.unwrap(),
+            &instagram("ig-1"),
+            Locale::De,
+            None
+        )
+        .await,
         Err(AccountError::NoVerifiedEmail)
     ));
     assert!(matches!(
-        sign_in_with_provider(&pool, &google("g-4", None), Locale::De, None).await,
+        sign_in_with_provider(
+            &mut *pool.acquire().await.unwrap(),
+            &google("g-4", None),
+            Locale::De,
+            None
+        )
+        .await,
         Err(AccountError::NoVerifiedEmail)
     ));
     let count: i64 = sqlx::query_scalar("SELECT count(*) FROM users")
@@ -163,26 +192,53 @@ async fn without_a_verified_address_only_a_linked_login_signs_in(pool: PgPool) {
 
     // Linked from account settings, Instagram then signs in.
     let id = signed_up(&pool, "shop@example.com").await;
-    link_provider(&pool, id, &instagram("ig-1"), None)
-        .await
-        .unwrap();
-    link_provider(&pool, id, &instagram("ig-1"), None)
-        .await
-        .expect("linking the same login twice is harmless");
-    let (user, how) = sign_in_with_provider(&pool, &instagram("ig-1"), Locale::De, None)
-        .await
-        .unwrap();
+    link_provider(
+        &mut *pool.acquire().await.unwrap(),
+        id,
+        &instagram("ig-1"),
+        None,
+    )
+    .await
+    .unwrap();
+    link_provider(
+        &mut *pool.acquire().await.unwrap(),
+        id,
+        &instagram("ig-1"),
+        None,
+    )
+    .await
+    .expect("linking the same login twice is harmless");
+    let (user, how) = sign_in_with_provider(
+        &mut *pool.acquire().await.unwrap(),
+        &instagram("ig-1"),
+        Locale::De,
+        None,
+    )
+    .await
+    .unwrap();
     assert_eq!((user.id, how), (id, ProviderSignIn::Known));
 
     // The same Instagram account cannot be linked to a second Growthdesk account, and one
     // account cannot hold two Instagram accounts.
     let other = signed_up(&pool, "other@example.com").await;
     assert!(matches!(
-        link_provider(&pool, other, &instagram("ig-1"), None).await,
+        link_provider(
+            &mut *pool.acquire().await.unwrap(),
+            other,
+            &instagram("ig-1"),
+            None
+        )
+        .await,
         Err(AccountError::LoginTaken)
     ));
     assert!(matches!(
-        link_provider(&pool, id, &instagram("ig-2"), None).await,
+        link_provider(
+            &mut *pool.acquire().await.unwrap(),
+            id,
+            &instagram("ig-2"),
+            None
+        )
+        .await,
         Err(AccountError::LoginTaken)
     ));
 }
@@ -191,7 +247,7 @@ async fn without_a_verified_address_only_a_linked_login_signs_in(pool: PgPool) {
 async fn the_last_way_to_sign_in_cannot_be_unlinked(pool: PgPool) {
     gd_db::migrate(&pool).await.unwrap();
     let (user, _) = sign_in_with_provider(
-        &pool,
+        &mut *pool.acquire().await.unwrap(),
         &google("g-5", Some("solo@example.com")),
         Locale::De,
         None,
@@ -199,21 +255,32 @@ async fn the_last_way_to_sign_in_cannot_be_unlinked(pool: PgPool) {
     .await
     .unwrap();
     assert!(matches!(
-        unlink_provider(&pool, user.id, "google", None).await,
+        unlink_provider(&mut *pool.acquire().await.unwrap(), user.id, "google", None).await,
         Err(AccountError::LastLoginMethod)
     ));
-    link_provider(&pool, user.id, &instagram("ig-5"), None)
-        .await
-        .unwrap();
-    unlink_provider(&pool, user.id, "google", None)
+    link_provider(
+        &mut *pool.acquire().await.unwrap(),
+        user.id,
+        &instagram("ig-5"),
+        None,
+    )
+    .await
+    .unwrap();
+    unlink_provider(&mut *pool.acquire().await.unwrap(), user.id, "google", None)
         .await
         .unwrap();
     assert!(matches!(
-        unlink_provider(&pool, user.id, "google", None).await,
+        unlink_provider(&mut *pool.acquire().await.unwrap(), user.id, "google", None).await,
         Err(AccountError::NotFound)
     ));
     assert!(matches!(
-        unlink_provider(&pool, user.id, "instagram", None).await,
+        unlink_provider(
+            &mut *pool.acquire().await.unwrap(),
+            user.id,
+            "instagram",
+            None
+        )
+        .await,
         Err(AccountError::LastLoginMethod)
     ));
     assert!(actions(&pool).await.contains(&"oauth.unlink".to_owned()));
@@ -223,17 +290,19 @@ async fn the_last_way_to_sign_in_cannot_be_unlinked(pool: PgPool) {
 async fn a_locked_account_cannot_sign_in_through_a_provider(pool: PgPool) {
     gd_db::migrate(&pool).await.unwrap();
     let (user, _) = sign_in_with_provider(
-        &pool,
+        &mut *pool.acquire().await.unwrap(),
         &google("g-6", Some("gone@example.com")),
         Locale::De,
         None,
     )
     .await
     .unwrap();
-    request_deletion(&pool, user.id).await.unwrap();
+    request_deletion(&mut *pool.acquire().await.unwrap(), user.id)
+        .await
+        .unwrap();
     assert!(matches!(
         sign_in_with_provider(
-            &pool,
+            &mut *pool.acquire().await.unwrap(),
             &google("g-6", Some("gone@example.com")),
             Locale::De,
             None

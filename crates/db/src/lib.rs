@@ -59,10 +59,10 @@ pub async fn seed_demo_data(pool: &PgPool) -> Result<(), DbError> {
 }
 
 /// Removes sessions past their expiry; returns how many.
-pub async fn delete_expired_sessions(pool: &PgPool) -> Result<u64, DbError> {
+pub async fn delete_expired_sessions(conn: &mut sqlx::PgConnection) -> Result<u64, DbError> {
     Ok(
         sqlx::query("DELETE FROM tower_sessions.session WHERE expiry_date < now()")
-            .execute(pool)
+            .execute(conn)
             .await?
             .rows_affected(),
     )

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use gd_jobs::LeadReceived;
-use sqlx::{PgConnection, PgPool};
+use sqlx::{Connection, PgConnection};
 use uuid::Uuid;
 
 use crate::{LeadError, Locale, NewLead};
@@ -41,11 +41,11 @@ pub struct Submission {
 /// the last `window_secs` seconds. Concurrent identical submissions are serialised on an
 /// advisory lock keyed by the lead's identity, so exactly one of them inserts.
 pub async fn submit(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     lead: &NewLead,
     window_secs: i64,
 ) -> Result<Submission, LeadError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = conn.begin().await?;
     let key = lead.dedupe_key();
 
     sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")

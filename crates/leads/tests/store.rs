@@ -29,7 +29,9 @@ async fn migrated(pool: &PgPool) {
 async fn a_lead_and_its_job_are_stored_together(pool: PgPool) {
     migrated(&pool).await;
     let lead = parse(&form("Hallo")).unwrap();
-    let s = submit(&pool, &lead, 600).await.unwrap();
+    let s = submit(&mut *pool.acquire().await.unwrap(), &lead, 600)
+        .await
+        .unwrap();
     assert!(!s.duplicate);
     assert_eq!(count(&pool, "SELECT count(*) FROM leads").await, 1);
     let job: serde_json::Value = sqlx::query_scalar(
@@ -50,28 +52,44 @@ async fn without_the_job_there_is_no_lead(pool: PgPool) {
         .await
         .unwrap();
     let lead = parse(&form("Hallo")).unwrap();
-    assert!(submit(&pool, &lead, 600).await.is_err());
+    assert!(submit(&mut *pool.acquire().await.unwrap(), &lead, 600)
+        .await
+        .is_err());
     assert_eq!(count(&pool, "SELECT count(*) FROM leads").await, 0);
 }
 
 #[sqlx::test(migrations = false)]
 async fn the_same_lead_twice_within_the_window_is_one_lead(pool: PgPool) {
     migrated(&pool).await;
-    let first = submit(&pool, &parse(&form("Hallo  Welt")).unwrap(), 600)
-        .await
-        .unwrap();
+    let first = submit(
+        &mut *pool.acquire().await.unwrap(),
+        &parse(&form("Hallo  Welt")).unwrap(),
+        600,
+    )
+    .await
+    .unwrap();
     let mut again = form("hallo welt");
     again.email = "ANNA@example.de".into();
-    let second = submit(&pool, &parse(&again).unwrap(), 600).await.unwrap();
+    let second = submit(
+        &mut *pool.acquire().await.unwrap(),
+        &parse(&again).unwrap(),
+        600,
+    )
+    .await
+    .unwrap();
     assert!(second.duplicate);
     assert_eq!(second.lead_id, first.lead_id);
     assert_eq!(count(&pool, "SELECT count(*) FROM leads").await, 1);
     assert_eq!(count(&pool, "SELECT count(*) FROM apalis.jobs").await, 1);
 
     // A different message is a different lead.
-    let third = submit(&pool, &parse(&form("Noch eine Frage")).unwrap(), 600)
-        .await
-        .unwrap();
+    let third = submit(
+        &mut *pool.acquire().await.unwrap(),
+        &parse(&form("Noch eine Frage")).unwrap(),
+        600,
+    )
+    .await
+    .unwrap();
     assert!(!third.duplicate);
     assert_eq!(count(&pool, "SELECT count(*) FROM leads").await, 2);
 }
@@ -80,12 +98,19 @@ async fn the_same_lead_twice_within_the_window_is_one_lead(pool: PgPool) {
 async fn after_the_window_the_same_text_is_a_new_lead(pool: PgPool) {
     migrated(&pool).await;
     let lead = parse(&form("Hallo")).unwrap();
-    submit(&pool, &lead, 600).await.unwrap();
+    submit(&mut *pool.acquire().await.unwrap(), &lead, 600)
+        .await
+        .unwrap();
     sqlx::query("UPDATE leads SET created_at = now() - interval '11 minutes'")
         .execute(&pool)
         .await
         .unwrap();
-    assert!(!submit(&pool, &lead, 600).await.unwrap().duplicate);
+    assert!(
+        !submit(&mut *pool.acquire().await.unwrap(), &lead, 600)
+            .await
+            .unwrap()
+            .duplicate
+    );
     assert_eq!(count(&pool, "SELECT count(*) FROM leads").await, 2);
 }
 
@@ -108,7 +133,10 @@ async fn futures_join(pool: &PgPool, lead: &gd_leads::NewLead) -> Vec<bool> {
     for _ in 0..8 {
         let (pool, lead) = (pool.clone(), lead.clone());
         handles.push(tokio::spawn(async move {
-            submit(&pool, &lead, 600).await.unwrap().duplicate
+            submit(&mut *pool.acquire().await.unwrap(), &lead, 600)
+                .await
+                .unwrap()
+                .duplicate
         }));
     }
     let mut out = Vec::new();
@@ -121,9 +149,13 @@ async fn futures_join(pool: &PgPool, lead: &gd_leads::NewLead) -> Vec<bool> {
 #[sqlx::test(migrations = false)]
 async fn mails_are_sent_once_even_when_the_job_runs_twice(pool: PgPool) {
     migrated(&pool).await;
-    let s = submit(&pool, &parse(&form("Hallo")).unwrap(), 600)
-        .await
-        .unwrap();
+    let s = submit(
+        &mut *pool.acquire().await.unwrap(),
+        &parse(&form("Hallo")).unwrap(),
+        600,
+    )
+    .await
+    .unwrap();
     let dir = std::env::temp_dir().join(format!("gd-leads-outbox-{}", s.lead_id));
     let mailer = OutboxMailer::new(
         &dir,

@@ -110,9 +110,14 @@ impl TestApp {
         .await
         .unwrap();
         for role in roles {
-            gd_accounts::grant_role(&self.pool, None, user_id, *role)
-                .await
-                .unwrap();
+            gd_accounts::grant_role(
+                &mut *self.pool.acquire().await.unwrap(),
+                None,
+                user_id,
+                *role,
+            )
+            .await
+            .unwrap();
         }
         let mut conn = self.pool.acquire().await.unwrap();
         let token =
@@ -120,9 +125,13 @@ impl TestApp {
                 .await
                 .unwrap();
         let password = gd_accounts::Password::parse(PASSWORD, &[]).unwrap();
-        gd_accounts::reset_password(&self.pool, token.expose(), &password)
-            .await
-            .unwrap();
+        gd_accounts::reset_password(
+            &mut *self.pool.acquire().await.unwrap(),
+            token.expose(),
+            &password,
+        )
+        .await
+        .unwrap();
         let client = self.browser();
         let res = client
             .post(self.url("/api/log_in"))
