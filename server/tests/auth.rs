@@ -390,6 +390,10 @@ async fn over_https_the_cookie_is_secure_and_host_bound(pool: PgPool) {
         &[
             ("PUBLIC_URL", "https://growthdesk.example"),
             ("METRICS_TOKEN", "scraper-token"),
+            (
+                "TWO_FACTOR_KEY",
+                "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+            ),
         ],
     )
     .await;

@@ -152,6 +152,10 @@ async fn https_sites_send_hsts(pool: PgPool) {
         &[
             ("PUBLIC_URL", "https://growthdesk.example"),
             ("METRICS_TOKEN", "scraper-token"),
+            (
+                "TWO_FACTOR_KEY",
+                "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+            ),
         ],
     )
     .await;
@@ -243,6 +247,10 @@ async fn the_outbox_does_not_exist_with_smtp_or_in_production(pool: PgPool) {
         &[
             ("PUBLIC_URL", "https://growthdesk.example"),
             ("METRICS_TOKEN", "scraper-token"),
+            (
+                "TWO_FACTOR_KEY",
+                "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+            ),
         ],
     )
     .await;

@@ -13,6 +13,7 @@ mod roles;
 mod sessions;
 mod throttle;
 mod tokens;
+mod two_factor;
 mod users;
 
 pub use audit::{list_audit, record, AuditEntry, AuditEvent, AuditFilter};
@@ -23,11 +24,19 @@ pub use identities::{
 pub use mails::{deliver_account_mail, DeliverError};
 pub use password::{hash_password, verify_password, Password, PasswordProblem};
 pub use roles::{grant_role, revoke_role, Role};
-pub use sessions::{end_other_sessions, list_sessions, record_session, ActiveSession};
+pub use sessions::{
+    end_other_sessions, list_sessions, mark_authenticated, recently_authenticated, record_session,
+    ActiveSession,
+};
 pub use throttle::{forget_old_rate_limits, throttle, Limit};
 pub use tokens::{
-    consume_email_change, consume_token, issue_email_change_token, issue_token, RawToken,
-    TokenPurpose,
+    consume_email_change, consume_token, issue_email_change_token, issue_token, void_links,
+    RawToken, TokenPurpose,
+};
+pub use two_factor::{
+    check_second_factor, code_at, confirm_enrolment, disable_two_factor, new_recovery_codes,
+    start_enrolment, two_factor_status, Enrolment, SecondFactor, SecretKey, TwoFactorStatus,
+    RECOVERY_CODES,
 };
 pub use users::{
     authenticate, change_password, ensure_admin, find_session_user, find_user, find_user_by_email,
@@ -71,6 +80,21 @@ pub enum AccountError {
     /// Unlinking would leave the account with no way to sign in.
     #[error("the last way to sign in cannot be removed")]
     LastLoginMethod,
+    /// A second-factor code (or recovery code) that is wrong, used or too old.
+    #[error("the code is wrong or was used already")]
+    InvalidCode,
+    /// Two-factor sign-in is on already; it must be turned off before a new authenticator.
+    #[error("two-factor sign-in is already on")]
+    TwoFactorAlreadyOn,
+    /// No authenticator is being set up (or two-factor sign-in is off).
+    #[error("two-factor sign-in is not set up")]
+    NotEnrolling,
+    /// Admins and finance staff cannot turn two-factor sign-in off.
+    #[error("this account's roles need two-factor sign-in")]
+    TwoFactorRequired,
+    /// Encrypting or decrypting a secret failed (a wrong key, a damaged row).
+    #[error("two-factor secret: {0}")]
+    TwoFactor(String),
     #[error("password not accepted: {0:?}")]
     Password(PasswordProblem),
     #[error("password hashing failed: {0}")]

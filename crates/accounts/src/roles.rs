@@ -28,6 +28,11 @@ impl Role {
     pub fn parse(s: &str) -> Option<Role> {
         Self::ALL.into_iter().find(|r| r.as_str() == s)
     }
+
+    /// Admins and finance staff must sign in with a second factor, whichever way they sign in.
+    pub fn needs_two_factor(self) -> bool {
+        matches!(self, Role::Admin | Role::Finance)
+    }
 }
 
 /// Gives `user` the `role` (no-op if held) and records who did it.

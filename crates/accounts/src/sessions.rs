@@ -27,7 +27,8 @@ pub async fn record_session(
 ) -> Result<(), AccountError> {
     sqlx::query(
         "INSERT INTO user_sessions (session_id, user_id, user_agent, ip) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (session_id) DO UPDATE SET user_id = $2, created_at = now(), user_agent = $3, ip = $4",
+         ON CONFLICT (session_id) DO UPDATE SET user_id = $2, created_at = now(), user_agent = $3, ip = $4,
+             last_seen_at = now(), authenticated_at = now()",
     )
     .bind(session_id)
     .bind(user)
@@ -36,6 +37,36 @@ pub async fn record_session(
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// Notes that the person behind `session_id` has just proven who they are again (password or
+/// second factor).
+pub async fn mark_authenticated(
+    conn: &mut PgConnection,
+    session_id: &str,
+) -> Result<(), AccountError> {
+    sqlx::query("UPDATE user_sessions SET authenticated_at = now() WHERE session_id = $1")
+        .bind(session_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// True when the person behind `session_id` signed in or re-authenticated within the last
+/// `within_secs` seconds: sensitive changes ask for that.
+pub async fn recently_authenticated(
+    conn: &mut PgConnection,
+    session_id: &str,
+    within_secs: i64,
+) -> Result<bool, AccountError> {
+    Ok(sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM user_sessions WHERE session_id = $1
+                        AND authenticated_at > now() - make_interval(secs => $2))",
+    )
+    .bind(session_id)
+    .bind(within_secs as f64)
+    .fetch_one(conn)
+    .await?)
 }
 
 /// The user's sessions that are still valid: not expired, not ended, not from before the last

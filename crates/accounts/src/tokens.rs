@@ -109,6 +109,18 @@ async fn issue(
     Ok(RawToken(raw))
 }
 
+/// Voids every outstanding link of `user` (after a change of password or address, links sent
+/// before it must not work any more).
+pub async fn void_links(conn: &mut PgConnection, user: Uuid) -> Result<u64, AccountError> {
+    Ok(sqlx::query(
+        "UPDATE account_tokens SET used_at = now() WHERE user_id = $1 AND used_at IS NULL",
+    )
+    .bind(user)
+    .execute(conn)
+    .await?
+    .rows_affected())
+}
+
 /// True when `raw` is a link of this purpose that could be used now (nothing is used up).
 /// Tokens are 43 characters; anything far longer is refused without touching the database.
 pub async fn token_is_usable(

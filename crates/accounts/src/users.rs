@@ -22,6 +22,8 @@ pub struct User {
     pub locked: bool,
     pub has_password: bool,
     pub roles: Vec<Role>,
+    /// Signs in with a second factor (TOTP).
+    pub two_factor: bool,
     pub created_at: DateTime<Utc>,
     /// Sessions that began before this moment are no longer valid (password reset or change,
     /// deletion request).
@@ -31,6 +33,11 @@ pub struct User {
 impl User {
     pub fn has_role(&self, role: Role) -> bool {
         self.roles.contains(&role)
+    }
+
+    /// True when a role of this account needs a second factor that is not set up yet.
+    pub fn must_enrol_two_factor(&self) -> bool {
+        !self.two_factor && self.roles.iter().any(|r| r.needs_two_factor())
     }
 }
 
@@ -45,6 +52,7 @@ struct UserRow {
     created_at: DateTime<Utc>,
     sessions_valid_after: DateTime<Utc>,
     roles: Vec<String>,
+    two_factor: bool,
 }
 
 impl From<UserRow> for User {
@@ -59,6 +67,7 @@ impl From<UserRow> for User {
             locked: r.locked_at.is_some(),
             has_password: r.password_hash.is_some(),
             roles,
+            two_factor: r.two_factor,
             created_at: r.created_at,
             sessions_valid_after: r.sessions_valid_after,
         }
@@ -67,7 +76,9 @@ impl From<UserRow> for User {
 
 const SELECT_USER: &str = "SELECT u.id, u.email, u.password_hash, u.email_verified_at, u.locale,
         u.locked_at, u.created_at, u.sessions_valid_after,
-        coalesce(array_agg(r.role) FILTER (WHERE r.role IS NOT NULL), '{}') AS roles
+        coalesce(array_agg(r.role) FILTER (WHERE r.role IS NOT NULL), '{}') AS roles,
+        EXISTS (SELECT 1 FROM user_totp t WHERE t.user_id = u.id AND t.confirmed_at IS NOT NULL)
+            AS two_factor
     FROM users u LEFT JOIN user_roles r ON r.user_id = u.id";
 
 async fn row_by_email(
@@ -224,6 +235,7 @@ pub async fn verify_email(conn: &mut PgConnection, raw_token: &str) -> Result<Uu
                     }
                     _ => AccountError::Database(e),
                 })?;
+            crate::tokens::void_links(&mut tx, user).await?;
             record(
                 &mut tx,
                 &AuditEvent::own("account.email_changed", user)
@@ -332,6 +344,7 @@ pub async fn reset_password(
     .bind(&hash)
     .execute(&mut *tx)
     .await?;
+    crate::tokens::void_links(&mut tx, user).await?;
     record(&mut tx, &AuditEvent::own("password.reset", user)).await?;
     tx.commit().await?;
     Ok(user)
@@ -458,6 +471,7 @@ pub async fn change_password(
         .bind(&new_hash)
         .execute(&mut *tx)
         .await?;
+    crate::tokens::void_links(&mut tx, user).await?;
     record(&mut tx, &AuditEvent::own("password.change", user)).await?;
     tx.commit().await?;
     Ok(())

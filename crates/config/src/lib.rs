@@ -33,6 +33,26 @@ impl fmt::Debug for Secret {
     }
 }
 
+/// A 32-byte key (for encryption). Never printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SecretKeyBytes([u8; 32]);
+
+impl SecretKeyBytes {
+    pub fn expose(&self) -> &[u8; 32] {
+        &self.0
+    }
+}
+
+impl fmt::Debug for SecretKeyBytes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SecretKeyBytes(***)")
+    }
+}
+
+/// The key a local installation encrypts two-factor secrets with when `TWO_FACTOR_KEY` is not
+/// set. Public knowledge, hence refused for any site that is not local.
+const LOCAL_TWO_FACTOR_KEY: [u8; 32] = *b"growthdesk-local-only-2fa-key-00";
+
 /// How log lines are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogFormat {
@@ -180,6 +200,10 @@ pub struct Config {
     /// `OAUTH_P_CLIENT_SECRET` (both or neither), and optionally `OAUTH_P_AUTH_URL`,
     /// `OAUTH_P_TOKEN_URL`, `OAUTH_P_USERINFO_URL`, `OAUTH_P_SCOPES` (space-separated).
     pub oauth: Vec<OAuthProviderConfig>,
+    /// `TWO_FACTOR_KEY`: 32 random bytes, base64 (`openssl rand -base64 32`), that encrypt the
+    /// two-factor secrets in the database. Required unless `PUBLIC_URL` is local (which uses a
+    /// fixed local key). Changing it makes every enrolled authenticator unusable.
+    pub two_factor_key: SecretKeyBytes,
     /// `REQUEST_TIMEOUT_SECS`: a request (reading its body included) that takes longer is
     /// answered 408 and its connection freed. Default 30.
     pub request_timeout_secs: u64,
@@ -268,7 +292,30 @@ impl Config {
             });
         }
 
+        let two_factor_key = match get("TWO_FACTOR_KEY") {
+            Some(encoded) => {
+                use base64::Engine;
+                let bytes = base64::engine::general_purpose::STANDARD
+                    .decode(encoded.as_bytes())
+                    .ok()
+                    .and_then(|b| <[u8; 32]>::try_from(b).ok())
+                    .ok_or_else(|| ConfigError {
+                        name: "TWO_FACTOR_KEY",
+                        reason: "must be 32 bytes in base64 (openssl rand -base64 32)".into(),
+                    })?;
+                SecretKeyBytes(bytes)
+            }
+            None if local => SecretKeyBytes(LOCAL_TWO_FACTOR_KEY),
+            None => {
+                return Err(ConfigError {
+                    name: "TWO_FACTOR_KEY",
+                    reason: "must be set when PUBLIC_URL is not local".into(),
+                })
+            }
+        };
+
         Ok(Self {
+            two_factor_key,
             database_url: get("DATABASE_URL")
                 .unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/growthdesk".to_owned()),
             database_max_connections: parse_or(
@@ -536,6 +583,10 @@ mod tests {
         let c = Config::from_vars(vars(&[
             ("PUBLIC_URL", "https://growthdesk.de/"),
             ("METRICS_TOKEN", "t"),
+            (
+                "TWO_FACTOR_KEY",
+                "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+            ),
         ]))
         .unwrap();
         assert_eq!(c.public_url, "https://growthdesk.de");
@@ -560,6 +611,10 @@ mod tests {
         let c = Config::from_vars(vars(&[
             ("PUBLIC_URL", "https://growthdesk.de/shop/"),
             ("METRICS_TOKEN", "t"),
+            (
+                "TWO_FACTOR_KEY",
+                "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+            ),
         ]))
         .unwrap();
         assert_eq!(c.public_origin(), "https://growthdesk.de");
@@ -610,12 +665,40 @@ mod tests {
     }
 
     #[test]
+    fn a_public_site_needs_its_own_two_factor_key() {
+        let e = Config::from_vars(vars(&[
+            ("PUBLIC_URL", "https://growthdesk.de"),
+            ("METRICS_TOKEN", "t"),
+        ]))
+        .unwrap_err();
+        assert_eq!(e.name, "TWO_FACTOR_KEY");
+        let key = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
+        let c = Config::from_vars(vars(&[
+            ("PUBLIC_URL", "https://growthdesk.de"),
+            ("METRICS_TOKEN", "t"),
+            ("TWO_FACTOR_KEY", key),
+        ]))
+        .unwrap();
+        assert_eq!(
+            c.two_factor_key.expose(),
+            b"0123456789abcdef0123456789abcdef"
+        );
+        assert!(!format!("{c:?}").contains("0123456789"));
+        let e = Config::from_vars(vars(&[("TWO_FACTOR_KEY", "c2hvcnQ=")])).unwrap_err();
+        assert_eq!(e.name, "TWO_FACTOR_KEY");
+    }
+
+    #[test]
     fn a_public_site_needs_a_metrics_token() {
         let e = Config::from_vars(vars(&[("PUBLIC_URL", "https://growthdesk.de")])).unwrap_err();
         assert_eq!(e.name, "METRICS_TOKEN");
         let c = Config::from_vars(vars(&[
             ("PUBLIC_URL", "https://growthdesk.de"),
             ("METRICS_TOKEN", "t0ken"),
+            (
+                "TWO_FACTOR_KEY",
+                "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+            ),
         ]))
         .unwrap();
         assert!(c.metrics_token.is_some());
@@ -653,6 +736,10 @@ mod tests {
             vars(&[
                 ("PUBLIC_URL", "https://growthdesk.de"),
                 ("METRICS_TOKEN", "t"),
+                (
+                    "TWO_FACTOR_KEY",
+                    "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+                ),
             ]),
         ] {
             assert!(
