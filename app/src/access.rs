@@ -11,7 +11,8 @@ pub enum Access {
     Public,
     /// Any signed-in user.
     SignedIn,
-    /// A signed-in user holding this role (`client`, `admin`, `finance`).
+    /// A signed-in user holding this role (`client`, `admin`, `finance`); `admin` and `finance`
+    /// also need two-factor sign-in set up (403 until it is).
     Role(&'static str),
 }
 
@@ -35,6 +36,15 @@ pub const SERVER_FNS: &[(&str, Access)] = &[
     ("/api/end_other_sessions", Access::SignedIn),
     ("/api/login_providers", Access::Public),
     ("/api/unlink_login", Access::SignedIn),
+    // The second step of a sign-in: answers only a session that passed the first.
+    ("/api/verify_login_code", Access::Public),
+    ("/api/two_factor_status", Access::SignedIn),
+    // Starting, renewing codes and turning off also need a proof from the last ten minutes.
+    ("/api/start_two_factor", Access::SignedIn),
+    ("/api/confirm_two_factor", Access::SignedIn),
+    ("/api/new_recovery_codes", Access::SignedIn),
+    ("/api/disable_two_factor", Access::SignedIn),
+    ("/api/reauthenticate", Access::SignedIn),
     ("/api/admin_list_users", Access::Role("admin")),
     ("/api/admin_set_role", Access::Role("admin")),
     ("/api/admin_audit_log", Access::Role("admin")),
@@ -56,8 +66,12 @@ pub const PAGES: &[(&str, Access)] = &[
     ("/en/forgot-password", Access::Public),
     ("/reset-password", Access::Public),
     ("/en/reset-password", Access::Public),
+    ("/login/code", Access::Public),
+    ("/en/login/code", Access::Public),
     ("/account", Access::SignedIn),
     ("/en/account", Access::SignedIn),
+    ("/account/two-factor", Access::SignedIn),
+    ("/en/account/two-factor", Access::SignedIn),
     ("/admin/users", Access::Role("admin")),
     ("/en/admin/users", Access::Role("admin")),
     ("/admin/audit", Access::Role("admin")),

@@ -17,10 +17,12 @@ pub enum IssueCode {
     TooShort,
     TooCommon,
     WrongPassword,
+    /// A second-factor code (or recovery code) that is wrong, used or too old.
+    WrongCode,
 }
 
 impl IssueCode {
-    pub const ALL: [IssueCode; 8] = [
+    pub const ALL: [IssueCode; 9] = [
         IssueCode::Required,
         IssueCode::TooLong,
         IssueCode::InvalidEmail,
@@ -29,6 +31,7 @@ impl IssueCode {
         IssueCode::TooShort,
         IssueCode::TooCommon,
         IssueCode::WrongPassword,
+        IssueCode::WrongCode,
     ];
 
     pub fn name(self) -> &'static str {
@@ -41,6 +44,7 @@ impl IssueCode {
             IssueCode::TooShort => "too-short",
             IssueCode::TooCommon => "too-common",
             IssueCode::WrongPassword => "wrong-password",
+            IssueCode::WrongCode => "wrong-code",
         }
     }
 
@@ -61,6 +65,14 @@ pub enum Conflict {
     LastAdmin,
     /// Admins cannot take away their own admin role (another admin must).
     OwnAdminRole,
+    /// Two-factor sign-in is on already (turn it off before setting up another authenticator).
+    TwoFactorOn,
+    /// Two-factor sign-in is off (or not set up yet): there is nothing to confirm or renew.
+    TwoFactorOff,
+    /// The account's roles need two-factor sign-in: it cannot be turned off.
+    TwoFactorRequired,
+    /// The first step of a sign-in is missing or older than five minutes: sign in again.
+    SignInExpired,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -96,6 +108,13 @@ pub enum AppError {
     EmailNotVerified,
     #[error("account locked")]
     AccountLocked,
+    /// An admin or finance account that has not set up two-factor sign-in yet: nothing of
+    /// those roles answers until it has.
+    #[error("two-factor sign-in must be set up first")]
+    SecondFactorRequired,
+    /// A sensitive change needs the password or a second-factor code from the last minutes.
+    #[error("please confirm it is you")]
+    ReauthRequired,
     /// A verification or reset link that is unknown, used or expired.
     #[error("link invalid or expired")]
     InvalidLink,
@@ -120,7 +139,10 @@ impl AppError {
             AppError::Validation { .. } => S::UNPROCESSABLE_ENTITY,
             AppError::Conflict(_) => S::CONFLICT,
             AppError::InvalidCredentials => S::UNAUTHORIZED,
-            AppError::EmailNotVerified | AppError::AccountLocked => S::FORBIDDEN,
+            AppError::EmailNotVerified
+            | AppError::AccountLocked
+            | AppError::SecondFactorRequired
+            | AppError::ReauthRequired => S::FORBIDDEN,
             AppError::InvalidLink => S::BAD_REQUEST,
             AppError::RateLimited(_) => S::TOO_MANY_REQUESTS,
             AppError::Internal(_) => S::INTERNAL_SERVER_ERROR,

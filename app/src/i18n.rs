@@ -105,6 +105,10 @@ impl Lang {
             }
             (Lang::De, IssueCode::WrongPassword) => "Das aktuelle Passwort stimmt nicht.".into(),
             (Lang::En, IssueCode::WrongPassword) => "The current password is wrong.".into(),
+            (Lang::De, IssueCode::WrongCode) => {
+                "Der Code stimmt nicht oder wurde schon benutzt.".into()
+            }
+            (Lang::En, IssueCode::WrongCode) => "The code is wrong or was used already.".into(),
             (Lang::En, IssueCode::TooCommon) => {
                 "This password is too easy to guess. A few random words work better.".into()
             }

@@ -4,7 +4,7 @@
 //! or account page with `?provider_error=<code>&provider=<id>`, never on an error page.
 
 use app::auth::providers::ProviderProblem;
-use app::auth::session::{client_ip_of, session_user, start_session};
+use app::auth::session::{begin_second_factor, client_ip_of, session_user, start_session};
 use app::i18n::Lang;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -121,7 +121,17 @@ async fn start(
     }
     let intent = if linking {
         match session_user(&session, &state.pool, state.config.session_absolute_days).await {
-            Ok(Some(user)) => Intent::Link { user_id: user.id },
+            Ok(Some(user)) => {
+                // A new way into the account needs a recent proof of who is asking.
+                match recently_authenticated(&state, &session).await {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        return problem_page(lang, true, provider, ProviderProblem::Reauth)
+                    }
+                    Err(e) => return internal(e, lang, linking, provider),
+                }
+                Intent::Link { user_id: user.id }
+            }
             Ok(None) => return Redirect::to(&lang.path("/login")).into_response(),
             Err(e) => return internal(e, lang, linking, provider),
         }
@@ -240,8 +250,7 @@ async fn callback(
                 tx.commit().await?;
                 Ok(found)
             };
-            let signed_in = signed_in.await;
-            let user = match signed_in {
+            let user = match signed_in.await {
                 Ok((user, _)) => user,
                 Err(e) => {
                     return match problem(e) {
@@ -253,6 +262,13 @@ async fn callback(
                     }
                 }
             };
+            // With two-factor sign-in, the provider only opens the second step.
+            if user.two_factor {
+                if let Err(e) = begin_second_factor(&session, &user).await {
+                    return internal(e, lang, false, provider);
+                }
+                return Redirect::to(&lang.path("/login/code")).into_response();
+            }
             let user_agent = headers
                 .get(http::header::USER_AGENT)
                 .and_then(|v| v.to_str().ok());
@@ -264,6 +280,20 @@ async fn callback(
             Redirect::to(&lang.path("/account")).into_response()
         }
     }
+}
+
+/// True when this session's person signed in or confirmed who they are within the last ten
+/// minutes.
+async fn recently_authenticated(
+    state: &AppState,
+    session: &Session,
+) -> Result<bool, gd_accounts::AccountError> {
+    let Some(id) = session.id() else {
+        return Ok(false);
+    };
+    let mut conn = state.pool.acquire().await?;
+    gd_accounts::recently_authenticated(&mut conn, &id.to_string(), app::auth::session::REAUTH_SECS)
+        .await
 }
 
 async fn audit_failure(state: &AppState, provider: Provider, reason: &str, ip: Option<String>) {

@@ -580,6 +580,13 @@ async fn an_admin_grants_finance_and_the_audit_log_shows_it(pool: PgPool) {
     .await
     .unwrap();
     assert_eq!(res.status(), 200);
+    // Admins set up two-factor sign-in before their pages answer (the HTTP steps are tested
+    // in two_factor.rs).
+    assert_eq!(
+        post("admin_list_users", vec![]).await.unwrap().status(),
+        403
+    );
+    app.enrol_two_factor(boot.user_id, "chef@example.de").await;
 
     let users: serde_json::Value = post("admin_list_users", vec![("search", "anna".into())])
         .await

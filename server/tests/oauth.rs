@@ -437,4 +437,39 @@ async fn a_provider_with_an_existing_address_signs_nobody_in_until_linked(pool: 
     let res = phone.get(&callback).send().await.unwrap();
     assert_eq!(location(&res), "/account");
     assert_eq!(me(&app, &phone).await.1["email"], "anna@example.com");
+
+    // With two-factor sign-in on, Google only opens the second step.
+    let anna_id: uuid::Uuid = sqlx::query_scalar("SELECT id FROM users")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    app.enrol_two_factor(anna_id, "anna@example.com").await;
+    let tablet = app.browser();
+    let callback = to_provider_and_back(&app, &tablet, "google", &[("lang", "en")]).await;
+    let res = tablet.get(&callback).send().await.unwrap();
+    assert_eq!(location(&res), "/en/login/code");
+    assert_eq!(me(&app, &tablet).await.0, 401);
+
+    // Linking again later needs a fresh proof of who is asking.
+    let unlinked = anna
+        .post(app.url("/api/unlink_login"))
+        .form(&[("provider", "google")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unlinked.status(), 200);
+    sqlx::query("UPDATE user_sessions SET authenticated_at = now() - interval '11 minutes'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let res = anna
+        .post(app.url("/auth/google/start"))
+        .form(&[("lang", "de"), ("intent", "link")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        location(&res),
+        "/account?provider_error=reauth&provider=google"
+    );
 }

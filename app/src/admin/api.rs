@@ -65,6 +65,15 @@ pub async fn admin_set_role(
     #[server(default)] grant: String,
 ) -> Result<(), AppError> {
     let (_, me) = admin().await?;
+    // Granting a role hands out power: it needs a recent proof of who is asking.
+    if grant == "true" {
+        crate::auth::session::require_recent_auth()
+            .await
+            .map_err(|e| {
+                crate::context::set_error_status(&e);
+                e
+            })?;
+    }
     let invalid = |field: &str| {
         let error = AppError::Validation {
             issues: vec![crate::error::FieldIssue {

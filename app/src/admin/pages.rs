@@ -20,6 +20,18 @@ fn denied(lang: Lang, e: &AppError) -> &'static str {
         (Lang::En, AppError::Unauthorized) => "Please sign in.",
         (Lang::De, AppError::Forbidden) => "Dafür brauchen Sie die Rolle admin.",
         (Lang::En, AppError::Forbidden) => "You need the admin role for this.",
+        (Lang::De, AppError::SecondFactorRequired) => {
+            "Admins melden sich mit einem zweiten Faktor an. Richten Sie ihn zuerst ein."
+        }
+        (Lang::En, AppError::SecondFactorRequired) => {
+            "Admins sign in with a second factor. Set it up first."
+        }
+        (Lang::De, AppError::ReauthRequired) => {
+            "Bitte bestätigen Sie zuerst in Ihrem Konto, dass Sie es sind (Passwort oder Code)."
+        }
+        (Lang::En, AppError::ReauthRequired) => {
+            "Please confirm it is you first, in your account (password or code)."
+        }
         (Lang::De, AppError::Conflict(Conflict::LastAdmin)) => {
             "Das ist der letzte aktive Admin. Ernennen Sie zuerst einen anderen."
         }
@@ -35,6 +47,19 @@ fn denied(lang: Lang, e: &AppError) -> &'static str {
         (Lang::De, _) => "Das hat leider nicht geklappt.",
         (Lang::En, _) => "Sorry, that did not work.",
     }
+}
+
+/// Why the page shows nothing; for an admin without two-factor sign-in, the way to set it up.
+fn denied_view(lang: Lang, e: AppError) -> AnyView {
+    let enrol = matches!(e, AppError::SecondFactorRequired).then(|| {
+        view! { <a data-testid="enrol-link" class="mt-2 block font-medium text-fuchsia-700 hover:underline"
+            href=lang.path("/account/two-factor")>{match lang { Lang::De => "Zwei-Faktor-Anmeldung einrichten", Lang::En => "Set up two-factor sign-in" }}</a> }
+    });
+    view! {
+        <p role="alert" data-testid="admin-denied" class="mt-6 text-red-800">{denied(lang, &e)}</p>
+        {enrol}
+    }
+    .into_any()
 }
 
 /// The admin pages share one lazy chunk (each lazy page type costs the first-load bundle its
@@ -86,7 +111,7 @@ fn users_view() -> AnyView {
                 <Transition fallback=|| view! { <p class="mt-6 text-slate-500">"…"</p> }>
                     {move || Suspend::new(async move {
                         match users.await {
-                            Err(e) => view! { <p role="alert" data-testid="admin-denied" class="mt-6 text-red-800">{denied(lang, &e)}</p> }.into_any(),
+                            Err(e) => denied_view(lang, e),
                             Ok(list) => view! {
                                 <table class="mt-6 w-full text-left text-sm" data-testid="user-table">
                                     <thead><tr class="border-b text-slate-500">
@@ -149,7 +174,7 @@ fn audit_view() -> AnyView {
                 <Transition fallback=|| view! { <p class="mt-6 text-slate-500">"…"</p> }>
                     {move || Suspend::new(async move {
                         match entries.await {
-                            Err(e) => view! { <p role="alert" data-testid="admin-denied" class="mt-6 text-red-800">{denied(lang, &e)}</p> }.into_any(),
+                            Err(e) => denied_view(lang, e),
                             Ok(rows) => view! {
                                 <table class="mt-6 w-full text-left text-xs" data-testid="audit-table">
                                     <tbody>

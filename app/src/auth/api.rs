@@ -12,6 +12,8 @@ pub struct Me {
     pub email: String,
     pub roles: Vec<String>,
     pub has_password: bool,
+    /// Two-factor sign-in is on.
+    pub two_factor: bool,
     /// Provider accounts linked to this one.
     pub logins: Vec<super::providers::LinkedLoginView>,
     /// Every configured provider (linked or not).
@@ -19,7 +21,7 @@ pub struct Me {
 }
 
 #[cfg(feature = "ssr")]
-mod server {
+pub(crate) mod server {
     use crate::error::{AppError, Conflict, FieldIssue, IssueCode};
     use crate::i18n::Lang;
     use gd_accounts::{AccountError, EmailProblem, PasswordProblem};
@@ -168,13 +170,22 @@ pub async fn verify_email(
     Ok(())
 }
 
-/// Signs in. Public. The session id changes at sign-in.
+/// Where a sign-in stands after the password.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SignInStep {
+    SignedIn,
+    /// Two-factor sign-in is on: the code comes next (`/login/code`).
+    CodeNeeded,
+}
+
+/// Signs in. Public. The session id changes at sign-in. For an account with two-factor
+/// sign-in, the password only opens the second step.
 #[server(prefix = "/api", endpoint = "log_in")]
 pub async fn log_in(
     #[server(default)] email: String,
     #[server(default)] password: String,
     #[server(default)] lang: String,
-) -> Result<(), AppError> {
+) -> Result<SignInStep, AppError> {
     use server::*;
     let mut missing = Vec::new();
     if email.trim().is_empty() {
@@ -214,12 +225,18 @@ pub async fn log_in(
     let outcome = gd_accounts::authenticate(&mut tx, &email, &password, ip).await;
     crate::context::commit(tx).await?;
     let user = outcome.map_err(account_error)?;
-    super::session::sign_in(&user).await?;
-    // Without JavaScript the browser follows this; the page itself loads the account page anew.
+    let (step, next) = if user.two_factor {
+        super::session::await_second_factor(&user).await?;
+        (SignInStep::CodeNeeded, "/login/code")
+    } else {
+        super::session::sign_in(&user).await?;
+        (SignInStep::SignedIn, "/account")
+    };
+    // Without JavaScript the browser follows this; the page itself loads the next page anew.
     if crate::context::is_plain_form_post() {
-        leptos_axum::redirect(&lang_of(&lang).path("/account"));
+        leptos_axum::redirect(&lang_of(&lang).path(next));
     }
-    Ok(())
+    Ok(step)
 }
 
 /// Signs out of this session. Needs a signed-in user.
@@ -338,11 +355,12 @@ pub async fn change_password(
 }
 
 /// Starts a change of address: a confirmation link goes to the new address; the account
-/// keeps the old one until it is used. Needs a signed-in user.
+/// keeps the old one until it is used. Needs a signed-in user who proved who they are within
+/// the last ten minutes.
 #[server(prefix = "/api", endpoint = "request_email_change")]
 pub async fn request_email_change(#[server(default)] new_email: String) -> Result<(), AppError> {
     use server::*;
-    let user = super::session::require_user().await.map_err(fail)?;
+    let user = super::session::require_recent_auth().await.map_err(fail)?;
     let email = mail_request("change_email", &new_email, 3)
         .await
         .map_err(|e| match e {
@@ -461,6 +479,7 @@ pub async fn current_account() -> Result<Me, AppError> {
         email: user.email,
         roles: user.roles.iter().map(|r| r.as_str().to_owned()).collect(),
         has_password: user.has_password,
+        two_factor: user.two_factor,
         logins,
         providers: server::configured_providers(&ctx),
     })

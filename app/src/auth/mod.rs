@@ -8,5 +8,6 @@ pub mod providers;
 #[cfg(feature = "ssr")]
 pub mod session;
 mod texts;
+pub mod two_factor;
 
 pub use pages::{AccountPage, SignInPages};

@@ -34,6 +34,8 @@ pub enum ProviderProblem {
     Taken,
     /// The address has an account the provider is not linked to: sign in, then link.
     NotLinked,
+    /// Linking needs a recent proof of who is asking (password or code).
+    Reauth,
     /// The account is locked (deletion requested).
     Locked,
     /// Expired or foreign state, or the provider could not be reached: start again.
@@ -45,11 +47,12 @@ pub enum ProviderProblem {
 }
 
 impl ProviderProblem {
-    const ALL: [Self; 8] = [
+    const ALL: [Self; 9] = [
         Self::Cancelled,
         Self::NoEmail,
         Self::Taken,
         Self::NotLinked,
+        Self::Reauth,
         Self::Locked,
         Self::Failed,
         Self::Unavailable,
@@ -62,6 +65,7 @@ impl ProviderProblem {
             Self::NoEmail => "no_email",
             Self::Taken => "taken",
             Self::NotLinked => "not_linked",
+            Self::Reauth => "reauth",
             Self::Locked => "locked",
             Self::Failed => "failed",
             Self::Unavailable => "unavailable",

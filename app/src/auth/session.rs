@@ -12,6 +12,18 @@ use crate::context::server_context;
 use crate::error::AppError;
 
 const KEY: &str = "signed_in";
+/// A sign-in that passed the password (or the provider) and waits for the second factor.
+const PENDING_KEY: &str = "second_factor_pending";
+/// How long the second step may take.
+const PENDING_MS: i64 = 5 * 60 * 1000;
+/// How recent a proof of identity must be for a sensitive change.
+pub const REAUTH_SECS: i64 = 10 * 60;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Pending {
+    user_id: Uuid,
+    at_ms: i64,
+}
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct SignedIn {
@@ -58,6 +70,10 @@ pub async fn start_session(
     ip: Option<&str>,
 ) -> Result<(), AppError> {
     session.cycle_id().await.map_err(AppError::internal)?;
+    let _ = session
+        .remove::<Pending>(PENDING_KEY)
+        .await
+        .map_err(AppError::internal)?;
     let data = SignedIn {
         user_id: user.id,
         at_ms: chrono::Utc::now().timestamp_millis(),
@@ -74,6 +90,69 @@ pub async fn start_session(
     gd_accounts::record_session(&mut conn, &id.to_string(), user.id, user_agent, ip)
         .await
         .map_err(AppError::internal)
+}
+
+/// The first step of a sign-in for an account with two-factor sign-in: the session (under a
+/// new id) remembers who passed the password or the provider for five minutes; it is not
+/// signed in until the code follows.
+pub async fn begin_second_factor(session: &Session, user: &User) -> Result<(), AppError> {
+    session.cycle_id().await.map_err(AppError::internal)?;
+    let pending = Pending {
+        user_id: user.id,
+        at_ms: chrono::Utc::now().timestamp_millis(),
+    };
+    session
+        .insert(PENDING_KEY, pending)
+        .await
+        .map_err(AppError::internal)?;
+    session.save().await.map_err(AppError::internal)
+}
+
+/// [`begin_second_factor`] inside a server function.
+pub async fn await_second_factor(user: &User) -> Result<(), AppError> {
+    begin_second_factor(&session().await?, user).await
+}
+
+/// The account waiting for its second factor in this session, if the first step was recent.
+pub async fn pending_second_factor() -> Result<Option<Uuid>, AppError> {
+    let pending = session()
+        .await?
+        .get::<Pending>(PENDING_KEY)
+        .await
+        .map_err(AppError::internal)?;
+    Ok(pending
+        .filter(|p| chrono::Utc::now().timestamp_millis() - p.at_ms < PENDING_MS)
+        .map(|p| p.user_id))
+}
+
+/// Notes in this session that its person has just proven who they are again.
+pub async fn mark_reauthenticated() -> Result<(), AppError> {
+    let Some(id) = current_session_id().await? else {
+        return Err(AppError::Unauthorized);
+    };
+    let ctx = server_context()?;
+    let mut conn = ctx.pool.acquire().await.map_err(AppError::internal)?;
+    gd_accounts::mark_authenticated(&mut conn, &id)
+        .await
+        .map_err(AppError::internal)
+}
+
+/// The signed-in user, who must have proven who they are (signed in, password or second
+/// factor) within the last ten minutes: before changing the address, the second factor or a
+/// sign-in method, and before granting roles.
+pub async fn require_recent_auth() -> Result<User, AppError> {
+    let user = require_user().await?;
+    let id = current_session_id().await?.ok_or(AppError::Unauthorized)?;
+    let ctx = server_context()?;
+    let mut conn = ctx.pool.acquire().await.map_err(AppError::internal)?;
+    let recent = gd_accounts::recently_authenticated(&mut conn, &id, REAUTH_SECS)
+        .await
+        .map_err(AppError::internal)?;
+    if recent {
+        Ok(user)
+    } else {
+        Err(AppError::ReauthRequired)
+    }
 }
 
 /// The id of this request's session, if it has one.
@@ -158,13 +237,22 @@ pub async fn require_user() -> Result<User, AppError> {
     current_user().await?.ok_or(AppError::Unauthorized)
 }
 
-/// The signed-in user holding `role`: 401 when nobody is signed in, 403 without the role.
+/// The signed-in user holding `role`: 401 when nobody is signed in, 403 without the role,
+/// and 403 `SecondFactorRequired` for a role that needs two-factor sign-in before it is set up.
 pub async fn require_role(role: Role) -> Result<User, AppError> {
     let user = require_user().await?;
-    if user.has_role(role) {
-        Ok(user)
-    } else {
+    role_check(&user, role)?;
+    Ok(user)
+}
+
+/// Whether `user` may act in `role` now.
+pub fn role_check(user: &User, role: Role) -> Result<(), AppError> {
+    if !user.has_role(role) {
         Err(AppError::Forbidden)
+    } else if role.needs_two_factor() && !user.two_factor {
+        Err(AppError::SecondFactorRequired)
+    } else {
+        Ok(())
     }
 }
 

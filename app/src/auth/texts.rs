@@ -69,6 +69,10 @@ pub struct AuthTexts {
     pub not_linked: &'static str,
     pub last_login_method: &'static str,
     pub last_admin: &'static str,
+    pub reauth_needed: &'static str,
+    pub two_factor_on: &'static str,
+    pub two_factor_off: &'static str,
+    pub two_factor_manage: &'static str,
 }
 
 impl AuthTexts {
@@ -91,6 +95,7 @@ impl AuthTexts {
             AppError::RateLimited(_) => self.rate_limited,
             AppError::Conflict(Conflict::LastLoginMethod) => self.last_login_method,
             AppError::Conflict(Conflict::LastAdmin) => self.last_admin,
+            AppError::ReauthRequired => self.reauth_needed,
             AppError::Conflict(_) => self.email_taken,
             _ => self.generic_error,
         }
@@ -130,6 +135,12 @@ impl AuthTexts {
                 "This email address already has an account. Sign in as usual, then link {label} \
                  in your account settings."
             ),
+            (ProviderProblem::Reauth, true) => format!(
+                "Bitte bestätigen Sie zuerst, dass Sie es sind, und verknüpfen Sie {label} dann noch einmal."
+            ),
+            (ProviderProblem::Reauth, false) => {
+                format!("Please confirm it is you first, then link {label} again.")
+            }
             (ProviderProblem::Locked, _) => self.locked.to_owned(),
             (ProviderProblem::Failed, true) => format!(
                 "Die Anmeldung mit {label} hat nicht geklappt. Bitte versuchen Sie es noch einmal."
@@ -213,6 +224,10 @@ static DE: AuthTexts = AuthTexts {
     not_linked: "nicht verknüpft",
     last_login_method: "Das ist Ihre letzte Anmeldemethode. Legen Sie zuerst ein Passwort fest oder verknüpfen Sie einen anderen Dienst.",
     last_admin: "Sie sind der letzte aktive Admin. Ernennen Sie zuerst einen anderen.",
+    reauth_needed: "Bitte bestätigen Sie zuerst, dass Sie es sind (oben).",
+    two_factor_on: "Zwei-Faktor-Anmeldung: an.",
+    two_factor_off: "Zwei-Faktor-Anmeldung: aus.",
+    two_factor_manage: "Verwalten",
 };
 
 static EN: AuthTexts = AuthTexts {
@@ -280,4 +295,8 @@ static EN: AuthTexts = AuthTexts {
     not_linked: "not linked",
     last_login_method: "This is your last way to sign in. Set a password or link another service first.",
     last_admin: "You are the last active admin. Appoint another one first.",
+    reauth_needed: "Please confirm it is you first (above).",
+    two_factor_on: "Two-factor sign-in: on.",
+    two_factor_off: "Two-factor sign-in: off.",
+    two_factor_manage: "Manage",
 };

@@ -60,11 +60,13 @@ pub fn App() -> impl IntoView {
                 <Route path=StaticSegment("en") view=|| view! { <Landing lang=Lang::En/> }/>
                 <Route path=(StaticSegment("dev"), StaticSegment("outbox")) view={Lazy::<OutboxPage>::new()}/>
                 <Route path=(LangPrefix, StaticSegment("login")) view={Lazy::<SignInPages>::new()}/>
+                <Route path=(LangPrefix, StaticSegment("login"), StaticSegment("code")) view={Lazy::<SignInPages>::new()}/>
                 <Route path=(LangPrefix, StaticSegment("signup")) view={Lazy::<SignInPages>::new()}/>
                 <Route path=(LangPrefix, StaticSegment("verify-email")) view={Lazy::<SignInPages>::new()}/>
                 <Route path=(LangPrefix, StaticSegment("forgot-password")) view={Lazy::<SignInPages>::new()}/>
                 <Route path=(LangPrefix, StaticSegment("reset-password")) view={Lazy::<SignInPages>::new()}/>
                 <Route path=(LangPrefix, StaticSegment("account")) view={Lazy::<AccountPage>::new()}/>
+                <Route path=(LangPrefix, StaticSegment("account"), StaticSegment("two-factor")) view={Lazy::<AccountPage>::new()}/>
                 <Route path=(LangPrefix, StaticSegment("admin"), StaticSegment("users")) view={Lazy::<AdminPages>::new()}/>
                 <Route path=(LangPrefix, StaticSegment("admin"), StaticSegment("audit")) view={Lazy::<AdminPages>::new()}/>
             </Routes>

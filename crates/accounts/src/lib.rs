@@ -39,8 +39,8 @@ pub use two_factor::{
     RECOVERY_CODES,
 };
 pub use users::{
-    authenticate, change_password, ensure_admin, find_session_user, find_user, find_user_by_email,
-    list_users, request_deletion, request_email_change, request_password_reset,
+    authenticate, change_password, confirm_password, ensure_admin, find_session_user, find_user,
+    find_user_by_email, list_users, request_deletion, request_email_change, request_password_reset,
     resend_verification, reset_password, sign_up, verify_email, AdminBootstrap, SignUp, User,
 };
 

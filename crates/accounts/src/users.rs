@@ -321,6 +321,28 @@ pub async fn authenticate(
     Ok(user)
 }
 
+/// Checks the password of a signed-in person who confirms it is them (before a sensitive
+/// change). A wrong password is audited.
+pub async fn confirm_password(
+    conn: &mut PgConnection,
+    user: Uuid,
+    password: &str,
+    ip: Option<String>,
+) -> Result<(), AccountError> {
+    let hash: Option<Option<String>> =
+        sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
+            .bind(user)
+            .fetch_optional(&mut *conn)
+            .await?;
+    let hash = hash.ok_or(AccountError::NotFound)?;
+    if verify_password(hash, password).await {
+        Ok(())
+    } else {
+        record(conn, &AuditEvent::own("reauth.failure", user).ip(ip)).await?;
+        Err(AccountError::InvalidCredentials)
+    }
+}
+
 /// Sets a new password through a reset link. The caller ends the account's other sessions.
 pub async fn reset_password(
     conn: &mut PgConnection,

@@ -99,8 +99,19 @@ impl TestApp {
     }
 
     /// A browser signed in as `email`, an account with a password holding exactly `roles`
-    /// (made directly in the database, then signed in over HTTP).
+    /// (made directly in the database, then signed in over HTTP). Roles that need two-factor
+    /// sign-in (admin, finance) get an authenticator set up, and the sign-in gives its code.
     pub async fn signed_in(&self, email: &str, roles: &[gd_accounts::Role]) -> reqwest::Client {
+        self.signed_in_with_secret(email, roles).await.0
+    }
+
+    /// [`TestApp::signed_in`], also answering the authenticator's secret (base32) when one was
+    /// set up: [`totp_now`] makes codes from it.
+    pub async fn signed_in_with_secret(
+        &self,
+        email: &str,
+        roles: &[gd_accounts::Role],
+    ) -> (reqwest::Client, Option<String>) {
         let user_id: uuid::Uuid = sqlx::query_scalar(
             "INSERT INTO users (id, email, email_verified_at) VALUES ($1, $2, now()) RETURNING id",
         )
@@ -132,6 +143,11 @@ impl TestApp {
         )
         .await
         .unwrap();
+        let secret = if roles.iter().any(|r| r.needs_two_factor()) {
+            Some(self.enrol_two_factor(user_id, email).await)
+        } else {
+            None
+        };
         let client = self.browser();
         let res = client
             .post(self.url("/api/log_in"))
@@ -140,7 +156,32 @@ impl TestApp {
             .await
             .unwrap();
         assert_eq!(res.status(), 200, "sign-in of {email}");
-        client
+        if let Some(secret) = &secret {
+            let res = client
+                .post(self.url("/api/verify_login_code"))
+                .form(&[("code", totp_now(secret).as_str())])
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 200, "second factor of {email}");
+        }
+        (client, secret)
+    }
+
+    /// Sets up an authenticator for `user` directly (its first code from half a minute ago,
+    /// so the current one is still fresh for signing in); answers the secret.
+    pub async fn enrol_two_factor(&self, user: uuid::Uuid, email: &str) -> String {
+        let key = gd_accounts::SecretKey::new(*self.config.two_factor_key.expose());
+        let mut conn = self.pool.acquire().await.unwrap();
+        let enrolment = gd_accounts::start_enrolment(&mut conn, &key, user, email)
+            .await
+            .unwrap();
+        let earlier = unix_now() - 30;
+        let code = gd_accounts::code_at(&enrolment.secret_base32, earlier).unwrap();
+        gd_accounts::confirm_enrolment(&mut conn, &key, user, &code, earlier)
+            .await
+            .unwrap();
+        enrolment.secret_base32
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -220,6 +261,18 @@ impl RunningWorker {
             .unwrap()
             .unwrap();
     }
+}
+
+pub fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+/// The code an authenticator app shows now for `secret`.
+pub fn totp_now(secret: &str) -> String {
+    gd_accounts::code_at(secret, unix_now()).unwrap()
 }
 
 pub fn lead_form<'a>(email: &'a str, message: &'a str) -> Vec<(&'static str, &'a str)> {

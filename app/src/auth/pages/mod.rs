@@ -8,9 +8,12 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_location, use_query_map};
 use leptos_router::{lazy_route, LazyRoute};
 
+mod two_factor;
+
 use super::api::{
     ChangePassword, EndOtherSessions, LogIn, LogOut, RequestAccountDeletion, RequestEmailChange,
-    RequestPasswordReset, ResendVerification, ResetPassword, SignUp, UnlinkLogin, VerifyEmail,
+    RequestPasswordReset, ResendVerification, ResetPassword, SignInStep, SignUp, UnlinkLogin,
+    VerifyEmail,
 };
 use super::providers::{LinkedLoginView, ProviderProblem};
 use super::texts::AuthTexts;
@@ -182,7 +185,16 @@ macro_rules! lazy_page {
     };
 }
 
-lazy_page!(AccountPage, account_view);
+lazy_page!(AccountPage, account_pages_view);
+
+/// Account settings and two-factor settings share one lazy chunk.
+fn account_pages_view() -> AnyView {
+    let path = use_location().pathname.get_untracked();
+    match path.strip_prefix("/en").unwrap_or(&path) {
+        "/account/two-factor" => two_factor::two_factor_view().into_any(),
+        _ => account_view().into_any(),
+    }
+}
 lazy_page!(SignInPages, sign_in_pages_view);
 
 /// The pages of signing up and in (sign-in, sign-up, verify, forgot, reset) share one lazy
@@ -196,6 +208,7 @@ fn sign_in_pages_view() -> AnyView {
         "/verify-email" => verify_view().into_any(),
         "/forgot-password" => forgot_view().into_any(),
         "/reset-password" => reset_view().into_any(),
+        "/login/code" => two_factor::login_code_view().into_any(),
         _ => login_view().into_any(),
     }
 }
@@ -204,7 +217,7 @@ fn login_view() -> impl IntoView {
     let lang = lang_here();
     let t = AuthTexts::of(lang);
     let action = ServerAction::<LogIn>::new();
-    let error = failed(action);
+    let error = Signal::derive(move || action.value().get().and_then(|r| r.err()));
     let (verified, reset, resent) = (
         has_query("verified"),
         has_query("reset"),
@@ -213,11 +226,12 @@ fn login_view() -> impl IntoView {
     let resend = ServerAction::<ResendVerification>::new();
     let unverified = move || matches!(error.get(), Some(AppError::EmailNotVerified));
     let providers = Resource::new(|| (), |_| super::api::login_providers());
-    // Signed in: a full page load of the account page, so everything renders for this user.
-    Effect::new(move |_| {
-        if matches!(action.value().get(), Some(Ok(()))) {
-            load_page(&lang.path("/account"));
-        }
+    // Signed in: a full page load of the account page, so everything renders for this user;
+    // with two-factor sign-in, the code comes first.
+    Effect::new(move |_| match action.value().get() {
+        Some(Ok(SignInStep::SignedIn)) => load_page(&lang.path("/account")),
+        Some(Ok(SignInStep::CodeNeeded)) => load_page(&lang.path("/login/code")),
+        _ => {}
     });
     view! {
         <Card title=t.login_title lang=lang>
@@ -370,6 +384,13 @@ fn account_view() -> impl IntoView {
     let changed = move || matches!(change.value().get(), Some(Ok(())));
     let change_email = ServerAction::<RequestEmailChange>::new();
     let email_error = failed(change_email);
+    let provider_reauth = Signal::derive({
+        let query = use_query_map();
+        move || query.with(|q| q.get("provider_error").as_deref() == Some("reauth"))
+    });
+    let needs_reauth = move || {
+        matches!(email_error.get(), Some(AppError::ReauthRequired)) || provider_reauth.get()
+    };
     let email_sent = move || matches!(change_email.value().get(), Some(Ok(())));
     let delete = ServerAction::<RequestAccountDeletion>::new();
     let delete_error = failed(delete);
@@ -396,6 +417,11 @@ fn account_view() -> impl IntoView {
                             view! {
                             <p class="text-slate-700">{t.signed_in_as} " " <strong data-testid="account-email">{me.email}</strong></p>
                             <p class="text-sm text-slate-600">{t.roles} ": " <span data-testid="account-roles">{me.roles.join(", ")}</span></p>
+                            <Show when=needs_reauth><two_factor::Reauth lang=lang/></Show>
+                            <p class="text-sm text-slate-600" data-testid="two-factor-summary">
+                                {if me.two_factor { t.two_factor_on } else { t.two_factor_off }} " "
+                                <a class=LINK href=lang.path("/account/two-factor") data-testid="two-factor-link">{t.two_factor_manage}</a>
+                            </p>
                             <h2 class="pt-4 text-lg font-semibold text-slate-900">{t.logins_title}</h2>
                             <Show when=move || linked.get()><Notice text=t.linked_notice/></Show>
                             <ProviderProblemNotice lang=lang/>
