@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
-.PHONY: help run test setup tools node chromium db build migrate seed admin \
+.PHONY: help run test setup tools node chromium roles db db-reset build migrate seed admin \
         lint fmt-check clippy clippy-wasm wasm-deps unit e2e bench size clean-site
 
 ROOT := $(CURDIR)
@@ -14,10 +14,17 @@ export PATH := $(ROOT)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 export DEBIAN_FRONTEND := noninteractive
 
+# The superuser, for creating roles and databases.
 PG ?= postgres://postgres@127.0.0.1:5432
-export DATABASE_URL ?= $(PG)/growthdesk
+# Migrations run as the schema's owner; server and worker as the runtime role, which may only
+# read and append to the audit log (scripts/db-roles.sql).
+PG_HOST ?= 127.0.0.1:5432
+export MIGRATION_DATABASE_URL ?= postgres://growthdesk_owner@$(PG_HOST)/growthdesk
+export DATABASE_URL ?= postgres://growthdesk_app@$(PG_HOST)/growthdesk
+# `#[sqlx::test]` creates a database per test, so its master connection is the superuser's.
 TEST_DATABASE_URL := $(PG)/growthdesk_test
-E2E_DATABASE_URL := $(PG)/growthdesk_e2e
+export E2E_MIGRATION_DATABASE_URL := postgres://growthdesk_owner@$(PG_HOST)/growthdesk_e2e
+export E2E_DATABASE_URL := postgres://growthdesk_app@$(PG_HOST)/growthdesk_e2e
 
 CARGO_LEPTOS_VERSION := 0.3.11
 # wasm-bindgen-cli must be exactly the wasm-bindgen crate's version in Cargo.lock.
@@ -39,7 +46,7 @@ help:
 
 ## ---- set-up ---------------------------------------------------------------------------
 
-setup: tools node db
+setup: tools node roles db
 
 tools:
 	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
@@ -61,13 +68,26 @@ node_modules/.installed: package.json package-lock.json
 chromium:
 	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
 
-# Creates a database when missing; never drops one that holds data.
+# Creates a database when missing, owned by the owner role; never drops one that holds data.
 define create_db
 	@psql "$(PG)/postgres" -qtAc "SELECT 1 FROM pg_database WHERE datname = '$(1)'" | grep -q 1 \
-	  || psql "$(PG)/postgres" -qc 'CREATE DATABASE "$(1)"'
+	  || psql "$(PG)/postgres" -qc 'CREATE DATABASE "$(1)" OWNER growthdesk_owner'
 endef
 
-db:
+roles:
+	@psql "$(PG)/postgres" -q -v ON_ERROR_STOP=1 -f scripts/db-roles.sql
+
+db: roles
+	$(call create_db,growthdesk)
+	@owner=$$(psql "$(PG)/postgres" -qtAc "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'growthdesk'"); \
+	if [ "$$owner" != growthdesk_owner ]; then \
+	  echo "The database growthdesk belongs to $$owner: it predates the owner and runtime roles."; \
+	  echo "Run 'make db-reset' (drops its local data) and try again."; exit 1; \
+	fi
+
+# Drops the local database and makes it anew (demo data comes back with `make run`).
+db-reset: roles
+	psql "$(PG)/postgres" -qc 'DROP DATABASE IF EXISTS growthdesk WITH (FORCE)'
 	$(call create_db,growthdesk)
 
 ## ---- build and run --------------------------------------------------------------------
@@ -93,7 +113,7 @@ admin: migrate
 
 ## ---- checks and tests -----------------------------------------------------------------
 
-test: setup chromium lint unit e2e
+test: tools node roles chromium lint unit e2e
 	@echo "make test: all checks passed"
 
 lint: fmt-check clippy clippy-wasm wasm-deps
@@ -117,10 +137,10 @@ unit: node
 	$(call create_db,growthdesk_test)
 	DATABASE_URL=$(TEST_DATABASE_URL) cargo test $(SERVER_PKGS)
 
-e2e: build chromium
+e2e: build chromium roles
 	@psql "$(PG)/postgres" -qc 'DROP DATABASE IF EXISTS growthdesk_e2e WITH (FORCE)'
-	@psql "$(PG)/postgres" -qc 'CREATE DATABASE growthdesk_e2e'
-	E2E_DATABASE_URL=$(E2E_DATABASE_URL) npx playwright test -c end2end/playwright.config.ts
+	@psql "$(PG)/postgres" -qc 'CREATE DATABASE growthdesk_e2e OWNER growthdesk_owner'
+	npx playwright test -c end2end/playwright.config.ts
 
 ## ---- measurements ---------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ port=3901
 db=growthdesk_bench
 psql postgres://postgres@127.0.0.1:5432/postgres -qtAc "SELECT 1 FROM pg_database WHERE datname = '$db'" | grep -q 1 \
   || psql postgres://postgres@127.0.0.1:5432/postgres -qc "CREATE DATABASE $db"
+unset MIGRATION_DATABASE_URL
 export DATABASE_URL="postgres://postgres@127.0.0.1:5432/$db" LISTEN_ADDR="127.0.0.1:$port" PUBLIC_URL="http://127.0.0.1:$port" RUST_LOG=warn
 "$bin" migrate >/dev/null
 "$bin" >/tmp/first-load-server.log 2>&1 &

@@ -10,6 +10,7 @@ bin="${CARGO_TARGET_DIR:-target}/release/server"
 port=3900
 db=growthdesk_bench
 psql postgres://postgres@127.0.0.1:5432/postgres -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db"
+unset MIGRATION_DATABASE_URL
 export DATABASE_URL="postgres://postgres@127.0.0.1:5432/$db" LISTEN_ADDR="127.0.0.1:$port" PUBLIC_URL="http://127.0.0.1:$port" RUST_LOG=warn
 link=$("$bin" create-admin bench@example.de | awk '/token=/ {print $NF}')
 token="${link#*token=}"

@@ -121,6 +121,9 @@ pub enum AppError {
     /// Too many attempts; try again after this many seconds.
     #[error("too many attempts; retry in {0} s")]
     RateLimited(u64),
+    /// The request's arguments could not be read (malformed or missing): the caller's mistake.
+    #[error("bad request")]
+    BadRequest,
     /// Something broke on the server; the string is a reference for the logs, never details.
     #[error("internal error (reference {0})")]
     Internal(String),
@@ -143,7 +146,7 @@ impl AppError {
             | AppError::AccountLocked
             | AppError::SecondFactorRequired
             | AppError::ReauthRequired => S::FORBIDDEN,
-            AppError::InvalidLink => S::BAD_REQUEST,
+            AppError::InvalidLink | AppError::BadRequest => S::BAD_REQUEST,
             AppError::RateLimited(_) => S::TOO_MANY_REQUESTS,
             AppError::Internal(_) => S::INTERNAL_SERVER_ERROR,
             AppError::Transport(_) => S::BAD_GATEWAY,
@@ -186,6 +189,8 @@ impl FromServerFnError for AppError {
                 let _ = e;
                 AppError::Internal("server".into())
             }
+            // On the server: the arguments could not be decoded. Never a 500.
+            ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => AppError::BadRequest,
             other => AppError::Transport(other.to_string()),
         }
     }

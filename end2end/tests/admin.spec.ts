@@ -1,5 +1,6 @@
 import { test, expect, type Page } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import path from 'node:path';
 
 const run = Date.now().toString(36);
@@ -9,6 +10,19 @@ async function hydrated(page: Page) {
   await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
 }
 
+/** The six-digit code an authenticator app shows for a base32 `secret` (RFC 6238, SHA-1, 30 s). */
+function totp(secret: string, at = Date.now()): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const c of secret.replace(/=+$/, '')) bits += alphabet.indexOf(c).toString(2).padStart(5, '0');
+  const key = Buffer.from(bits.match(/.{8}/g)!.map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(at / 1000 / 30)));
+  const mac = createHmac('sha1', key).update(counter).digest();
+  const offset = mac[mac.length - 1] & 0xf;
+  return ((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).toString().padStart(6, '0');
+}
+
 /** `make admin EMAIL=…` as an operator runs it: returns the set-password link it prints. */
 function createAdmin(email: string, baseURL: string): string {
   const bin = path.join(process.env.CARGO_TARGET_DIR ?? 'target', 'debug', 'server');
@@ -16,7 +30,9 @@ function createAdmin(email: string, baseURL: string): string {
     cwd: path.resolve(__dirname, '..', '..'),
     env: {
       ...process.env,
-      DATABASE_URL: process.env.E2E_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/growthdesk_e2e',
+      DATABASE_URL: process.env.E2E_DATABASE_URL ?? 'postgres://growthdesk_app@127.0.0.1:5432/growthdesk_e2e',
+      MIGRATION_DATABASE_URL:
+        process.env.E2E_MIGRATION_DATABASE_URL ?? 'postgres://growthdesk_owner@127.0.0.1:5432/growthdesk_e2e',
       PUBLIC_URL: baseURL,
       RUST_LOG: 'warn',
     },
@@ -45,6 +61,23 @@ test('an admin made with create-admin grants finance, and the audit log shows it
   await page.getByRole('button', { name: 'Anmelden' }).click();
   await expect(page.getByTestId('account-roles')).toHaveText('admin');
 
+  // Nothing of the admin role opens before two-factor sign-in is set up.
+  await page.goto('/admin/users');
+  await hydrated(page);
+  await expect(page.getByTestId('admin-denied')).toContainText('zweiten Faktor');
+  await page.getByTestId('enrol-link').click();
+  await page.waitForURL('**/account/two-factor');
+  await hydrated(page);
+  await expect(page.getByTestId('must-enrol')).toBeVisible();
+  await page.getByRole('button', { name: 'Authenticator-App einrichten' }).click();
+  await expect(page.getByTestId('totp-qr')).toBeVisible();
+  const secret = (await page.getByTestId('totp-secret').textContent())!.trim();
+  await page.locator('#auth-code').fill(totp(secret));
+  await page.getByRole('button', { name: 'Einschalten' }).click();
+  const codes = await page.getByTestId('recovery-codes').locator('li').allTextContents();
+  expect(codes).toHaveLength(10);
+  await expect(page.getByTestId('two-factor-state')).toHaveText('Die Zwei-Faktor-Anmeldung ist eingeschaltet.');
+
   await page.goto('/admin/users');
   await hydrated(page);
   await page.getByTestId('user-search').fill(customer);
@@ -58,6 +91,32 @@ test('an admin made with create-admin grants finance, and the audit log shows it
   await page.getByTestId('audit-filter').fill('role');
   const grant = page.getByTestId('audit-row').filter({ hasText: 'role.grant' }).filter({ hasText: 'finance' }).first();
   await expect(grant).toBeVisible();
+
+  // Signing in again takes the password and then a code; a recovery code works once.
+  await page.goto('/account');
+  await hydrated(page);
+  await page.getByTestId('logout-form').getByRole('button').click();
+  await page.waitForURL((url) => url.pathname === '/');
+  for (const attempt of ['first', 'again']) {
+    await page.goto('/login');
+    await hydrated(page);
+    await page.locator('#auth-email').fill(admin);
+    await page.locator('#auth-password').fill(password);
+    await page.getByRole('button', { name: 'Anmelden' }).click();
+    await page.waitForURL('**/login/code');
+    await hydrated(page);
+    await page.locator('#auth-code').fill(codes[0]);
+    await page.getByRole('button', { name: 'Bestätigen' }).click();
+    if (attempt === 'first') {
+      await page.waitForURL('**/account');
+      await hydrated(page);
+      await expect(page.getByTestId('two-factor-summary')).toContainText('an.');
+      await page.getByTestId('logout-form').getByRole('button').click();
+      await page.waitForURL((url) => url.pathname === '/');
+    } else {
+      await expect(page.locator('#auth-code-error')).toContainText('schon benutzt');
+    }
+  }
 });
 
 test('the admin pages refuse people without the admin role', async ({ page }) => {

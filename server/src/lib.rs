@@ -101,6 +101,7 @@ pub fn router(state: AppState) -> Router {
             AppState,
             _,
         >(leptos_context, app::html_document))
+        .layer(axum::middleware::from_fn(observability::status_from_error))
         .layer(axum::middleware::from_fn(observability::track_metrics))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -20,7 +20,11 @@ async fn main() -> anyhow::Result<()> {
         .unwrap_or_else(|| "serve".to_owned());
 
     let pool = gd_db::connect(&config.database_url, config.database_max_connections).await?;
-    gd_db::migrate(&pool).await?;
+    gd_db::migrate_as_owner(
+        &pool,
+        config.migration_database_url.as_ref().map(|u| u.expose()),
+    )
+    .await?;
 
     match command.as_str() {
         "serve" => serve(config, pool).await,

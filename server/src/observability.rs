@@ -86,3 +86,25 @@ pub(crate) fn trace_layer() -> TraceLayer<
         .on_request(())
         .on_response(DefaultOnResponse::new().level(Level::INFO))
 }
+
+/// One error path: a server function's error carries its own HTTP status. Leptos answers every
+/// error 500 unless the function set another; here the status is taken from the error itself
+/// (`AppError::status`), so none can be forgotten, and an undecodable request is a 400.
+pub(crate) async fn status_from_error(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let server_fn = req.uri().path().starts_with("/api/");
+    let res = next.run(req).await;
+    if !server_fn || res.status() != http::StatusCode::INTERNAL_SERVER_ERROR {
+        return res;
+    }
+    let (mut parts, body) = res.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 256 * 1024).await else {
+        return axum::response::Response::from_parts(parts, axum::body::Body::empty());
+    };
+    if let Ok(error) = serde_json::from_slice::<app::error::AppError>(&bytes) {
+        parts.status = error.status();
+    }
+    axum::response::Response::from_parts(parts, axum::body::Body::from(bytes))
+}

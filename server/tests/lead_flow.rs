@@ -104,7 +104,7 @@ async fn a_lead_is_stored_queued_and_mailed_over_smtp(pool: PgPool) {
         .await;
     let body: serde_json::Value = res.json().await.unwrap();
     assert_eq!(body, serde_json::json!({ "duplicate": true }));
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    app.wait_for_idle_queue().await;
     assert_eq!(app.count("SELECT count(*) FROM leads").await, 1);
     assert_eq!(app.count("SELECT count(*) FROM apalis.jobs").await, 1);
     assert_eq!(smtp.emails().await.len(), 2);

@@ -124,3 +124,30 @@ async fn the_lead_form_is_limited_per_recipient_and_per_sender(pool: PgPool) {
         .await;
     assert_eq!(res.status(), 429);
 }
+
+#[sqlx::test(migrations = false)]
+async fn undecodable_arguments_are_a_bad_request_not_a_server_error(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    // `message` has no default: leaving it out is the caller's mistake.
+    let res = app
+        .post_form_fetch(
+            "/api/submit_lead",
+            &[("name", "Anna"), ("email", "a@example.de")],
+        )
+        .await;
+    assert_eq!(res.status(), 400);
+    assert_eq!(
+        res.json::<serde_json::Value>().await.unwrap(),
+        serde_json::json!("BadRequest")
+    );
+    // A body that is not a form at all.
+    let res = app
+        .client
+        .post(app.url("/api/log_in"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("email=%ZZ&password[]=x&&&=")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+}

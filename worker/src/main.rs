@@ -11,7 +11,11 @@ async fn main() -> anyhow::Result<()> {
     let config = Config::from_env().context("reading configuration")?;
     gd_process::init_logging(&config, "worker");
     let pool = gd_db::connect(&config.database_url, config.database_max_connections).await?;
-    gd_db::migrate(&pool).await?;
+    gd_db::migrate_as_owner(
+        &pool,
+        config.migration_database_url.as_ref().map(|u| u.expose()),
+    )
+    .await?;
     let mailer = gd_mail::from_config(&config)?;
     tracing::info!(mail = %mailer.describe(), "worker started");
     let ctx = JobContext {

@@ -69,10 +69,7 @@ pub async fn admin_set_role(
     if grant == "true" {
         crate::auth::session::require_recent_auth()
             .await
-            .map_err(|e| {
-                crate::context::set_error_status(&e);
-                e
-            })?;
+            .inspect_err(crate::context::set_error_status)?;
     }
     let invalid = |field: &str| {
         let error = AppError::Validation {

@@ -8,7 +8,7 @@ mod viewer;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::{Lazy, StaticSegment};
+use leptos_router::{Lazy, SsrMode, StaticSegment};
 
 use lang_segment::LangPrefix;
 pub use layout::Layout;
@@ -51,6 +51,8 @@ pub fn App() -> impl IntoView {
             let _ = body.set_attribute("data-hydrated", "true");
         }
     });
+    // Pages whose answer depends on who asks render completely before the first byte is sent
+    // (`SsrMode::Async`), so their data's error sets the real status: 401, 403, 404.
     view! {
         <Router>
             <Routes fallback=|| view! { <NotFound/> }>
@@ -65,10 +67,10 @@ pub fn App() -> impl IntoView {
                 <Route path=(LangPrefix, StaticSegment("verify-email")) view={Lazy::<SignInPages>::new()}/>
                 <Route path=(LangPrefix, StaticSegment("forgot-password")) view={Lazy::<SignInPages>::new()}/>
                 <Route path=(LangPrefix, StaticSegment("reset-password")) view={Lazy::<SignInPages>::new()}/>
-                <Route path=(LangPrefix, StaticSegment("account")) view={Lazy::<AccountPage>::new()}/>
-                <Route path=(LangPrefix, StaticSegment("account"), StaticSegment("two-factor")) view={Lazy::<AccountPage>::new()}/>
-                <Route path=(LangPrefix, StaticSegment("admin"), StaticSegment("users")) view={Lazy::<AdminPages>::new()}/>
-                <Route path=(LangPrefix, StaticSegment("admin"), StaticSegment("audit")) view={Lazy::<AdminPages>::new()}/>
+                <Route path=(LangPrefix, StaticSegment("account")) ssr=SsrMode::Async view={Lazy::<AccountPage>::new()}/>
+                <Route path=(LangPrefix, StaticSegment("account"), StaticSegment("two-factor")) ssr=SsrMode::Async view={Lazy::<AccountPage>::new()}/>
+                <Route path=(LangPrefix, StaticSegment("admin"), StaticSegment("users")) ssr=SsrMode::Async view={Lazy::<AdminPages>::new()}/>
+                <Route path=(LangPrefix, StaticSegment("admin"), StaticSegment("audit")) ssr=SsrMode::Async view={Lazy::<AdminPages>::new()}/>
             </Routes>
         </Router>
     }

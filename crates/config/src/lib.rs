@@ -148,6 +148,11 @@ pub struct Config {
     /// `DATABASE_URL`: PostgreSQL connection string.
     /// Default `postgres://postgres@127.0.0.1:5432/growthdesk`.
     pub database_url: String,
+    /// `MIGRATION_DATABASE_URL`: the schema owner's connection, used only to run migrations at
+    /// start; the server and worker then work as `DATABASE_URL`'s role (a member of
+    /// `growthdesk_runtime`, which may only read and append to the audit log). Unset: migrations
+    /// run as `DATABASE_URL`'s role (one role for everything, as before).
+    pub migration_database_url: Option<Secret>,
     /// `DATABASE_MAX_CONNECTIONS`: pool size per process. Default 10.
     pub database_max_connections: u32,
     /// `LISTEN_ADDR`: where the HTTP server listens. Default `127.0.0.1:3000`.
@@ -318,6 +323,7 @@ impl Config {
             two_factor_key,
             database_url: get("DATABASE_URL")
                 .unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/growthdesk".to_owned()),
+            migration_database_url: get("MIGRATION_DATABASE_URL").map(Secret::new),
             database_max_connections: parse_or(
                 "DATABASE_MAX_CONNECTIONS",
                 get("DATABASE_MAX_CONNECTIONS"),

@@ -50,6 +50,20 @@ pub async fn migrate(pool: &PgPool) -> Result<(), DbError> {
     Ok(())
 }
 
+/// Brings the schema up to date as the owner: through `owner_url` when one is configured
+/// (`MIGRATION_DATABASE_URL`; that connection closes afterwards), else through `pool`.
+pub async fn migrate_as_owner(pool: &PgPool, owner_url: Option<&str>) -> Result<(), DbError> {
+    match owner_url {
+        None => migrate(pool).await,
+        Some(url) => {
+            let owner = connect(url, 2).await?;
+            let outcome = migrate(&owner).await;
+            owner.close().await;
+            outcome
+        }
+    }
+}
+
 /// Loads the demo data of a local installation; running it again changes nothing.
 pub async fn seed_demo_data(pool: &PgPool) -> Result<(), DbError> {
     sqlx::raw_sql(include_str!("../seed/demo.sql"))

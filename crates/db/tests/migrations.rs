@@ -65,3 +65,71 @@ async fn a_wrong_url_is_a_clear_error() {
     let err = gd_db::connect("not a url", 1).await.unwrap_err();
     assert!(err.to_string().contains("DATABASE_URL"), "{err}");
 }
+
+/// Runs `sql` as the runtime role on one connection and returns the error code, if any.
+async fn as_runtime(conn: &mut sqlx::PgConnection, sql: &str) -> Result<(), String> {
+    sqlx::query(sql)
+        .execute(&mut *conn)
+        .await
+        .map(|_| ())
+        .map_err(|e| match e {
+            sqlx::Error::Database(db) => format!("{}: {}", db.code().unwrap_or_default(), db),
+            other => other.to_string(),
+        })
+}
+
+#[sqlx::test(migrations = false)]
+async fn the_runtime_role_can_only_read_and_append_to_the_audit_log(pool: PgPool) {
+    gd_db::migrate(&pool).await.unwrap();
+    let mut conn = pool.acquire().await.unwrap();
+    sqlx::query("SET ROLE growthdesk_runtime")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    // Its everyday work goes through.
+    as_runtime(
+        &mut conn,
+        "INSERT INTO audit_log (action, details) VALUES ('test.event', '{}')",
+    )
+    .await
+    .unwrap();
+    as_runtime(&mut conn, "SELECT count(*) FROM audit_log")
+        .await
+        .unwrap();
+    as_runtime(
+        &mut conn,
+        "INSERT INTO users (id, email) VALUES (gen_random_uuid(), 'rt@example.de')",
+    )
+    .await
+    .unwrap();
+    as_runtime(&mut conn, "UPDATE users SET locale = 'en'")
+        .await
+        .unwrap();
+    as_runtime(&mut conn, "DELETE FROM rate_limits")
+        .await
+        .unwrap();
+
+    // Rewriting history does not.
+    for sql in [
+        "UPDATE audit_log SET action = 'forged'",
+        "DELETE FROM audit_log",
+        "TRUNCATE audit_log",
+        "ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update_or_delete",
+        "DROP TRIGGER audit_log_no_update_or_delete ON audit_log",
+        "ALTER TABLE audit_log OWNER TO growthdesk_runtime",
+        "DELETE FROM _sqlx_migrations",
+    ] {
+        let error = as_runtime(&mut conn, sql).await.unwrap_err();
+        assert!(
+            error.starts_with("42501: permission denied")
+                || error.starts_with("42501: must be owner"),
+            "{sql}: {error}"
+        );
+    }
+    sqlx::query("RESET ROLE").execute(&mut *conn).await.unwrap();
+    let kept: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    assert_eq!(kept, 1);
+}

@@ -122,7 +122,7 @@ impl TestApp {
         .unwrap();
         for role in roles {
             gd_accounts::grant_role(
-                &mut *self.pool.acquire().await.unwrap(),
+                &mut self.pool.acquire().await.unwrap(),
                 None,
                 user_id,
                 *role,
@@ -137,7 +137,7 @@ impl TestApp {
                 .unwrap();
         let password = gd_accounts::Password::parse(PASSWORD, &[]).unwrap();
         gd_accounts::reset_password(
-            &mut *self.pool.acquire().await.unwrap(),
+            &mut self.pool.acquire().await.unwrap(),
             token.expose(),
             &password,
         )
@@ -218,6 +218,21 @@ impl TestApp {
             .send()
             .await
             .unwrap()
+    }
+
+    /// Waits until no job is waiting or running (or fails after 20 s): after that, whatever
+    /// the worker was going to do has happened.
+    pub async fn wait_for_idle_queue(&self) {
+        for _ in 0..200 {
+            let busy = self
+                .count("SELECT count(*) FROM apalis.jobs WHERE status IN ('Pending', 'Running')")
+                .await;
+            if busy == 0 {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the job queue did not become idle");
     }
 
     pub async fn count(&self, sql: &str) -> i64 {
