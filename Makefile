@@ -5,7 +5,8 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
 .PHONY: help run test setup tools node chromium roles db db-reset build migrate seed admin \
-        lint fmt-check clippy clippy-wasm wasm-deps unit e2e bench size clean-site
+        lint fmt-check clippy clippy-wasm wasm-deps sqlx-db sqlx-check sqlx-prepare unit e2e bench \
+        size clean-site
 
 ROOT := $(CURDIR)
 # Build cache outside the clone keeps re-runs warm; a cold run works the same.
@@ -29,6 +30,8 @@ export E2E_DATABASE_URL := postgres://growthdesk_app@$(PG_HOST)/growthdesk_e2e
 CARGO_LEPTOS_VERSION := 0.3.11
 # wasm-bindgen-cli must be exactly the wasm-bindgen crate's version in Cargo.lock.
 WASM_BINDGEN_VERSION = $(shell awk '/^name = "wasm-bindgen"$$/ {getline; gsub(/version = |"/, ""); print}' Cargo.lock)
+# sqlx-cli must match the sqlx crate (the offline query data's format).
+SQLX_VERSION = $(shell awk '/^name = "sqlx"$$/ {getline; gsub(/version = |"/, ""); print}' Cargo.lock)
 # Tools built from source only need to run, not to be fast: skip LTO to save minutes.
 TOOL_BUILD_ENV := CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 CARGO_TARGET_DIR=$(HOME)/.cache/growthdesk/tools
 
@@ -53,6 +56,10 @@ tools:
 	@if ! cargo leptos --version 2>/dev/null | grep -qx "cargo-leptos $(CARGO_LEPTOS_VERSION)"; then \
 	  echo "Installing cargo-leptos $(CARGO_LEPTOS_VERSION) (about 20 minutes, once per machine)"; \
 	  $(TOOL_BUILD_ENV) cargo +nightly install cargo-leptos --locked --version $(CARGO_LEPTOS_VERSION); \
+	fi
+	@if ! cargo sqlx --version 2>/dev/null | grep -q " $(SQLX_VERSION)$$"; then \
+	  echo "Installing sqlx-cli $(SQLX_VERSION) (about 5 minutes, once per machine)"; \
+	  $(TOOL_BUILD_ENV) cargo install sqlx-cli --version $(SQLX_VERSION) --locked --no-default-features --features postgres,rustls; \
 	fi
 	@if ! wasm-bindgen --version 2>/dev/null | grep -qx "wasm-bindgen $(WASM_BINDGEN_VERSION)"; then \
 	  echo "Installing wasm-bindgen-cli $(WASM_BINDGEN_VERSION) (about 8 minutes, once per version)"; \
@@ -116,7 +123,7 @@ admin: migrate
 test: tools node roles chromium lint unit e2e
 	@echo "make test: all checks passed"
 
-lint: fmt-check clippy clippy-wasm wasm-deps
+lint: fmt-check clippy clippy-wasm wasm-deps sqlx-check
 
 fmt-check:
 	cargo fmt --all --check
@@ -132,6 +139,21 @@ wasm-deps:
 	  | awk '{print $$1}' | sort -u | grep -xF -f <(printf '%s\n' $(WASM_FORBIDDEN)) || true); \
 	if [ -n "$$found" ]; then echo "server-only crates in the wasm build: $$found"; exit 1; fi; \
 	echo "wasm build is free of: $(WASM_FORBIDDEN)"
+
+# The checked queries' offline data (.sqlx) against a freshly migrated database: `sqlx-check`
+# fails when it is stale, `sqlx-prepare` writes it anew.
+SQLX_DB_URL := $(PG)/growthdesk_sqlx
+sqlx-db:
+	@psql "$(PG)/postgres" -qc 'DROP DATABASE IF EXISTS growthdesk_sqlx WITH (FORCE)'
+	@psql "$(PG)/postgres" -qc 'CREATE DATABASE growthdesk_sqlx'
+	cargo build -q -p server
+	DATABASE_URL=$(SQLX_DB_URL) MIGRATION_DATABASE_URL= RUST_LOG=warn $(BIN)/server migrate
+
+sqlx-check: tools sqlx-db
+	DATABASE_URL=$(SQLX_DB_URL) cargo sqlx prepare --workspace --check -- $(SERVER_PKGS)
+
+sqlx-prepare: tools sqlx-db
+	DATABASE_URL=$(SQLX_DB_URL) cargo sqlx prepare --workspace -- $(SERVER_PKGS)
 
 unit: node
 	$(call create_db,growthdesk_test)

@@ -53,14 +53,14 @@ impl AuditEvent {
 }
 
 pub async fn record(conn: &mut PgConnection, event: &AuditEvent) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO audit_log (actor_id, action, subject_id, ip, details) VALUES ($1, $2, $3, $4, $5)",
+        event.actor,
+        event.action,
+        event.subject,
+        event.ip.as_deref(),
+        &event.details
     )
-    .bind(event.actor)
-    .bind(event.action)
-    .bind(event.subject)
-    .bind(&event.ip)
-    .bind(&event.details)
     .execute(conn)
     .await?;
     Ok(())
@@ -92,17 +92,18 @@ pub async fn list_audit(
     conn: &mut PgConnection,
     filter: &AuditFilter,
 ) -> Result<Vec<AuditEntry>, sqlx::Error> {
-    sqlx::query_as::<_, AuditEntry>(
-        "SELECT id, at, actor_id, action, subject_id, ip, details FROM audit_log
-         WHERE ($1::text IS NULL OR action = $1 OR action LIKE $1 || '.%')
-           AND ($2::uuid IS NULL OR actor_id = $2 OR subject_id = $2)
-           AND ($3::bigint IS NULL OR id < $3)
-         ORDER BY id DESC LIMIT $4",
+    sqlx::query_as!(
+        AuditEntry,
+        r#"SELECT id, at AS "at: _", actor_id, action, subject_id, ip, details FROM audit_log
+           WHERE ($1::text IS NULL OR action = $1 OR action LIKE $1 || '.%')
+             AND ($2::uuid IS NULL OR actor_id = $2 OR subject_id = $2)
+             AND ($3::bigint IS NULL OR id < $3)
+           ORDER BY id DESC LIMIT $4"#,
+        filter.action_prefix.as_deref(),
+        filter.user,
+        filter.before_id,
+        filter.limit.clamp(1, 500)
     )
-    .bind(&filter.action_prefix)
-    .bind(filter.user)
-    .bind(filter.before_id)
-    .bind(filter.limit.clamp(1, 500))
     .fetch_all(conn)
     .await
 }

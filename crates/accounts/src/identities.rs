@@ -41,11 +41,12 @@ pub async fn list_linked_logins(
     conn: &mut PgConnection,
     user: Uuid,
 ) -> Result<Vec<LinkedLogin>, AccountError> {
-    Ok(sqlx::query_as::<_, LinkedLogin>(
-        "SELECT provider, email, display_name, linked_at FROM user_identities
-         WHERE user_id = $1 ORDER BY linked_at",
+    Ok(sqlx::query_as!(
+        LinkedLogin,
+        r#"SELECT provider, email, display_name, linked_at AS "linked_at: _" FROM user_identities
+           WHERE user_id = $1 ORDER BY linked_at"#,
+        user
     )
-    .bind(user)
     .fetch_all(conn)
     .await?)
 }
@@ -54,11 +55,13 @@ async fn linked_user(
     conn: &mut PgConnection,
     login: &ExternalLogin,
 ) -> Result<Option<Uuid>, sqlx::Error> {
-    sqlx::query_scalar("SELECT user_id FROM user_identities WHERE provider = $1 AND subject = $2")
-        .bind(&login.provider)
-        .bind(&login.subject)
-        .fetch_optional(conn)
-        .await
+    sqlx::query_scalar!(
+        "SELECT user_id FROM user_identities WHERE provider = $1 AND subject = $2",
+        &login.provider,
+        &login.subject
+    )
+    .fetch_optional(conn)
+    .await
 }
 
 async fn insert_link(
@@ -66,15 +69,15 @@ async fn insert_link(
     user: Uuid,
     login: &ExternalLogin,
 ) -> Result<(), AccountError> {
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO user_identities (user_id, provider, subject, email, display_name, last_login_at)
          VALUES ($1, $2, $3, $4, $5, now())",
+        user,
+        &login.provider,
+        &login.subject,
+        login.verified_email.as_ref().map(Email::as_str),
+        login.display_name.as_deref()
     )
-    .bind(user)
-    .bind(&login.provider)
-    .bind(&login.subject)
-    .bind(login.verified_email.as_ref().map(Email::as_str))
-    .bind(&login.display_name)
     .execute(conn)
     .await
     .map_err(|e| match &e {
@@ -100,11 +103,11 @@ pub async fn sign_in_with_provider(
 ) -> Result<(User, ProviderSignIn), AccountError> {
     let mut tx = conn.begin().await?;
     let (user_id, outcome) = if let Some(user_id) = linked_user(&mut tx, login).await? {
-        sqlx::query(
+        sqlx::query!(
             "UPDATE user_identities SET last_login_at = now() WHERE provider = $1 AND subject = $2",
+            &login.provider,
+            &login.subject
         )
-        .bind(&login.provider)
-        .bind(&login.subject)
         .execute(&mut *tx)
         .await?;
         (user_id, ProviderSignIn::Known)
@@ -114,22 +117,24 @@ pub async fn sign_in_with_provider(
             .as_ref()
             .ok_or(AccountError::NoVerifiedEmail)?;
         let user_id = Uuid::now_v7();
-        let created: Option<Uuid> = sqlx::query_scalar(
+        let created: Option<Uuid> = sqlx::query_scalar!(
             "INSERT INTO users (id, email, email_verified_at, locale) VALUES ($1, $2, now(), $3)
              ON CONFLICT (lower(email)) DO NOTHING RETURNING id",
+            user_id,
+            email.as_str(),
+            locale.as_str()
         )
-        .bind(user_id)
-        .bind(email.as_str())
-        .bind(locale.as_str())
         .fetch_optional(&mut *tx)
         .await?;
         if created.is_none() {
             return Err(AccountError::NotLinked);
         }
-        sqlx::query("INSERT INTO user_roles (user_id, role) VALUES ($1, 'client')")
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query!(
+            "INSERT INTO user_roles (user_id, role) VALUES ($1, 'client')",
+            user_id
+        )
+        .execute(&mut *tx)
+        .await?;
         insert_link(&mut tx, user_id, login).await?;
         record(
             &mut tx,
@@ -196,28 +201,32 @@ pub async fn unlink_provider(
 ) -> Result<(), AccountError> {
     let mut tx = conn.begin().await?;
     // The account row is locked so two unlinks at once cannot both see "one other remains".
-    let has_password: Option<bool> =
-        sqlx::query_scalar("SELECT password_hash IS NOT NULL FROM users WHERE id = $1 FOR UPDATE")
-            .bind(user)
-            .fetch_optional(&mut *tx)
-            .await?;
+    let has_password: Option<bool> = sqlx::query_scalar!(
+        r#"SELECT password_hash IS NOT NULL AS "has_password!" FROM users WHERE id = $1 FOR UPDATE"#,
+        user
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
     let has_password = has_password.ok_or(AccountError::NotFound)?;
-    let providers: Vec<String> =
-        sqlx::query_scalar("SELECT provider FROM user_identities WHERE user_id = $1")
-            .bind(user)
-            .fetch_all(&mut *tx)
-            .await?;
+    let providers: Vec<String> = sqlx::query_scalar!(
+        "SELECT provider FROM user_identities WHERE user_id = $1",
+        user
+    )
+    .fetch_all(&mut *tx)
+    .await?;
     if !providers.iter().any(|p| p == provider) {
         return Err(AccountError::NotFound);
     }
     if !has_password && providers.len() < 2 {
         return Err(AccountError::LastLoginMethod);
     }
-    sqlx::query("DELETE FROM user_identities WHERE user_id = $1 AND provider = $2")
-        .bind(user)
-        .bind(provider)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query!(
+        "DELETE FROM user_identities WHERE user_id = $1 AND provider = $2",
+        user,
+        provider
+    )
+    .execute(&mut *tx)
+    .await?;
     record(
         &mut tx,
         &AuditEvent::own("oauth.unlink", user)

@@ -68,17 +68,19 @@ async fn change_role(
         keep_an_active_admin(&mut tx, user).await?;
     }
     let query = if grant {
-        sqlx::query(
+        sqlx::query!(
             "INSERT INTO user_roles (user_id, role, granted_by) VALUES ($1, $2, $3)
              ON CONFLICT (user_id, role) DO NOTHING",
+            user,
+            role.as_str(),
+            actor
         )
-        .bind(user)
-        .bind(role.as_str())
-        .bind(actor)
     } else {
-        sqlx::query("DELETE FROM user_roles WHERE user_id = $1 AND role = $2")
-            .bind(user)
-            .bind(role.as_str())
+        sqlx::query!(
+            "DELETE FROM user_roles WHERE user_id = $1 AND role = $2",
+            user,
+            role.as_str()
+        )
     };
     let changed = query
         .execute(&mut *tx)
@@ -111,17 +113,19 @@ pub(crate) async fn keep_an_active_admin(
     conn: &mut PgConnection,
     leaving: Uuid,
 ) -> Result<(), AccountError> {
-    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended('accounts:active_admins', 0))")
+    sqlx::query!("SELECT pg_advisory_xact_lock(hashtextextended('accounts:active_admins', 0))")
         .execute(&mut *conn)
         .await?;
-    let (leaving_is_admin, others): (bool, i64) = sqlx::query_as(
-        "SELECT count(*) FILTER (WHERE u.id = $1) > 0, count(*) FILTER (WHERE u.id <> $1)
-         FROM user_roles r JOIN users u ON u.id = r.user_id
-         WHERE r.role = 'admin' AND u.locked_at IS NULL",
+    let counts = sqlx::query!(
+        r#"SELECT count(*) FILTER (WHERE u.id = $1) > 0 AS "leaving_is_admin!",
+                  count(*) FILTER (WHERE u.id <> $1) AS "others!"
+           FROM user_roles r JOIN users u ON u.id = r.user_id
+           WHERE r.role = 'admin' AND u.locked_at IS NULL"#,
+        leaving
     )
-    .bind(leaving)
     .fetch_one(&mut *conn)
     .await?;
+    let (leaving_is_admin, others) = (counts.leaving_is_admin, counts.others);
     if leaving_is_admin && others == 0 {
         return Err(AccountError::LastAdmin);
     }

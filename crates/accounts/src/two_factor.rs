@@ -170,13 +170,13 @@ pub async fn start_enrolment(
     OsRng.fill_bytes(&mut secret);
     let totp = totp(secret.clone(), account)?;
     let stored = encrypt(key, user, &secret)?;
-    let written = sqlx::query(
+    let written = sqlx::query!(
         "INSERT INTO user_totp (user_id, secret_enc) VALUES ($1, $2)
          ON CONFLICT (user_id) DO UPDATE SET secret_enc = $2, created_at = now(), last_step = NULL
          WHERE user_totp.confirmed_at IS NULL",
+        user,
+        stored
     )
-    .bind(user)
-    .bind(stored)
     .execute(&mut *conn)
     .await
     .map_err(|e| match &e {
@@ -203,20 +203,22 @@ pub async fn confirm_enrolment(
     now: u64,
 ) -> Result<Vec<String>, AccountError> {
     let mut tx = conn.begin().await?;
-    let pending: Option<Vec<u8>> = sqlx::query_scalar(
+    let pending: Option<Vec<u8>> = sqlx::query_scalar!(
         "SELECT secret_enc FROM user_totp WHERE user_id = $1 AND confirmed_at IS NULL FOR UPDATE",
+        user
     )
-    .bind(user)
     .fetch_optional(&mut *tx)
     .await?;
     let stored = pending.ok_or(AccountError::NotEnrolling)?;
     let totp = totp(decrypt(key, user, &stored)?, "")?;
     let step = matching_step(&totp, code, now).ok_or(AccountError::InvalidCode)?;
-    sqlx::query("UPDATE user_totp SET confirmed_at = now(), last_step = $2 WHERE user_id = $1")
-        .bind(user)
-        .bind(step)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query!(
+        "UPDATE user_totp SET confirmed_at = now(), last_step = $2 WHERE user_id = $1",
+        user,
+        step
+    )
+    .execute(&mut *tx)
+    .await?;
     let codes = replace_recovery_codes(&mut tx, user).await?;
     record(&mut tx, &AuditEvent::own("2fa.enable", user)).await?;
     tx.commit().await?;
@@ -227,18 +229,17 @@ async fn replace_recovery_codes(
     conn: &mut PgConnection,
     user: Uuid,
 ) -> Result<Vec<String>, AccountError> {
-    sqlx::query("DELETE FROM user_recovery_codes WHERE user_id = $1")
-        .bind(user)
+    sqlx::query!("DELETE FROM user_recovery_codes WHERE user_id = $1", user)
         .execute(&mut *conn)
         .await?;
     let codes: Vec<String> = (0..RECOVERY_CODES).map(|_| new_recovery_code()).collect();
     let hashes: Vec<Vec<u8>> = codes.iter().map(|c| recovery_hash(c)).collect();
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO user_recovery_codes (user_id, code_hash)
          SELECT $1, h FROM unnest($2::bytea[]) AS h ON CONFLICT DO NOTHING",
+        user,
+        &hashes
     )
-    .bind(user)
-    .bind(hashes)
     .execute(&mut *conn)
     .await?;
     Ok(codes)
@@ -269,10 +270,10 @@ pub async fn check_second_factor(
     now: u64,
     ip: Option<String>,
 ) -> Result<SecondFactor, AccountError> {
-    let stored: Option<Vec<u8>> = sqlx::query_scalar(
+    let stored: Option<Vec<u8>> = sqlx::query_scalar!(
         "SELECT secret_enc FROM user_totp WHERE user_id = $1 AND confirmed_at IS NOT NULL",
+        user
     )
-    .bind(user)
     .fetch_optional(&mut *conn)
     .await?;
     let stored = stored.ok_or(AccountError::NotEnrolling)?;
@@ -281,24 +282,24 @@ pub async fn check_second_factor(
         Some(step) => {
             // Only a step newer than the last accepted one: a code works once, also when two
             // requests race (the row is the arbiter).
-            let fresh = sqlx::query(
+            let fresh = sqlx::query!(
                 "UPDATE user_totp SET last_step = $2
                  WHERE user_id = $1 AND (last_step IS NULL OR last_step < $2)",
+                user,
+                step
             )
-            .bind(user)
-            .bind(step)
             .execute(&mut *conn)
             .await?
             .rows_affected();
             (fresh == 1).then_some(SecondFactor::Totp)
         }
         None => {
-            let used = sqlx::query(
+            let used = sqlx::query!(
                 "UPDATE user_recovery_codes SET used_at = now()
                  WHERE user_id = $1 AND code_hash = $2 AND used_at IS NULL",
+                user,
+                recovery_hash(code)
             )
-            .bind(user)
-            .bind(recovery_hash(code))
             .execute(&mut *conn)
             .await?
             .rows_affected();
@@ -326,10 +327,10 @@ pub async fn check_second_factor(
 /// admins and finance staff, who must keep it.
 pub async fn disable_two_factor(conn: &mut PgConnection, user: Uuid) -> Result<(), AccountError> {
     let mut tx = conn.begin().await?;
-    let roles: Vec<String> = sqlx::query_scalar("SELECT role FROM user_roles WHERE user_id = $1")
-        .bind(user)
-        .fetch_all(&mut *tx)
-        .await?;
+    let roles: Vec<String> =
+        sqlx::query_scalar!("SELECT role FROM user_roles WHERE user_id = $1", user)
+            .fetch_all(&mut *tx)
+            .await?;
     if roles
         .iter()
         .filter_map(|r| Role::parse(r))
@@ -337,13 +338,11 @@ pub async fn disable_two_factor(conn: &mut PgConnection, user: Uuid) -> Result<(
     {
         return Err(AccountError::TwoFactorRequired);
     }
-    let removed = sqlx::query("DELETE FROM user_totp WHERE user_id = $1")
-        .bind(user)
+    let removed = sqlx::query!("DELETE FROM user_totp WHERE user_id = $1", user)
         .execute(&mut *tx)
         .await?
         .rows_affected();
-    sqlx::query("DELETE FROM user_recovery_codes WHERE user_id = $1")
-        .bind(user)
+    sqlx::query!("DELETE FROM user_recovery_codes WHERE user_id = $1", user)
         .execute(&mut *tx)
         .await?;
     if removed > 0 {
@@ -357,13 +356,16 @@ pub async fn two_factor_status(
     conn: &mut PgConnection,
     user: Uuid,
 ) -> Result<TwoFactorStatus, AccountError> {
-    let (enabled, left): (bool, i64) = sqlx::query_as(
-        "SELECT EXISTS (SELECT 1 FROM user_totp WHERE user_id = $1 AND confirmed_at IS NOT NULL),
-                (SELECT count(*) FROM user_recovery_codes WHERE user_id = $1 AND used_at IS NULL)",
+    let row = sqlx::query!(
+        r#"SELECT EXISTS (SELECT 1 FROM user_totp WHERE user_id = $1 AND confirmed_at IS NOT NULL)
+                      AS "enabled!",
+                  (SELECT count(*) FROM user_recovery_codes WHERE user_id = $1 AND used_at IS NULL)
+                      AS "left!""#,
+        user
     )
-    .bind(user)
     .fetch_one(conn)
     .await?;
+    let (enabled, left) = (row.enabled, row.left);
     Ok(TwoFactorStatus {
         enabled,
         recovery_codes_left: left,

@@ -41,7 +41,6 @@ impl User {
     }
 }
 
-#[derive(sqlx::FromRow)]
 struct UserRow {
     id: Uuid,
     email: String,
@@ -74,29 +73,44 @@ impl From<UserRow> for User {
     }
 }
 
-const SELECT_USER: &str = "SELECT u.id, u.email, u.password_hash, u.email_verified_at, u.locale,
-        u.locked_at, u.created_at, u.sessions_valid_after,
-        coalesce(array_agg(r.role) FILTER (WHERE r.role IS NOT NULL), '{}') AS roles,
-        EXISTS (SELECT 1 FROM user_totp t WHERE t.user_id = u.id AND t.confirmed_at IS NOT NULL)
-            AS two_factor
-    FROM users u LEFT JOIN user_roles r ON r.user_id = u.id";
+/// A user lookup: the account's columns, its roles and whether it has two-factor sign-in,
+/// around the caller's `WITH …` (or `""`), extra columns and the rest of the query. A macro, so
+/// every query stays one literal that the compiler checks against the schema.
+macro_rules! user_query {
+    ($row:ident, $with:tt, $extra:tt, $rest:tt, $($arg:expr),*) => {
+        sqlx::query_as!(
+            $row,
+            $with + r#"SELECT u.id, u.email, u.password_hash,
+                u.email_verified_at AS "email_verified_at: _", u.locale,
+                u.locked_at AS "locked_at: _", u.created_at AS "created_at: _",
+                u.sessions_valid_after AS "sessions_valid_after: _",
+                coalesce(array_agg(r.role) FILTER (WHERE r.role IS NOT NULL), '{}') AS "roles!",
+                EXISTS (SELECT 1 FROM user_totp t
+                        WHERE t.user_id = u.id AND t.confirmed_at IS NOT NULL) AS "two_factor!""#
+                + $extra + " FROM users u LEFT JOIN user_roles r ON r.user_id = u.id " + $rest,
+            $($arg),*
+        )
+    };
+}
 
 async fn row_by_email(
     conn: &mut PgConnection,
     email: &str,
 ) -> Result<Option<UserRow>, sqlx::Error> {
-    sqlx::query_as::<_, UserRow>(&format!(
-        "{SELECT_USER} WHERE lower(u.email) = lower($1) GROUP BY u.id"
-    ))
-    .bind(email.trim())
+    user_query!(
+        UserRow,
+        "",
+        "",
+        "WHERE lower(u.email) = lower($1) GROUP BY u.id",
+        email.trim()
+    )
     .fetch_optional(conn)
     .await
 }
 
 pub async fn find_user(conn: &mut PgConnection, id: Uuid) -> Result<Option<User>, AccountError> {
     Ok(
-        sqlx::query_as::<_, UserRow>(&format!("{SELECT_USER} WHERE u.id = $1 GROUP BY u.id"))
-            .bind(id)
+        user_query!(UserRow, "", "", "WHERE u.id = $1 GROUP BY u.id", id)
             .fetch_optional(conn)
             .await?
             .map(User::from),
@@ -115,7 +129,8 @@ pub async fn find_session_user(
     absolute_days: i64,
 ) -> Result<Option<(User, bool)>, AccountError> {
     // One round trip: the check, the activity mark (at most once a minute) and the account.
-    let row = sqlx::query_as::<_, SessionUserRow>(&format!(
+    let row = user_query!(
+        SessionUserRow,
         "WITH valid AS (
              SELECT us.session_id, us.last_seen_at < now() - interval '1 minute' AS stale
              FROM user_sessions us JOIN users u ON u.id = us.user_id
@@ -125,22 +140,51 @@ pub async fn find_session_user(
          ), touched AS (
              UPDATE user_sessions SET last_seen_at = now()
              WHERE session_id = (SELECT session_id FROM valid WHERE stale)
-         )
-         SELECT q.*, valid.stale FROM valid, ({SELECT_USER} WHERE u.id = $2 GROUP BY u.id) q"
-    ))
-    .bind(session_id)
-    .bind(user)
-    .bind(i32::try_from(absolute_days).unwrap_or(i32::MAX))
+         ) ",
+        r#", bool_or(valid.stale) AS "stale!""#,
+        "CROSS JOIN valid WHERE u.id = $2 GROUP BY u.id",
+        session_id,
+        user,
+        i32::try_from(absolute_days).unwrap_or(i32::MAX)
+    )
     .fetch_optional(conn)
     .await?;
-    Ok(row.map(|r| (User::from(r.user), r.stale)))
+    Ok(row.map(|r| {
+        let stale = r.stale;
+        (User::from(UserRow::from(r)), stale)
+    }))
 }
 
-#[derive(sqlx::FromRow)]
+/// A user row with the session's activity flag.
 struct SessionUserRow {
-    #[sqlx(flatten)]
-    user: UserRow,
+    id: Uuid,
+    email: String,
+    password_hash: Option<String>,
+    email_verified_at: Option<DateTime<Utc>>,
+    locale: String,
+    locked_at: Option<DateTime<Utc>>,
+    created_at: DateTime<Utc>,
+    sessions_valid_after: DateTime<Utc>,
+    roles: Vec<String>,
+    two_factor: bool,
     stale: bool,
+}
+
+impl From<SessionUserRow> for UserRow {
+    fn from(r: SessionUserRow) -> Self {
+        UserRow {
+            id: r.id,
+            email: r.email,
+            password_hash: r.password_hash,
+            email_verified_at: r.email_verified_at,
+            locale: r.locale,
+            locked_at: r.locked_at,
+            created_at: r.created_at,
+            sessions_valid_after: r.sessions_valid_after,
+            roles: r.roles,
+            two_factor: r.two_factor,
+        }
+    }
 }
 
 pub async fn find_user_by_email(
@@ -168,22 +212,24 @@ pub async fn sign_up(
     let hash = hash_password(password).await?;
     let mut tx = conn.begin().await?;
     let id = Uuid::now_v7();
-    let created: Option<Uuid> = sqlx::query_scalar(
+    let created: Option<Uuid> = sqlx::query_scalar!(
         "INSERT INTO users (id, email, password_hash, locale) VALUES ($1, $2, $3, $4)
          ON CONFLICT (lower(email)) DO NOTHING RETURNING id",
+        id,
+        email.as_str(),
+        &hash,
+        locale.as_str()
     )
-    .bind(id)
-    .bind(email.as_str())
-    .bind(&hash)
-    .bind(locale.as_str())
     .fetch_optional(&mut *tx)
     .await?;
     let outcome = match created {
         Some(user_id) => {
-            sqlx::query("INSERT INTO user_roles (user_id, role) VALUES ($1, 'client')")
-                .bind(user_id)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query!(
+                "INSERT INTO user_roles (user_id, role) VALUES ($1, 'client')",
+                user_id
+            )
+            .execute(&mut *tx)
+            .await?;
             record(&mut tx, &AuditEvent::own("account.sign_up", user_id)).await?;
             let mail = AccountMail {
                 user_id,
@@ -215,26 +261,28 @@ pub async fn verify_email(conn: &mut PgConnection, raw_token: &str) -> Result<Uu
     let mut tx = conn.begin().await?;
     let user = match consume_token(&mut tx, raw_token, TokenPurpose::VerifyEmail).await {
         Ok(user) => {
-            sqlx::query("UPDATE users SET email_verified_at = coalesce(email_verified_at, now()) WHERE id = $1")
-                .bind(user)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query!(
+        "UPDATE users SET email_verified_at = coalesce(email_verified_at, now()) WHERE id = $1",
+        user
+    )
+            .execute(&mut *tx)
+            .await?;
             record(&mut tx, &AuditEvent::own("account.email_verified", user)).await?;
             user
         }
         Err(AccountError::InvalidToken) => {
             let (user, new_email) = crate::consume_email_change(&mut tx, raw_token).await?;
-            sqlx::query("UPDATE users SET email = $2, email_verified_at = now() WHERE id = $1")
-                .bind(user)
-                .bind(&new_email)
-                .execute(&mut *tx)
-                .await
-                .map_err(|e| match &e {
-                    sqlx::Error::Database(db) if db.is_unique_violation() => {
-                        AccountError::EmailTaken
-                    }
-                    _ => AccountError::Database(e),
-                })?;
+            sqlx::query!(
+                "UPDATE users SET email = $2, email_verified_at = now() WHERE id = $1",
+                user,
+                &new_email
+            )
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| match &e {
+                sqlx::Error::Database(db) if db.is_unique_violation() => AccountError::EmailTaken,
+                _ => AccountError::Database(e),
+            })?;
             crate::tokens::void_links(&mut tx, user).await?;
             record(
                 &mut tx,
@@ -330,8 +378,7 @@ pub async fn confirm_password(
     ip: Option<String>,
 ) -> Result<(), AccountError> {
     let hash: Option<Option<String>> =
-        sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
-            .bind(user)
+        sqlx::query_scalar!("SELECT password_hash FROM users WHERE id = $1", user)
             .fetch_optional(&mut *conn)
             .await?;
     let hash = hash.ok_or(AccountError::NotFound)?;
@@ -357,13 +404,13 @@ pub async fn reset_password(
     let mut tx = conn.begin().await?;
     let user = consume_token(&mut tx, raw_token, TokenPurpose::ResetPassword).await?;
     // Following a link from the mail proves the address too; every existing session ends.
-    sqlx::query(
+    sqlx::query!(
         "UPDATE users SET password_hash = $2, email_verified_at = coalesce(email_verified_at, now()),
                 sessions_valid_after = now()
          WHERE id = $1",
+        user,
+        &hash
     )
-    .bind(user)
-    .bind(&hash)
     .execute(&mut *tx)
     .await?;
     crate::tokens::void_links(&mut tx, user).await?;
@@ -416,12 +463,12 @@ pub async fn ensure_admin(
     email: &Email,
 ) -> Result<AdminBootstrap, AccountError> {
     let mut tx = conn.begin().await?;
-    let created: Option<Uuid> = sqlx::query_scalar(
+    let created: Option<Uuid> = sqlx::query_scalar!(
         "INSERT INTO users (id, email, email_verified_at) VALUES ($1, $2, now())
          ON CONFLICT (lower(email)) DO NOTHING RETURNING id",
+        Uuid::now_v7(),
+        email.as_str()
     )
-    .bind(Uuid::now_v7())
-    .bind(email.as_str())
     .fetch_optional(&mut *tx)
     .await?;
     let user_id = match created {
@@ -457,11 +504,14 @@ pub async fn list_users(
             .replace('%', "\\%")
             .replace('_', "\\_")
     );
-    let rows = sqlx::query_as::<_, UserRow>(&format!(
-        "{SELECT_USER} WHERE lower(u.email) LIKE $1 GROUP BY u.id ORDER BY u.created_at DESC LIMIT $2"
-    ))
-    .bind(pattern)
-    .bind(limit.clamp(1, 200))
+    let rows = user_query!(
+        UserRow,
+        "",
+        "",
+        "WHERE lower(u.email) LIKE $1 GROUP BY u.id ORDER BY u.created_at DESC LIMIT $2",
+        pattern,
+        limit.clamp(1, 200)
+    )
     .fetch_all(conn)
     .await?;
     Ok(rows.into_iter().map(User::from).collect())
@@ -476,8 +526,7 @@ pub async fn change_password(
     new_password: &Password,
 ) -> Result<(), AccountError> {
     let existing: Option<Option<String>> =
-        sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
-            .bind(user)
+        sqlx::query_scalar!("SELECT password_hash FROM users WHERE id = $1", user)
             .fetch_optional(&mut *conn)
             .await?;
     let Some(hash) = existing else {
@@ -488,11 +537,13 @@ pub async fn change_password(
     }
     let new_hash = hash_password(new_password).await?;
     let mut tx = conn.begin().await?;
-    sqlx::query("UPDATE users SET password_hash = $2, sessions_valid_after = now() WHERE id = $1")
-        .bind(user)
-        .bind(&new_hash)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query!(
+        "UPDATE users SET password_hash = $2, sessions_valid_after = now() WHERE id = $1",
+        user,
+        &new_hash
+    )
+    .execute(&mut *tx)
+    .await?;
     crate::tokens::void_links(&mut tx, user).await?;
     record(&mut tx, &AuditEvent::own("password.change", user)).await?;
     tx.commit().await?;
@@ -504,13 +555,13 @@ pub async fn change_password(
 pub async fn request_deletion(conn: &mut PgConnection, user: Uuid) -> Result<(), AccountError> {
     let mut tx = conn.begin().await?;
     crate::roles::keep_an_active_admin(&mut tx, user).await?;
-    let updated = sqlx::query(
+    let updated = sqlx::query!(
         "UPDATE users SET locked_at = coalesce(locked_at, now()),
                 deletion_requested_at = coalesce(deletion_requested_at, now()),
                 sessions_valid_after = now()
          WHERE id = $1",
+        user
     )
-    .bind(user)
     .execute(&mut *tx)
     .await?
     .rows_affected();

@@ -48,18 +48,20 @@ pub async fn submit(
     let mut tx = conn.begin().await?;
     let key = lead.dedupe_key();
 
-    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
-        .bind(&key)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query!(
+        "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+        &key
+    )
+    .execute(&mut *tx)
+    .await?;
 
-    let existing: Option<Uuid> = sqlx::query_scalar(
+    let existing: Option<Uuid> = sqlx::query_scalar!(
         "SELECT id FROM leads
          WHERE dedupe_key = md5($1) AND created_at > now() - make_interval(secs => $2)
          ORDER BY created_at DESC LIMIT 1",
+        &key,
+        window_secs as f64
     )
-    .bind(&key)
-    .bind(window_secs as f64)
     .fetch_optional(&mut *tx)
     .await?;
     if let Some(lead_id) = existing {
@@ -87,46 +89,52 @@ async fn insert(
     lead: &NewLead,
     key: &str,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO leads (id, name, email, instagram_handle, message, locale, consent_at, dedupe_key)
          VALUES ($1, $2, $3, $4, $5, $6, now(), md5($7))",
+        id,
+        lead.name.as_str(),
+        lead.email.as_str(),
+        lead.instagram.as_ref().map(|h| h.as_str()),
+        lead.message.as_str(),
+        lead.locale.as_str(),
+        key
     )
-    .bind(id)
-    .bind(lead.name.as_str())
-    .bind(lead.email.as_str())
-    .bind(lead.instagram.as_ref().map(|h| h.as_str()))
-    .bind(lead.message.as_str())
-    .bind(lead.locale.as_str())
-    .bind(key)
     .execute(conn)
     .await?;
     Ok(())
 }
 
 pub async fn load(conn: &mut PgConnection, id: Uuid) -> Result<Lead, LeadError> {
-    sqlx::query_as::<_, Lead>(
-        "SELECT id, name, email, instagram_handle, message, locale, created_at,
-                confirmation_sent_at, notification_sent_at
-         FROM leads WHERE id = $1",
+    sqlx::query_as!(
+        Lead,
+        r#"SELECT id, name, email, instagram_handle, message, locale, created_at AS "created_at: _",
+                  confirmation_sent_at AS "confirmation_sent_at: _",
+                  notification_sent_at AS "notification_sent_at: _"
+           FROM leads WHERE id = $1"#,
+        id
     )
-    .bind(id)
     .fetch_optional(conn)
     .await?
     .ok_or(LeadError::NotFound(id))
 }
 
 pub async fn mark_confirmation_sent(conn: &mut PgConnection, id: Uuid) -> Result<(), LeadError> {
-    sqlx::query("UPDATE leads SET confirmation_sent_at = now() WHERE id = $1")
-        .bind(id)
-        .execute(conn)
-        .await?;
+    sqlx::query!(
+        "UPDATE leads SET confirmation_sent_at = now() WHERE id = $1",
+        id
+    )
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
 pub async fn mark_notification_sent(conn: &mut PgConnection, id: Uuid) -> Result<(), LeadError> {
-    sqlx::query("UPDATE leads SET notification_sent_at = now() WHERE id = $1")
-        .bind(id)
-        .execute(conn)
-        .await?;
+    sqlx::query!(
+        "UPDATE leads SET notification_sent_at = now() WHERE id = $1",
+        id
+    )
+    .execute(conn)
+    .await?;
     Ok(())
 }
