@@ -1,6 +1,7 @@
 //! Accounts: who can sign in, with which password, holding which roles; the single-use links
 //! that verify an address or reset a password; and the append-only audit log that records
-//! security events and every admin and finance action.
+//! security events and every admin and finance action. Its job, [`AccountMail`], lives beside
+//! the function that handles it, [`deliver_account_mail`].
 //!
 //! Knows nothing of HTTP or sessions: the server asks it questions ("who is this email and
 //! password?") and turns the answers into sessions and pages.
@@ -20,7 +21,7 @@ pub use identities::{
     link_provider, list_linked_logins, sign_in_with_provider, unlink_provider, ExternalLogin,
     LinkedLogin, ProviderSignIn,
 };
-pub use mails::{deliver_account_mail, DeliverError};
+pub use mails::{deliver_account_mail, AccountMail, AccountMailKind, DeliverError};
 pub use password::{hash_password, verify_password, Password, PasswordProblem};
 pub use roles::{grant_role, revoke_role, Role};
 pub use sessions::{end_other_sessions, list_sessions, record_session, ActiveSession};
