@@ -541,7 +541,7 @@ async fn an_admin_grants_finance_and_the_audit_log_shows_it(pool: PgPool) {
 
     // The first admin, as `server create-admin` makes one: then the reset link sets a password.
     let email = gd_accounts::Email::parse("chef@example.de").unwrap();
-    let boot = gd_accounts::ensure_admin(&mut *app.pool.acquire().await.unwrap(), &email)
+    let boot = gd_accounts::ensure_admin(&mut app.pool.acquire().await.unwrap(), &email)
         .await
         .unwrap();
     let mut conn = app.pool.acquire().await.unwrap();

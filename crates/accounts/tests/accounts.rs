@@ -17,7 +17,7 @@ fn email(s: &str) -> Email {
 async fn signed_up_and_verified(pool: &PgPool, address: &str) -> uuid::Uuid {
     let password = Password::parse(PW, &[address]).unwrap();
     let SignUp::Created { user_id } = sign_up(
-        &mut *pool.acquire().await.unwrap(),
+        &mut pool.acquire().await.unwrap(),
         &email(address),
         &password,
         Locale::De,
@@ -30,7 +30,7 @@ async fn signed_up_and_verified(pool: &PgPool, address: &str) -> uuid::Uuid {
     let token = issue_token(&mut conn, user_id, TokenPurpose::VerifyEmail)
         .await
         .unwrap();
-    verify_email(&mut *pool.acquire().await.unwrap(), token.expose())
+    verify_email(&mut pool.acquire().await.unwrap(), token.expose())
         .await
         .unwrap();
     user_id
@@ -48,7 +48,7 @@ async fn sign_up_verify_and_log_in(pool: PgPool) {
     setup(&pool).await;
     let password = Password::parse(PW, &[]).unwrap();
     let outcome = sign_up(
-        &mut *pool.acquire().await.unwrap(),
+        &mut pool.acquire().await.unwrap(),
         &email("Anna@Example.de"),
         &password,
         Locale::En,
@@ -62,7 +62,7 @@ async fn sign_up_verify_and_log_in(pool: PgPool) {
     // Not verified yet: the right password learns that, nothing more.
     assert!(matches!(
         authenticate(
-            &mut *pool.acquire().await.unwrap(),
+            &mut pool.acquire().await.unwrap(),
             "anna@example.de",
             PW,
             None
@@ -76,19 +76,19 @@ async fn sign_up_verify_and_log_in(pool: PgPool) {
         .await
         .unwrap();
     assert_eq!(
-        verify_email(&mut *pool.acquire().await.unwrap(), token.expose())
+        verify_email(&mut pool.acquire().await.unwrap(), token.expose())
             .await
             .unwrap(),
         user_id
     );
     // Single use.
     assert!(matches!(
-        verify_email(&mut *pool.acquire().await.unwrap(), token.expose()).await,
+        verify_email(&mut pool.acquire().await.unwrap(), token.expose()).await,
         Err(AccountError::InvalidToken)
     ));
 
     let user = authenticate(
-        &mut *pool.acquire().await.unwrap(),
+        &mut pool.acquire().await.unwrap(),
         "ANNA@example.de ",
         PW,
         Some("127.0.0.1".into()),
@@ -110,7 +110,7 @@ async fn unknown_email_and_wrong_password_get_the_same_answer(pool: PgPool) {
     setup(&pool).await;
     signed_up_and_verified(&pool, "anna@example.de").await;
     let wrong = authenticate(
-        &mut *pool.acquire().await.unwrap(),
+        &mut pool.acquire().await.unwrap(),
         "anna@example.de",
         "falsches passwort hier",
         None,
@@ -118,7 +118,7 @@ async fn unknown_email_and_wrong_password_get_the_same_answer(pool: PgPool) {
     .await
     .unwrap_err();
     let unknown = authenticate(
-        &mut *pool.acquire().await.unwrap(),
+        &mut pool.acquire().await.unwrap(),
         "nobody@example.de",
         PW,
         None,
@@ -141,7 +141,7 @@ async fn a_second_sign_up_with_the_same_address_creates_nothing(pool: PgPool) {
     let first = signed_up_and_verified(&pool, "anna@example.de").await;
     let password = Password::parse("ganz anderes langes passwort", &[]).unwrap();
     let again = sign_up(
-        &mut *pool.acquire().await.unwrap(),
+        &mut pool.acquire().await.unwrap(),
         &email("ANNA@example.de"),
         &password,
         Locale::De,
@@ -151,7 +151,7 @@ async fn a_second_sign_up_with_the_same_address_creates_nothing(pool: PgPool) {
     assert_eq!(again, SignUp::AlreadyRegistered { user_id: first });
     // The original password still works; the new one does not.
     assert!(authenticate(
-        &mut *pool.acquire().await.unwrap(),
+        &mut pool.acquire().await.unwrap(),
         "anna@example.de",
         PW,
         None
@@ -159,7 +159,7 @@ async fn a_second_sign_up_with_the_same_address_creates_nothing(pool: PgPool) {
     .await
     .is_ok());
     assert!(authenticate(
-        &mut *pool.acquire().await.unwrap(),
+        &mut pool.acquire().await.unwrap(),
         "anna@example.de",
         "ganz anderes langes passwort",
         None
@@ -183,7 +183,7 @@ async fn reset_links_work_once_and_expire(pool: PgPool) {
     // A newer link replaces the older one.
     assert!(matches!(
         reset_password(
-            &mut *pool.acquire().await.unwrap(),
+            &mut pool.acquire().await.unwrap(),
             old.expose(),
             &new_password
         )
@@ -196,7 +196,7 @@ async fn reset_links_work_once_and_expire(pool: PgPool) {
         .unwrap();
     assert!(matches!(
         reset_password(
-            &mut *pool.acquire().await.unwrap(),
+            &mut pool.acquire().await.unwrap(),
             verify.expose(),
             &new_password
         )
@@ -206,7 +206,7 @@ async fn reset_links_work_once_and_expire(pool: PgPool) {
 
     assert_eq!(
         reset_password(
-            &mut *pool.acquire().await.unwrap(),
+            &mut pool.acquire().await.unwrap(),
             token.expose(),
             &new_password
         )
@@ -216,7 +216,7 @@ async fn reset_links_work_once_and_expire(pool: PgPool) {
     );
     assert!(matches!(
         reset_password(
-            &mut *pool.acquire().await.unwrap(),
+            &mut pool.acquire().await.unwrap(),
             token.expose(),
             &new_password
         )
@@ -224,7 +224,7 @@ async fn reset_links_work_once_and_expire(pool: PgPool) {
         Err(AccountError::InvalidToken)
     ));
     assert!(authenticate(
-        &mut *pool.acquire().await.unwrap(),
+        &mut pool.acquire().await.unwrap(),
         "anna@example.de",
         "neues sehr langes passwort bitte",
         None
@@ -232,7 +232,7 @@ async fn reset_links_work_once_and_expire(pool: PgPool) {
     .await
     .is_ok());
     assert!(authenticate(
-        &mut *pool.acquire().await.unwrap(),
+        &mut pool.acquire().await.unwrap(),
         "anna@example.de",
         PW,
         None
@@ -251,7 +251,7 @@ async fn reset_links_work_once_and_expire(pool: PgPool) {
     .unwrap();
     assert!(matches!(
         reset_password(
-            &mut *pool.acquire().await.unwrap(),
+            &mut pool.acquire().await.unwrap(),
             expiring.expose(),
             &new_password
         )
@@ -272,14 +272,14 @@ async fn reset_links_work_once_and_expire(pool: PgPool) {
 async fn the_first_admin_and_role_changes_are_audited(pool: PgPool) {
     setup(&pool).await;
     let boot = ensure_admin(
-        &mut *pool.acquire().await.unwrap(),
+        &mut pool.acquire().await.unwrap(),
         &email("chef@growthdesk.de"),
     )
     .await
     .unwrap();
     assert!(boot.created);
     let again = ensure_admin(
-        &mut *pool.acquire().await.unwrap(),
+        &mut pool.acquire().await.unwrap(),
         &email("CHEF@growthdesk.de"),
     )
     .await
@@ -302,7 +302,7 @@ async fn the_first_admin_and_role_changes_are_audited(pool: PgPool) {
 
     let anna = signed_up_and_verified(&pool, "anna@example.de").await;
     grant_role(
-        &mut *pool.acquire().await.unwrap(),
+        &mut pool.acquire().await.unwrap(),
         Some(admin.id),
         anna,
         Role::Finance,
@@ -310,7 +310,7 @@ async fn the_first_admin_and_role_changes_are_audited(pool: PgPool) {
     .await
     .unwrap();
     grant_role(
-        &mut *pool.acquire().await.unwrap(),
+        &mut pool.acquire().await.unwrap(),
         Some(admin.id),
         anna,
         Role::Finance,
@@ -320,7 +320,7 @@ async fn the_first_admin_and_role_changes_are_audited(pool: PgPool) {
     let user = find_user(&mut conn, anna).await.unwrap().unwrap();
     assert_eq!(user.roles, vec![Role::Client, Role::Finance]);
     revoke_role(
-        &mut *pool.acquire().await.unwrap(),
+        &mut pool.acquire().await.unwrap(),
         Some(admin.id),
         anna,
         Role::Finance,
@@ -366,7 +366,7 @@ async fn the_first_admin_and_role_changes_are_audited(pool: PgPool) {
     );
     assert!(matches!(
         grant_role(
-            &mut *pool.acquire().await.unwrap(),
+            &mut pool.acquire().await.unwrap(),
             Some(admin.id),
             uuid::Uuid::nil(),
             Role::Admin
@@ -396,7 +396,7 @@ async fn links_issued_at_once_leave_exactly_one_valid(pool: PgPool) {
     setup(&pool).await;
     let password = Password::parse(PW, &[]).unwrap();
     let SignUp::Created { user_id } = sign_up(
-        &mut *pool.acquire().await.unwrap(),
+        &mut pool.acquire().await.unwrap(),
         &email("race@example.de"),
         &password,
         Locale::De,
@@ -429,7 +429,7 @@ async fn links_issued_at_once_leave_exactly_one_valid(pool: PgPool) {
     assert_eq!(unused, 1);
     let mut working = 0;
     for token in &tokens {
-        if verify_email(&mut *pool.acquire().await.unwrap(), token.expose())
+        if verify_email(&mut pool.acquire().await.unwrap(), token.expose())
             .await
             .is_ok()
         {
@@ -443,14 +443,14 @@ async fn links_issued_at_once_leave_exactly_one_valid(pool: PgPool) {
 async fn the_last_active_admin_stays_even_when_two_admins_remove_each_other(pool: PgPool) {
     setup(&pool).await;
     let a = ensure_admin(
-        &mut *pool.acquire().await.unwrap(),
+        &mut pool.acquire().await.unwrap(),
         &email("a@growthdesk.de"),
     )
     .await
     .unwrap()
     .user_id;
     let b = ensure_admin(
-        &mut *pool.acquire().await.unwrap(),
+        &mut pool.acquire().await.unwrap(),
         &email("b@growthdesk.de"),
     )
     .await
@@ -475,25 +475,25 @@ async fn the_last_active_admin_stays_even_when_two_admins_remove_each_other(pool
                 .unwrap();
         assert_eq!(admins, 1);
         // Put the other one back for the next round.
-        grant_role(&mut *pool.acquire().await.unwrap(), None, a, Role::Admin)
+        grant_role(&mut pool.acquire().await.unwrap(), None, a, Role::Admin)
             .await
             .unwrap();
-        grant_role(&mut *pool.acquire().await.unwrap(), None, b, Role::Admin)
+        grant_role(&mut pool.acquire().await.unwrap(), None, b, Role::Admin)
             .await
             .unwrap();
     }
 
     // The last active admin can neither lose the role nor lock the account by asking for
     // deletion; a locked admin does not count as active.
-    request_deletion(&mut *pool.acquire().await.unwrap(), b)
+    request_deletion(&mut pool.acquire().await.unwrap(), b)
         .await
         .unwrap();
     assert!(matches!(
-        revoke_role(&mut *pool.acquire().await.unwrap(), None, a, Role::Admin).await,
+        revoke_role(&mut pool.acquire().await.unwrap(), None, a, Role::Admin).await,
         Err(AccountError::LastAdmin)
     ));
     assert!(matches!(
-        request_deletion(&mut *pool.acquire().await.unwrap(), a).await,
+        request_deletion(&mut pool.acquire().await.unwrap(), a).await,
         Err(AccountError::LastAdmin)
     ));
     let mut conn = pool.acquire().await.unwrap();
@@ -501,10 +501,10 @@ async fn the_last_active_admin_stays_even_when_two_admins_remove_each_other(pool
     assert!(still.has_role(Role::Admin) && !still.locked);
     // Another admin appointed, the first may go.
     let c = signed_up_and_verified(&pool, "c@growthdesk.de").await;
-    grant_role(&mut *pool.acquire().await.unwrap(), Some(a), c, Role::Admin)
+    grant_role(&mut pool.acquire().await.unwrap(), Some(a), c, Role::Admin)
         .await
         .unwrap();
-    revoke_role(&mut *pool.acquire().await.unwrap(), Some(c), a, Role::Admin)
+    revoke_role(&mut pool.acquire().await.unwrap(), Some(c), a, Role::Admin)
         .await
         .unwrap();
 }

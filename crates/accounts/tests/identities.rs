@@ -34,7 +34,7 @@ async fn actions(pool: &PgPool) -> Vec<String> {
 async fn signed_up(pool: &PgPool, address: &str) -> uuid::Uuid {
     let password = Password::parse(PW, &[]).unwrap();
     match sign_up(
-        &mut *pool.acquire().await.unwrap(),
+        &mut pool.acquire().await.unwrap(),
         &Email::parse(address).unwrap(),
         &password,
         Locale::De,
@@ -51,7 +51,7 @@ async fn signed_up(pool: &PgPool, address: &str) -> uuid::Uuid {
 async fn a_new_person_gets_a_verified_password_less_account(pool: PgPool) {
     gd_db::migrate(&pool).await.unwrap();
     let (user, how) = sign_in_with_provider(
-        &mut *pool.acquire().await.unwrap(),
+        &mut pool.acquire().await.unwrap(),
         &google("g-1", Some("new@example.com")),
         Locale::En,
         Some("127.0.0.1".into()),
@@ -67,7 +67,7 @@ async fn a_new_person_gets_a_verified_password_less_account(pool: PgPool) {
 
     // The second time, the link finds the account, even if the provider's address changed.
     let (again, how) = sign_in_with_provider(
-        &mut *pool.acquire().await.unwrap(),
+        &mut pool.acquire().await.unwrap(),
         &google("g-1", Some("renamed@example.com")),
         Locale::De,
         None,
@@ -95,7 +95,7 @@ async fn an_existing_address_is_never_linked_silently(pool: PgPool) {
     let token = issue_token(&mut conn, verified, TokenPurpose::VerifyEmail)
         .await
         .unwrap();
-    verify_email(&mut *pool.acquire().await.unwrap(), token.expose())
+    verify_email(&mut pool.acquire().await.unwrap(), token.expose())
         .await
         .unwrap();
     let unverified = signed_up(&pool, "owner@example.com").await;
@@ -106,7 +106,7 @@ async fn an_existing_address_is_never_linked_silently(pool: PgPool) {
         ("g-3", "owner@example.com", unverified),
     ] {
         let outcome = sign_in_with_provider(
-            &mut *pool.acquire().await.unwrap(),
+            &mut pool.acquire().await.unwrap(),
             &google(subject, Some(address)),
             Locale::De,
             None,
@@ -128,7 +128,7 @@ async fn an_existing_address_is_never_linked_silently(pool: PgPool) {
         .email_verified_at
         .is_none());
     authenticate(
-        &mut *pool.acquire().await.unwrap(),
+        &mut pool.acquire().await.unwrap(),
         "anna@example.com",
         PW,
         None,
@@ -143,7 +143,7 @@ async fn an_existing_address_is_never_linked_silently(pool: PgPool) {
 
     // Signed in the usual way, the owner links the provider in account settings.
     link_provider(
-        &mut *pool.acquire().await.unwrap(),
+        &mut pool.acquire().await.unwrap(),
         verified,
         &google("g-2", Some("anna@example.com")),
         None,
@@ -151,7 +151,7 @@ async fn an_existing_address_is_never_linked_silently(pool: PgPool) {
     .await
     .unwrap();
     let (user, how) = sign_in_with_provider(
-        &mut *pool.acquire().await.unwrap(),
+        &mut pool.acquire().await.unwrap(),
         &google("g-2", Some("anna@example.com")),
         Locale::De,
         None,
@@ -166,7 +166,7 @@ async fn without_a_verified_address_only_a_linked_login_signs_in(pool: PgPool) {
     gd_db::migrate(&pool).await.unwrap();
     assert!(matches!(
         sign_in_with_provider(
-            &mut *pool.acquire().await.unwrap(),
+            &mut pool.acquire().await.unwrap(),
             &instagram("ig-1"),
             Locale::De,
             None
@@ -176,7 +176,7 @@ async fn without_a_verified_address_only_a_linked_login_signs_in(pool: PgPool) {
     ));
     assert!(matches!(
         sign_in_with_provider(
-            &mut *pool.acquire().await.unwrap(),
+            &mut pool.acquire().await.unwrap(),
             &google("g-4", None),
             Locale::De,
             None
@@ -193,7 +193,7 @@ async fn without_a_verified_address_only_a_linked_login_signs_in(pool: PgPool) {
     // Linked from account settings, Instagram then signs in.
     let id = signed_up(&pool, "shop@example.com").await;
     link_provider(
-        &mut *pool.acquire().await.unwrap(),
+        &mut pool.acquire().await.unwrap(),
         id,
         &instagram("ig-1"),
         None,
@@ -201,7 +201,7 @@ async fn without_a_verified_address_only_a_linked_login_signs_in(pool: PgPool) {
     .await
     .unwrap();
     link_provider(
-        &mut *pool.acquire().await.unwrap(),
+        &mut pool.acquire().await.unwrap(),
         id,
         &instagram("ig-1"),
         None,
@@ -209,7 +209,7 @@ async fn without_a_verified_address_only_a_linked_login_signs_in(pool: PgPool) {
     .await
     .expect("linking the same login twice is harmless");
     let (user, how) = sign_in_with_provider(
-        &mut *pool.acquire().await.unwrap(),
+        &mut pool.acquire().await.unwrap(),
         &instagram("ig-1"),
         Locale::De,
         None,
@@ -223,7 +223,7 @@ async fn without_a_verified_address_only_a_linked_login_signs_in(pool: PgPool) {
     let other = signed_up(&pool, "other@example.com").await;
     assert!(matches!(
         link_provider(
-            &mut *pool.acquire().await.unwrap(),
+            &mut pool.acquire().await.unwrap(),
             other,
             &instagram("ig-1"),
             None
@@ -233,7 +233,7 @@ async fn without_a_verified_address_only_a_linked_login_signs_in(pool: PgPool) {
     ));
     assert!(matches!(
         link_provider(
-            &mut *pool.acquire().await.unwrap(),
+            &mut pool.acquire().await.unwrap(),
             id,
             &instagram("ig-2"),
             None
@@ -247,7 +247,7 @@ async fn without_a_verified_address_only_a_linked_login_signs_in(pool: PgPool) {
 async fn the_last_way_to_sign_in_cannot_be_unlinked(pool: PgPool) {
     gd_db::migrate(&pool).await.unwrap();
     let (user, _) = sign_in_with_provider(
-        &mut *pool.acquire().await.unwrap(),
+        &mut pool.acquire().await.unwrap(),
         &google("g-5", Some("solo@example.com")),
         Locale::De,
         None,
@@ -255,27 +255,27 @@ async fn the_last_way_to_sign_in_cannot_be_unlinked(pool: PgPool) {
     .await
     .unwrap();
     assert!(matches!(
-        unlink_provider(&mut *pool.acquire().await.unwrap(), user.id, "google", None).await,
+        unlink_provider(&mut pool.acquire().await.unwrap(), user.id, "google", None).await,
         Err(AccountError::LastLoginMethod)
     ));
     link_provider(
-        &mut *pool.acquire().await.unwrap(),
+        &mut pool.acquire().await.unwrap(),
         user.id,
         &instagram("ig-5"),
         None,
     )
     .await
     .unwrap();
-    unlink_provider(&mut *pool.acquire().await.unwrap(), user.id, "google", None)
+    unlink_provider(&mut pool.acquire().await.unwrap(), user.id, "google", None)
         .await
         .unwrap();
     assert!(matches!(
-        unlink_provider(&mut *pool.acquire().await.unwrap(), user.id, "google", None).await,
+        unlink_provider(&mut pool.acquire().await.unwrap(), user.id, "google", None).await,
         Err(AccountError::NotFound)
     ));
     assert!(matches!(
         unlink_provider(
-            &mut *pool.acquire().await.unwrap(),
+            &mut pool.acquire().await.unwrap(),
             user.id,
             "instagram",
             None
@@ -290,19 +290,19 @@ async fn the_last_way_to_sign_in_cannot_be_unlinked(pool: PgPool) {
 async fn a_locked_account_cannot_sign_in_through_a_provider(pool: PgPool) {
     gd_db::migrate(&pool).await.unwrap();
     let (user, _) = sign_in_with_provider(
-        &mut *pool.acquire().await.unwrap(),
+        &mut pool.acquire().await.unwrap(),
         &google("g-6", Some("gone@example.com")),
         Locale::De,
         None,
     )
     .await
     .unwrap();
-    request_deletion(&mut *pool.acquire().await.unwrap(), user.id)
+    request_deletion(&mut pool.acquire().await.unwrap(), user.id)
         .await
         .unwrap();
     assert!(matches!(
         sign_in_with_provider(
-            &mut *pool.acquire().await.unwrap(),
+            &mut pool.acquire().await.unwrap(),
             &google("g-6", Some("gone@example.com")),
             Locale::De,
             None

@@ -29,7 +29,7 @@ async fn migrated(pool: &PgPool) {
 async fn a_lead_and_its_job_are_stored_together(pool: PgPool) {
     migrated(&pool).await;
     let lead = parse(&form("Hallo")).unwrap();
-    let s = submit(&mut *pool.acquire().await.unwrap(), &lead, 600)
+    let s = submit(&mut pool.acquire().await.unwrap(), &lead, 600)
         .await
         .unwrap();
     assert!(!s.duplicate);
@@ -52,7 +52,7 @@ async fn without_the_job_there_is_no_lead(pool: PgPool) {
         .await
         .unwrap();
     let lead = parse(&form("Hallo")).unwrap();
-    assert!(submit(&mut *pool.acquire().await.unwrap(), &lead, 600)
+    assert!(submit(&mut pool.acquire().await.unwrap(), &lead, 600)
         .await
         .is_err());
     assert_eq!(count(&pool, "SELECT count(*) FROM leads").await, 0);
@@ -62,7 +62,7 @@ async fn without_the_job_there_is_no_lead(pool: PgPool) {
 async fn the_same_lead_twice_within_the_window_is_one_lead(pool: PgPool) {
     migrated(&pool).await;
     let first = submit(
-        &mut *pool.acquire().await.unwrap(),
+        &mut pool.acquire().await.unwrap(),
         &parse(&form("Hallo  Welt")).unwrap(),
         600,
     )
@@ -71,7 +71,7 @@ async fn the_same_lead_twice_within_the_window_is_one_lead(pool: PgPool) {
     let mut again = form("hallo welt");
     again.email = "ANNA@example.de".into();
     let second = submit(
-        &mut *pool.acquire().await.unwrap(),
+        &mut pool.acquire().await.unwrap(),
         &parse(&again).unwrap(),
         600,
     )
@@ -84,7 +84,7 @@ async fn the_same_lead_twice_within_the_window_is_one_lead(pool: PgPool) {
 
     // A different message is a different lead.
     let third = submit(
-        &mut *pool.acquire().await.unwrap(),
+        &mut pool.acquire().await.unwrap(),
         &parse(&form("Noch eine Frage")).unwrap(),
         600,
     )
@@ -98,7 +98,7 @@ async fn the_same_lead_twice_within_the_window_is_one_lead(pool: PgPool) {
 async fn after_the_window_the_same_text_is_a_new_lead(pool: PgPool) {
     migrated(&pool).await;
     let lead = parse(&form("Hallo")).unwrap();
-    submit(&mut *pool.acquire().await.unwrap(), &lead, 600)
+    submit(&mut pool.acquire().await.unwrap(), &lead, 600)
         .await
         .unwrap();
     sqlx::query("UPDATE leads SET created_at = now() - interval '11 minutes'")
@@ -106,7 +106,7 @@ async fn after_the_window_the_same_text_is_a_new_lead(pool: PgPool) {
         .await
         .unwrap();
     assert!(
-        !submit(&mut *pool.acquire().await.unwrap(), &lead, 600)
+        !submit(&mut pool.acquire().await.unwrap(), &lead, 600)
             .await
             .unwrap()
             .duplicate
@@ -133,7 +133,7 @@ async fn futures_join(pool: &PgPool, lead: &gd_leads::NewLead) -> Vec<bool> {
     for _ in 0..8 {
         let (pool, lead) = (pool.clone(), lead.clone());
         handles.push(tokio::spawn(async move {
-            submit(&mut *pool.acquire().await.unwrap(), &lead, 600)
+            submit(&mut pool.acquire().await.unwrap(), &lead, 600)
                 .await
                 .unwrap()
                 .duplicate
@@ -150,7 +150,7 @@ async fn futures_join(pool: &PgPool, lead: &gd_leads::NewLead) -> Vec<bool> {
 async fn mails_are_sent_once_even_when_the_job_runs_twice(pool: PgPool) {
     migrated(&pool).await;
     let s = submit(
-        &mut *pool.acquire().await.unwrap(),
+        &mut pool.acquire().await.unwrap(),
         &parse(&form("Hallo")).unwrap(),
         600,
     )

@@ -111,7 +111,7 @@ impl TestApp {
         .unwrap();
         for role in roles {
             gd_accounts::grant_role(
-                &mut *self.pool.acquire().await.unwrap(),
+                &mut self.pool.acquire().await.unwrap(),
                 None,
                 user_id,
                 *role,
@@ -126,7 +126,7 @@ impl TestApp {
                 .unwrap();
         let password = gd_accounts::Password::parse(PASSWORD, &[]).unwrap();
         gd_accounts::reset_password(
-            &mut *self.pool.acquire().await.unwrap(),
+            &mut self.pool.acquire().await.unwrap(),
             token.expose(),
             &password,
         )
