@@ -2,9 +2,12 @@
 //!
 //! Job payloads and the functions that handle them live in their domain crates; [`jobs`] lists
 //! them, one line each, and wraps every handler in the same logs, metrics and retry back-off.
+//! [`schedule`] is the table of tasks the worker runs by itself (clean-ups today), each once
+//! per interval across all worker processes.
 
 pub mod jobs;
 pub mod metrics;
+pub mod schedule;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,19 +27,36 @@ pub struct JobContext {
     pub config: Arc<Config>,
 }
 
-/// Runs every worker until `shutdown` resolves, then lets in-flight jobs finish (up to the
-/// configured grace period).
+/// Runs every job worker and the schedule until `shutdown` resolves, then lets in-flight jobs
+/// and a running scheduled task finish (each up to the configured grace period).
 pub async fn run(
     ctx: JobContext,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let grace = Duration::from_secs(ctx.config.shutdown_grace_secs);
-    jobs::register_all(Monitor::new(), &ctx)
+    // Fans the one shutdown signal out to the schedule; dropped (= stop) if the monitor ends
+    // on its own.
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let schedule = tokio::spawn(schedule::run(ctx.clone(), schedule::TASKS, stop_rx));
+
+    let jobs = jobs::register_all(Monitor::new(), &ctx)
         .on_event(|e| tracing::debug!(worker = %e.id(), event = ?e.inner(), "worker event"))
         .with_terminator(tokio::time::sleep(grace))
         .run_with_signal(async move {
             shutdown.await;
+            let _ = stop_tx.send(true);
             Ok(())
         })
-        .await
+        .await;
+
+    let abort = schedule.abort_handle();
+    match tokio::time::timeout(grace, schedule).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => tracing::error!(error = %e, "the schedule ended abnormally"),
+        Err(_) => {
+            abort.abort();
+            tracing::warn!("a scheduled task outlived the shutdown grace period; abandoned");
+        }
+    }
+    jobs
 }

@@ -24,11 +24,13 @@ pub use identities::{
 pub use mails::{deliver_account_mail, AccountMail, AccountMailKind, DeliverError};
 pub use password::{hash_password, verify_password, Password, PasswordProblem};
 pub use roles::{grant_role, revoke_role, Role};
-pub use sessions::{end_other_sessions, list_sessions, record_session, ActiveSession};
+pub use sessions::{
+    end_other_sessions, forget_ended_sessions, list_sessions, record_session, ActiveSession,
+};
 pub use throttle::{forget_old_rate_limits, throttle, Limit};
 pub use tokens::{
-    consume_email_change, consume_token, issue_email_change_token, issue_token, RawToken,
-    TokenPurpose,
+    consume_email_change, consume_token, forget_spent_tokens, issue_email_change_token,
+    issue_token, RawToken, TokenPurpose,
 };
 pub use users::{
     authenticate, change_password, ensure_admin, find_session_user, find_user, find_user_by_email,

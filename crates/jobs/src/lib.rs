@@ -7,9 +7,13 @@
 //! or changes apalis's queue table ([`queue`]). The worker consumes the same queues through
 //! apalis's `PostgresStorage` configured with the same names.
 //!
+//! [`schedule`] claims the runs of the worker's scheduled tasks, so that each runs once per
+//! interval across all worker processes.
+//!
 //! It knows nothing of apalis's Rust API: only its table and its `push_job` function.
 
 pub mod queue;
+pub mod schedule;
 
 pub use queue::{enqueue, EnqueueError};
 
