@@ -60,19 +60,15 @@ async fn metrics(
                 .into_response();
         }
     }
-    let counts: Result<Vec<(String, String, i64)>, _> = sqlx::query_as(
-        "SELECT q.job_type, s.status, count(j.id)
-         FROM (SELECT DISTINCT job_type FROM apalis.jobs) q
-         CROSS JOIN unnest(ARRAY['Pending', 'Running', 'Done', 'Failed', 'Killed']) AS s(status)
-         LEFT JOIN apalis.jobs j ON j.job_type = q.job_type AND j.status = s.status
-         GROUP BY q.job_type, s.status",
-    )
-    .fetch_all(&state.pool)
-    .await;
-    match counts {
+    let depths = match state.pool.acquire().await {
+        Ok(mut conn) => gd_jobs::queue::depths(&mut conn).await,
+        Err(e) => Err(e),
+    };
+    match depths {
         Ok(rows) => {
-            for (queue, status, n) in rows {
-                metrics::gauge!("jobs", "queue" => queue, "status" => status).set(n as f64);
+            for d in rows {
+                metrics::gauge!("jobs", "queue" => d.job_type, "status" => d.status)
+                    .set(d.jobs as f64);
             }
         }
         Err(e) => tracing::warn!(error = %e, "cannot count jobs for /metrics"),

@@ -114,24 +114,6 @@ async fn serve(config: Config, pool: sqlx::PgPool) -> anyhow::Result<()> {
     tracing::info!(%listen, %public_url, "Growthdesk is up: open {public_url}");
 
     let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
-    // Expired sessions and old rate-limit counters are deleted hourly.
-    let sweeper_pool = pool.clone();
-    tokio::spawn(async move {
-        let mut every_hour = tokio::time::interval(Duration::from_secs(3600));
-        loop {
-            every_hour.tick().await;
-            let Ok(mut conn) = sweeper_pool.acquire().await else {
-                tracing::warn!("sweep skipped: no database connection");
-                continue;
-            };
-            if let Err(e) = gd_db::delete_expired_sessions(&mut conn).await {
-                tracing::warn!(error = %e, "cannot delete expired sessions");
-            }
-            if let Err(e) = gd_accounts::forget_old_rate_limits(&mut conn).await {
-                tracing::warn!(error = %e, "cannot delete old rate-limit counters");
-            }
-        }
-    });
     let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     let server = axum::serve(listener, app).with_graceful_shutdown(async move {
         gd_process::shutdown_signal().await;

@@ -1,6 +1,7 @@
 //! Accounts: who can sign in, with which password, holding which roles; the single-use links
 //! that verify an address or reset a password; and the append-only audit log that records
-//! security events and every admin and finance action.
+//! security events and every admin and finance action. Its job, [`AccountMail`], lives beside
+//! the function that handles it, [`deliver_account_mail`].
 //!
 //! Knows nothing of HTTP or sessions: the server asks it questions ("who is this email and
 //! password?") and turns the answers into sessions and pages.
@@ -21,17 +22,17 @@ pub use identities::{
     link_provider, list_linked_logins, sign_in_with_provider, unlink_provider, ExternalLogin,
     LinkedLogin, ProviderSignIn,
 };
-pub use mails::{deliver_account_mail, DeliverError};
+pub use mails::{deliver_account_mail, AccountMail, AccountMailKind, DeliverError};
 pub use password::{hash_password, verify_password, Password, PasswordProblem};
 pub use roles::{grant_role, revoke_role, Role};
 pub use sessions::{
-    end_other_sessions, list_sessions, mark_authenticated, recently_authenticated, record_session,
-    ActiveSession,
+    end_other_sessions, forget_ended_sessions, list_sessions, mark_authenticated,
+    recently_authenticated, record_session, ActiveSession,
 };
 pub use throttle::{forget_old_rate_limits, throttle, Limit};
 pub use tokens::{
-    consume_email_change, consume_token, issue_email_change_token, issue_token, void_links,
-    RawToken, TokenPurpose,
+    consume_email_change, consume_token, forget_spent_tokens, issue_email_change_token,
+    issue_token, void_links, RawToken, TokenPurpose,
 };
 pub use two_factor::{
     check_second_factor, code_at, confirm_enrolment, disable_two_factor, new_recovery_codes,

@@ -1,11 +1,37 @@
-//! The words of account mails, and sending them (the worker's `AccountMail` job).
+//! Account mails: the job that asks for one ([`AccountMail`]), their words, and sending them.
 
 use gd_common::Locale;
-use gd_jobs::{AccountMail, AccountMailKind};
 use gd_mail::{Mail, Mailer};
+use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
+use uuid::Uuid;
 
 use crate::{find_user, issue_token, AccountError, TokenPurpose};
+
+/// A mail about an account, sent by [`deliver_account_mail`]. Links are made when the mail is
+/// sent, so no usable token ever sits in the job table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountMail {
+    pub user_id: Uuid,
+    pub kind: AccountMailKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AccountMailKind {
+    /// "Please confirm your address", with a verification link.
+    VerifyEmail,
+    /// Someone tried to sign up with an address that already has an account.
+    AlreadyRegistered,
+    /// "Set a new password", with a reset link.
+    ResetPassword,
+    /// To the new address of an email change: "confirm this is your new address".
+    ConfirmEmailChange { new_email: String },
+}
+
+impl gd_jobs::Job for AccountMail {
+    /// Unchanged since the first release: jobs waiting under it must still run.
+    const QUEUE: &'static str = "growthdesk::account_mail";
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum DeliverError {
@@ -101,4 +127,42 @@ pub async fn deliver_account_mail(
         })
         .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gd_jobs::Job;
+
+    #[test]
+    fn jobs_already_queued_still_decode() {
+        // The queue name and the payload shapes of jobs enqueued before the type moved here.
+        assert_eq!(AccountMail::QUEUE, "growthdesk::account_mail");
+        let user = "0190f5a4-0000-7000-8000-000000000001";
+        for (queued, kind) in [
+            (
+                serde_json::json!("VerifyEmail"),
+                AccountMailKind::VerifyEmail,
+            ),
+            (
+                serde_json::json!("AlreadyRegistered"),
+                AccountMailKind::AlreadyRegistered,
+            ),
+            (
+                serde_json::json!("ResetPassword"),
+                AccountMailKind::ResetPassword,
+            ),
+            (
+                serde_json::json!({ "ConfirmEmailChange": { "new_email": "neu@example.de" } }),
+                AccountMailKind::ConfirmEmailChange {
+                    new_email: "neu@example.de".into(),
+                },
+            ),
+        ] {
+            let queued = serde_json::json!({ "user_id": user, "kind": queued });
+            let job: AccountMail = serde_json::from_value(queued.clone()).unwrap();
+            assert_eq!(job.kind, kind);
+            assert_eq!(serde_json::to_value(&job).unwrap(), queued);
+        }
+    }
 }

@@ -117,3 +117,17 @@ pub async fn end_other_sessions(
     tx.commit().await?;
     Ok(ended)
 }
+
+/// Deletes the links from users to sessions that no longer exist (expired and deleted, signed
+/// out, replaced at the next sign-in); returns how many. A session row is always written before
+/// its link (`record_session` runs after the session is saved), so a link being recorded is
+/// never taken for a dangling one.
+pub async fn forget_ended_sessions(conn: &mut PgConnection) -> Result<u64, AccountError> {
+    Ok(sqlx::query(
+        "DELETE FROM user_sessions us
+         WHERE NOT EXISTS (SELECT 1 FROM tower_sessions.session s WHERE s.id = us.session_id)",
+    )
+    .execute(conn)
+    .await?
+    .rows_affected())
+}

@@ -2,6 +2,8 @@
 //! together. Buckets are keyed by IP, or by account *and* IP: an attacker elsewhere can use up
 //! their own budget for an account, never the account owner's.
 
+use std::time::Duration;
+
 use sqlx::PgPool;
 
 /// One limit: at most `limit` hits per `window_secs` in `bucket`.
@@ -51,12 +53,18 @@ pub async fn throttle(pool: &PgPool, limits: &[Limit]) -> Result<Result<(), u64>
     })
 }
 
-/// Drops counters of windows that ended more than a day ago.
-pub async fn forget_old_rate_limits(conn: &mut sqlx::PgConnection) -> Result<u64, sqlx::Error> {
-    Ok(
-        sqlx::query("DELETE FROM rate_limits WHERE window_start < now() - interval '1 day'")
-            .execute(conn)
-            .await?
-            .rows_affected(),
+/// Drops counters whose window started more than `retention` ago. The retention must be longer
+/// than the longest window (one hour), or a running window would lose its count; the
+/// configuration enforces that.
+pub async fn forget_old_rate_limits(
+    conn: &mut sqlx::PgConnection,
+    retention: Duration,
+) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query(
+        "DELETE FROM rate_limits WHERE window_start < now() - make_interval(secs => $1)",
     )
+    .bind(retention.as_secs_f64())
+    .execute(conn)
+    .await?
+    .rows_affected())
 }

@@ -179,3 +179,21 @@ pub async fn consume_email_change(
         _ => Err(AccountError::InvalidToken),
     }
 }
+
+/// Deletes links that stopped being usable (used, replaced, voided or expired) more than
+/// `retention` ago; returns how many. Until then they stay for looking into "my link did not
+/// work". Links that still work are never touched.
+pub async fn forget_spent_tokens(
+    conn: &mut PgConnection,
+    retention: std::time::Duration,
+) -> Result<u64, AccountError> {
+    // LEAST ignores NULL: an unused link ended when it expired, a used one when it was used.
+    Ok(sqlx::query(
+        "DELETE FROM account_tokens
+         WHERE LEAST(used_at, expires_at) < now() - make_interval(secs => $1)",
+    )
+    .bind(retention.as_secs_f64())
+    .execute(conn)
+    .await?
+    .rows_affected())
+}

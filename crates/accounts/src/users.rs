@@ -5,11 +5,11 @@ use gd_common::{Email, Locale};
 use sqlx::{Connection, PgConnection};
 use uuid::Uuid;
 
-use gd_jobs::{enqueue, AccountMail, AccountMailKind};
+use gd_jobs::enqueue;
 
 use crate::{
-    consume_token, hash_password, record, verify_password, AccountError, AuditEvent, Password,
-    Role, TokenPurpose,
+    consume_token, hash_password, record, verify_password, AccountError, AccountMail,
+    AccountMailKind, AuditEvent, Password, Role, TokenPurpose,
 };
 
 /// An account as the rest of the application sees it (no password hash).

@@ -11,6 +11,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// A value that must never appear in logs or debug output.
 #[derive(Clone, PartialEq, Eq)]
@@ -183,6 +184,13 @@ pub struct Config {
     pub lead_duplicate_window_secs: i64,
     /// `WORKER_CONCURRENCY`: jobs one worker process runs at once. Default 4.
     pub worker_concurrency: usize,
+    /// `TOKEN_RETENTION_DAYS`: the worker deletes email and password links this many days after
+    /// they stopped working (used, replaced or expired). Default 7.
+    pub token_retention_days: u32,
+    /// `RATE_LIMIT_RETENTION_HOURS`: the worker deletes rate-limit counters this many hours
+    /// after their window started. At least 1 (the longest window), or a running window would
+    /// forget its count. Default 24.
+    pub rate_limit_retention_hours: u32,
     /// `METRICS_TOKEN`: when set, `/metrics` answers only requests with
     /// `Authorization: Bearer <token>` (set it wherever the site is public). Unset: open.
     pub metrics_token: Option<Secret>,
@@ -287,6 +295,18 @@ impl Config {
             }),
         };
 
+        let rate_limit_retention_hours = parse_or(
+            "RATE_LIMIT_RETENTION_HOURS",
+            get("RATE_LIMIT_RETENTION_HOURS"),
+            24,
+        )?;
+        if rate_limit_retention_hours < 1 {
+            return Err(ConfigError {
+                name: "RATE_LIMIT_RETENTION_HOURS",
+                reason: "must be at least 1: the longest rate-limit window is one hour".into(),
+            });
+        }
+
         let metrics_token = get("METRICS_TOKEN").map(Secret::new);
         if metrics_token.is_none() && !local {
             return Err(ConfigError {
@@ -354,6 +374,8 @@ impl Config {
                 600,
             )?,
             worker_concurrency: parse_or("WORKER_CONCURRENCY", get("WORKER_CONCURRENCY"), 4)?,
+            token_retention_days: parse_or("TOKEN_RETENTION_DAYS", get("TOKEN_RETENTION_DAYS"), 7)?,
+            rate_limit_retention_hours,
             metrics_token,
             trusted_proxies: trusted_proxies(get("TRUST_PROXY"))?,
             outbox_page: parse_or("OUTBOX_PAGE", get("OUTBOX_PAGE"), true)?,
@@ -376,6 +398,16 @@ impl Config {
     /// The settings of `provider`, when it is configured.
     pub fn oauth_provider(&self, provider: LoginProvider) -> Option<&OAuthProviderConfig> {
         self.oauth.iter().find(|p| p.provider == provider)
+    }
+
+    /// How long spent email and password links are kept (`TOKEN_RETENTION_DAYS`).
+    pub fn token_retention(&self) -> Duration {
+        Duration::from_secs(u64::from(self.token_retention_days) * 24 * 3600)
+    }
+
+    /// How long rate-limit counters are kept (`RATE_LIMIT_RETENTION_HOURS`).
+    pub fn rate_limit_retention(&self) -> Duration {
+        Duration::from_secs(u64::from(self.rate_limit_retention_hours) * 3600)
     }
 
     /// True when the site is served over https, so cookies get `Secure` and HSTS is sent.
@@ -752,6 +784,31 @@ mod tests {
                 !Config::from_vars(v.clone()).unwrap().outbox_page_enabled(),
                 "{v:?}"
             );
+        }
+    }
+
+    #[test]
+    fn retention_times_default_and_parse() {
+        let c = Config::from_vars(HashMap::new()).unwrap();
+        assert_eq!(c.token_retention(), Duration::from_secs(7 * 24 * 3600));
+        assert_eq!(c.rate_limit_retention(), Duration::from_secs(24 * 3600));
+        let c = Config::from_vars(vars(&[
+            ("TOKEN_RETENTION_DAYS", "0"),
+            ("RATE_LIMIT_RETENTION_HOURS", "2"),
+        ]))
+        .unwrap();
+        assert_eq!(c.token_retention(), Duration::ZERO);
+        assert_eq!(c.rate_limit_retention(), Duration::from_secs(2 * 3600));
+
+        for (name, value) in [
+            ("TOKEN_RETENTION_DAYS", "-1"),
+            ("TOKEN_RETENTION_DAYS", "a week"),
+            // A counter deleted while its window runs would let an attacker start afresh.
+            ("RATE_LIMIT_RETENTION_HOURS", "0"),
+            ("RATE_LIMIT_RETENTION_HOURS", "1.5"),
+        ] {
+            let e = Config::from_vars(vars(&[(name, value)])).unwrap_err();
+            assert_eq!(e.name, name, "{value}");
         }
     }
 

@@ -1,10 +1,23 @@
-//! Sending the two mails of a lead, each at most once even when the job is retried.
+//! The lead's job: sending its two mails, each at most once even when the job is retried.
 
 use gd_mail::{Mail, Mailer};
+use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::{confirmation_mail, load, mark_confirmation_sent, mark_notification_sent, LeadError};
+
+/// A lead was stored: send the confirmation to the lead and the notification to the agency
+/// ([`deliver_mails`]). Enqueued by [`crate::submit`] in the lead's own transaction.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeadReceived {
+    pub lead_id: Uuid,
+}
+
+impl gd_jobs::Job for LeadReceived {
+    /// Unchanged since the first release: jobs waiting under it must still run.
+    const QUEUE: &'static str = "growthdesk::lead_received";
+}
 
 /// Where the lead mails go and what they link to.
 #[derive(Debug, Clone)]
@@ -66,4 +79,19 @@ fn sanitize_display_name(name: &str) -> String {
         .filter(|c| !matches!(c, '<' | '>' | '"' | '\\' | ',' | ';' | '@'))
         .collect();
     format!("\"{}\"", cleaned.trim())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gd_jobs::Job;
+
+    #[test]
+    fn jobs_already_queued_still_decode() {
+        // The queue name and the payload shape of jobs enqueued before the type moved here.
+        assert_eq!(LeadReceived::QUEUE, "growthdesk::lead_received");
+        let queued = serde_json::json!({ "lead_id": "0190f5a4-0000-7000-8000-000000000001" });
+        let job: LeadReceived = serde_json::from_value(queued.clone()).unwrap();
+        assert_eq!(serde_json::to_value(&job).unwrap(), queued);
+    }
 }

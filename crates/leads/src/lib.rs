@@ -1,8 +1,9 @@
 //! Lead capture: the "talk to us" form on the landing page.
 //!
 //! This crate owns the rules for what a valid lead is ([`parse`]), how it is stored together
-//! with the job that mails it ([`submit`]), when a second submission is the same lead, and the
-//! words of the two mails it causes. It knows nothing of Leptos, axum or apalis.
+//! with the job that mails it ([`submit`]), when a second submission is the same lead, the
+//! words of the two mails it causes, and its job: [`LeadReceived`], handled by
+//! [`deliver_mails`]. It knows nothing of Leptos, axum or apalis.
 
 mod input;
 mod mails;
@@ -29,4 +30,4 @@ pub enum LeadError {
 }
 
 mod deliver;
-pub use deliver::{deliver_mails, DeliverError, Delivery};
+pub use deliver::{deliver_mails, DeliverError, Delivery, LeadReceived};

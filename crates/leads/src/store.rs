@@ -2,11 +2,10 @@
 //! except [`submit`], whose whole point is one transaction.
 
 use chrono::{DateTime, Utc};
-use gd_jobs::LeadReceived;
 use sqlx::{Connection, PgConnection};
 use uuid::Uuid;
 
-use crate::{LeadError, Locale, NewLead};
+use crate::{LeadError, LeadReceived, Locale, NewLead};
 
 /// A stored lead, as the worker and the back office see it.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]

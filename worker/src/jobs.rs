@@ -1,0 +1,145 @@
+//! Job types and their handlers. Each handler is thin: take the payload, call the domain
+//! function that owns it. [`register`] adds what every job type shares: its queue, concurrency,
+//! panic catching, logs, metrics and the retry back-off.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use apalis::prelude::*;
+use apalis_sql::context::SqlContext;
+use apalis_sql::postgres::PostgresStorage;
+use gd_accounts::AccountMail;
+use gd_jobs::Job;
+use gd_leads::LeadReceived;
+
+use crate::JobContext;
+
+/// Every job type the worker runs: one line each.
+pub(crate) fn register_all(monitor: Monitor, ctx: &JobContext) -> Monitor {
+    let monitor = register(monitor, ctx, lead_received);
+    register(monitor, ctx, account_mail)
+}
+
+/// Both lead mails, each at most once.
+async fn lead_received(job: LeadReceived, ctx: JobContext) -> Result<(), gd_leads::DeliverError> {
+    let to = gd_leads::Delivery {
+        agency_email: &ctx.config.agency_email,
+        public_url: &ctx.config.public_url,
+    };
+    gd_leads::deliver_mails(&ctx.pool, ctx.mailer.as_ref(), job.lead_id, &to).await
+}
+
+/// A verification, reset, email-change or "already registered" mail.
+async fn account_mail(job: AccountMail, ctx: JobContext) -> Result<(), gd_accounts::DeliverError> {
+    gd_accounts::deliver_account_mail(&ctx.pool, ctx.mailer.as_ref(), &job, &ctx.config.public_url)
+        .await
+}
+
+/// Adds a worker for job type `J` to `monitor`: it takes jobs from `J::QUEUE` and hands each to
+/// `handler`.
+pub fn register<J, H, Fut, E>(monitor: Monitor, ctx: &JobContext, handler: H) -> Monitor
+where
+    J: Job,
+    H: Fn(J, JobContext) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = Result<(), E>> + Send + 'static,
+    E: std::error::Error + Send + Sync + 'static,
+{
+    let worker = WorkerBuilder::new(worker_name(J::QUEUE))
+        .concurrency(ctx.config.worker_concurrency.max(1))
+        .catch_panic()
+        .data(ctx.clone())
+        .backend(storage::<J>(ctx))
+        .build_fn(
+            move |job: J,
+                  ctx: Data<JobContext>,
+                  task: TaskId,
+                  attempt: Attempt,
+                  sql: SqlContext| {
+                let handler = handler.clone();
+                async move {
+                    let ctx = JobContext::clone(&ctx);
+                    let outcome = handler(job, ctx.clone()).await;
+                    finish(&ctx, J::QUEUE, &task, &attempt, &sql, outcome).await
+                }
+            },
+        );
+    monitor.register(worker)
+}
+
+/// `growthdesk::lead_received` → `lead-received`: the worker names apalis has always seen.
+fn worker_name(queue: &str) -> String {
+    queue.rsplit("::").next().unwrap_or(queue).replace('_', "-")
+}
+
+fn storage<J: Job>(ctx: &JobContext) -> PostgresStorage<J> {
+    let config = apalis_sql::Config::new(J::QUEUE)
+        .set_poll_interval(Duration::from_millis(500))
+        .set_buffer_size(8);
+    PostgresStorage::new_with_config(ctx.pool.clone(), config)
+}
+
+/// Records metrics, logs failures and schedules the retry's back-off.
+async fn finish<E: std::error::Error + Send + Sync + 'static>(
+    ctx: &JobContext,
+    queue: &'static str,
+    task: &TaskId,
+    attempt: &Attempt,
+    sql: &SqlContext,
+    outcome: Result<(), E>,
+) -> Result<(), Error> {
+    let e = match outcome {
+        Ok(()) => {
+            metrics::counter!(crate::metrics::JOBS_PROCESSED, "job_type" => queue).increment(1);
+            tracing::info!(queue, task_id = %task, "job done");
+            return Ok(());
+        }
+        Err(e) => e,
+    };
+    // apalis kills the job once this attempt is its last (see apalis_sql::calculate_status).
+    let last = attempt.current() >= usize::try_from(sql.max_attempts()).unwrap_or(0);
+    if last {
+        metrics::counter!(crate::metrics::JOBS_FAILED, "job_type" => queue).increment(1);
+        tracing::error!(queue, task_id = %task, attempt = attempt.current(), error = %e,
+            "job failed for good: no attempts left");
+    } else {
+        metrics::counter!(crate::metrics::JOBS_RETRIED, "job_type" => queue).increment(1);
+        let delay = backoff(attempt.current());
+        tracing::warn!(queue, task_id = %task, attempt = attempt.current(), error = %e,
+            retry_in_secs = delay.as_secs(), "job failed; will retry");
+        let pushed_back = match ctx.pool.acquire().await {
+            Ok(mut conn) => gd_jobs::queue::retry_later(&mut conn, &task.to_string(), delay).await,
+            Err(db) => Err(db),
+        };
+        if let Err(db) = pushed_back {
+            tracing::error!(error = %db, "cannot schedule the retry back-off");
+        }
+    }
+    Err(Error::Failed(Arc::new(Box::new(e))))
+}
+
+/// 10 s, 20 s, 40 s … capped at one hour.
+pub fn backoff(attempt: usize) -> Duration {
+    let exp = attempt.min(12) as u32;
+    Duration::from_secs((10u64 << exp).min(3600))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{backoff, worker_name};
+    use std::time::Duration;
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        assert_eq!(backoff(0), Duration::from_secs(10));
+        assert_eq!(backoff(1), Duration::from_secs(20));
+        assert_eq!(backoff(3), Duration::from_secs(80));
+        assert_eq!(backoff(20), Duration::from_secs(3600));
+    }
+
+    #[test]
+    fn worker_names_stay_what_they_were() {
+        assert_eq!(worker_name("growthdesk::lead_received"), "lead-received");
+        assert_eq!(worker_name("growthdesk::account_mail"), "account-mail");
+    }
+}
