@@ -281,3 +281,74 @@ async fn a_password_change_voids_links_sent_before_it(pool: PgPool) {
     .await;
     assert_eq!((status, body), (400, Value::from("InvalidLink")));
 }
+
+#[sqlx::test(migrations = false)]
+async fn the_owner_hears_of_every_change_to_how_they_sign_in(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let worker = common::RunningWorker::start(&app);
+    let anna = app.signed_in("anna@example.de", &[]).await;
+    let notices = |app: &TestApp, to: &'static str| {
+        let outbox = app.outbox.clone();
+        async move {
+            gd_mail::read_outbox(&outbox, 50)
+                .await
+                .unwrap()
+                .into_iter()
+                .filter(|m| m.to.contains(to) && m.subject.contains("Konto wurde geändert"))
+                .map(|m| m.body)
+                .collect::<Vec<_>>()
+        }
+    };
+    // Setting the password in the helper was a reset: the first notice.
+    app.wait_for_idle_queue().await;
+    let seen = notices(&app, "anna@example.de").await;
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    assert!(seen[0].contains("über einen Link"), "{}", seen[0]);
+
+    let (status, _) = call(
+        &app,
+        &anna,
+        "change_password",
+        &[
+            ("current", PASSWORD),
+            ("password", "ein ganz anderes langes passwort"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, _) = call(
+        &app,
+        &anna,
+        "request_email_change",
+        &[("new_email", "anna.neu@example.de")],
+    )
+    .await;
+    assert_eq!(status, 200);
+    app.wait_for_idle_queue().await;
+    let confirm = gd_mail::read_outbox(&app.outbox, 50)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|m| m.to.contains("anna.neu@example.de"))
+        .expect("the confirmation to the new address");
+    let token = confirm.body[confirm.body.find("token=").unwrap() + 6..]
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned();
+    let (status, _) = call(&app, &app.browser(), "verify_email", &[("token", &token)]).await;
+    assert_eq!(status, 200);
+    app.wait_for_idle_queue().await;
+
+    // Every notice went to the old address, the last one naming the new address.
+    let seen = notices(&app, "anna@example.de").await;
+    assert_eq!(seen.len(), 3, "{seen:?}");
+    assert!(seen
+        .iter()
+        .any(|b| b.contains("Ihr Passwort wurde geändert.")));
+    assert!(seen
+        .iter()
+        .any(|b| b.contains("verwendet jetzt die Adresse anna.neu@example.de")));
+    assert!(notices(&app, "anna.neu@example.de").await.is_empty());
+    worker.stop().await;
+}

@@ -180,6 +180,13 @@ pub async fn link_provider(
         None => {}
     }
     insert_link(&mut tx, user, login).await?;
+    let provider = provider_label(&login.provider);
+    crate::mails::notify_change(
+        &mut tx,
+        user,
+        crate::SecurityChange::LoginLinked { provider },
+    )
+    .await?;
     record(
         &mut tx,
         &AuditEvent::own("oauth.link", user)
@@ -227,6 +234,10 @@ pub async fn unlink_provider(
     )
     .execute(&mut *tx)
     .await?;
+    let change = crate::SecurityChange::LoginUnlinked {
+        provider: provider_label(provider),
+    };
+    crate::mails::notify_change(&mut tx, user, change).await?;
     record(
         &mut tx,
         &AuditEvent::own("oauth.unlink", user)
@@ -236,4 +247,12 @@ pub async fn unlink_provider(
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// "Google" for `google`, as people know it.
+fn provider_label(id: &str) -> String {
+    match gd_common::LoginProvider::parse(id) {
+        Some(provider) => provider.label().to_owned(),
+        None => id.to_owned(),
+    }
 }

@@ -22,7 +22,7 @@ pub use identities::{
     link_provider, list_linked_logins, sign_in_with_provider, unlink_provider, ExternalLogin,
     LinkedLogin, ProviderSignIn,
 };
-pub use mails::{deliver_account_mail, AccountMail, AccountMailKind, DeliverError};
+pub use mails::{deliver_account_mail, AccountMail, AccountMailKind, DeliverError, SecurityChange};
 pub use password::{hash_password, verify_password, Password, PasswordProblem};
 pub use roles::{grant_role, revoke_role, Role};
 pub use sessions::{

@@ -26,6 +26,103 @@ pub enum AccountMailKind {
     ResetPassword,
     /// To the new address of an email change: "confirm this is your new address".
     ConfirmEmailChange { new_email: String },
+    /// "Your account changed": to the address the account had when it changed (for a change of
+    /// address, the old one), so the owner hears of it even when someone else made it.
+    SecurityNotice { change: SecurityChange, to: String },
+}
+
+/// A change to how an account signs in, which its owner is told about.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SecurityChange {
+    EmailChanged { new_email: String },
+    PasswordChanged,
+    PasswordReset,
+    LoginLinked { provider: String },
+    LoginUnlinked { provider: String },
+    TwoFactorOn,
+    TwoFactorOff,
+}
+
+/// Queues the notice of `change` to `user`'s current address (inside the caller's
+/// transaction, so the notice goes out exactly when the change commits).
+pub(crate) async fn notify_change(
+    conn: &mut sqlx::PgConnection,
+    user: Uuid,
+    change: SecurityChange,
+) -> Result<(), AccountError> {
+    let to = sqlx::query_scalar!("SELECT email FROM users WHERE id = $1", user)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(AccountError::NotFound)?;
+    notify_change_to(conn, user, change, to).await
+}
+
+/// [`notify_change`] to a given address (the old one, when the address itself changed).
+pub(crate) async fn notify_change_to(
+    conn: &mut sqlx::PgConnection,
+    user: Uuid,
+    change: SecurityChange,
+    to: String,
+) -> Result<(), AccountError> {
+    let mail = AccountMail {
+        user_id: user,
+        kind: AccountMailKind::SecurityNotice { change, to },
+    };
+    gd_jobs::enqueue(conn, &mail).await?;
+    Ok(())
+}
+
+/// The words of a security notice.
+fn notice_text(change: &SecurityChange, locale: Locale, base: &str) -> (String, String) {
+    let de = locale == Locale::De;
+    let what = match (change, de) {
+        (SecurityChange::EmailChanged { new_email }, true) => {
+            format!("Ihr Konto verwendet jetzt die Adresse {new_email} statt dieser.")
+        }
+        (SecurityChange::EmailChanged { new_email }, false) => {
+            format!("Your account now uses the address {new_email} instead of this one.")
+        }
+        (SecurityChange::PasswordChanged, true) => "Ihr Passwort wurde geändert.".to_owned(),
+        (SecurityChange::PasswordChanged, false) => "Your password was changed.".to_owned(),
+        (SecurityChange::PasswordReset, true) => {
+            "Ihr Passwort wurde über einen Link aus einer Mail neu gesetzt.".to_owned()
+        }
+        (SecurityChange::PasswordReset, false) => {
+            "Your password was reset through a link from a mail.".to_owned()
+        }
+        (SecurityChange::LoginLinked { provider }, true) => {
+            format!("Ihr Konto ist jetzt mit einem {provider}-Konto verknüpft.")
+        }
+        (SecurityChange::LoginLinked { provider }, false) => {
+            format!("A {provider} account is now linked to your account.")
+        }
+        (SecurityChange::LoginUnlinked { provider }, true) => {
+            format!("Die Verknüpfung mit {provider} wurde entfernt.")
+        }
+        (SecurityChange::LoginUnlinked { provider }, false) => {
+            format!("The link to {provider} was removed.")
+        }
+        (SecurityChange::TwoFactorOn, true) => {
+            "Die Zwei-Faktor-Anmeldung wurde eingeschaltet.".to_owned()
+        }
+        (SecurityChange::TwoFactorOn, false) => "Two-factor sign-in was turned on.".to_owned(),
+        (SecurityChange::TwoFactorOff, true) => {
+            "Die Zwei-Faktor-Anmeldung wurde ausgeschaltet.".to_owned()
+        }
+        (SecurityChange::TwoFactorOff, false) => "Two-factor sign-in was turned off.".to_owned(),
+    };
+    let forgot = format!("{base}/forgot-password");
+    if de {
+        (
+            "Ihr Growthdesk-Konto wurde geändert".to_owned(),
+            format!("{what}\n\nWaren Sie das, ist alles in Ordnung. Wenn nicht, setzen Sie sofort ein neues Passwort: {forgot}\nund antworten Sie auf diese Mail.\n"),
+        )
+    } else {
+        (
+            "Your Growthdesk account was changed".to_owned(),
+            format!("{what}\n\nIf this was you, all is well. If not, set a new password at once: {forgot}\nand reply to this mail.\n"),
+        )
+    }
 }
 
 impl gd_jobs::Job for AccountMail {
@@ -103,6 +200,13 @@ pub async fn deliver_account_mail(
                 ),
             }
         }
+        AccountMailKind::SecurityNotice {
+            change,
+            to: address,
+        } => {
+            to = address.clone();
+            notice_text(change, user.locale, &base)
+        }
         AccountMailKind::ResetPassword => {
             let token = issue_token(&mut conn, user.id, TokenPurpose::ResetPassword).await?;
             let link = format!("{base}/reset-password?token={}", token.expose());
@@ -156,6 +260,13 @@ mod tests {
                 serde_json::json!({ "ConfirmEmailChange": { "new_email": "neu@example.de" } }),
                 AccountMailKind::ConfirmEmailChange {
                     new_email: "neu@example.de".into(),
+                },
+            ),
+            (
+                serde_json::json!({ "SecurityNotice": { "change": "PasswordChanged", "to": "alt@example.de" } }),
+                AccountMailKind::SecurityNotice {
+                    change: SecurityChange::PasswordChanged,
+                    to: "alt@example.de".into(),
                 },
             ),
         ] {

@@ -220,6 +220,7 @@ pub async fn confirm_enrolment(
     .execute(&mut *tx)
     .await?;
     let codes = replace_recovery_codes(&mut tx, user).await?;
+    crate::mails::notify_change(&mut tx, user, crate::SecurityChange::TwoFactorOn).await?;
     record(&mut tx, &AuditEvent::own("2fa.enable", user)).await?;
     tx.commit().await?;
     Ok(codes)
@@ -346,6 +347,7 @@ pub async fn disable_two_factor(conn: &mut PgConnection, user: Uuid) -> Result<(
         .execute(&mut *tx)
         .await?;
     if removed > 0 {
+        crate::mails::notify_change(&mut tx, user, crate::SecurityChange::TwoFactorOff).await?;
         record(&mut tx, &AuditEvent::own("2fa.disable", user)).await?;
     }
     tx.commit().await?;

@@ -272,6 +272,9 @@ pub async fn verify_email(conn: &mut PgConnection, raw_token: &str) -> Result<Uu
         }
         Err(AccountError::InvalidToken) => {
             let (user, new_email) = crate::consume_email_change(&mut tx, raw_token).await?;
+            let old_email = sqlx::query_scalar!("SELECT email FROM users WHERE id = $1", user)
+                .fetch_one(&mut *tx)
+                .await?;
             sqlx::query!(
                 "UPDATE users SET email = $2, email_verified_at = now() WHERE id = $1",
                 user,
@@ -284,6 +287,10 @@ pub async fn verify_email(conn: &mut PgConnection, raw_token: &str) -> Result<Uu
                 _ => AccountError::Database(e),
             })?;
             crate::tokens::void_links(&mut tx, user).await?;
+            let change = crate::SecurityChange::EmailChanged {
+                new_email: new_email.clone(),
+            };
+            crate::mails::notify_change_to(&mut tx, user, change, old_email).await?;
             record(
                 &mut tx,
                 &AuditEvent::own("account.email_changed", user)
@@ -414,6 +421,7 @@ pub async fn reset_password(
     .execute(&mut *tx)
     .await?;
     crate::tokens::void_links(&mut tx, user).await?;
+    crate::mails::notify_change(&mut tx, user, crate::SecurityChange::PasswordReset).await?;
     record(&mut tx, &AuditEvent::own("password.reset", user)).await?;
     tx.commit().await?;
     Ok(user)
@@ -545,6 +553,7 @@ pub async fn change_password(
     .execute(&mut *tx)
     .await?;
     crate::tokens::void_links(&mut tx, user).await?;
+    crate::mails::notify_change(&mut tx, user, crate::SecurityChange::PasswordChanged).await?;
     record(&mut tx, &AuditEvent::own("password.change", user)).await?;
     tx.commit().await?;
     Ok(())
