@@ -5,8 +5,8 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
 .PHONY: help run test setup tools node chromium roles db db-reset build migrate seed admin \
-        lint fmt-check clippy clippy-wasm wasm-deps sqlx-db sqlx-check sqlx-prepare unit e2e bench \
-        size clean-site
+        lint fmt-check clippy clippy-wasm wasm-deps domain-deps sqlx-db sqlx-check sqlx-prepare unit \
+        e2e bench size clean-site
 
 ROOT := $(CURDIR)
 # Build cache outside the clone keeps re-runs warm; a cold run works the same.
@@ -40,6 +40,13 @@ SERVER_PKGS := -p server -p worker -p app -p gd-accounts -p gd-common -p gd-conf
 BIN := $(CARGO_TARGET_DIR)/debug
 # Crates that must never reach the browser bundle.
 WASM_FORBIDDEN := sqlx sqlx-core tokio axum apalis apalis-sql apalis-core lettre aws-sdk-s3 async-stripe mio hyper
+# Domain crates know nothing of Leptos, the web server, the job runner or sessions.
+DOMAIN_CRATES := gd-accounts gd-leads gd-mail gd-oauth gd-common gd-config gd-jobs
+DOMAIN_FORBIDDEN := leptos leptos_axum axum axum-core tower tower-http apalis apalis-core apalis-sql tower-sessions
+# Dependencies whose own dependencies are not the domain's doing: reqwest (the HTTP client of
+# the provider adapters) builds its client on tower and tower-http. A domain crate that uses
+# tower itself, or reaches it another way, still fails.
+DOMAIN_DEPS_PRUNE := reqwest
 
 help:
 	@echo "make run    install what is missing, build, migrate, load demo data, start server + worker"
@@ -123,7 +130,7 @@ admin: migrate
 test: tools node roles chromium lint unit e2e
 	@echo "make test: all checks passed"
 
-lint: fmt-check clippy clippy-wasm wasm-deps sqlx-check
+lint: fmt-check clippy clippy-wasm wasm-deps domain-deps sqlx-check
 
 fmt-check:
 	cargo fmt --all --check
@@ -154,6 +161,20 @@ sqlx-check: tools sqlx-db
 
 sqlx-prepare: tools sqlx-db
 	DATABASE_URL=$(SQLX_DB_URL) cargo sqlx prepare --workspace -- $(SERVER_PKGS)
+# A failing `cargo tree` fails the target (no `|| true` around it): a check that cannot run
+# must not pass.
+domain-deps:
+	@failed=0; for crate in $(DOMAIN_CRATES); do \
+	  deps=$$(cargo tree -p $$crate -e normal --prefix none --format '{p}' | awk '{print $$1}' | sort -u); \
+	  prune=$$(printf '%s\n' $$deps | grep -xF -f <(printf '%s\n' $(DOMAIN_DEPS_PRUNE)) | sed 's/^/--prune /' || true); \
+	  if [ -n "$$prune" ]; then \
+	    deps=$$(cargo tree -p $$crate -e normal --prefix none --format '{p}' $$prune | awk '{print $$1}' | sort -u); \
+	  fi; \
+	  found=$$(printf '%s\n' $$deps | grep -xF -f <(printf '%s\n' $(DOMAIN_FORBIDDEN)) || true); \
+	  if [ -n "$$found" ]; then echo "$$crate depends on:" $$found; failed=1; fi; \
+	done; \
+	if [ $$failed -ne 0 ]; then exit 1; fi; \
+	echo "domain crates ($(DOMAIN_CRATES)) are free of: $(DOMAIN_FORBIDDEN)"
 
 unit: node
 	$(call create_db,growthdesk_test)

@@ -22,7 +22,8 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 use sqlx::PgPool;
 use tower::ServiceBuilder;
 
-pub use observability::metrics_handle;
+/// The process-wide Prometheus recorder (shared with the worker when both run in one process).
+pub use gd_process::metrics_handle;
 pub use security::CspNonce;
 
 /// Everything a request handler may need.

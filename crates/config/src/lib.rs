@@ -26,6 +26,16 @@ impl Secret {
     pub fn expose(&self) -> &str {
         &self.0
     }
+
+    /// True when `presented` is this secret. Compared in constant time over both SHA-256
+    /// digests, so neither the content nor the length of ours leaks through timing.
+    pub fn matches(&self, presented: &str) -> bool {
+        use sha2::{Digest, Sha256};
+        use subtle::ConstantTimeEq;
+        Sha256::digest(presented.as_bytes())
+            .ct_eq(&Sha256::digest(self.0.as_bytes()))
+            .into()
+    }
 }
 
 impl fmt::Debug for Secret {
@@ -184,6 +194,10 @@ pub struct Config {
     pub lead_duplicate_window_secs: i64,
     /// `WORKER_CONCURRENCY`: jobs one worker process runs at once. Default 4.
     pub worker_concurrency: usize,
+    /// `WORKER_METRICS_ADDR`: where the worker serves Prometheus metrics at `/metrics` (job
+    /// counters, queue depth and latency, scheduled runs), e.g. `127.0.0.1:9091`; the
+    /// `METRICS_TOKEN` applies there too. Unset (default): the worker listens nowhere.
+    pub worker_metrics_addr: Option<SocketAddr>,
     /// `TOKEN_RETENTION_DAYS`: the worker deletes email and password links this many days after
     /// they stopped working (used, replaced or expired). Default 7.
     pub token_retention_days: u32,
@@ -374,6 +388,14 @@ impl Config {
                 600,
             )?,
             worker_concurrency: parse_or("WORKER_CONCURRENCY", get("WORKER_CONCURRENCY"), 4)?,
+            worker_metrics_addr: get("WORKER_METRICS_ADDR")
+                .map(|v| {
+                    v.parse().map_err(|e| ConfigError {
+                        name: "WORKER_METRICS_ADDR",
+                        reason: format!("`{v}`: {e}; expected an address like 127.0.0.1:9091"),
+                    })
+                })
+                .transpose()?,
             token_retention_days: parse_or("TOKEN_RETENTION_DAYS", get("TOKEN_RETENTION_DAYS"), 7)?,
             rate_limit_retention_hours,
             metrics_token,
@@ -809,6 +831,32 @@ mod tests {
         ] {
             let e = Config::from_vars(vars(&[(name, value)])).unwrap_err();
             assert_eq!(e.name, name, "{value}");
+        }
+    }
+
+    #[test]
+    fn the_worker_listens_for_metrics_only_when_told() {
+        assert_eq!(
+            Config::from_vars(HashMap::new())
+                .unwrap()
+                .worker_metrics_addr,
+            None
+        );
+        let c = Config::from_vars(vars(&[("WORKER_METRICS_ADDR", "127.0.0.1:9091")])).unwrap();
+        assert_eq!(
+            c.worker_metrics_addr,
+            Some(SocketAddr::from(([127, 0, 0, 1], 9091)))
+        );
+        let e = Config::from_vars(vars(&[("WORKER_METRICS_ADDR", "9091")])).unwrap_err();
+        assert_eq!(e.name, "WORKER_METRICS_ADDR");
+    }
+
+    #[test]
+    fn a_secret_matches_only_itself() {
+        let s = Secret::new("t0ken");
+        assert!(s.matches("t0ken"));
+        for other in ["t0ke", "t0ken ", "T0KEN", ""] {
+            assert!(!s.matches(other), "{other:?}");
         }
     }
 
