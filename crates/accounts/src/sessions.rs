@@ -25,15 +25,15 @@ pub async fn record_session(
     user_agent: Option<&str>,
     ip: Option<&str>,
 ) -> Result<(), AccountError> {
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO user_sessions (session_id, user_id, user_agent, ip) VALUES ($1, $2, $3, $4)
          ON CONFLICT (session_id) DO UPDATE SET user_id = $2, created_at = now(), user_agent = $3, ip = $4,
              last_seen_at = now(), authenticated_at = now()",
+        session_id,
+        user,
+        user_agent.map(|ua| ua.chars().take(300).collect::<String>()),
+        ip
     )
-    .bind(session_id)
-    .bind(user)
-    .bind(user_agent.map(|ua| ua.chars().take(300).collect::<String>()))
-    .bind(ip)
     .execute(conn)
     .await?;
     Ok(())
@@ -45,10 +45,12 @@ pub async fn mark_authenticated(
     conn: &mut PgConnection,
     session_id: &str,
 ) -> Result<(), AccountError> {
-    sqlx::query("UPDATE user_sessions SET authenticated_at = now() WHERE session_id = $1")
-        .bind(session_id)
-        .execute(conn)
-        .await?;
+    sqlx::query!(
+        "UPDATE user_sessions SET authenticated_at = now() WHERE session_id = $1",
+        session_id
+    )
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
@@ -59,12 +61,12 @@ pub async fn recently_authenticated(
     session_id: &str,
     within_secs: i64,
 ) -> Result<bool, AccountError> {
-    Ok(sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM user_sessions WHERE session_id = $1
-                        AND authenticated_at > now() - make_interval(secs => $2))",
+    Ok(sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM user_sessions WHERE session_id = $1
+                          AND authenticated_at > now() - make_interval(secs => $2)) AS "recent!""#,
+        session_id,
+        within_secs as f64
     )
-    .bind(session_id)
-    .bind(within_secs as f64)
     .fetch_one(conn)
     .await?)
 }
@@ -75,15 +77,16 @@ pub async fn list_sessions(
     conn: &mut PgConnection,
     user: Uuid,
 ) -> Result<Vec<ActiveSession>, AccountError> {
-    Ok(sqlx::query_as::<_, ActiveSession>(
-        "SELECT us.session_id, us.created_at, us.user_agent, us.ip
+    Ok(sqlx::query_as!(
+        ActiveSession,
+        r#"SELECT us.session_id, us.created_at AS "created_at: _", us.user_agent, us.ip
          FROM user_sessions us
          JOIN tower_sessions.session s ON s.id = us.session_id
          JOIN users u ON u.id = us.user_id
          WHERE us.user_id = $1 AND s.expiry_date > now() AND us.created_at >= u.sessions_valid_after
-         ORDER BY us.created_at DESC",
+         ORDER BY us.created_at DESC"#,
+        user
     )
-    .bind(user)
     .fetch_all(conn)
     .await?)
 }
@@ -95,20 +98,22 @@ pub async fn end_other_sessions(
     keep: &str,
 ) -> Result<u64, AccountError> {
     let mut tx = conn.begin().await?;
-    let ended = sqlx::query(
+    let ended = sqlx::query!(
         "DELETE FROM tower_sessions.session
          WHERE id IN (SELECT session_id FROM user_sessions WHERE user_id = $1 AND session_id <> $2)",
+        user,
+        keep
     )
-    .bind(user)
-    .bind(keep)
     .execute(&mut *tx)
     .await?
     .rows_affected();
-    sqlx::query("DELETE FROM user_sessions WHERE user_id = $1 AND session_id <> $2")
-        .bind(user)
-        .bind(keep)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query!(
+        "DELETE FROM user_sessions WHERE user_id = $1 AND session_id <> $2",
+        user,
+        keep
+    )
+    .execute(&mut *tx)
+    .await?;
     record(
         &mut tx,
         &AuditEvent::own("session.end_others", user).details(serde_json::json!({ "ended": ended })),
@@ -123,9 +128,9 @@ pub async fn end_other_sessions(
 /// its link (`record_session` runs after the session is saved), so a link being recorded is
 /// never taken for a dangling one.
 pub async fn forget_ended_sessions(conn: &mut PgConnection) -> Result<u64, AccountError> {
-    Ok(sqlx::query(
+    Ok(sqlx::query!(
         "DELETE FROM user_sessions us
-         WHERE NOT EXISTS (SELECT 1 FROM tower_sessions.session s WHERE s.id = us.session_id)",
+         WHERE NOT EXISTS (SELECT 1 FROM tower_sessions.session s WHERE s.id = us.session_id)"
     )
     .execute(conn)
     .await?

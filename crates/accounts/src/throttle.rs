@@ -31,17 +31,19 @@ impl Limit {
 pub async fn throttle(pool: &PgPool, limits: &[Limit]) -> Result<Result<(), u64>, sqlx::Error> {
     let mut retry_after = None;
     for l in limits {
-        let (hits, left): (i32, f64) = sqlx::query_as(
-            "INSERT INTO rate_limits (bucket, window_start, hits)
-             VALUES ($1, to_timestamp(floor(extract(epoch FROM now()) / $2) * $2), 1)
-             ON CONFLICT (bucket, window_start) DO UPDATE SET hits = rate_limits.hits + 1
-             RETURNING hits,
-                       extract(epoch FROM window_start + make_interval(secs => $2) - now())::float8",
+        let counted = sqlx::query!(
+            r#"INSERT INTO rate_limits (bucket, window_start, hits)
+               VALUES ($1, to_timestamp(floor(extract(epoch FROM now()) / $2) * $2), 1)
+               ON CONFLICT (bucket, window_start) DO UPDATE SET hits = rate_limits.hits + 1
+               RETURNING hits,
+                   extract(epoch FROM window_start + make_interval(secs => $2) - now())::float8
+                       AS "left!""#,
+            &l.bucket,
+            l.window_secs as f64
         )
-        .bind(&l.bucket)
-        .bind(l.window_secs as f64)
         .fetch_one(pool)
         .await?;
+        let (hits, left) = (counted.hits, counted.left);
         if hits > l.limit {
             let secs = left.ceil().max(1.0) as u64;
             retry_after = Some(retry_after.map_or(secs, |r: u64| r.max(secs)));
@@ -60,10 +62,10 @@ pub async fn forget_old_rate_limits(
     conn: &mut sqlx::PgConnection,
     retention: Duration,
 ) -> Result<u64, sqlx::Error> {
-    Ok(sqlx::query(
+    Ok(sqlx::query!(
         "DELETE FROM rate_limits WHERE window_start < now() - make_interval(secs => $1)",
+        retention.as_secs_f64()
     )
-    .bind(retention.as_secs_f64())
     .execute(conn)
     .await?
     .rows_affected())

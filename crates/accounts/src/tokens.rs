@@ -85,24 +85,28 @@ async fn issue(
     // otherwise two links issued at once would both stay valid. A savepoint when the caller
     // already holds a transaction; the lock lasts until the outermost one ends.
     let mut tx = sqlx::Connection::begin(&mut *conn).await?;
-    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
-        .bind(format!("account_token:{user}:{}", purpose.as_str()))
+    sqlx::query!(
+        "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+        format!("account_token:{user}:{}", purpose.as_str())
+    )
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query!(
+        "UPDATE account_tokens SET used_at = now() WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL",
+        user,
+        purpose.as_str()
+    )
         .execute(&mut *tx)
         .await?;
-    sqlx::query("UPDATE account_tokens SET used_at = now() WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL")
-        .bind(user)
-        .bind(purpose.as_str())
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO account_tokens (token_hash, user_id, purpose, expires_at, new_email)
          VALUES ($1, $2, $3, now() + make_interval(secs => $4), $5)",
+        digest(&raw),
+        user,
+        purpose.as_str(),
+        purpose.lifetime_secs(),
+        new_email
     )
-    .bind(digest(&raw))
-    .bind(user)
-    .bind(purpose.as_str())
-    .bind(purpose.lifetime_secs())
-    .bind(new_email)
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
@@ -112,10 +116,10 @@ async fn issue(
 /// Voids every outstanding link of `user` (after a change of password or address, links sent
 /// before it must not work any more).
 pub async fn void_links(conn: &mut PgConnection, user: Uuid) -> Result<u64, AccountError> {
-    Ok(sqlx::query(
+    Ok(sqlx::query!(
         "UPDATE account_tokens SET used_at = now() WHERE user_id = $1 AND used_at IS NULL",
+        user
     )
-    .bind(user)
     .execute(conn)
     .await?
     .rows_affected())
@@ -132,12 +136,13 @@ pub async fn token_is_usable(
     if raw.is_empty() || raw.len() > 128 {
         return Ok(false);
     }
-    Ok(sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM account_tokens
-         WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > now())",
+    Ok(sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM account_tokens
+           WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > now())
+           AS "usable!""#,
+        digest(raw),
+        purpose.as_str()
     )
-    .bind(digest(raw))
-    .bind(purpose.as_str())
     .fetch_one(conn)
     .await?)
 }
@@ -149,13 +154,13 @@ pub async fn consume_token(
     raw: &str,
     purpose: TokenPurpose,
 ) -> Result<Uuid, AccountError> {
-    sqlx::query_scalar(
+    sqlx::query_scalar!(
         "UPDATE account_tokens SET used_at = now()
          WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > now()
          RETURNING user_id",
+        digest(raw.trim()),
+        purpose.as_str()
     )
-    .bind(digest(raw.trim()))
-    .bind(purpose.as_str())
     .fetch_optional(conn)
     .await?
     .ok_or(AccountError::InvalidToken)
@@ -166,17 +171,20 @@ pub async fn consume_email_change(
     conn: &mut PgConnection,
     raw: &str,
 ) -> Result<(Uuid, String), AccountError> {
-    let row: Option<(Uuid, Option<String>)> = sqlx::query_as(
+    let row = sqlx::query!(
         "UPDATE account_tokens SET used_at = now()
          WHERE token_hash = $1 AND purpose = 'change_email' AND used_at IS NULL AND expires_at > now()
          RETURNING user_id, new_email",
+        digest(raw.trim())
     )
-    .bind(digest(raw.trim()))
     .fetch_optional(conn)
     .await?;
     match row {
-        Some((user, Some(email))) => Ok((user, email)),
-        _ => Err(AccountError::InvalidToken),
+        Some(r) => r
+            .new_email
+            .map(|email| (r.user_id, email))
+            .ok_or(AccountError::InvalidToken),
+        None => Err(AccountError::InvalidToken),
     }
 }
 
@@ -188,11 +196,11 @@ pub async fn forget_spent_tokens(
     retention: std::time::Duration,
 ) -> Result<u64, AccountError> {
     // LEAST ignores NULL: an unused link ended when it expired, a used one when it was used.
-    Ok(sqlx::query(
+    Ok(sqlx::query!(
         "DELETE FROM account_tokens
          WHERE LEAST(used_at, expires_at) < now() - make_interval(secs => $1)",
+        retention.as_secs_f64()
     )
-    .bind(retention.as_secs_f64())
     .execute(conn)
     .await?
     .rows_affected())

@@ -24,13 +24,14 @@ pub async fn enqueue<J: Job>(conn: &mut PgConnection, job: &J) -> Result<String,
     let payload = serde_json::to_value(job)?;
     // apalis.push_job is apalis's own SQL entry point: it generates the id and wakes the workers
     // (NOTIFY) once the transaction commits.
-    let id: String =
-        sqlx::query_scalar("SELECT id FROM apalis.push_job($1, $2::json, 'Pending', now(), $3)")
-            .bind(J::QUEUE)
-            .bind(payload)
-            .bind(J::MAX_ATTEMPTS)
-            .fetch_one(conn)
-            .await?;
+    let id: String = sqlx::query_scalar!(
+        r#"SELECT id AS "id!" FROM apalis.push_job($1, $2::json, 'Pending', now(), $3)"#,
+        J::QUEUE,
+        payload,
+        J::MAX_ATTEMPTS
+    )
+    .fetch_one(conn)
+    .await?;
     Ok(id)
 }
 
@@ -42,11 +43,13 @@ pub async fn retry_later(
     job_id: &str,
     delay: Duration,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE apalis.jobs SET run_at = now() + make_interval(secs => $2) WHERE id = $1")
-        .bind(job_id)
-        .bind(delay.as_secs_f64())
-        .execute(conn)
-        .await?;
+    sqlx::query!(
+        "UPDATE apalis.jobs SET run_at = now() + make_interval(secs => $2) WHERE id = $1",
+        job_id,
+        delay.as_secs_f64()
+    )
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
@@ -61,15 +64,16 @@ pub struct QueueDepth {
 /// Jobs per queue and status, every status of every queue that has ever held a job (zeros
 /// included, so a gauge drops back to 0 instead of keeping its last value).
 pub async fn depths(conn: &mut PgConnection) -> Result<Vec<QueueDepth>, sqlx::Error> {
-    sqlx::query_as::<_, QueueDepth>(
-        "SELECT q.job_type, s.status, count(j.id) AS jobs
-         FROM (SELECT DISTINCT job_type FROM apalis.jobs) q
-         CROSS JOIN unnest($1::text[]) AS s(status)
-         LEFT JOIN apalis.jobs j ON j.job_type = q.job_type AND j.status = s.status
-         GROUP BY q.job_type, s.status
-         ORDER BY q.job_type, s.status",
+    sqlx::query_as!(
+        QueueDepth,
+        r#"SELECT q.job_type AS "job_type!", s.status AS "status!", count(j.id) AS "jobs!"
+           FROM (SELECT DISTINCT job_type FROM apalis.jobs) q
+           CROSS JOIN unnest($1::text[]) AS s(status)
+           LEFT JOIN apalis.jobs j ON j.job_type = q.job_type AND j.status = s.status
+           GROUP BY q.job_type, s.status
+           ORDER BY q.job_type, s.status"#,
+        &STATUSES.map(str::to_owned)[..]
     )
-    .bind(&STATUSES[..])
     .fetch_all(conn)
     .await
 }
@@ -86,15 +90,17 @@ pub struct QueueLatency {
 /// apalis fetches) has waited since it became due. A job pushed back for a retry is not late
 /// until its new `run_at` has passed, so a healthy queue reads 0 and a stuck one grows.
 pub async fn latencies(conn: &mut PgConnection) -> Result<Vec<QueueLatency>, sqlx::Error> {
-    sqlx::query_as::<_, QueueLatency>(
-        "SELECT q.job_type,
-                COALESCE(extract(epoch FROM now() - min(j.run_at)), 0)::float8 AS oldest_due_secs
+    sqlx::query_as!(
+        QueueLatency,
+        r#"SELECT q.job_type AS "job_type!",
+                COALESCE(extract(epoch FROM now() - min(j.run_at)), 0)::float8 AS "oldest_due_secs!""#
+            + "
          FROM (SELECT DISTINCT job_type FROM apalis.jobs) q
          LEFT JOIN apalis.jobs j ON j.job_type = q.job_type
               AND (j.status = 'Pending' OR (j.status = 'Failed' AND j.attempts < j.max_attempts))
               AND j.run_at <= now()
          GROUP BY q.job_type
-         ORDER BY q.job_type",
+         ORDER BY q.job_type"
     )
     .fetch_all(conn)
     .await

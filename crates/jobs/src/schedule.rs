@@ -16,14 +16,14 @@ pub async fn claim_run(
     name: &str,
     every: Duration,
 ) -> Result<bool, sqlx::Error> {
-    let claimed: Option<String> = sqlx::query_scalar(
+    let claimed: Option<String> = sqlx::query_scalar!(
         "INSERT INTO scheduled_runs AS r (name, last_run_at) VALUES ($1, now())
          ON CONFLICT (name) DO UPDATE SET last_run_at = now()
              WHERE r.last_run_at < now() - make_interval(secs => $2)
          RETURNING name",
+        name,
+        every.as_secs_f64()
     )
-    .bind(name)
-    .bind(every.as_secs_f64())
     .fetch_optional(conn)
     .await?;
     Ok(claimed.is_some())
@@ -36,11 +36,11 @@ pub async fn record_outcome(
     name: &str,
     error: Option<&str>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "UPDATE scheduled_runs SET last_finished_at = now(), last_error = $2 WHERE name = $1",
+        name,
+        error
     )
-    .bind(name)
-    .bind(error)
     .execute(conn)
     .await?;
     Ok(())
