@@ -153,8 +153,7 @@ SQLX_DB_URL := $(PG)/growthdesk_sqlx
 sqlx-db:
 	@psql "$(PG)/postgres" -qc 'DROP DATABASE IF EXISTS growthdesk_sqlx WITH (FORCE)'
 	@psql "$(PG)/postgres" -qc 'CREATE DATABASE growthdesk_sqlx'
-	cargo build -q -p server
-	DATABASE_URL=$(SQLX_DB_URL) MIGRATION_DATABASE_URL= RUST_LOG=warn $(BIN)/server migrate
+	DATABASE_URL=$(SQLX_DB_URL) MIGRATION_DATABASE_URL= RUST_LOG=warn cargo run -q -p gd-db --bin migrate
 
 sqlx-check: tools sqlx-db
 	DATABASE_URL=$(SQLX_DB_URL) cargo sqlx prepare --workspace --check -- $(SERVER_PKGS)
@@ -176,7 +175,7 @@ domain-deps:
 	if [ $$failed -ne 0 ]; then exit 1; fi; \
 	echo "domain crates ($(DOMAIN_CRATES)) are free of: $(DOMAIN_FORBIDDEN)"
 
-unit: node
+unit: node roles
 	$(call create_db,growthdesk_test)
 	DATABASE_URL=$(TEST_DATABASE_URL) cargo test $(SERVER_PKGS)
 

@@ -190,7 +190,9 @@ impl FromServerFnError for AppError {
                 AppError::Internal("server".into())
             }
             // On the server: the arguments could not be decoded. Never a 500.
-            ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => AppError::BadRequest,
+            ServerFnErrorErr::Args(_)
+            | ServerFnErrorErr::MissingArg(_)
+            | ServerFnErrorErr::Deserialization(_) => AppError::BadRequest,
             other => AppError::Transport(other.to_string()),
         }
     }

@@ -586,7 +586,26 @@ async fn an_admin_grants_finance_and_the_audit_log_shows_it(pool: PgPool) {
         post("admin_list_users", vec![]).await.unwrap().status(),
         403
     );
-    app.enrol_two_factor(boot.user_id, "chef@example.de").await;
+    // Enrolling ends the sessions that never gave a code: sign in again, with the code.
+    let secret = app.enrol_two_factor(boot.user_id, "chef@example.de").await;
+    assert_eq!(
+        post("admin_list_users", vec![]).await.unwrap().status(),
+        401
+    );
+    let res = post(
+        "log_in",
+        vec![("email", "chef@example.de".into()), ("password", PW.into())],
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 200);
+    let res = post(
+        "verify_login_code",
+        vec![("code", common::totp_now(&secret))],
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 200);
 
     let users: serde_json::Value = post("admin_list_users", vec![("search", "anna".into())])
         .await

@@ -150,4 +150,14 @@ async fn undecodable_arguments_are_a_bad_request_not_a_server_error(pool: PgPool
         .await
         .unwrap();
     assert_eq!(res.status(), 400);
+    // Bytes that are not text at all.
+    let res = app
+        .client
+        .post(app.url("/api/log_in"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(vec![0xff, 0xfe, 0x00, 0x80])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
 }

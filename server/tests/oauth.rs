@@ -438,18 +438,6 @@ async fn a_provider_with_an_existing_address_signs_nobody_in_until_linked(pool: 
     assert_eq!(location(&res), "/account");
     assert_eq!(me(&app, &phone).await.1["email"], "anna@example.com");
 
-    // With two-factor sign-in on, Google only opens the second step.
-    let anna_id: uuid::Uuid = sqlx::query_scalar("SELECT id FROM users")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
-    app.enrol_two_factor(anna_id, "anna@example.com").await;
-    let tablet = app.browser();
-    let callback = to_provider_and_back(&app, &tablet, "google", &[("lang", "en")]).await;
-    let res = tablet.get(&callback).send().await.unwrap();
-    assert_eq!(location(&res), "/en/login/code");
-    assert_eq!(me(&app, &tablet).await.0, 401);
-
     // Linking again later needs a fresh proof of who is asking.
     let unlinked = anna
         .post(app.url("/api/unlink_login"))
@@ -472,4 +460,29 @@ async fn a_provider_with_an_existing_address_signs_nobody_in_until_linked(pool: 
         location(&res),
         "/account?provider_error=reauth&provider=google"
     );
+
+    // Confirmed with her password, she links it again.
+    let confirmed = anna
+        .post(app.url("/api/reauthenticate"))
+        .form(&[("password", common::PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(confirmed.status(), 200);
+    let callback =
+        to_provider_and_back(&app, &anna, "google", &[("lang", "de"), ("intent", "link")]).await;
+    let res = anna.get(&callback).send().await.unwrap();
+    assert_eq!(location(&res), "/account?linked=google");
+
+    // With two-factor sign-in on, Google only opens the second step.
+    let anna_id: uuid::Uuid = sqlx::query_scalar("SELECT id FROM users")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    app.enrol_two_factor(anna_id, "anna@example.com").await;
+    let tablet = app.browser();
+    let callback = to_provider_and_back(&app, &tablet, "google", &[("lang", "en")]).await;
+    let res = tablet.get(&callback).send().await.unwrap();
+    assert_eq!(location(&res), "/en/login/code");
+    assert_eq!(me(&app, &tablet).await.0, 401);
 }

@@ -58,6 +58,16 @@ async fn fresh_admin(app: &TestApp, email: &str) -> reqwest::Client {
 async fn an_admin_enrols_before_anything_admin_answers_then_signs_in_with_a_code(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let chef = fresh_admin(&app, "chef@growthdesk.de").await;
+    // Signed in somewhere else too, before the second factor existed.
+    let elsewhere = app.browser();
+    let (status, _) = call(
+        &app,
+        &elsewhere,
+        "log_in",
+        &[("email", "chef@growthdesk.de"), ("password", PASSWORD)],
+    )
+    .await;
+    assert_eq!(status, 200);
 
     // Nothing of the admin role answers yet; the pages say what to do.
     let (status, body) = call(&app, &chef, "admin_list_users", &[]).await;
@@ -93,6 +103,8 @@ async fn an_admin_enrols_before_anything_admin_answers_then_signs_in_with_a_code
     let codes: Vec<String> = serde_json::from_value(codes).unwrap();
     assert_eq!(codes.len(), 10);
     assert_eq!(call(&app, &chef, "admin_list_users", &[]).await.0, 200);
+    // The session that never gave a code ended with the change.
+    assert_eq!(call(&app, &elsewhere, "admin_list_users", &[]).await.0, 401);
     let (_, status) = call(&app, &chef, "two_factor_status", &[]).await;
     assert_eq!(status["enabled"], true);
     assert_eq!(status["required"], true);
@@ -209,6 +221,10 @@ async fn sensitive_changes_need_a_recent_proof(pool: PgPool) {
     assert_eq!((status, body), (403, Value::from("ReauthRequired")));
     let (status, _) = call(&app, &anna, "start_two_factor", &[]).await;
     assert_eq!(status, 403);
+    // A code from an account without two-factor sign-in is simply a wrong code.
+    let (status, body) = call(&app, &anna, "reauthenticate", &[("code", "123456")]).await;
+    assert_eq!(status, 422);
+    assert_eq!(body["Validation"]["issues"][0]["code"], "WrongCode");
     let (status, body) = call(&app, &anna, "reauthenticate", &[("password", "falsch")]).await;
     assert_eq!(status, 422);
     assert_eq!(body["Validation"]["issues"][0]["code"], "WrongPassword");
@@ -351,4 +367,35 @@ async fn the_owner_hears_of_every_change_to_how_they_sign_in(pool: PgPool) {
         .any(|b| b.contains("verwendet jetzt die Adresse anna.neu@example.de")));
     assert!(notices(&app, "anna.neu@example.de").await.is_empty());
     worker.stop().await;
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_browser_signed_in_as_someone_else_reaches_the_second_step(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let shared = app.signed_in("anna@example.de", &[]).await;
+    let (_, secret) = app
+        .signed_in_with_secret("fin@growthdesk.de", &[gd_accounts::Role::Finance])
+        .await;
+    // On Anna's computer, the finance colleague signs in with password and code.
+    let (status, step) = call(
+        &app,
+        &shared,
+        "log_in",
+        &[("email", "fin@growthdesk.de"), ("password", PASSWORD)],
+    )
+    .await;
+    assert_eq!((status, step), (200, Value::from("CodeNeeded")));
+    // The code page loads (the page middleware looks the session up on the way).
+    let page = shared
+        .get(app.url("/login/code"))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    let code = gd_accounts::code_at(&secret.unwrap(), unix_now() + 30).unwrap();
+    let (status, _) = call(&app, &shared, "verify_login_code", &[("code", &code)]).await;
+    assert_eq!(status, 200);
+    let (_, me) = call(&app, &shared, "current_account", &[]).await;
+    assert_eq!(me["email"], "fin@growthdesk.de");
 }

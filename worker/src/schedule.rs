@@ -64,7 +64,7 @@ pub static TASKS: &[Task] = &[
 /// Sessions past their expiry.
 async fn delete_expired_sessions(ctx: JobContext) -> anyhow::Result<u64> {
     let mut conn = ctx.pool.acquire().await?;
-    Ok(gd_db::delete_expired_sessions(&mut conn).await?)
+    Ok(gd_accounts::delete_expired_sessions(&mut conn).await?)
 }
 
 /// Links from users to sessions that no longer exist.

@@ -96,6 +96,10 @@ pub async fn start_session(
 /// new id) remembers who passed the password or the provider for five minutes; it is not
 /// signed in until the code follows.
 pub async fn begin_second_factor(session: &Session, user: &User) -> Result<(), AppError> {
+    let _ = session
+        .remove::<SignedIn>(KEY)
+        .await
+        .map_err(AppError::internal)?;
     session.cycle_id().await.map_err(AppError::internal)?;
     let pending = Pending {
         user_id: user.id,

@@ -83,7 +83,9 @@ mod server {
         crate::context::commit(tx).await?;
         match outcome {
             Ok(_) => Ok(()),
-            Err(gd_accounts::AccountError::InvalidCode) => Err(code_problem(field)),
+            Err(
+                gd_accounts::AccountError::InvalidCode | gd_accounts::AccountError::NotEnrolling,
+            ) => Err(code_problem(field)),
             Err(other) => Err(account_error(other)),
         }
     }
@@ -199,8 +201,9 @@ pub async fn confirm_two_factor(#[server(default)] code: String) -> Result<Vec<S
             other => status_error(other),
         })?;
     crate::context::commit(tx).await?;
-    // Setting it up proved the second factor: this session counts as freshly confirmed.
-    crate::auth::session::mark_reauthenticated().await?;
+    // Every other session ended with it; this one, which just proved the second factor,
+    // continues under a new id.
+    crate::auth::session::sign_in(&user).await?;
     Ok(codes)
 }
 

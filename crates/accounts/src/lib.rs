@@ -26,8 +26,8 @@ pub use mails::{deliver_account_mail, AccountMail, AccountMailKind, DeliverError
 pub use password::{hash_password, verify_password, Password, PasswordProblem};
 pub use roles::{grant_role, revoke_role, Role};
 pub use sessions::{
-    end_other_sessions, forget_ended_sessions, list_sessions, mark_authenticated,
-    recently_authenticated, record_session, ActiveSession,
+    delete_expired_sessions, end_other_sessions, forget_ended_sessions, list_sessions,
+    mark_authenticated, recently_authenticated, record_session, ActiveSession,
 };
 pub use throttle::{forget_old_rate_limits, throttle, Limit};
 pub use tokens::{

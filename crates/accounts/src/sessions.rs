@@ -39,6 +39,16 @@ pub async fn record_session(
     Ok(())
 }
 
+/// Removes sessions past their expiry; returns how many.
+pub async fn delete_expired_sessions(conn: &mut PgConnection) -> Result<u64, AccountError> {
+    Ok(
+        sqlx::query!("DELETE FROM tower_sessions.session WHERE expiry_date < now()")
+            .execute(conn)
+            .await?
+            .rows_affected(),
+    )
+}
+
 /// Notes that the person behind `session_id` has just proven who they are again (password or
 /// second factor).
 pub async fn mark_authenticated(

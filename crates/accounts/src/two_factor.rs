@@ -212,6 +212,13 @@ pub async fn confirm_enrolment(
     let stored = pending.ok_or(AccountError::NotEnrolling)?;
     let totp = totp(decrypt(key, user, &stored)?, "")?;
     let step = matching_step(&totp, code, now).ok_or(AccountError::InvalidCode)?;
+    // Sessions that never passed a second factor end here: from now on, every sign-in asks for it.
+    sqlx::query!(
+        "UPDATE users SET sessions_valid_after = now() WHERE id = $1",
+        user
+    )
+    .execute(&mut *tx)
+    .await?;
     sqlx::query!(
         "UPDATE user_totp SET confirmed_at = now(), last_step = $2 WHERE user_id = $1",
         user,

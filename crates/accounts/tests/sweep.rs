@@ -110,7 +110,9 @@ async fn links_to_ended_sessions_go(pool: PgPool) {
         ["alive", "expired-not-yet-deleted"]
     );
     // Once the expired session itself is deleted, its link follows.
-    gd_db::delete_expired_sessions(&mut conn).await.unwrap();
+    gd_accounts::delete_expired_sessions(&mut conn)
+        .await
+        .unwrap();
     assert_eq!(
         gd_accounts::forget_ended_sessions(&mut conn).await.unwrap(),
         1

@@ -71,13 +71,3 @@ pub async fn seed_demo_data(pool: &PgPool) -> Result<(), DbError> {
         .await?;
     Ok(())
 }
-
-/// Removes sessions past their expiry; returns how many.
-pub async fn delete_expired_sessions(conn: &mut sqlx::PgConnection) -> Result<u64, DbError> {
-    Ok(
-        sqlx::query!("DELETE FROM tower_sessions.session WHERE expiry_date < now()")
-            .execute(conn)
-            .await?
-            .rows_affected(),
-    )
-}

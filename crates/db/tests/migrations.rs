@@ -118,6 +118,7 @@ async fn the_runtime_role_can_only_read_and_append_to_the_audit_log(pool: PgPool
         "DROP TRIGGER audit_log_no_update_or_delete ON audit_log",
         "ALTER TABLE audit_log OWNER TO growthdesk_runtime",
         "DELETE FROM _sqlx_migrations",
+        "SELECT setval('audit_log_id_seq', 1)",
     ] {
         let error = as_runtime(&mut conn, sql).await.unwrap_err();
         assert!(
