@@ -80,10 +80,9 @@ async fn insert_link(
     )
     .execute(conn)
     .await
-    .map_err(|e| match &e {
-        sqlx::Error::Database(db) if db.is_unique_violation() => AccountError::LoginTaken,
-        _ => AccountError::Database(e),
-    })?;
+    .map_err(|e| {
+            AccountError::on_constraint(e, crate::Constraint::Unique, AccountError::LoginTaken)
+        })?;
     Ok(())
 }
 

@@ -47,6 +47,30 @@ pub use users::{
 
 pub use gd_common::{Email, EmailProblem, Locale};
 
+/// Which constraint a write may run into on purpose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Constraint {
+    Unique,
+    ForeignKey,
+}
+
+impl AccountError {
+    /// A violation of the expected `kind` of constraint means `meaning`; any other database
+    /// error stays one.
+    pub(crate) fn on_constraint(e: sqlx::Error, kind: Constraint, meaning: AccountError) -> Self {
+        let hit = match (&e, kind) {
+            (sqlx::Error::Database(db), Constraint::Unique) => db.is_unique_violation(),
+            (sqlx::Error::Database(db), Constraint::ForeignKey) => db.is_foreign_key_violation(),
+            _ => false,
+        };
+        if hit {
+            meaning
+        } else {
+            AccountError::Database(e)
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum AccountError {
     /// Unknown email or wrong password: deliberately the same answer for both.

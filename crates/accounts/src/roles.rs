@@ -85,9 +85,8 @@ async fn change_role(
     let changed = query
         .execute(&mut *tx)
         .await
-        .map_err(|e| match &e {
-            sqlx::Error::Database(db) if db.is_foreign_key_violation() => AccountError::NotFound,
-            _ => AccountError::Database(e),
+        .map_err(|e| {
+            AccountError::on_constraint(e, crate::Constraint::ForeignKey, AccountError::NotFound)
         })?
         .rows_affected();
     if changed > 0 {

@@ -179,9 +179,8 @@ pub async fn start_enrolment(
     )
     .execute(&mut *conn)
     .await
-    .map_err(|e| match &e {
-        sqlx::Error::Database(db) if db.is_foreign_key_violation() => AccountError::NotFound,
-        _ => AccountError::Database(e),
+    .map_err(|e| {
+        AccountError::on_constraint(e, crate::Constraint::ForeignKey, AccountError::NotFound)
     })?
     .rows_affected();
     if written == 0 {

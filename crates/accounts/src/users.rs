@@ -52,6 +52,8 @@ struct UserRow {
     sessions_valid_after: DateTime<Utc>,
     roles: Vec<String>,
     two_factor: bool,
+    /// Only for the session check: its activity mark was over a minute old.
+    stale: Option<bool>,
 }
 
 impl From<UserRow> for User {
@@ -74,12 +76,13 @@ impl From<UserRow> for User {
 }
 
 /// A user lookup: the account's columns, its roles and whether it has two-factor sign-in,
-/// around the caller's `WITH …` (or `""`), extra columns and the rest of the query. A macro, so
+/// then the rest of the query (`WHERE …`); the session check adds its `WITH …` and its
+/// `stale` column, which plain lookups leave NULL. A macro, so
 /// every query stays one literal that the compiler checks against the schema.
 macro_rules! user_query {
-    ($row:ident, $with:tt, $extra:tt, $rest:tt, $($arg:expr),*) => {
+    (with $with:tt select $extra:tt then $rest:tt, $($arg:expr),*) => {
         sqlx::query_as!(
-            $row,
+            UserRow,
             $with + r#"SELECT u.id, u.email, u.password_hash,
                 u.email_verified_at AS "email_verified_at: _", u.locale,
                 u.locked_at AS "locked_at: _", u.created_at AS "created_at: _",
@@ -91,6 +94,9 @@ macro_rules! user_query {
             $($arg),*
         )
     };
+    ($rest:tt, $($arg:expr),*) => {
+        user_query!(with "" select r#", NULL::bool AS "stale""# then $rest, $($arg),*)
+    };
 }
 
 async fn row_by_email(
@@ -98,9 +104,6 @@ async fn row_by_email(
     email: &str,
 ) -> Result<Option<UserRow>, sqlx::Error> {
     user_query!(
-        UserRow,
-        "",
-        "",
         "WHERE lower(u.email) = lower($1) GROUP BY u.id",
         email.trim()
     )
@@ -109,12 +112,10 @@ async fn row_by_email(
 }
 
 pub async fn find_user(conn: &mut PgConnection, id: Uuid) -> Result<Option<User>, AccountError> {
-    Ok(
-        user_query!(UserRow, "", "", "WHERE u.id = $1 GROUP BY u.id", id)
-            .fetch_optional(conn)
-            .await?
-            .map(User::from),
-    )
+    Ok(user_query!("WHERE u.id = $1 GROUP BY u.id", id)
+        .fetch_optional(conn)
+        .await?
+        .map(User::from))
 }
 
 /// The owner of a signed-in session, if the session still counts: recorded for this user,
@@ -130,8 +131,7 @@ pub async fn find_session_user(
 ) -> Result<Option<(User, bool)>, AccountError> {
     // One round trip: the check, the activity mark (at most once a minute) and the account.
     let row = user_query!(
-        SessionUserRow,
-        "WITH valid AS (
+        with "WITH valid AS (
              SELECT us.session_id, us.last_seen_at < now() - interval '1 minute' AS stale
              FROM user_sessions us JOIN users u ON u.id = us.user_id
              WHERE us.session_id = $1 AND us.user_id = $2 AND u.locked_at IS NULL
@@ -140,9 +140,9 @@ pub async fn find_session_user(
          ), touched AS (
              UPDATE user_sessions SET last_seen_at = now()
              WHERE session_id = (SELECT session_id FROM valid WHERE stale)
-         ) ",
-        r#", bool_or(valid.stale) AS "stale!""#,
-        "CROSS JOIN valid WHERE u.id = $2 GROUP BY u.id",
+         ) "
+        select r#", bool_or(valid.stale) AS "stale""#
+        then "CROSS JOIN valid WHERE u.id = $2 GROUP BY u.id",
         session_id,
         user,
         i32::try_from(absolute_days).unwrap_or(i32::MAX)
@@ -150,41 +150,9 @@ pub async fn find_session_user(
     .fetch_optional(conn)
     .await?;
     Ok(row.map(|r| {
-        let stale = r.stale;
-        (User::from(UserRow::from(r)), stale)
+        let stale = r.stale.unwrap_or(false);
+        (User::from(r), stale)
     }))
-}
-
-/// A user row with the session's activity flag.
-struct SessionUserRow {
-    id: Uuid,
-    email: String,
-    password_hash: Option<String>,
-    email_verified_at: Option<DateTime<Utc>>,
-    locale: String,
-    locked_at: Option<DateTime<Utc>>,
-    created_at: DateTime<Utc>,
-    sessions_valid_after: DateTime<Utc>,
-    roles: Vec<String>,
-    two_factor: bool,
-    stale: bool,
-}
-
-impl From<SessionUserRow> for UserRow {
-    fn from(r: SessionUserRow) -> Self {
-        UserRow {
-            id: r.id,
-            email: r.email,
-            password_hash: r.password_hash,
-            email_verified_at: r.email_verified_at,
-            locale: r.locale,
-            locked_at: r.locked_at,
-            created_at: r.created_at,
-            sessions_valid_after: r.sessions_valid_after,
-            roles: r.roles,
-            two_factor: r.two_factor,
-        }
-    }
 }
 
 pub async fn find_user_by_email(
@@ -282,9 +250,8 @@ pub async fn verify_email(conn: &mut PgConnection, raw_token: &str) -> Result<Uu
             )
             .execute(&mut *tx)
             .await
-            .map_err(|e| match &e {
-                sqlx::Error::Database(db) if db.is_unique_violation() => AccountError::EmailTaken,
-                _ => AccountError::Database(e),
+            .map_err(|e| {
+                AccountError::on_constraint(e, crate::Constraint::Unique, AccountError::EmailTaken)
             })?;
             crate::tokens::void_links(&mut tx, user).await?;
             let change = crate::SecurityChange::EmailChanged {
@@ -513,9 +480,6 @@ pub async fn list_users(
             .replace('_', "\\_")
     );
     let rows = user_query!(
-        UserRow,
-        "",
-        "",
         "WHERE lower(u.email) LIKE $1 GROUP BY u.id ORDER BY u.created_at DESC LIMIT $2",
         pattern,
         limit.clamp(1, 200)
