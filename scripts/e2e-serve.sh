@@ -21,6 +21,8 @@ PORT="$oidc_port" OIDC_CLIENT_ID="$OAUTH_GOOGLE_CLIENT_ID" OIDC_CLIENT_SECRET="$
   OIDC_USERINFO='{"sub":"e2e-oidc-1","email":"oidc.kunde@example.de","email_verified":true,"name":"OIDC Kunde"}' \
   node scripts/oidc-mock.mjs &
 oidc=$!
+# The demo catalog (and its demo rows) for the shop tests; migrates first.
+"$bin/server" seed
 "$bin/worker" &
 worker=$!
 "$bin/server" &

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Serves the release build and measures the landing page's real first load in Chromium
+# Serves the release build (with the demo catalog) and measures the real first load of the
+# landing, catalog and product pages in Chromium
 # (scripts/first-load.mjs). Usage: scripts/first-load.sh (after `cargo leptos build --release`)
 set -euo pipefail
 bin="${CARGO_TARGET_DIR:-target}/release/server"
@@ -9,7 +10,7 @@ psql postgres://postgres@127.0.0.1:5432/postgres -qtAc "SELECT 1 FROM pg_databas
   || psql postgres://postgres@127.0.0.1:5432/postgres -qc "CREATE DATABASE $db"
 unset MIGRATION_DATABASE_URL
 export DATABASE_URL="postgres://postgres@127.0.0.1:5432/$db" LISTEN_ADDR="127.0.0.1:$port" PUBLIC_URL="http://127.0.0.1:$port" RUST_LOG=warn
-"$bin" migrate >/dev/null
+"$bin" seed >/dev/null
 "$bin" >/tmp/first-load-server.log 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT

@@ -4,6 +4,8 @@
 //! this list, and checks that anonymous callers, wrong roles and right roles get 401, 403 and
 //! an answer.
 
+use gd_common::Role;
+
 /// What a caller needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
@@ -11,14 +13,16 @@ pub enum Access {
     Public,
     /// Any signed-in user.
     SignedIn,
-    /// A signed-in user holding this role (`client`, `admin`, `finance`); `admin` and `finance`
-    /// also need two-factor sign-in set up (403 until it is).
-    Role(&'static str),
+    /// A signed-in user holding this role; `admin` and `finance` also need two-factor sign-in
+    /// set up (403 until it is).
+    Role(Role),
 }
 
 /// Server functions, by path.
 pub const SERVER_FNS: &[(&str, Access)] = &[
     ("/api/submit_lead", Access::Public),
+    ("/api/shop_catalog", Access::Public),
+    ("/api/shop_product", Access::Public),
     // Exists only on a local installation without SMTP (404 elsewhere).
     ("/api/list_outbox", Access::Public),
     ("/api/sign_up", Access::Public),
@@ -45,9 +49,9 @@ pub const SERVER_FNS: &[(&str, Access)] = &[
     ("/api/new_recovery_codes", Access::SignedIn),
     ("/api/disable_two_factor", Access::SignedIn),
     ("/api/reauthenticate", Access::SignedIn),
-    ("/api/admin_list_users", Access::Role("admin")),
-    ("/api/admin_set_role", Access::Role("admin")),
-    ("/api/admin_audit_log", Access::Role("admin")),
+    ("/api/admin_list_users", Access::Role(Role::Admin)),
+    ("/api/admin_set_role", Access::Role(Role::Admin)),
+    ("/api/admin_audit_log", Access::Role(Role::Admin)),
 ];
 
 /// Pages. A page whose data needs sign-in answers 401 (with a sign-in link) to anonymous
@@ -56,6 +60,11 @@ pub const PAGES: &[(&str, Access)] = &[
     ("/", Access::Public),
     ("/en", Access::Public),
     ("/dev/outbox", Access::Public),
+    ("/shop", Access::Public),
+    ("/en/shop", Access::Public),
+    // A product on sale (the access test opens a demo product); others are a 404.
+    ("/shop/{slug}", Access::Public),
+    ("/en/shop/{slug}", Access::Public),
     ("/login", Access::Public),
     ("/en/login", Access::Public),
     ("/signup", Access::Public),
@@ -72,10 +81,10 @@ pub const PAGES: &[(&str, Access)] = &[
     ("/en/account", Access::SignedIn),
     ("/account/two-factor", Access::SignedIn),
     ("/en/account/two-factor", Access::SignedIn),
-    ("/admin/users", Access::Role("admin")),
-    ("/en/admin/users", Access::Role("admin")),
-    ("/admin/audit", Access::Role("admin")),
-    ("/en/admin/audit", Access::Role("admin")),
+    ("/admin/users", Access::Role(Role::Admin)),
+    ("/en/admin/users", Access::Role(Role::Admin)),
+    ("/admin/audit", Access::Role(Role::Admin)),
+    ("/en/admin/audit", Access::Role(Role::Admin)),
 ];
 
 /// Plain HTTP endpoints outside Leptos: method, path (axum's template), access.

@@ -6,52 +6,8 @@ use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// What is wrong with one form field.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum IssueCode {
-    Required,
-    TooLong,
-    InvalidEmail,
-    InvalidHandle,
-    ConsentMissing,
-    TooShort,
-    TooCommon,
-    WrongPassword,
-    /// A second-factor code (or recovery code) that is wrong, used or too old.
-    WrongCode,
-}
-
-impl IssueCode {
-    pub const ALL: [IssueCode; 9] = [
-        IssueCode::Required,
-        IssueCode::TooLong,
-        IssueCode::InvalidEmail,
-        IssueCode::InvalidHandle,
-        IssueCode::ConsentMissing,
-        IssueCode::TooShort,
-        IssueCode::TooCommon,
-        IssueCode::WrongPassword,
-        IssueCode::WrongCode,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            IssueCode::Required => "required",
-            IssueCode::TooLong => "too-long",
-            IssueCode::InvalidEmail => "invalid-email",
-            IssueCode::InvalidHandle => "invalid-handle",
-            IssueCode::ConsentMissing => "consent-missing",
-            IssueCode::TooShort => "too-short",
-            IssueCode::TooCommon => "too-common",
-            IssueCode::WrongPassword => "wrong-password",
-            IssueCode::WrongCode => "wrong-code",
-        }
-    }
-
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|c| c.name() == name)
-    }
-}
+/// The one field-problem type of every form (defined beside the domain types that report it).
+pub use gd_common::{FieldIssue, IssueCode, Problem};
 
 /// Why a request conflicts with the state of things: a code the UI turns into words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -73,15 +29,6 @@ pub enum Conflict {
     TwoFactorRequired,
     /// The first step of a sign-in is missing or older than five minutes: sign in again.
     SignInExpired,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FieldIssue {
-    /// The form field's `name`.
-    pub field: String,
-    pub code: IssueCode,
-    /// The limit, for `TooLong` and `TooShort`.
-    pub max: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
@@ -175,6 +122,21 @@ impl AppError {
             .unwrap_or_else(|| "-".to_owned());
         tracing::error!(%reference, %error, "internal error");
         AppError::Internal(reference)
+    }
+}
+
+/// The platform's refusals keep their meaning; its failures are logged and hidden.
+#[cfg(feature = "ssr")]
+impl From<gd_web::WebError> for AppError {
+    fn from(e: gd_web::WebError) -> Self {
+        use gd_web::WebError as W;
+        match e {
+            W::Unauthorized => AppError::Unauthorized,
+            W::Forbidden => AppError::Forbidden,
+            W::SecondFactorRequired => AppError::SecondFactorRequired,
+            W::ReauthRequired => AppError::ReauthRequired,
+            other => AppError::internal(other),
+        }
     }
 }
 

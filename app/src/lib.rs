@@ -5,7 +5,8 @@
 //! sits behind `#[cfg(feature = "ssr")]` and never reaches the browser.
 //!
 //! One folder per area: `landing` (marketing page and lead form), `outbox` (local mail outbox),
-//! `shell` (document, layout, errors).
+//! `shell` (document, layout, errors), `shop` (catalog and product pages), `ui` (the form and data-region components every area
+//! shares).
 
 pub mod access;
 pub mod admin;
@@ -15,6 +16,8 @@ pub mod i18n;
 pub mod landing;
 pub mod outbox;
 pub mod shell;
+pub mod shop;
+pub mod ui;
 
 #[cfg(feature = "ssr")]
 pub mod context;

@@ -64,8 +64,8 @@ test('an admin made with create-admin grants finance, and the audit log shows it
   // Nothing of the admin role opens before two-factor sign-in is set up.
   await page.goto('/admin/users');
   await hydrated(page);
-  await expect(page.getByTestId('admin-denied')).toContainText('zweiten Faktor');
-  await page.getByTestId('enrol-link').click();
+  await expect(page.getByTestId('load-error')).toContainText('zweiten Faktor');
+  await page.getByTestId('load-error').getByTestId('way-on').click();
   await page.waitForURL('**/account/two-factor');
   await hydrated(page);
   await expect(page.getByTestId('must-enrol')).toBeVisible();
@@ -121,5 +121,6 @@ test('an admin made with create-admin grants finance, and the audit log shows it
 
 test('the admin pages refuse people without the admin role', async ({ page }) => {
   await page.goto('/admin/users');
-  await expect(page.getByTestId('admin-denied')).toHaveText('Bitte melden Sie sich an.');
+  await expect(page.getByTestId('not-signed-in')).toContainText('Bitte melden Sie sich an.');
+  await expect(page.getByTestId('not-signed-in').getByTestId('way-on')).toHaveAttribute('href', '/login');
 });

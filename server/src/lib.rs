@@ -12,10 +12,10 @@ mod viewer;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use app::context::ServerContext;
 use axum::extract::FromRef;
 use axum::Router;
 use gd_config::Config;
+use gd_web::ServerContext;
 use leptos::config::LeptosOptions;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
@@ -36,36 +36,14 @@ pub struct AppState {
     pub outbox_dir: Option<PathBuf>,
     /// The configured login providers (Google, Facebook, Instagram).
     pub login_providers: Arc<gd_oauth::LoginProviders>,
+    /// The catalog in memory.
+    pub catalog: gd_catalog::Cache,
 }
 
 impl FromRef<AppState> for LeptosOptions {
     fn from_ref(state: &AppState) -> Self {
         state.leptos_options.clone()
     }
-}
-
-/// Server-side sessions in PostgreSQL. The cookie is HttpOnly and SameSite=Lax; over https it
-/// is also Secure and `__Host-` prefixed (bound to this exact host, path `/`).
-fn sessions(
-    state: &AppState,
-) -> tower_sessions::SessionManagerLayer<tower_sessions_sqlx_store::PostgresStore> {
-    use tower_sessions::cookie::{time::Duration, SameSite};
-    let https = state.config.is_https();
-    tower_sessions::SessionManagerLayer::new(tower_sessions_sqlx_store::PostgresStore::new(
-        state.pool.clone(),
-    ))
-    .with_name(if https {
-        "__Host-gd_session"
-    } else {
-        "gd_session"
-    })
-    .with_secure(https)
-    .with_http_only(true)
-    .with_same_site(SameSite::Lax)
-    .with_path("/")
-    .with_expiry(tower_sessions::Expiry::OnInactivity(Duration::hours(
-        state.config.session_idle_hours,
-    )))
 }
 
 /// The largest request body we read: every form and server function fits easily. A route
@@ -78,6 +56,7 @@ pub fn router(state: AppState) -> Router {
         pool: state.pool.clone(),
         config: state.config.clone(),
         outbox_dir: state.outbox_dir.clone(),
+        catalog: state.catalog.clone(),
     };
     // Runs at the start of every SSR render and server-function call.
     let leptos_context = move || {
@@ -108,7 +87,7 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             viewer::lookup,
         ))
-        .layer(sessions(&state))
+        .layer(gd_web::session_layer(&state.pool, &state.config))
         .layer(axum::middleware::from_fn_with_state(
             state.config.clone(),
             security::same_origin_writes,

@@ -104,6 +104,9 @@ async fn serve(config: Config, pool: sqlx::PgPool) -> anyhow::Result<()> {
         config: Arc::new(config),
         outbox_dir,
         login_providers: Arc::new(login_providers),
+        catalog: gd_catalog::Cache::start(pool.clone())
+            .await
+            .context("loading the catalog")?,
     };
     server::metrics_handle();
     let app = server::router(state);

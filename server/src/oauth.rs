@@ -4,7 +4,6 @@
 //! or account page with `?provider_error=<code>&provider=<id>`, never on an error page.
 
 use app::auth::providers::ProviderProblem;
-use app::auth::session::{begin_second_factor, client_ip_of, session_user, start_session};
 use app::i18n::Lang;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -12,9 +11,12 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use gd_accounts::{AccountError, ExternalLogin};
 use gd_oauth::{Callback, OAuthError, Pending, Provider};
+use gd_web::Session;
+use gd_web::{
+    begin_second_factor, client_ip_of, recently_authenticated, session_user, start_session,
+};
 use http::{HeaderMap, StatusCode};
 use serde::{Deserialize, Serialize};
-use tower_sessions::Session;
 
 use crate::AppState;
 
@@ -123,7 +125,7 @@ async fn start(
         match session_user(&session, &state.pool, state.config.session_absolute_days).await {
             Ok(Some(user)) => {
                 // A new way into the account needs a recent proof of who is asking.
-                match recently_authenticated(&state, &session).await {
+                match recently_authenticated(&session, &state.pool).await {
                     Ok(true) => {}
                     Ok(false) => {
                         return problem_page(lang, true, provider, ProviderProblem::Reauth)
@@ -199,7 +201,7 @@ async fn callback(
         }
     };
     let login = ExternalLogin {
-        provider: provider.id().to_owned(),
+        provider,
         subject: identity.subject,
         // An address the provider vouches for but we cannot send to is no address.
         verified_email: identity
@@ -280,20 +282,6 @@ async fn callback(
             Redirect::to(&lang.path("/account")).into_response()
         }
     }
-}
-
-/// True when this session's person signed in or confirmed who they are within the last ten
-/// minutes.
-async fn recently_authenticated(
-    state: &AppState,
-    session: &Session,
-) -> Result<bool, gd_accounts::AccountError> {
-    let Some(id) = session.id() else {
-        return Ok(false);
-    };
-    let mut conn = state.pool.acquire().await?;
-    gd_accounts::recently_authenticated(&mut conn, &id.to_string(), app::auth::session::REAUTH_SECS)
-        .await
 }
 
 async fn audit_failure(state: &AppState, provider: Provider, reason: &str, ip: Option<String>) {

@@ -1,11 +1,11 @@
 //! Who is signed in, looked up once per page request: for the header, the page, and the
 //! server functions the page calls while it renders.
 
-use app::auth::session::RequestUser;
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
-use tower_sessions::Session;
+use gd_web::RequestUser;
+use gd_web::Session;
 
 use crate::AppState;
 
@@ -25,12 +25,9 @@ pub(crate) async fn lookup(
     let mut signed_in = false;
     if wants_page {
         if let Some(session) = req.extensions().get::<Session>().cloned() {
-            let user = app::auth::session::session_user(
-                &session,
-                &state.pool,
-                state.config.session_absolute_days,
-            )
-            .await;
+            let user =
+                gd_web::session_user(&session, &state.pool, state.config.session_absolute_days)
+                    .await;
             match user {
                 Ok(Some(user)) => {
                     req.extensions_mut().insert(RequestUser(user));

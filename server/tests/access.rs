@@ -8,6 +8,7 @@ use std::collections::BTreeSet;
 
 use app::access::{server_fn_access, Access, ENDPOINTS, PAGES, SERVER_FNS};
 use common::TestApp;
+use gd_accounts::Role;
 use sqlx::PgPool;
 
 #[test]
@@ -46,22 +47,21 @@ fn every_page_route_is_listed() {
 #[sqlx::test(migrations = false)]
 async fn each_rule_is_enforced(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
+    // Product pages need a product on sale.
+    app.seed_demo().await;
     let nobody = app.browser();
     let clients = [
         (
-            "client",
-            app.signed_in("client@example.de", &[gd_accounts::Role::Client])
-                .await,
+            Role::Client,
+            app.signed_in("client@example.de", &[Role::Client]).await,
         ),
         (
-            "admin",
-            app.signed_in("admin@example.de", &[gd_accounts::Role::Admin])
-                .await,
+            Role::Admin,
+            app.signed_in("admin@example.de", &[Role::Admin]).await,
         ),
         (
-            "finance",
-            app.signed_in("finance@example.de", &[gd_accounts::Role::Finance])
-                .await,
+            Role::Finance,
+            app.signed_in("finance@example.de", &[Role::Finance]).await,
         ),
     ];
     for (path, access) in SERVER_FNS {
@@ -92,12 +92,12 @@ async fn each_rule_is_enforced(pool: PgPool) {
                 .status()
                 .as_u16();
             match access {
-                Access::Role(needed) if needed != role => {
-                    assert_eq!(status, 403, "{path} as {role}")
+                Access::Role(needed) if *needed != *role => {
+                    assert_eq!(status, 403, "{path} as {role:?}")
                 }
                 _ => assert!(
                     status != 401 && status != 403 && status < 500,
-                    "{path} as {role}: {status}"
+                    "{path} as {role:?}: {status}"
                 ),
             }
         }
@@ -112,6 +112,7 @@ async fn each_rule_is_enforced(pool: PgPool) {
     assert_eq!(status, 200);
 
     for (path, access) in PAGES {
+        let path = &path.replace("{slug}", "instagram-follower");
         let status = nobody
             .get(app.url(path))
             .send()
@@ -125,10 +126,10 @@ async fn each_rule_is_enforced(pool: PgPool) {
             for (role, client) in &clients[1..] {
                 let status = client.get(app.url(path)).send().await.unwrap().status();
                 let expected = match access {
-                    Access::Role(needed) if needed != role => 403,
+                    Access::Role(needed) if *needed != *role => 403,
                     _ => 200,
                 };
-                assert_eq!(status, expected, "{path} as {role}");
+                assert_eq!(status, expected, "{path} as {role:?}");
             }
         }
     }

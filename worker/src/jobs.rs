@@ -67,9 +67,22 @@ where
     monitor.register(worker)
 }
 
-/// `growthdesk::lead_received` → `lead-received`: the worker names apalis has always seen.
+/// `growthdesk::lead_received` → `lead-received@<process>`: one name per job type and worker
+/// process. apalis keeps each worker's heartbeat under its name and hands the jobs of a
+/// worker whose heartbeat stopped back to the queue; two processes under one name would keep
+/// each other's heartbeat alive and a killed worker's jobs would never come back.
 fn worker_name(queue: &str) -> String {
-    queue.rsplit("::").next().unwrap_or(queue).replace('_', "-")
+    let kind = queue.rsplit("::").next().unwrap_or(queue).replace('_', "-");
+    format!("{kind}@{}", process_tag())
+}
+
+/// This process's tag: its id and a random part (ids repeat across restarts and machines).
+fn process_tag() -> &'static str {
+    static TAG: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    TAG.get_or_init(|| {
+        let random = uuid::Uuid::new_v4().simple().to_string();
+        format!("{}-{}", std::process::id(), &random[..8])
+    })
 }
 
 fn storage<J: Job>(ctx: &JobContext) -> PostgresStorage<J> {
@@ -138,8 +151,12 @@ mod tests {
     }
 
     #[test]
-    fn worker_names_stay_what_they_were() {
-        assert_eq!(worker_name("growthdesk::lead_received"), "lead-received");
-        assert_eq!(worker_name("growthdesk::account_mail"), "account-mail");
+    fn worker_names_say_the_job_type_and_the_process() {
+        let lead = worker_name("growthdesk::lead_received");
+        let mail = worker_name("growthdesk::account_mail");
+        let (kind, process) = lead.split_once('@').unwrap_or_default();
+        assert_eq!(kind, "lead-received");
+        assert!(process.starts_with(&format!("{}-", std::process::id())));
+        assert_eq!(mail, format!("account-mail@{process}"));
     }
 }

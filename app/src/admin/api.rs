@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
+use gd_common::Role;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserSummary {
@@ -11,7 +12,7 @@ pub struct UserSummary {
     pub email: String,
     pub verified: bool,
     pub locked: bool,
-    pub roles: Vec<String>,
+    pub roles: Vec<Role>,
     pub created_at: String,
 }
 
@@ -28,9 +29,7 @@ pub struct AuditRow {
 
 #[cfg(feature = "ssr")]
 async fn admin() -> Result<(crate::context::ServerContext, gd_accounts::User), AppError> {
-    let user = crate::auth::session::require_role(gd_accounts::Role::Admin)
-        .await
-        .inspect_err(crate::context::set_error_status)?;
+    let user = crate::context::require_role(Role::Admin).await?;
     Ok((crate::context::server_context()?, user))
 }
 
@@ -51,7 +50,7 @@ pub async fn admin_list_users(
             email: u.email,
             verified: u.email_verified_at.is_some(),
             locked: u.locked,
-            roles: u.roles.iter().map(|r| r.as_str().to_owned()).collect(),
+            roles: u.roles.clone(),
             created_at: u.created_at.format("%d.%m.%Y %H:%M").to_string(),
         })
         .collect())
@@ -67,29 +66,21 @@ pub async fn admin_set_role(
     let (_, me) = admin().await?;
     // Granting a role hands out power: it needs a recent proof of who is asking.
     if grant == "true" {
-        crate::auth::session::require_recent_auth()
-            .await
-            .inspect_err(crate::context::set_error_status)?;
+        crate::context::require_recent_auth().await?;
     }
-    let invalid = |field: &str| {
-        let error = AppError::Validation {
-            issues: vec![crate::error::FieldIssue {
-                field: field.to_owned(),
-                code: crate::error::IssueCode::Required,
-                max: None,
-            }],
-            echo: Default::default(),
-        };
-        crate::context::set_error_status(&error);
-        error
+    let invalid = |field: &str| AppError::Validation {
+        issues: vec![crate::error::FieldIssue {
+            field: field.to_owned(),
+            code: crate::error::IssueCode::Required,
+            max: None,
+        }],
+        echo: Default::default(),
     };
     let user = uuid::Uuid::parse_str(&user_id).map_err(|_| invalid("user_id"))?;
-    let role = gd_accounts::Role::parse(&role).ok_or_else(|| invalid("role"))?;
+    let role = Role::parse(&role).ok_or_else(|| invalid("role"))?;
     // An admin cannot take away their own admin role (someone else must).
-    if user == me.id && role == gd_accounts::Role::Admin && grant != "true" {
-        let error = AppError::Conflict(crate::error::Conflict::OwnAdminRole);
-        crate::context::set_error_status(&error);
-        return Err(error);
+    if user == me.id && role == Role::Admin && grant != "true" {
+        return Err(AppError::Conflict(crate::error::Conflict::OwnAdminRole));
     }
     let mut tx = crate::context::begin().await?;
     let result = if grant == "true" {
@@ -97,16 +88,12 @@ pub async fn admin_set_role(
     } else {
         gd_accounts::revoke_role(&mut tx, Some(me.id), user, role).await
     };
-    result.map_err(|e| {
-        let error = match e {
-            gd_accounts::AccountError::NotFound => AppError::NotFound,
-            gd_accounts::AccountError::LastAdmin => {
-                AppError::Conflict(crate::error::Conflict::LastAdmin)
-            }
-            other => AppError::internal(other),
-        };
-        crate::context::set_error_status(&error);
-        error
+    result.map_err(|e| match e {
+        gd_accounts::AccountError::NotFound => AppError::NotFound,
+        gd_accounts::AccountError::LastAdmin => {
+            AppError::Conflict(crate::error::Conflict::LastAdmin)
+        }
+        other => AppError::internal(other),
     })?;
     crate::context::commit(tx).await
 }

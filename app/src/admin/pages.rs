@@ -9,29 +9,16 @@ use super::api::{admin_audit_log, admin_list_users, AdminSetRole};
 use crate::error::{AppError, Conflict};
 use crate::i18n::Lang;
 use crate::shell::Layout;
+use crate::ui::{failed, FormError, Loaded};
+use gd_common::Role;
 
 fn lang_here() -> Lang {
     Lang::of_path(&use_location().pathname.get_untracked())
 }
 
-fn denied(lang: Lang, e: &AppError) -> &'static str {
+/// The words for a failed change on these pages.
+fn words(lang: Lang, e: &AppError) -> &'static str {
     match (lang, e) {
-        (Lang::De, AppError::Unauthorized) => "Bitte melden Sie sich an.",
-        (Lang::En, AppError::Unauthorized) => "Please sign in.",
-        (Lang::De, AppError::Forbidden) => "Dafür brauchen Sie die Rolle admin.",
-        (Lang::En, AppError::Forbidden) => "You need the admin role for this.",
-        (Lang::De, AppError::SecondFactorRequired) => {
-            "Admins melden sich mit einem zweiten Faktor an. Richten Sie ihn zuerst ein."
-        }
-        (Lang::En, AppError::SecondFactorRequired) => {
-            "Admins sign in with a second factor. Set it up first."
-        }
-        (Lang::De, AppError::ReauthRequired) => {
-            "Bitte bestätigen Sie zuerst in Ihrem Konto, dass Sie es sind (Passwort oder Code)."
-        }
-        (Lang::En, AppError::ReauthRequired) => {
-            "Please confirm it is you first, in your account (password or code)."
-        }
         (Lang::De, AppError::Conflict(Conflict::LastAdmin)) => {
             "Das ist der letzte aktive Admin. Ernennen Sie zuerst einen anderen."
         }
@@ -44,22 +31,14 @@ fn denied(lang: Lang, e: &AppError) -> &'static str {
         (Lang::En, AppError::Conflict(Conflict::OwnAdminRole)) => {
             "Only another admin can take away your admin role."
         }
-        (Lang::De, _) => "Das hat leider nicht geklappt.",
-        (Lang::En, _) => "Sorry, that did not work.",
+        (Lang::De, AppError::ReauthRequired) => {
+            "Bitte bestätigen Sie zuerst in Ihrem Konto, dass Sie es sind (Passwort oder Code)."
+        }
+        (Lang::En, AppError::ReauthRequired) => {
+            "Please confirm it is you first, in your account (password or code)."
+        }
+        _ => crate::ui::error_text(lang, e),
     }
-}
-
-/// Why the page shows nothing; for an admin without two-factor sign-in, the way to set it up.
-fn denied_view(lang: Lang, e: AppError) -> AnyView {
-    let enrol = matches!(e, AppError::SecondFactorRequired).then(|| {
-        view! { <a data-testid="enrol-link" class="mt-2 block font-medium text-fuchsia-700 hover:underline"
-            href=lang.path("/account/two-factor")>{match lang { Lang::De => "Zwei-Faktor-Anmeldung einrichten", Lang::En => "Set up two-factor sign-in" }}</a> }
-    });
-    view! {
-        <p role="alert" data-testid="admin-denied" class="mt-6 text-red-800">{denied(lang, &e)}</p>
-        {enrol}
-    }
-    .into_any()
 }
 
 /// The admin pages share one lazy chunk (each lazy page type costs the first-load bundle its
@@ -105,24 +84,21 @@ fn users_view() -> AnyView {
                     <input class="mt-1 block w-full max-w-sm rounded-lg border border-slate-300 px-3 py-2" data-testid="user-search"
                         on:input=move |ev| search.set(event_target_value(&ev))/>
                 </label>
-                {move || set_role.value().get().and_then(|r| r.err()).map(|e| view! {
-                    <p role="alert" class="mt-4 rounded-lg bg-red-50 px-4 py-3 text-sm text-red-800">{denied(lang, &e)}</p>
-                })}
-                <Transition fallback=|| view! { <p class="mt-6 text-slate-500">"…"</p> }>
+                <div class="mt-4"><FormError lang=lang error=failed(set_role) words=words/></div>
+                <Loaded lang=lang>
                     {move || Suspend::new(async move {
-                        match users.await {
-                            Err(e) => denied_view(lang, e),
-                            Ok(list) => view! {
+                        users.await.map(|list| view! {
                                 <table class="mt-6 w-full text-left text-sm" data-testid="user-table">
                                     <thead><tr class="border-b text-slate-500">
                                         <th class="py-2">"E-Mail"</th><th>{roles_label}</th><th></th>
                                     </tr></thead>
                                     <tbody>
                                         {list.into_iter().map(|u| {
-                                            let roles = u.roles.join(", ");
-                                            let toggles = ["client", "admin", "finance"].map(|role| {
-                                                let has = u.roles.iter().any(|r| r == role);
+                                            let roles = u.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ");
+                                            let toggles = Role::ALL.map(|role| {
+                                                let has = u.roles.contains(&role);
                                                 let id = u.id.clone();
+                                                let role = role.as_str();
                                                 let label = format!("{}{role}", if has { "− " } else { "+ " });
                                                 view! {
                                                     <ActionForm action=set_role attr:class="inline">
@@ -144,10 +120,9 @@ fn users_view() -> AnyView {
                                         }).collect_view()}
                                     </tbody>
                                 </table>
-                            }.into_any(),
-                        }
+                        })
                     })}
-                </Transition>
+                </Loaded>
             </section>
         </Layout>
     }
@@ -171,11 +146,9 @@ fn audit_view() -> AnyView {
                     <input class="mt-1 block w-full max-w-sm rounded-lg border border-slate-300 px-3 py-2" data-testid="audit-filter"
                         on:input=move |ev| filter.set(event_target_value(&ev))/>
                 </label>
-                <Transition fallback=|| view! { <p class="mt-6 text-slate-500">"…"</p> }>
+                <Loaded lang=lang>
                     {move || Suspend::new(async move {
-                        match entries.await {
-                            Err(e) => denied_view(lang, e),
-                            Ok(rows) => view! {
+                        entries.await.map(|rows| view! {
                                 <table class="mt-6 w-full text-left text-xs" data-testid="audit-table">
                                     <tbody>
                                         {rows.into_iter().map(|r| view! {
@@ -190,10 +163,9 @@ fn audit_view() -> AnyView {
                                         }).collect_view()}
                                     </tbody>
                                 </table>
-                            }.into_any(),
-                        }
+                        })
                     })}
-                </Transition>
+                </Loaded>
             </section>
         </Layout>
     }

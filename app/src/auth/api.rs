@@ -10,7 +10,7 @@ use crate::error::AppError;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Me {
     pub email: String,
-    pub roles: Vec<String>,
+    pub roles: Vec<gd_common::Role>,
     pub has_password: bool,
     /// Two-factor sign-in is on.
     pub two_factor: bool,
@@ -22,7 +22,7 @@ pub struct Me {
 
 #[cfg(feature = "ssr")]
 pub(crate) mod server {
-    use crate::error::{AppError, Conflict, FieldIssue, IssueCode};
+    use crate::error::{AppError, Conflict, FieldIssue, IssueCode, Problem};
     use crate::i18n::Lang;
     use gd_accounts::{AccountError, EmailProblem, PasswordProblem};
 
@@ -39,38 +39,19 @@ pub(crate) mod server {
     }
 
     pub fn email_issue(p: EmailProblem) -> FieldIssue {
-        match p {
-            EmailProblem::Required => issue("email", IssueCode::Required, None),
-            EmailProblem::TooLong { max } => issue("email", IssueCode::TooLong, Some(max as u32)),
-            EmailProblem::Invalid => issue("email", IssueCode::InvalidEmail, None),
-        }
+        Problem::from(p).on("email")
     }
 
     pub fn password_issue(p: PasswordProblem) -> FieldIssue {
-        match p {
-            PasswordProblem::TooShort { min } => {
-                issue("password", IssueCode::TooShort, Some(min as u32))
-            }
-            PasswordProblem::TooLong { max } => {
-                issue("password", IssueCode::TooLong, Some(max as u32))
-            }
-            PasswordProblem::TooCommon => issue("password", IssueCode::TooCommon, None),
-        }
+        Problem::from(p).on("password")
     }
 
-    /// Bad input, with the status set and nothing secret echoed back.
+    /// Bad input, with nothing secret echoed back.
     pub fn invalid(issues: Vec<FieldIssue>) -> AppError {
-        let error = AppError::Validation {
+        AppError::Validation {
             issues,
             echo: Default::default(),
-        };
-        crate::context::set_error_status(&error);
-        error
-    }
-
-    pub fn fail(error: AppError) -> AppError {
-        crate::context::set_error_status(&error);
-        error
+        }
     }
 
     pub use crate::context::{ip, throttle};
@@ -102,15 +83,14 @@ pub(crate) mod server {
             .oauth
             .iter()
             .map(|p| crate::auth::providers::ProviderView {
-                id: p.provider.id().to_owned(),
-                label: p.provider.label().to_owned(),
+                provider: p.provider,
                 local: p.is_local(),
             })
             .collect()
     }
 
     pub fn account_error(e: AccountError) -> AppError {
-        fail(match e {
+        match e {
             AccountError::InvalidCredentials => AppError::InvalidCredentials,
             AccountError::EmailNotVerified => AppError::EmailNotVerified,
             AccountError::Locked => AppError::AccountLocked,
@@ -118,9 +98,9 @@ pub(crate) mod server {
             AccountError::NotFound => AppError::NotFound,
             AccountError::EmailTaken => AppError::Conflict(Conflict::EmailTaken),
             AccountError::LastAdmin => AppError::Conflict(Conflict::LastAdmin),
-            AccountError::Password(p) => return invalid(vec![password_issue(p)]),
+            AccountError::Password(p) => invalid(vec![password_issue(p)]),
             other => AppError::internal(other),
-        })
+        }
     }
 }
 
@@ -219,17 +199,17 @@ pub async fn log_in(
         gd_accounts::Limit::new(format!("log_in:account:{account}:ip:{}", ip()), 10, 900),
     ])
     .await?;
-    let ip = super::session::client_ip();
+    let ip = crate::context::client_ip();
     // The attempt is audited whatever its outcome: the transaction commits either way.
     let mut tx = crate::context::begin().await?;
     let outcome = gd_accounts::authenticate(&mut tx, &email, &password, ip).await;
     crate::context::commit(tx).await?;
     let user = outcome.map_err(account_error)?;
     let (step, next) = if user.two_factor {
-        super::session::await_second_factor(&user).await?;
+        crate::context::await_second_factor(&user).await?;
         (SignInStep::CodeNeeded, "/login/code")
     } else {
-        super::session::sign_in(&user).await?;
+        crate::context::sign_in(&user).await?;
         (SignInStep::SignedIn, "/account")
     };
     // Without JavaScript the browser follows this; the page itself loads the next page anew.
@@ -243,8 +223,8 @@ pub async fn log_in(
 #[server(prefix = "/api", endpoint = "log_out")]
 pub async fn log_out(#[server(default)] lang: String) -> Result<(), AppError> {
     use server::*;
-    super::session::require_user().await.map_err(fail)?;
-    super::session::sign_out().await?;
+    crate::context::require_user().await?;
+    crate::context::sign_out().await?;
     if crate::context::is_plain_form_post() {
         leptos_axum::redirect(lang_of(&lang).home());
     }
@@ -279,7 +259,7 @@ pub async fn request_password_reset(
     use server::*;
     let lang = lang_of(&lang);
     let email = mail_request("reset", &email, 5).await?;
-    let ip = super::session::client_ip();
+    let ip = crate::context::client_ip();
     let mut tx = crate::context::begin().await?;
     gd_accounts::request_password_reset(&mut tx, email.as_str(), ip)
         .await
@@ -323,7 +303,7 @@ pub async fn change_password(
     #[server(default)] password: String,
 ) -> Result<(), AppError> {
     use server::*;
-    let user = super::session::require_user().await.map_err(fail)?;
+    let user = crate::context::require_user().await?;
     throttle(&[gd_accounts::Limit::new(
         format!("change_password:{}", user.id),
         10,
@@ -351,7 +331,7 @@ pub async fn change_password(
             other => account_error(other),
         })?;
     crate::context::commit(tx).await?;
-    super::session::sign_in(&user).await
+    crate::context::sign_in(&user).await
 }
 
 /// Starts a change of address: a confirmation link goes to the new address; the account
@@ -360,7 +340,7 @@ pub async fn change_password(
 #[server(prefix = "/api", endpoint = "request_email_change")]
 pub async fn request_email_change(#[server(default)] new_email: String) -> Result<(), AppError> {
     use server::*;
-    let user = super::session::require_recent_auth().await.map_err(fail)?;
+    let user = crate::context::require_recent_auth().await?;
     let email = mail_request("change_email", &new_email, 3)
         .await
         .map_err(|e| match e {
@@ -390,7 +370,7 @@ pub async fn request_account_deletion(
     #[server(default)] lang: String,
 ) -> Result<(), AppError> {
     use server::*;
-    let user = super::session::require_user().await.map_err(fail)?;
+    let user = crate::context::require_user().await?;
     if confirm.is_none() {
         return Err(invalid(vec![issue(
             "confirm",
@@ -403,7 +383,7 @@ pub async fn request_account_deletion(
         .await
         .map_err(account_error)?;
     crate::context::commit(tx).await?;
-    super::session::sign_out().await?;
+    crate::context::sign_out().await?;
     if crate::context::is_plain_form_post() {
         leptos_axum::redirect(lang_of(&lang).home());
     }
@@ -422,8 +402,8 @@ pub struct SessionView {
 /// The signed-in user's live sessions, newest first. Needs a signed-in user.
 #[server(prefix = "/api", endpoint = "my_sessions")]
 pub async fn my_sessions() -> Result<Vec<SessionView>, AppError> {
-    let user = super::session::require_user().await.map_err(server::fail)?;
-    let current = super::session::current_session_id().await?;
+    let user = crate::context::require_user().await?;
+    let current = crate::context::current_session_id().await?;
     let ctx = crate::context::server_context()?;
     let mut conn = ctx.pool.acquire().await.map_err(AppError::internal)?;
     let sessions = gd_accounts::list_sessions(&mut conn, user.id)
@@ -443,8 +423,8 @@ pub async fn my_sessions() -> Result<Vec<SessionView>, AppError> {
 /// Ends every other session of the signed-in user. Needs a signed-in user.
 #[server(prefix = "/api", endpoint = "end_other_sessions")]
 pub async fn end_other_sessions() -> Result<u64, AppError> {
-    let user = super::session::require_user().await.map_err(server::fail)?;
-    let current = super::session::current_session_id()
+    let user = crate::context::require_user().await?;
+    let current = crate::context::current_session_id()
         .await?
         .unwrap_or_default();
     let mut tx = crate::context::begin().await?;
@@ -459,7 +439,7 @@ pub async fn end_other_sessions() -> Result<u64, AppError> {
 #[server(prefix = "/api", endpoint = "current_account")]
 pub async fn current_account() -> Result<Me, AppError> {
     use super::providers::LinkedLoginView;
-    let user = super::session::require_user().await.map_err(server::fail)?;
+    let user = crate::context::require_user().await?;
     let ctx = crate::context::server_context()?;
     let mut conn = ctx.pool.acquire().await.map_err(AppError::internal)?;
     let logins = gd_accounts::list_linked_logins(&mut conn, user.id)
@@ -467,9 +447,6 @@ pub async fn current_account() -> Result<Me, AppError> {
         .map_err(AppError::internal)?
         .into_iter()
         .map(|l| LinkedLoginView {
-            label: gd_common::LoginProvider::parse(&l.provider)
-                .map_or("", gd_common::LoginProvider::label)
-                .to_owned(),
             account: l.email.or(l.display_name).unwrap_or_default(),
             linked: l.linked_at.format("%d.%m.%Y").to_string(),
             provider: l.provider,
@@ -477,7 +454,7 @@ pub async fn current_account() -> Result<Me, AppError> {
         .collect();
     Ok(Me {
         email: user.email,
-        roles: user.roles.iter().map(|r| r.as_str().to_owned()).collect(),
+        roles: user.roles.clone(),
         has_password: user.has_password,
         two_factor: user.two_factor,
         logins,
@@ -497,20 +474,17 @@ pub async fn login_providers() -> Result<Vec<super::providers::ProviderView>, Ap
 #[server(prefix = "/api", endpoint = "unlink_login")]
 pub async fn unlink_login(#[server(default)] provider: String) -> Result<(), AppError> {
     use server::*;
-    let user = super::session::require_user().await.map_err(fail)?;
+    let user = crate::context::require_user().await?;
+    // A provider this site does not know cannot be linked: nothing to remove.
+    let provider = gd_common::LoginProvider::parse(provider.trim()).ok_or(AppError::NotFound)?;
     let mut tx = crate::context::begin().await?;
-    gd_accounts::unlink_provider(
-        &mut tx,
-        user.id,
-        provider.trim(),
-        super::session::client_ip(),
-    )
-    .await
-    .map_err(|e| match e {
-        gd_accounts::AccountError::LastLoginMethod => {
-            fail(AppError::Conflict(crate::error::Conflict::LastLoginMethod))
-        }
-        other => account_error(other),
-    })?;
+    gd_accounts::unlink_provider(&mut tx, user.id, provider, crate::context::client_ip())
+        .await
+        .map_err(|e| match e {
+            gd_accounts::AccountError::LastLoginMethod => {
+                AppError::Conflict(crate::error::Conflict::LastLoginMethod)
+            }
+            other => account_error(other),
+        })?;
     crate::context::commit(tx).await
 }

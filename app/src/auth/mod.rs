@@ -5,8 +5,6 @@
 pub mod api;
 mod pages;
 pub mod providers;
-#[cfg(feature = "ssr")]
-pub mod session;
 mod texts;
 pub mod two_factor;
 

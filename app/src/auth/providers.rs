@@ -1,14 +1,13 @@
 //! Login providers as the pages see them: which ones are on, which are linked, and why a
 //! provider sign-in did not work (carried back to the page as `?provider_error=…`).
 
+use gd_common::LoginProvider;
 use serde::{Deserialize, Serialize};
 
 /// A configured login provider.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProviderView {
-    /// `google`, `facebook` or `instagram`: the path segment of `/auth/{id}/start`.
-    pub id: String,
-    pub label: String,
+    pub provider: LoginProvider,
     /// A server on this machine standing in for the provider (local trying out and tests).
     pub local: bool,
 }
@@ -16,8 +15,7 @@ pub struct ProviderView {
 /// A provider account linked to the signed-in user.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LinkedLoginView {
-    pub provider: String,
-    pub label: String,
+    pub provider: LoginProvider,
     /// The provider's address or user name, as it said when linking.
     pub account: String,
     pub linked: String,

@@ -29,7 +29,7 @@ const CODE_MAX: usize = 32;
 
 #[cfg(feature = "ssr")]
 mod server {
-    use crate::auth::api::server::{account_error, fail, invalid, ip, issue, throttle};
+    use crate::auth::api::server::{account_error, invalid, ip, issue, throttle};
     use crate::error::{AppError, IssueCode};
 
     pub fn key() -> Result<gd_accounts::SecretKey, AppError> {
@@ -77,7 +77,7 @@ mod server {
             user,
             code,
             now(),
-            crate::auth::session::client_ip(),
+            crate::context::client_ip(),
         )
         .await;
         crate::context::commit(tx).await?;
@@ -107,9 +107,9 @@ mod server {
         use crate::error::Conflict;
         use gd_accounts::AccountError as E;
         match e {
-            E::TwoFactorAlreadyOn => fail(AppError::Conflict(Conflict::TwoFactorOn)),
-            E::NotEnrolling => fail(AppError::Conflict(Conflict::TwoFactorOff)),
-            E::TwoFactorRequired => fail(AppError::Conflict(Conflict::TwoFactorRequired)),
+            E::TwoFactorAlreadyOn => AppError::Conflict(Conflict::TwoFactorOn),
+            E::NotEnrolling => AppError::Conflict(Conflict::TwoFactorOff),
+            E::TwoFactorRequired => AppError::Conflict(Conflict::TwoFactorRequired),
             other => account_error(other),
         }
     }
@@ -123,13 +123,10 @@ pub async fn verify_login_code(
     #[server(default)] code: String,
     #[server(default)] lang: String,
 ) -> Result<(), AppError> {
-    use crate::auth::api::server::fail;
     use server::*;
     check_length(&code, "code")?;
-    let Some(user_id) = crate::auth::session::pending_second_factor().await? else {
-        return Err(fail(AppError::Conflict(
-            crate::error::Conflict::SignInExpired,
-        )));
+    let Some(user_id) = crate::context::pending_second_factor().await? else {
+        return Err(AppError::Conflict(crate::error::Conflict::SignInExpired));
     };
     throttle_codes(user_id).await?;
     check_code(user_id, &code, "code").await?;
@@ -139,8 +136,8 @@ pub async fn verify_login_code(
         .await
         .map_err(AppError::internal)?
         .filter(|u| !u.locked)
-        .ok_or_else(|| fail(AppError::AccountLocked))?;
-    crate::auth::session::sign_in(&user).await?;
+        .ok_or(AppError::AccountLocked)?;
+    crate::context::sign_in(&user).await?;
     if crate::context::is_plain_form_post() {
         leptos_axum::redirect(&crate::i18n::Lang::from_code(&lang).path("/account"));
     }
@@ -150,8 +147,7 @@ pub async fn verify_login_code(
 /// The signed-in person's two-factor state. Needs a signed-in user.
 #[server(prefix = "/api", endpoint = "two_factor_status")]
 pub async fn two_factor_status() -> Result<TwoFactorView, AppError> {
-    use crate::auth::api::server::fail;
-    let user = crate::auth::session::require_user().await.map_err(fail)?;
+    let user = crate::context::require_user().await?;
     let ctx = crate::context::server_context()?;
     let mut conn = ctx.pool.acquire().await.map_err(AppError::internal)?;
     let status = gd_accounts::two_factor_status(&mut conn, user.id)
@@ -168,11 +164,8 @@ pub async fn two_factor_status() -> Result<TwoFactorView, AppError> {
 /// user who proved who they are within the last ten minutes.
 #[server(prefix = "/api", endpoint = "start_two_factor")]
 pub async fn start_two_factor() -> Result<EnrolmentView, AppError> {
-    use crate::auth::api::server::fail;
     use server::*;
-    let user = crate::auth::session::require_recent_auth()
-        .await
-        .map_err(fail)?;
+    let user = crate::context::require_recent_auth().await?;
     let mut tx = crate::context::begin().await?;
     let enrolment = gd_accounts::start_enrolment(&mut tx, &key()?, user.id, &user.email)
         .await
@@ -188,9 +181,8 @@ pub async fn start_two_factor() -> Result<EnrolmentView, AppError> {
 /// the recovery codes (shown once). Needs a signed-in user.
 #[server(prefix = "/api", endpoint = "confirm_two_factor")]
 pub async fn confirm_two_factor(#[server(default)] code: String) -> Result<Vec<String>, AppError> {
-    use crate::auth::api::server::fail;
     use server::*;
-    let user = crate::auth::session::require_user().await.map_err(fail)?;
+    let user = crate::context::require_user().await?;
     check_length(&code, "code")?;
     throttle_codes(user.id).await?;
     let mut tx = crate::context::begin().await?;
@@ -203,18 +195,15 @@ pub async fn confirm_two_factor(#[server(default)] code: String) -> Result<Vec<S
     crate::context::commit(tx).await?;
     // Every other session ended with it; this one, which just proved the second factor,
     // continues under a new id.
-    crate::auth::session::sign_in(&user).await?;
+    crate::context::sign_in(&user).await?;
     Ok(codes)
 }
 
 /// New recovery codes (the old ones stop working). Needs a signed-in user with a recent proof.
 #[server(prefix = "/api", endpoint = "new_recovery_codes")]
 pub async fn new_recovery_codes() -> Result<Vec<String>, AppError> {
-    use crate::auth::api::server::fail;
     use server::*;
-    let user = crate::auth::session::require_recent_auth()
-        .await
-        .map_err(fail)?;
+    let user = crate::context::require_recent_auth().await?;
     let mut tx = crate::context::begin().await?;
     let codes = gd_accounts::new_recovery_codes(&mut tx, user.id)
         .await
@@ -227,11 +216,8 @@ pub async fn new_recovery_codes() -> Result<Vec<String>, AppError> {
 /// user with a recent proof.
 #[server(prefix = "/api", endpoint = "disable_two_factor")]
 pub async fn disable_two_factor() -> Result<(), AppError> {
-    use crate::auth::api::server::fail;
     use server::*;
-    let user = crate::auth::session::require_recent_auth()
-        .await
-        .map_err(fail)?;
+    let user = crate::context::require_recent_auth().await?;
     let mut tx = crate::context::begin().await?;
     gd_accounts::disable_two_factor(&mut tx, user.id)
         .await
@@ -246,10 +232,10 @@ pub async fn reauthenticate(
     #[server(default)] password: String,
     #[server(default)] code: String,
 ) -> Result<(), AppError> {
-    use crate::auth::api::server::{account_error, fail, invalid, issue, throttle};
+    use crate::auth::api::server::{account_error, invalid, issue, throttle};
     use crate::error::IssueCode;
     use server::*;
-    let user = crate::auth::session::require_user().await.map_err(fail)?;
+    let user = crate::context::require_user().await?;
     throttle(&[gd_accounts::Limit::new(
         format!("reauth:{}", user.id),
         10,
@@ -269,13 +255,9 @@ pub async fn reauthenticate(
         )]));
     } else {
         let mut tx = crate::context::begin().await?;
-        let outcome = gd_accounts::confirm_password(
-            &mut tx,
-            user.id,
-            &password,
-            crate::auth::session::client_ip(),
-        )
-        .await;
+        let outcome =
+            gd_accounts::confirm_password(&mut tx, user.id, &password, crate::context::client_ip())
+                .await;
         crate::context::commit(tx).await?;
         outcome.map_err(|e| match e {
             gd_accounts::AccountError::InvalidCredentials => {
@@ -284,5 +266,5 @@ pub async fn reauthenticate(
             other => account_error(other),
         })?;
     }
-    crate::auth::session::mark_reauthenticated().await
+    crate::context::mark_reauthenticated().await
 }

@@ -26,7 +26,7 @@ pub async fn submit_lead(
     #[server(default)] consent: Option<String>,
     #[server(default)] lang: String,
 ) -> Result<LeadSent, AppError> {
-    use crate::context::{is_plain_form_post, server_context, set_error_status};
+    use crate::context::{is_plain_form_post, server_context};
     use std::collections::BTreeMap;
 
     let ctx = server_context()?;
@@ -35,8 +35,6 @@ pub async fn submit_lead(
     let answer = |outcome: Result<LeadSent, AppError>| {
         if is_plain_form_post() {
             leptos_axum::redirect(&super::outcome::redirect_url(lang, &outcome));
-        } else if let Err(error) = &outcome {
-            set_error_status(error);
         }
         outcome
     };
@@ -50,9 +48,9 @@ pub async fn submit_lead(
     };
     let lead = match gd_leads::parse(&input) {
         Ok(lead) => lead,
-        Err(problems) => {
+        Err(issues) => {
             let error = AppError::Validation {
-                issues: problems.iter().map(to_issue).collect(),
+                issues,
                 echo: BTreeMap::from([
                     ("name".to_owned(), input.name),
                     ("email".to_owned(), input.email),
@@ -91,22 +89,4 @@ pub async fn submit_lead(
         })
     };
     answer(stored.await)
-}
-
-#[cfg(feature = "ssr")]
-fn to_issue(e: &gd_leads::FieldError) -> crate::error::FieldIssue {
-    use crate::error::IssueCode;
-    use gd_leads::Problem;
-    let (code, max) = match e.problem {
-        Problem::Required => (IssueCode::Required, None),
-        Problem::TooLong { max } => (IssueCode::TooLong, Some(max as u32)),
-        Problem::InvalidEmail => (IssueCode::InvalidEmail, None),
-        Problem::InvalidHandle => (IssueCode::InvalidHandle, None),
-        Problem::ConsentMissing => (IssueCode::ConsentMissing, None),
-    };
-    crate::error::FieldIssue {
-        field: e.field.as_str().to_owned(),
-        code,
-        max,
-    }
 }

@@ -10,6 +10,7 @@ use leptos_router::hooks::use_query_map;
 use super::api::{LeadSent, SubmitLead, MESSAGE_MAX};
 use crate::error::AppError;
 use crate::i18n::Lang;
+use crate::ui::{issue_on, Field, FormError, INPUT};
 
 #[component]
 pub fn ContactForm(lang: Lang) -> impl IntoView {
@@ -61,19 +62,12 @@ pub fn ContactForm(lang: Lang) -> impl IntoView {
         });
     };
     let sent = move || matches!(outcome.get(), Some(Ok(_)));
-    let issue = move |field: &'static str| {
-        outcome.get().and_then(|r| r.err()).and_then(|e| {
-            e.issues()
-                .iter()
-                .find(|i| i.field == field)
-                .map(|i| lang.issue(i))
-        })
+    let error = Signal::derive(move || outcome.get().and_then(|r| r.err()));
+    let invalid = move |field: &'static str| {
+        let issue = issue_on(lang, error, field);
+        move || issue.get().is_some().to_string()
     };
-    let general_error = move || match outcome.get() {
-        Some(Err(AppError::Validation { .. })) => Some(t.form_has_errors),
-        Some(Err(_)) => Some(t.error_generic),
-        _ => None,
-    };
+    let consent_issue = issue_on(lang, error, "consent");
     let message_len = RwSignal::new(message0.chars().count());
 
     view! {
@@ -87,28 +81,26 @@ pub fn ContactForm(lang: Lang) -> impl IntoView {
                         <form method="post" action=SubmitLead::PATH novalidate class="space-y-5" data-testid="lead-form"
                             on:submit=on_submit>
                             <input type="hidden" name="lang" value=lang.code()/>
-                            {move || general_error().map(|msg| view! {
-                                <p role="alert" class="rounded-lg bg-red-50 px-4 py-3 text-sm text-red-800" data-testid="form-error">{msg}</p>
-                            })}
-                            <Field label=t.field_name name="name" error=Signal::derive(move || issue("name"))>
+                            <FormError lang=lang error=error words=lead_words/>
+                            <Field form="lead" lang=lang label=t.field_name name="name" error=error>
                                 <input id="lead-name" name="name" type="text" autocomplete="name" required maxlength="120"
-                                    value=name0 class=INPUT_CLASS aria-invalid=move || issue("name").is_some().to_string()
+                                    value=name0 class=INPUT aria-invalid=invalid("name")
                                     aria-describedby="lead-name-error"/>
                             </Field>
-                            <Field label=t.field_email name="email" error=Signal::derive(move || issue("email"))>
+                            <Field form="lead" lang=lang label=t.field_email name="email" error=error>
                                 <input id="lead-email" name="email" type="email" autocomplete="email" required maxlength="254"
-                                    value=email0 class=INPUT_CLASS aria-invalid=move || issue("email").is_some().to_string()
+                                    value=email0 class=INPUT aria-invalid=invalid("email")
                                     aria-describedby="lead-email-error"/>
                             </Field>
-                            <Field label=t.field_instagram name="instagram" error=Signal::derive(move || issue("instagram"))>
+                            <Field form="lead" lang=lang label=t.field_instagram name="instagram" error=error>
                                 <input id="lead-instagram" name="instagram" type="text" autocomplete="off" maxlength="60"
-                                    placeholder=t.field_instagram_hint value=instagram0 class=INPUT_CLASS
-                                    aria-invalid=move || issue("instagram").is_some().to_string()
+                                    placeholder=t.field_instagram_hint value=instagram0 class=INPUT
+                                    aria-invalid=invalid("instagram")
                                     aria-describedby="lead-instagram-error"/>
                             </Field>
-                            <Field label=t.field_message name="message" error=Signal::derive(move || issue("message"))>
+                            <Field form="lead" lang=lang label=t.field_message name="message" error=error>
                                 <textarea id="lead-message" name="message" rows="5" required maxlength=MESSAGE_MAX.to_string()
-                                    class=INPUT_CLASS aria-invalid=move || issue("message").is_some().to_string()
+                                    class=INPUT aria-invalid=invalid("message")
                                     aria-describedby="lead-message-error lead-message-count"
                                     on:input=move |ev| message_len.set(event_target_value(&ev).chars().count())
                                 >{message0}</textarea>
@@ -123,7 +115,9 @@ pub fn ContactForm(lang: Lang) -> impl IntoView {
                                         aria-describedby="lead-consent-error"/>
                                     <span>{t.field_consent}</span>
                                 </label>
-                                <FieldError id="lead-consent-error" error=Signal::derive(move || issue("consent"))/>
+                                <p id="lead-consent-error" class="mt-1 text-sm text-red-700" data-testid="field-error">
+                                    {move || consent_issue.get()}
+                                </p>
                             </div>
                             <button type="submit" disabled=move || pending.get()
                                 class="w-full rounded-xl bg-fuchsia-600 px-6 py-3 font-semibold text-white shadow hover:bg-fuchsia-700 disabled:opacity-60 sm:w-auto">
@@ -147,31 +141,10 @@ async fn send_lead(input: SubmitLead) -> Result<LeadSent, AppError> {
     input.run_on_client().await
 }
 
-const INPUT_CLASS: &str = "mt-1 block w-full rounded-lg border border-slate-300 px-3 py-2 text-slate-900 shadow-sm focus:border-fuchsia-500 focus:outline-none focus:ring-2 focus:ring-fuchsia-200 aria-[invalid=true]:border-red-500";
-
-#[component]
-fn Field(
-    label: &'static str,
-    name: &'static str,
-    error: Signal<Option<String>>,
-    children: Children,
-) -> impl IntoView {
-    let id = format!("lead-{name}");
-    let error_id = format!("lead-{name}-error");
-    view! {
-        <div>
-            <label for=id class="block text-sm font-medium text-slate-700">{label}</label>
-            {children()}
-            <FieldError id=error_id error=error/>
-        </div>
-    }
-}
-
-#[component]
-fn FieldError(#[prop(into)] id: String, error: Signal<Option<String>>) -> impl IntoView {
-    view! {
-        <p id=id class="mt-1 text-sm text-red-700" data-testid="field-error">
-            {move || error.get()}
-        </p>
+/// The sentence above the form when it failed.
+fn lead_words(lang: Lang, error: &AppError) -> &'static str {
+    match error {
+        AppError::Validation { .. } => lang.t().form_has_errors,
+        _ => lang.t().error_generic,
     }
 }

@@ -27,9 +27,9 @@ pub struct Outbox {
 /// anywhere else the answer is "not found", as mails hold personal data and sign-in links.
 #[server(prefix = "/api", endpoint = "list_outbox")]
 pub async fn list_outbox() -> Result<Outbox, AppError> {
-    use crate::context::{server_context, set_error_status};
+    use crate::context::server_context;
     let ctx = server_context()?;
-    let result = match (&ctx.outbox_dir, ctx.config.outbox_page_enabled()) {
+    match (&ctx.outbox_dir, ctx.config.outbox_page_enabled()) {
         (Some(dir), true) => gd_mail::read_outbox(dir, 100)
             .await
             .map(|mails| Outbox {
@@ -48,9 +48,5 @@ pub async fn list_outbox() -> Result<Outbox, AppError> {
             })
             .map_err(AppError::internal),
         _ => Err(AppError::NotFound),
-    };
-    if let Err(e) = &result {
-        set_error_status(e);
     }
-    result
 }

@@ -14,8 +14,8 @@ pub fn Layout(lang: Lang, children: Children) -> impl IntoView {
     let signed_in = viewer.is_some();
     let email = viewer.map(|v| v.email).unwrap_or_default();
     let (services, process, contact) = match lang {
-        Lang::De => ("/#services", "/#process", "/#contact"),
-        Lang::En => ("/en#services", "/en#process", "/en#contact"),
+        Lang::De => ("/shop", "/#process", "/#contact"),
+        Lang::En => ("/en/shop", "/en#process", "/en#contact"),
     };
     view! {
         <Html attr:lang=lang.code()/>
@@ -25,7 +25,7 @@ pub fn Layout(lang: Lang, children: Children) -> impl IntoView {
                     "Growth"<span class="text-fuchsia-600">"desk"</span>
                 </a>
                 <div class="flex flex-wrap items-center gap-4 text-sm font-medium text-slate-700">
-                    <a href=services class="hover:text-fuchsia-700">{t.nav_services}</a>
+                    <a href=services class="hover:text-fuchsia-700" data-testid="shop-link">{t.nav_services}</a>
                     <a href=process class="hover:text-fuchsia-700">{t.nav_process}</a>
                     <a href=contact class="hover:text-fuchsia-700">{t.nav_contact}</a>
                     // One fixed set of elements, shown or hidden: the smallest code in the

@@ -8,7 +8,7 @@ mod viewer;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::{Lazy, SsrMode, StaticSegment};
+use leptos_router::{Lazy, ParamSegment, SsrMode, StaticSegment};
 
 use lang_segment::LangPrefix;
 pub use layout::Layout;
@@ -20,6 +20,7 @@ use crate::auth::{AccountPage, SignInPages};
 use crate::i18n::Lang;
 use crate::landing::Landing;
 use crate::outbox::OutboxPage;
+use crate::shop::ShopPages;
 
 /// The whole HTML document, rendered on the server around [`App`].
 pub fn html_document(options: LeptosOptions) -> impl IntoView {
@@ -61,6 +62,8 @@ pub fn App() -> impl IntoView {
                 <Route path=StaticSegment("") view=|| view! { <Landing lang=Lang::De/> }/>
                 <Route path=StaticSegment("en") view=|| view! { <Landing lang=Lang::En/> }/>
                 <Route path=(StaticSegment("dev"), StaticSegment("outbox")) view={Lazy::<OutboxPage>::new()}/>
+                <Route path=(LangPrefix, StaticSegment("shop")) ssr=SsrMode::Async view={Lazy::<ShopPages>::new()}/>
+                <Route path=(LangPrefix, StaticSegment("shop"), ParamSegment("slug")) ssr=SsrMode::Async view={Lazy::<ShopPages>::new()}/>
                 <Route path=(LangPrefix, StaticSegment("login")) view={Lazy::<SignInPages>::new()}/>
                 <Route path=(LangPrefix, StaticSegment("login"), StaticSegment("code")) view={Lazy::<SignInPages>::new()}/>
                 <Route path=(LangPrefix, StaticSegment("signup")) view={Lazy::<SignInPages>::new()}/>

@@ -12,18 +12,12 @@ pub struct Viewer {
 }
 
 impl Viewer {
-    /// From an address and role names (`client`, `admin`, `finance`).
-    pub fn new<'a>(email: &str, roles: impl IntoIterator<Item = &'a str>) -> Self {
-        let mut viewer = Self {
+    /// From an address and the roles held.
+    pub fn new(email: &str, roles: &[gd_common::Role]) -> Self {
+        Self {
             email: email.to_owned(),
-            admin: false,
-        };
-        for role in roles {
-            if role == "admin" {
-                viewer.admin = true;
-            }
+            admin: roles.contains(&gd_common::Role::Admin),
         }
-        viewer
     }
 
     /// `roles|email`, as the meta tag carries it.
@@ -45,8 +39,7 @@ impl Viewer {
 pub(crate) fn page_viewer() -> Option<Viewer> {
     #[cfg(feature = "ssr")]
     {
-        crate::auth::session::request_user()
-            .map(|u| Viewer::new(&u.email, u.roles.iter().map(|r| r.as_str())))
+        crate::context::request_user().map(|u| Viewer::new(&u.email, &u.roles))
     }
     #[cfg(not(feature = "ssr"))]
     {
@@ -65,10 +58,11 @@ mod tests {
 
     #[test]
     fn round_trip() {
-        let v = Viewer::new("a|b@example.com", ["client", "admin"]);
+        use gd_common::Role;
+        let v = Viewer::new("a|b@example.com", &[Role::Client, Role::Admin]);
         assert!(v.admin);
         assert_eq!(Viewer::decode(&v.encode()), Some(v));
-        let v = Viewer::new("c@example.com", ["client"]);
+        let v = Viewer::new("c@example.com", &[Role::Client]);
         assert_eq!(Viewer::decode(&v.encode()), Some(v));
         assert_eq!(Viewer::decode("admin|"), None);
         assert_eq!(Viewer::decode("nonsense"), None);

@@ -2,7 +2,7 @@
 //! provider vouches for, and unlinking while another way to sign in remains.
 
 use chrono::{DateTime, Utc};
-use gd_common::{Email, Locale};
+use gd_common::{Email, Locale, LoginProvider};
 use sqlx::{Connection, PgConnection};
 use uuid::Uuid;
 
@@ -11,8 +11,7 @@ use crate::{find_user, record, AccountError, AuditEvent, User};
 /// Who a provider says signed in.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExternalLogin {
-    /// `google`, `facebook` or `instagram`.
-    pub provider: String,
+    pub provider: LoginProvider,
     pub subject: String,
     /// Only an address the provider vouches for.
     pub verified_email: Option<Email>,
@@ -29,9 +28,9 @@ pub enum ProviderSignIn {
 }
 
 /// A provider account linked to a Growthdesk account, for account settings.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LinkedLogin {
-    pub provider: String,
+    pub provider: LoginProvider,
     pub email: Option<String>,
     pub display_name: Option<String>,
     pub linked_at: DateTime<Utc>,
@@ -41,14 +40,25 @@ pub async fn list_linked_logins(
     conn: &mut PgConnection,
     user: Uuid,
 ) -> Result<Vec<LinkedLogin>, AccountError> {
-    Ok(sqlx::query_as!(
-        LinkedLogin,
-        r#"SELECT provider, email, display_name, linked_at AS "linked_at: _" FROM user_identities
-           WHERE user_id = $1 ORDER BY linked_at"#,
+    let rows = sqlx::query!(
+        r#"SELECT provider, email, display_name, linked_at AS "linked_at: DateTime<Utc>"
+           FROM user_identities WHERE user_id = $1 ORDER BY linked_at"#,
         user
     )
     .fetch_all(conn)
-    .await?)
+    .await?;
+    // A provider this build no longer knows is left out (its row stays until unlinked).
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| {
+            Some(LinkedLogin {
+                provider: LoginProvider::parse(&r.provider)?,
+                email: r.email,
+                display_name: r.display_name,
+                linked_at: r.linked_at,
+            })
+        })
+        .collect())
 }
 
 async fn linked_user(
@@ -57,7 +67,7 @@ async fn linked_user(
 ) -> Result<Option<Uuid>, sqlx::Error> {
     sqlx::query_scalar!(
         "SELECT user_id FROM user_identities WHERE provider = $1 AND subject = $2",
-        &login.provider,
+        login.provider.id(),
         &login.subject
     )
     .fetch_optional(conn)
@@ -73,7 +83,7 @@ async fn insert_link(
         "INSERT INTO user_identities (user_id, provider, subject, email, display_name, last_login_at)
          VALUES ($1, $2, $3, $4, $5, now())",
         user,
-        &login.provider,
+        login.provider.id(),
         &login.subject,
         login.verified_email.as_ref().map(Email::as_str),
         login.display_name.as_deref()
@@ -104,7 +114,7 @@ pub async fn sign_in_with_provider(
     let (user_id, outcome) = if let Some(user_id) = linked_user(&mut tx, login).await? {
         sqlx::query!(
             "UPDATE user_identities SET last_login_at = now() WHERE provider = $1 AND subject = $2",
-            &login.provider,
+            login.provider.id(),
             &login.subject
         )
         .execute(&mut *tx)
@@ -139,7 +149,7 @@ pub async fn sign_in_with_provider(
             &mut tx,
             &AuditEvent::own("account.sign_up", user_id)
                 .ip(ip.clone())
-                .details(serde_json::json!({ "provider": login.provider })),
+                .details(serde_json::json!({ "provider": login.provider.id() })),
         )
         .await?;
         (user_id, ProviderSignIn::Created)
@@ -156,7 +166,7 @@ pub async fn sign_in_with_provider(
         &mut tx,
         &AuditEvent::own("login.success", user_id)
             .ip(ip)
-            .details(serde_json::json!({ "provider": login.provider })),
+            .details(serde_json::json!({ "provider": login.provider.id() })),
     )
     .await?;
     tx.commit().await?;
@@ -179,7 +189,7 @@ pub async fn link_provider(
         None => {}
     }
     insert_link(&mut tx, user, login).await?;
-    let provider = provider_label(&login.provider);
+    let provider = login.provider.label().to_owned();
     crate::mails::notify_change(
         &mut tx,
         user,
@@ -188,9 +198,9 @@ pub async fn link_provider(
     .await?;
     record(
         &mut tx,
-        &AuditEvent::own("oauth.link", user)
-            .ip(ip)
-            .details(serde_json::json!({ "provider": login.provider, "by": "account_settings" })),
+        &AuditEvent::own("oauth.link", user).ip(ip).details(
+            serde_json::json!({ "provider": login.provider.id(), "by": "account_settings" }),
+        ),
     )
     .await?;
     tx.commit().await?;
@@ -202,7 +212,7 @@ pub async fn link_provider(
 pub async fn unlink_provider(
     conn: &mut PgConnection,
     user: Uuid,
-    provider: &str,
+    provider: LoginProvider,
     ip: Option<String>,
 ) -> Result<(), AccountError> {
     let mut tx = conn.begin().await?;
@@ -220,7 +230,7 @@ pub async fn unlink_provider(
     )
     .fetch_all(&mut *tx)
     .await?;
-    if !providers.iter().any(|p| p == provider) {
+    if !providers.iter().any(|p| p == provider.id()) {
         return Err(AccountError::NotFound);
     }
     if !has_password && providers.len() < 2 {
@@ -229,29 +239,21 @@ pub async fn unlink_provider(
     sqlx::query!(
         "DELETE FROM user_identities WHERE user_id = $1 AND provider = $2",
         user,
-        provider
+        provider.id()
     )
     .execute(&mut *tx)
     .await?;
     let change = crate::SecurityChange::LoginUnlinked {
-        provider: provider_label(provider),
+        provider: provider.label().to_owned(),
     };
     crate::mails::notify_change(&mut tx, user, change).await?;
     record(
         &mut tx,
         &AuditEvent::own("oauth.unlink", user)
             .ip(ip)
-            .details(serde_json::json!({ "provider": provider })),
+            .details(serde_json::json!({ "provider": provider.id() })),
     )
     .await?;
     tx.commit().await?;
     Ok(())
-}
-
-/// "Google" for `google`, as people know it.
-fn provider_label(id: &str) -> String {
-    match gd_common::LoginProvider::parse(id) {
-        Some(provider) => provider.label().to_owned(),
-        None => id.to_owned(),
-    }
 }

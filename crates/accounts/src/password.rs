@@ -22,6 +22,17 @@ pub enum PasswordProblem {
     TooCommon,
 }
 
+impl From<PasswordProblem> for gd_common::Problem {
+    fn from(p: PasswordProblem) -> Self {
+        use gd_common::{IssueCode, Problem};
+        match p {
+            PasswordProblem::TooShort { min } => Problem::too_short(min),
+            PasswordProblem::TooLong { max } => Problem::too_long(max),
+            PasswordProblem::TooCommon => Problem::new(IssueCode::TooCommon),
+        }
+    }
+}
+
 /// A password that passed the policy. Never printed.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Password(String);

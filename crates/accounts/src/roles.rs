@@ -1,39 +1,12 @@
 //! Roles: `client` (every signed-up customer), `admin` (catalog, orders, people), `finance`
 //! (invoices, payments, exports). A user may hold several.
 
-use serde::{Deserialize, Serialize};
 use sqlx::{Connection, PgConnection};
 use uuid::Uuid;
 
+pub use gd_common::Role;
+
 use crate::{record, AccountError, AuditEvent};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub enum Role {
-    Client,
-    Admin,
-    Finance,
-}
-
-impl Role {
-    pub const ALL: [Role; 3] = [Role::Client, Role::Admin, Role::Finance];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Client => "client",
-            Role::Admin => "admin",
-            Role::Finance => "finance",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Role> {
-        Self::ALL.into_iter().find(|r| r.as_str() == s)
-    }
-
-    /// Admins and finance staff must sign in with a second factor, whichever way they sign in.
-    pub fn needs_two_factor(self) -> bool {
-        matches!(self, Role::Admin | Role::Finance)
-    }
-}
 
 /// Gives `user` the `role` (no-op if held) and records who did it.
 pub async fn grant_role(
@@ -129,17 +102,4 @@ pub(crate) async fn keep_an_active_admin(
         return Err(AccountError::LastAdmin);
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::Role;
-
-    #[test]
-    fn roles_round_trip_their_names() {
-        for role in Role::ALL {
-            assert_eq!(Role::parse(role.as_str()), Some(role));
-        }
-        assert_eq!(Role::parse("root"), None);
-    }
 }

@@ -2,13 +2,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use gd_accounts::*;
+use gd_common::LoginProvider;
 use sqlx::PgPool;
 
 const PW: &str = "pferd batterie heftklammer richtig";
 
 fn google(subject: &str, email: Option<&str>) -> ExternalLogin {
     ExternalLogin {
-        provider: "google".into(),
+        provider: LoginProvider::Google,
         subject: subject.into(),
         verified_email: email.map(|e| Email::parse(e).unwrap()),
         display_name: Some("Anna".into()),
@@ -17,7 +18,7 @@ fn google(subject: &str, email: Option<&str>) -> ExternalLogin {
 
 fn instagram(subject: &str) -> ExternalLogin {
     ExternalLogin {
-        provider: "instagram".into(),
+        provider: LoginProvider::Instagram,
         subject: subject.into(),
         verified_email: None,
         display_name: Some("anna.shop".into()),
@@ -82,7 +83,7 @@ async fn a_new_person_gets_a_verified_password_less_account(pool: PgPool) {
     let mut conn = pool.acquire().await.unwrap();
     let links = list_linked_logins(&mut conn, user.id).await.unwrap();
     assert_eq!(links.len(), 1);
-    assert_eq!(links[0].provider, "google");
+    assert_eq!(links[0].provider, LoginProvider::Google);
     assert_eq!(links[0].email.as_deref(), Some("new@example.com"));
 }
 
@@ -255,7 +256,13 @@ async fn the_last_way_to_sign_in_cannot_be_unlinked(pool: PgPool) {
     .await
     .unwrap();
     assert!(matches!(
-        unlink_provider(&mut pool.acquire().await.unwrap(), user.id, "google", None).await,
+        unlink_provider(
+            &mut pool.acquire().await.unwrap(),
+            user.id,
+            LoginProvider::Google,
+            None
+        )
+        .await,
         Err(AccountError::LastLoginMethod)
     ));
     link_provider(
@@ -266,18 +273,29 @@ async fn the_last_way_to_sign_in_cannot_be_unlinked(pool: PgPool) {
     )
     .await
     .unwrap();
-    unlink_provider(&mut pool.acquire().await.unwrap(), user.id, "google", None)
-        .await
-        .unwrap();
+    unlink_provider(
+        &mut pool.acquire().await.unwrap(),
+        user.id,
+        LoginProvider::Google,
+        None,
+    )
+    .await
+    .unwrap();
     assert!(matches!(
-        unlink_provider(&mut pool.acquire().await.unwrap(), user.id, "google", None).await,
+        unlink_provider(
+            &mut pool.acquire().await.unwrap(),
+            user.id,
+            LoginProvider::Google,
+            None
+        )
+        .await,
         Err(AccountError::NotFound)
     ));
     assert!(matches!(
         unlink_provider(
             &mut pool.acquire().await.unwrap(),
             user.id,
-            "instagram",
+            LoginProvider::Instagram,
             None
         )
         .await,

@@ -3,12 +3,25 @@
 
 use serde::{Deserialize, Serialize};
 
+mod problems;
+pub use problems::{FieldIssue, IssueCode, Problem};
+
 /// Why a text is not an email address we can send to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum EmailProblem {
     Required,
     TooLong { max: usize },
     Invalid,
+}
+
+impl From<EmailProblem> for Problem {
+    fn from(p: EmailProblem) -> Self {
+        match p {
+            EmailProblem::Required => Problem::new(IssueCode::Required),
+            EmailProblem::TooLong { max } => Problem::too_long(max),
+            EmailProblem::Invalid => Problem::new(IssueCode::InvalidEmail),
+        }
+    }
 }
 
 /// An email address a mail provider will deliver to: RFC syntax, a dot in the domain, no
@@ -147,5 +160,53 @@ impl LoginProvider {
             Self::Facebook => "Facebook",
             Self::Instagram => "Instagram",
         }
+    }
+}
+
+/// What a person may do besides being a client: `client` (every signed-up customer), `admin`
+/// (catalog, orders, people), `finance` (invoices, payments, exports). A user may hold
+/// several. Shared by the server (checks, the database) and the browser (what the header and
+/// the admin pages show).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Client,
+    Admin,
+    Finance,
+}
+
+impl Role {
+    pub const ALL: [Role; 3] = [Role::Client, Role::Admin, Role::Finance];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Client => "client",
+            Role::Admin => "admin",
+            Role::Finance => "finance",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Self::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
+    /// Admins and finance staff must sign in with a second factor, whichever way they sign in.
+    pub fn needs_two_factor(self) -> bool {
+        matches!(self, Role::Admin | Role::Finance)
+    }
+}
+
+#[cfg(test)]
+mod role_tests {
+    use super::Role;
+
+    #[test]
+    fn roles_round_trip_their_names() {
+        for role in Role::ALL {
+            assert_eq!(Role::parse(role.as_str()), Some(role));
+            let json = serde_json::to_string(&role).unwrap_or_default();
+            assert_eq!(json, format!("\"{}\"", role.as_str()));
+        }
+        assert_eq!(Role::parse("root"), None);
     }
 }

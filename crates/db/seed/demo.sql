@@ -7,3 +7,112 @@ VALUES ('00000000-0000-7000-8000-000000000001', 'Lena Beispiel (Demo)', 'lena@ex
         now(), md5('demo-lead-1'), now() - interval '2 days', now() - interval '2 days',
         now() - interval '2 days')
 ON CONFLICT (id) DO NOTHING;
+
+-- The demo catalog: four categories, five products on sale (services one-off and monthly, a
+-- bundle) and a draft. Prices are consumer prices in cents including 19 % VAT.
+INSERT INTO categories (id, slug, name_de, name_en, position) VALUES
+    ('00000000-0000-7000-8000-000000000101', 'follower', 'Follower', 'Followers', 1),
+    ('00000000-0000-7000-8000-000000000102', 'likes', 'Likes', 'Likes', 2),
+    ('00000000-0000-7000-8000-000000000103', 'views', 'Reel-Views', 'Reel views', 3),
+    ('00000000-0000-7000-8000-000000000104', 'betreuung', 'Betreuung', 'Management', 4)
+ON CONFLICT (id) DO NOTHING;
+
+INSERT INTO products (id, slug, kind, category_id, target, name_de, name_en, summary_de,
+                      summary_en, description_de, description_en, unit_de, unit_en, position)
+VALUES
+    ('00000000-0000-7000-8000-000000000201', 'instagram-follower', 'service',
+     '00000000-0000-7000-8000-000000000101', 'handle',
+     'Instagram-Follower', 'Instagram followers',
+     'Echte, aktive Follower für Ihr Profil – schrittweise geliefert.',
+     'Real, active followers for your profile, delivered step by step.',
+     E'Mehr Follower machen Ihr Profil glaubwürdiger und sichtbarer.\n\n* Lieferung in kleinen Schritten, damit das Wachstum natürlich aussieht\n* Kein Passwort nötig: nur Ihr Profilname\n* Start innerhalb von 24 Stunden\n\n**Nachfüll-Garantie** optional: fällt die Zahl in 30 Tagen, füllen wir kostenlos auf.',
+     E'More followers make your profile more credible and visible.\n\n* Delivered in small steps so that the growth looks natural\n* No password needed: just your profile name\n* Starts within 24 hours\n\n**Refill guarantee** optional: if the count drops within 30 days, we refill it for free.',
+     'Follower', 'followers', 1),
+    ('00000000-0000-7000-8000-000000000202', 'instagram-likes', 'service',
+     '00000000-0000-7000-8000-000000000102', 'post',
+     'Instagram-Likes', 'Instagram likes',
+     'Likes für einen Beitrag oder ein Reel Ihrer Wahl.',
+     'Likes for a post or reel of your choice.',
+     E'Likes zeigen dem Algorithmus, dass Ihr Beitrag ankommt.\n\n* Für einen öffentlichen Beitrag oder ein Reel\n* Start innerhalb weniger Stunden',
+     E'Likes tell the algorithm that your post resonates.\n\n* For one public post or reel\n* Starts within a few hours',
+     'Likes', 'likes', 1),
+    ('00000000-0000-7000-8000-000000000203', 'reel-views', 'service',
+     '00000000-0000-7000-8000-000000000103', 'post',
+     'Reel-Views', 'Reel views',
+     'Mehr Aufrufe für Ihr Reel, damit es in die Empfehlungen kommt.',
+     'More views for your reel to get it into recommendations.',
+     E'Aufrufe bringen Ihr Reel in die Empfehlungen.\n\n* Für ein öffentliches Reel\n* Lieferung über 1–3 Tage',
+     E'Views bring your reel into recommendations.\n\n* For one public reel\n* Delivered over 1–3 days',
+     'Views', 'views', 1),
+    ('00000000-0000-7000-8000-000000000204', 'social-media-betreuung', 'service',
+     '00000000-0000-7000-8000-000000000104', 'handle',
+     'Social-Media-Betreuung', 'Social media management',
+     'Wir planen, gestalten und veröffentlichen Ihre Beiträge – jeden Monat.',
+     'We plan, design and publish your posts, every month.',
+     E'Ihr Instagram-Auftritt in festen Händen.\n\n* Redaktionsplan und Gestaltung\n* Veröffentlichung zu den besten Zeiten\n* Monatlicher Bericht\n\nMonatlich kündbar.',
+     E'Your Instagram presence in good hands.\n\n* Content plan and design\n* Publishing at the best times\n* Monthly report\n\nCancel any month.',
+     'Beiträge im Monat', 'posts a month', 1),
+    ('00000000-0000-7000-8000-000000000205', 'starter-paket', 'bundle',
+     '00000000-0000-7000-8000-000000000101', 'handle',
+     'Starter-Paket', 'Starter bundle',
+     '1.000 Follower und 3 × 500 Likes zum Paketpreis.',
+     '1,000 followers and 3 × 500 likes at a bundle price.',
+     E'Der schnelle Start für ein neues Profil: Follower für Ihr Profil und Likes für Ihre nächsten drei Beiträge.',
+     E'The quick start for a new profile: followers for your profile and likes for your next three posts.',
+     'Paket', 'bundle', 2),
+    ('00000000-0000-7000-8000-000000000206', 'tiktok-follower', 'service',
+     '00000000-0000-7000-8000-000000000101', 'handle',
+     'TikTok-Follower (Entwurf)', 'TikTok followers (draft)',
+     'Noch nicht im Verkauf.', 'Not on sale yet.', '', '', 'Follower', 'followers', 9)
+ON CONFLICT (id) DO NOTHING;
+
+INSERT INTO product_prices (id, product_id, offer) VALUES
+    ('00000000-0000-7000-8000-000000000301', '00000000-0000-7000-8000-000000000201',
+     '{"offer": {"vat": 1900, "billing": "one_off",
+        "tiers": [{"key": "1k", "amount": 1000, "price": 1490},
+                  {"key": "5k", "amount": 5000, "price": 5990},
+                  {"key": "10k", "amount": 10000, "price": 9990}],
+        "addons": [{"key": "refill", "price": 490}],
+        "speeds": [{"key": "normal", "surcharge": 0}, {"key": "express", "surcharge": 990}]},
+       "labels": {"addons": {"refill": {"de": "Nachfüll-Garantie (30 Tage)", "en": "Refill guarantee (30 days)"}},
+                  "speeds": {"normal": {"de": "Normal (3–5 Tage)", "en": "Normal (3–5 days)"},
+                             "express": {"de": "Express (1–2 Tage)", "en": "Express (1–2 days)"}}}}'),
+    ('00000000-0000-7000-8000-000000000302', '00000000-0000-7000-8000-000000000202',
+     '{"offer": {"vat": 1900, "billing": "one_off",
+        "tiers": [{"key": "500", "amount": 500, "price": 490},
+                  {"key": "1k", "amount": 1000, "price": 890},
+                  {"key": "5k", "amount": 5000, "price": 3490}],
+        "addons": [], "speeds": []}}'),
+    ('00000000-0000-7000-8000-000000000303', '00000000-0000-7000-8000-000000000203',
+     '{"offer": {"vat": 1900, "billing": "one_off",
+        "tiers": [{"key": "10k", "amount": 10000, "price": 990},
+                  {"key": "50k", "amount": 50000, "price": 3990},
+                  {"key": "100k", "amount": 100000, "price": 6990}],
+        "addons": [], "speeds": []}}'),
+    ('00000000-0000-7000-8000-000000000304', '00000000-0000-7000-8000-000000000204',
+     '{"offer": {"vat": 1900, "billing": "monthly",
+        "tiers": [{"key": "basic", "amount": 8, "price": 49900},
+                  {"key": "pro", "amount": 16, "price": 89900}],
+        "addons": [{"key": "stories", "price": 14900}], "speeds": []},
+       "labels": {"addons": {"stories": {"de": "Stories (3 pro Woche)", "en": "Stories (3 a week)"}}}}'),
+    ('00000000-0000-7000-8000-000000000305', '00000000-0000-7000-8000-000000000205',
+     '{"offer": {"vat": 1900, "billing": "one_off",
+        "tiers": [{"key": "bundle", "amount": 1, "price": 2490}],
+        "addons": [], "speeds": []}}'),
+    ('00000000-0000-7000-8000-000000000306', '00000000-0000-7000-8000-000000000206',
+     '{"offer": {"vat": 1900, "billing": "one_off",
+        "tiers": [{"key": "1k", "amount": 1000, "price": 1990}], "addons": [], "speeds": []}}')
+ON CONFLICT (id) DO NOTHING;
+
+INSERT INTO bundle_items (bundle_id, item_id, tier_key, quantity, position) VALUES
+    ('00000000-0000-7000-8000-000000000205', '00000000-0000-7000-8000-000000000201', '1k', 1, 1),
+    ('00000000-0000-7000-8000-000000000205', '00000000-0000-7000-8000-000000000202', '500', 3, 2)
+ON CONFLICT DO NOTHING;
+
+-- Prices and publication once, when the demo products are new (an admin's later changes stay).
+UPDATE products p SET price_id = pp.id, published = (p.slug <> 'tiktok-follower')
+FROM product_prices pp
+WHERE pp.product_id = p.id AND p.price_id IS NULL
+  AND p.id BETWEEN '00000000-0000-7000-8000-000000000201' AND '00000000-0000-7000-8000-000000000206';
+
+SELECT pg_notify('catalog_changed', '');

@@ -1,8 +1,7 @@
 //! Parsing the raw form into domain values. Each value can only be built by its `parse`, so a
 //! `NewLead` is valid by construction.
 
-use gd_common::EmailProblem;
-pub use gd_common::{Email, Locale};
+pub use gd_common::{Email, FieldIssue, IssueCode, Locale, Problem};
 use serde::{Deserialize, Serialize};
 
 /// The form as the browser sends it: everything is text, nothing is trusted.
@@ -39,22 +38,6 @@ impl Field {
     }
 }
 
-/// What is wrong with a field; the UI turns it into words in the visitor's language.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Problem {
-    Required,
-    TooLong { max: usize },
-    InvalidEmail,
-    InvalidHandle,
-    ConsentMissing,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FieldError {
-    pub field: Field,
-    pub problem: Problem,
-}
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PersonName(String);
 
@@ -88,16 +71,16 @@ impl InstagramHandle {
             .trim_end_matches('/');
         let s = s.strip_prefix('@').unwrap_or(s).to_ascii_lowercase();
         if s.is_empty() {
-            return Err(Problem::Required);
+            return Err(IssueCode::Required.into());
         }
         if s.len() > Self::MAX {
-            return Err(Problem::TooLong { max: Self::MAX });
+            return Err(Problem::too_long(Self::MAX));
         }
         let valid_chars = s
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '_');
         if !valid_chars || s.starts_with('.') || s.ends_with('.') || s.contains("..") {
-            return Err(Problem::InvalidHandle);
+            return Err(IssueCode::InvalidHandle.into());
         }
         Ok(Self(s))
     }
@@ -145,20 +128,16 @@ impl NewLead {
 }
 
 /// Checks every field and reports every problem at once, in form order.
-pub fn parse(input: &LeadInput) -> Result<NewLead, Vec<FieldError>> {
+pub fn parse(input: &LeadInput) -> Result<NewLead, Vec<FieldIssue>> {
     let mut errors = Vec::new();
     let mut check = |field: Field, r: Result<(), Problem>| {
         if let Err(problem) = r {
-            errors.push(FieldError { field, problem });
+            errors.push(problem.on(field.as_str()));
         }
     };
     let name = PersonName::parse(&input.name);
     check(Field::Name, name.as_ref().map(|_| ()).map_err(|p| *p));
-    let email = Email::parse(&input.email).map_err(|p| match p {
-        EmailProblem::Required => Problem::Required,
-        EmailProblem::TooLong { max } => Problem::TooLong { max },
-        EmailProblem::Invalid => Problem::InvalidEmail,
-    });
+    let email = Email::parse(&input.email).map_err(Problem::from);
     check(Field::Email, email.as_ref().map(|_| ()).map_err(|p| *p));
     let instagram = if input.instagram.trim().is_empty() {
         Ok(None)
@@ -176,7 +155,7 @@ pub fn parse(input: &LeadInput) -> Result<NewLead, Vec<FieldError>> {
         if input.consent {
             Ok(())
         } else {
-            Err(Problem::ConsentMissing)
+            Err(IssueCode::ConsentMissing.into())
         },
     );
 
@@ -195,9 +174,9 @@ pub fn parse(input: &LeadInput) -> Result<NewLead, Vec<FieldError>> {
 /// Non-empty and at most `max` characters (not bytes).
 fn required_within(s: String, max: usize) -> Result<String, Problem> {
     if s.is_empty() {
-        Err(Problem::Required)
+        Err(IssueCode::Required.into())
     } else if s.chars().count() > max {
-        Err(Problem::TooLong { max })
+        Err(Problem::too_long(max))
     } else {
         Ok(s)
     }
@@ -233,12 +212,9 @@ mod tests {
     #[test]
     fn every_problem_is_reported_at_once() {
         let errors = parse(&LeadInput::default()).unwrap_err();
-        let fields: Vec<_> = errors.iter().map(|e| e.field).collect();
-        assert_eq!(
-            fields,
-            vec![Field::Name, Field::Email, Field::Message, Field::Consent]
-        );
-        assert_eq!(errors[3].problem, Problem::ConsentMissing);
+        let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, vec!["name", "email", "message", "consent"]);
+        assert_eq!(errors[3].code, IssueCode::ConsentMissing);
     }
 
     #[test]
@@ -256,13 +232,13 @@ mod tests {
         for bad in ["a b", "ab-c", ".abc", "abc.", "a..b", "ü"] {
             assert_eq!(
                 InstagramHandle::parse(bad),
-                Err(Problem::InvalidHandle),
+                Err(IssueCode::InvalidHandle.into()),
                 "{bad}"
             );
         }
         assert_eq!(
             InstagramHandle::parse(&"a".repeat(31)),
-            Err(Problem::TooLong { max: 30 })
+            Err(Problem::too_long(30))
         );
         // optional in the form
         let mut input = good();
@@ -275,12 +251,12 @@ mod tests {
         assert!(PersonName::parse(&"ä".repeat(120)).is_ok());
         assert_eq!(
             PersonName::parse(&"ä".repeat(121)),
-            Err(Problem::TooLong { max: 120 })
+            Err(Problem::too_long(120))
         );
         assert!(Message::parse(&"ß".repeat(4000)).is_ok());
         assert_eq!(
             Message::parse(&"ß".repeat(4001)),
-            Err(Problem::TooLong { max: 4000 })
+            Err(Problem::too_long(4000))
         );
     }
 
@@ -291,10 +267,7 @@ mod tests {
         let errors = parse(&input).unwrap_err();
         assert_eq!(
             errors,
-            vec![FieldError {
-                field: Field::Email,
-                problem: Problem::InvalidEmail
-            }]
+            vec![FieldIssue::new("email", IssueCode::InvalidEmail)]
         );
     }
 

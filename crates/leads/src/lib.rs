@@ -10,8 +10,8 @@ mod mails;
 mod store;
 
 pub use input::{
-    parse, Email, Field, FieldError, InstagramHandle, LeadInput, Locale, Message, NewLead,
-    PersonName, Problem,
+    parse, Email, Field, FieldIssue, InstagramHandle, IssueCode, LeadInput, Locale, Message,
+    NewLead, PersonName, Problem,
 };
 pub use mails::{confirmation_mail, notification_mail, MailText};
 pub use store::{load, mark_confirmation_sent, mark_notification_sent, submit, Lead, Submission};
@@ -20,7 +20,7 @@ pub use store::{load, mark_confirmation_sent, mark_notification_sent, submit, Le
 #[derive(Debug, thiserror::Error)]
 pub enum LeadError {
     #[error("the submitted form is invalid")]
-    Invalid(Vec<FieldError>),
+    Invalid(Vec<FieldIssue>),
     #[error("lead {0} does not exist")]
     NotFound(uuid::Uuid),
     #[error(transparent)]

@@ -20,6 +20,8 @@ pub struct TestApp {
     pub outbox: PathBuf,
     /// Follows no redirects, so tests see them.
     pub client: reqwest::Client,
+    /// The server's catalog in memory.
+    pub catalog: gd_catalog::Cache,
 }
 
 impl TestApp {
@@ -59,6 +61,7 @@ impl TestApp {
             .leptos_options;
         leptos_options.hash_files = false;
         adjust(&mut leptos_options);
+        let catalog = gd_catalog::Cache::start(pool.clone()).await.unwrap();
         let state = AppState {
             leptos_options,
             pool: pool.clone(),
@@ -67,6 +70,7 @@ impl TestApp {
             login_providers: std::sync::Arc::new(
                 gd_oauth::LoginProviders::from_config(&config).unwrap(),
             ),
+            catalog: catalog.clone(),
         };
         server::metrics_handle();
         let app = server::router(state);
@@ -78,10 +82,17 @@ impl TestApp {
             config,
             outbox,
             client: reqwest::Client::new(),
+            catalog,
         };
         // The app's own browser; `post_form_html` overrides its Accept header.
         app.client = app.browser();
         app
+    }
+
+    /// Loads the demo data (catalog included) and waits until the server's catalog has it.
+    pub async fn seed_demo(&self) {
+        gd_db::seed_demo_data(&self.pool).await.unwrap();
+        self.catalog.reload().await.unwrap();
     }
 
     /// Another browser on our own pages: its own cookies, our `Origin` on every request, JSON

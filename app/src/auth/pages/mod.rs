@@ -4,7 +4,6 @@
 //! before the WASM has loaded.
 
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::{use_location, use_query_map};
 use leptos_router::{lazy_route, LazyRoute};
 
@@ -19,7 +18,10 @@ use super::providers::{LinkedLoginView, ProviderProblem};
 use super::texts::AuthTexts;
 use crate::error::AppError;
 use crate::i18n::Lang;
-use crate::shell::Layout;
+use crate::ui::{
+    failed, CardPage, Field, FormError, Loaded, Notice, BUTTON, DANGER, INPUT, LINK, SECONDARY,
+};
+use gd_common::LoginProvider;
 
 fn lang_here() -> Lang {
     Lang::of_path(&use_location().pathname.get_untracked())
@@ -64,12 +66,12 @@ fn ProviderProblemNotice(lang: Lang) -> impl IntoView {
 #[component]
 fn ProviderButton(
     lang: Lang,
-    id: String,
-    label: String,
+    provider: LoginProvider,
     link: bool,
     #[prop(optional)] local: bool,
 ) -> impl IntoView {
     let t = AuthTexts::of(lang);
+    let (id, label) = (provider.id(), provider.label());
     let text = match (link, local) {
         (true, _) => t.link_button.to_owned(),
         (false, false) => format!("{} {label}", t.continue_with),
@@ -95,77 +97,9 @@ fn load_page(path: &str) {
     let _ = path;
 }
 
-const SECONDARY: &str = "w-full rounded-xl border border-slate-300 bg-white px-6 py-2 text-sm font-semibold text-slate-800 hover:border-fuchsia-500";
-
-const INPUT: &str = "mt-1 block w-full rounded-lg border border-slate-300 px-3 py-2 text-slate-900 shadow-sm focus:border-fuchsia-500 focus:outline-none focus:ring-2 focus:ring-fuchsia-200 aria-[invalid=true]:border-red-500";
-const BUTTON: &str = "w-full rounded-xl bg-fuchsia-600 px-6 py-3 font-semibold text-white shadow hover:bg-fuchsia-700 disabled:opacity-60";
-const LINK: &str = "text-sm font-medium text-fuchsia-700 hover:underline";
-
-#[component]
-fn Card(title: &'static str, lang: Lang, children: Children) -> impl IntoView {
-    view! {
-        <Title text=title/>
-        <Layout lang=lang>
-            <section class="mx-auto max-w-md px-4 py-16">
-                <h1 class="text-3xl font-bold text-slate-900">{title}</h1>
-                <div class="mt-6 space-y-4 rounded-2xl bg-white p-6 shadow-lg ring-1 ring-slate-200">{children()}</div>
-            </section>
-        </Layout>
-    }
-}
-
-#[component]
-fn Notice(text: &'static str) -> impl IntoView {
-    view! { <p role="status" data-testid="notice" class="rounded-lg bg-emerald-50 px-4 py-3 text-sm text-emerald-800">{text}</p> }
-}
-
-/// The sentence above a failed form.
-#[component]
-fn FormError(lang: Lang, error: Signal<Option<AppError>>) -> impl IntoView {
-    let t = AuthTexts::of(lang);
-    move || {
-        error.get().map(|e| {
-            view! { <p role="alert" data-testid="form-error" class="rounded-lg bg-red-50 px-4 py-3 text-sm text-red-800">{t.error(&e)}</p> }
-        })
-    }
-}
-
-#[component]
-fn Field(
-    lang: Lang,
-    label: &'static str,
-    name: &'static str,
-    kind: &'static str,
-    autocomplete: &'static str,
-    error: Signal<Option<AppError>>,
-    #[prop(optional)] hint: Option<&'static str>,
-) -> impl IntoView {
-    let id = format!("auth-{name}");
-    let error_id = format!("auth-{name}-error");
-    let issue = move || {
-        error.get().and_then(|e| {
-            e.issues()
-                .iter()
-                .find(|i| i.field == name)
-                .map(|i| lang.issue(i))
-        })
-    };
-    view! {
-        <div>
-            <label for=id.clone() class="block text-sm font-medium text-slate-700">{label}</label>
-            <input id=id name=name type=kind autocomplete=autocomplete required class=INPUT
-                aria-invalid=move || issue().is_some().to_string() aria-describedby=error_id.clone()/>
-            {hint.map(|h| view! { <p class="mt-1 text-xs text-slate-500">{h}</p> })}
-            <p id=error_id class="mt-1 text-sm text-red-700">{issue}</p>
-        </div>
-    }
-}
-
-fn failed<T>(action: ServerAction<T>) -> Signal<Option<AppError>>
-where
-    T: leptos::server_fn::ServerFn<Output = (), Error = AppError> + Clone + Send + Sync + 'static,
-{
-    Signal::derive(move || action.value().get().and_then(|r| r.err()))
+/// The words for a failed form on these pages.
+fn auth_words(lang: Lang, error: &AppError) -> &'static str {
+    AuthTexts::of(lang).error(error)
 }
 
 macro_rules! lazy_page {
@@ -217,7 +151,7 @@ fn login_view() -> impl IntoView {
     let lang = lang_here();
     let t = AuthTexts::of(lang);
     let action = ServerAction::<LogIn>::new();
-    let error = Signal::derive(move || action.value().get().and_then(|r| r.err()));
+    let error = failed(action);
     let (verified, reset, resent) = (
         has_query("verified"),
         has_query("reset"),
@@ -234,16 +168,16 @@ fn login_view() -> impl IntoView {
         _ => {}
     });
     view! {
-        <Card title=t.login_title lang=lang>
+        <CardPage title=t.login_title lang=lang>
             <ProviderProblemNotice lang=lang/>
             <Show when=move || verified.get()><Notice text=t.verified_notice/></Show>
             <Show when=move || reset.get()><Notice text=t.reset_notice/></Show>
             <Show when=move || resent.get()><Notice text=t.resent_notice/></Show>
             <ActionForm action=action attr:class="space-y-4" attr:data-testid="login-form">
                 <input type="hidden" name="lang" value=lang.code()/>
-                <FormError lang=lang error=error/>
-                <Field lang=lang label=t.email name="email" kind="email" autocomplete="email" error=error/>
-                <Field lang=lang label=t.password name="password" kind="password" autocomplete="current-password" error=error/>
+                <FormError lang=lang error=error words=auth_words/>
+                <Field form="auth" lang=lang label=t.email name="email" kind="email" autocomplete="email" error=error/>
+                <Field form="auth" lang=lang label=t.password name="password" kind="password" autocomplete="current-password" error=error/>
                 <button type="submit" class=BUTTON disabled=move || action.pending().get()>{t.login_button}</button>
             </ActionForm>
             <Show when=unverified>
@@ -255,6 +189,8 @@ fn login_view() -> impl IntoView {
                     <button type="submit" class="mt-2 text-sm font-medium text-fuchsia-700 hover:underline">{t.resend_button}</button>
                 </ActionForm>
             </Show>
+            // Not a `Loaded` region on purpose: the provider buttons are an extra, and signing in
+            // with a password must stay possible (and the page a 200) if they cannot load.
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
                     let list = providers.await.unwrap_or_default();
@@ -262,7 +198,7 @@ fn login_view() -> impl IntoView {
                         <div class="space-y-2" data-testid="login-providers">
                             <p class="text-center text-sm text-slate-500">{t.or_continue_with}</p>
                             {list.into_iter().map(|p| view! {
-                                <ProviderButton lang=lang id=p.id label=p.label link=false local=p.local/>
+                                <ProviderButton lang=lang provider=p.provider link=false local=p.local/>
                             }).collect_view()}
                         </div>
                     })
@@ -272,7 +208,7 @@ fn login_view() -> impl IntoView {
                 <a class=LINK href=lang.path("/signup")>{t.no_account}</a>
                 <a class=LINK href=lang.path("/forgot-password")>{t.forgot_link}</a>
             </div>
-        </Card>
+        </CardPage>
     }
 }
 
@@ -283,23 +219,23 @@ fn signup_view() -> impl IntoView {
     let error = failed(action);
     let sent = has_query("sent");
     view! {
-        <Card title=t.signup_title lang=lang>
+        <CardPage title=t.signup_title lang=lang>
             {move || if sent.get() {
                 view! { <Notice text=t.signup_sent/> }.into_any()
             } else {
                 view! {
                     <ActionForm action=action attr:class="space-y-4" attr:data-testid="signup-form">
                         <input type="hidden" name="lang" value=lang.code()/>
-                        <FormError lang=lang error=error/>
-                        <Field lang=lang label=t.email name="email" kind="email" autocomplete="email" error=error/>
-                        <Field lang=lang label=t.password name="password" kind="password" autocomplete="new-password"
+                        <FormError lang=lang error=error words=auth_words/>
+                        <Field form="auth" lang=lang label=t.email name="email" kind="email" autocomplete="email" error=error/>
+                        <Field form="auth" lang=lang label=t.password name="password" kind="password" autocomplete="new-password"
                             error=error hint=t.password_hint/>
                         <button type="submit" class=BUTTON disabled=move || action.pending().get()>{t.signup_button}</button>
                     </ActionForm>
                 }.into_any()
             }}
             <a class=LINK href=lang.path("/login")>{t.have_account}</a>
-        </Card>
+        </CardPage>
     }
 }
 
@@ -310,15 +246,15 @@ fn verify_view() -> impl IntoView {
     let error = failed(action);
     let token = query("token").unwrap_or_default();
     view! {
-        <Card title=t.verify_title lang=lang>
+        <CardPage title=t.verify_title lang=lang>
             <p class="text-slate-600">{t.verify_text}</p>
             <ActionForm action=action attr:class="space-y-4" attr:data-testid="verify-form">
                 <input type="hidden" name="lang" value=lang.code()/>
                 <input type="hidden" name="token" value=token/>
-                <FormError lang=lang error=error/>
+                <FormError lang=lang error=error words=auth_words/>
                 <button type="submit" class=BUTTON disabled=move || action.pending().get()>{t.verify_button}</button>
             </ActionForm>
-        </Card>
+        </CardPage>
     }
 }
 
@@ -329,7 +265,7 @@ fn forgot_view() -> impl IntoView {
     let error = failed(action);
     let sent = has_query("sent");
     view! {
-        <Card title=t.forgot_title lang=lang>
+        <CardPage title=t.forgot_title lang=lang>
             {move || if sent.get() {
                 view! { <Notice text=t.forgot_sent/> }.into_any()
             } else {
@@ -337,13 +273,13 @@ fn forgot_view() -> impl IntoView {
                     <p class="text-slate-600">{t.forgot_text}</p>
                     <ActionForm action=action attr:class="space-y-4" attr:data-testid="forgot-form">
                         <input type="hidden" name="lang" value=lang.code()/>
-                        <FormError lang=lang error=error/>
-                        <Field lang=lang label=t.email name="email" kind="email" autocomplete="email" error=error/>
+                        <FormError lang=lang error=error words=auth_words/>
+                        <Field form="auth" lang=lang label=t.email name="email" kind="email" autocomplete="email" error=error/>
                         <button type="submit" class=BUTTON disabled=move || action.pending().get()>{t.forgot_button}</button>
                     </ActionForm>
                 }.into_any()
             }}
-        </Card>
+        </CardPage>
     }
 }
 
@@ -354,16 +290,16 @@ fn reset_view() -> impl IntoView {
     let error = failed(action);
     let token = query("token").unwrap_or_default();
     view! {
-        <Card title=t.reset_title lang=lang>
+        <CardPage title=t.reset_title lang=lang>
             <ActionForm action=action attr:class="space-y-4" attr:data-testid="reset-form">
                 <input type="hidden" name="lang" value=lang.code()/>
                 <input type="hidden" name="token" value=token/>
-                <FormError lang=lang error=error/>
-                <Field lang=lang label=t.new_password name="password" kind="password" autocomplete="new-password"
+                <FormError lang=lang error=error words=auth_words/>
+                <Field form="auth" lang=lang label=t.new_password name="password" kind="password" autocomplete="new-password"
                     error=error hint=t.password_hint/>
                 <button type="submit" class=BUTTON disabled=move || action.pending().get()>{t.reset_button}</button>
             </ActionForm>
-        </Card>
+        </CardPage>
     }
 }
 
@@ -408,15 +344,14 @@ fn account_view() -> impl IntoView {
         |_| super::api::my_sessions(),
     );
     view! {
-        <Card title=t.account_title lang=lang>
-            <Suspense fallback=|| view! { <p class="text-slate-500">"…"</p> }>
+        <CardPage title=t.account_title lang=lang>
+            <Loaded lang=lang>
                 {move || Suspend::new(async move {
-                    match me.await {
-                        Ok(me) => {
+                    me.await.map(|me| {
                             let methods = login_methods(&me);
                             view! {
                             <p class="text-slate-700">{t.signed_in_as} " " <strong data-testid="account-email">{me.email}</strong></p>
-                            <p class="text-sm text-slate-600">{t.roles} ": " <span data-testid="account-roles">{me.roles.join(", ")}</span></p>
+                            <p class="text-sm text-slate-600">{t.roles} ": " <span data-testid="account-roles">{me.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ")}</span></p>
                             <Show when=needs_reauth><two_factor::Reauth lang=lang/></Show>
                             <p class="text-sm text-slate-600" data-testid="two-factor-summary">
                                 {if me.two_factor { t.two_factor_on } else { t.two_factor_off }} " "
@@ -425,18 +360,18 @@ fn account_view() -> impl IntoView {
                             <h2 class="pt-4 text-lg font-semibold text-slate-900">{t.logins_title}</h2>
                             <Show when=move || linked.get()><Notice text=t.linked_notice/></Show>
                             <ProviderProblemNotice lang=lang/>
-                            <FormError lang=lang error=unlink_error/>
+                            <FormError lang=lang error=unlink_error words=auth_words/>
                             <ul class="space-y-2 text-sm" data-testid="login-methods">
                                 <li class="rounded-lg border border-slate-200 p-2" data-testid="login-password">
                                     {if me.has_password { t.password_set } else { t.no_password }}
                                 </li>
-                                {methods.into_iter().map(|(id, label, link)| {
-                                    let testid = format!("login-{id}");
+                                {methods.into_iter().map(|(provider, link)| {
+                                    let testid = format!("login-{}", provider.id());
                                     view! {
                                     <li class="flex items-center justify-between gap-3 rounded-lg border border-slate-200 p-2"
                                         data-testid=testid>
                                         <span>
-                                            <span class="font-medium">{label.clone()}</span> ": "
+                                            <span class="font-medium">{provider.label()}</span> ": "
                                             {match &link {
                                                 Some(l) => format!("{} · {}", l.account, l.linked),
                                                 None => t.not_linked.to_owned(),
@@ -446,12 +381,12 @@ fn account_view() -> impl IntoView {
                                             {match link {
                                                 Some(_) => view! {
                                                     <ActionForm action=unlink>
-                                                        <input type="hidden" name="provider" value=id.clone()/>
+                                                        <input type="hidden" name="provider" value=provider.id()/>
                                                         <button type="submit" class=SECONDARY>{t.unlink_button}</button>
                                                     </ActionForm>
                                                 }.into_any(),
                                                 None => view! {
-                                                    <ProviderButton lang=lang id=id.clone() label=label link=true/>
+                                                    <ProviderButton lang=lang provider=provider link=true/>
                                                 }.into_any(),
                                             }}
                                         </span>
@@ -459,7 +394,7 @@ fn account_view() -> impl IntoView {
                                 }}).collect_view()}
                             </ul>
                             <h2 class="pt-4 text-lg font-semibold text-slate-900">{t.sessions_title}</h2>
-                            <Transition fallback=|| ()>
+                            <Loaded lang=lang>
                                 {move || Suspend::new(async move {
                                     sessions.await.map(|list| view! {
                                         <ul class="space-y-2 text-sm" data-testid="session-list">
@@ -473,68 +408,62 @@ fn account_view() -> impl IntoView {
                                         </ul>
                                     })
                                 })}
-                            </Transition>
+                            </Loaded>
                             <ActionForm action=end_others attr:data-testid="end-others-form">
                                 <button type="submit" class="w-full rounded-xl border border-slate-300 px-6 py-2 text-sm font-semibold hover:border-fuchsia-500">{t.end_others}</button>
                             </ActionForm>
                             <h2 class="pt-4 text-lg font-semibold text-slate-900">{t.change_title}</h2>
                             <Show when=changed><Notice text=t.changed/></Show>
                             <ActionForm action=change attr:class="space-y-3" attr:data-testid="change-password-form">
-                                <FormError lang=lang error=change_error/>
-                                <Field lang=lang label=t.current_password name="current" kind="password" autocomplete="current-password" error=change_error/>
-                                <Field lang=lang label=t.new_password name="password" kind="password" autocomplete="new-password"
+                                <FormError lang=lang error=change_error words=auth_words/>
+                                <Field form="auth" lang=lang label=t.current_password name="current" kind="password" autocomplete="current-password" error=change_error/>
+                                <Field form="auth" lang=lang label=t.new_password name="password" kind="password" autocomplete="new-password"
                                     error=change_error hint=t.password_hint/>
                                 <button type="submit" class=BUTTON>{t.change_button}</button>
                             </ActionForm>
                             <h2 class="pt-4 text-lg font-semibold text-slate-900">{t.email_title}</h2>
                             <Show when=email_sent><Notice text=t.email_sent/></Show>
                             <ActionForm action=change_email attr:class="space-y-3" attr:data-testid="change-email-form">
-                                <FormError lang=lang error=email_error/>
-                                <Field lang=lang label=t.new_email name="new_email" kind="email" autocomplete="email" error=email_error/>
+                                <FormError lang=lang error=email_error words=auth_words/>
+                                <Field form="auth" lang=lang label=t.new_email name="new_email" kind="email" autocomplete="email" error=email_error/>
                                 <button type="submit" class=BUTTON>{t.email_button}</button>
                             </ActionForm>
                             <h2 class="pt-4 text-lg font-semibold text-slate-900">{t.delete_title}</h2>
                             <ActionForm action=delete attr:class="space-y-3" attr:data-testid="delete-form">
                                 <input type="hidden" name="lang" value=lang.code()/>
-                                <FormError lang=lang error=delete_error/>
+                                <FormError lang=lang error=delete_error words=auth_words/>
                                 <label class="flex items-start gap-3 text-sm text-slate-700">
                                     <input id="auth-confirm" name="confirm" type="checkbox" class="mt-1"/>
                                     <span>{t.delete_confirm}</span>
                                 </label>
-                                <button type="submit" class="w-full rounded-xl border border-red-300 px-6 py-2 text-sm font-semibold text-red-700 hover:bg-red-50">{t.delete_button}</button>
+                                <button type="submit" class=DANGER>{t.delete_button}</button>
                             </ActionForm>
                             <ActionForm action=log_out attr:data-testid="logout-form">
                                 <input type="hidden" name="lang" value=lang.code()/>
                                 <button type="submit" class=BUTTON>{t.log_out}</button>
                             </ActionForm>
-                        }.into_any()
                         }
-
-                        Err(_) => view! {
-                            <p data-testid="not-signed-in" class="text-slate-700">{t.not_signed_in}</p>
-                            <a class=LINK href=lang.path("/login")>{t.login_title}</a>
-                        }.into_any(),
-                    }
+                    })
                 })}
-            </Suspense>
-        </Card>
+            </Loaded>
+        </CardPage>
     }
 }
 
 /// Every provider the account could use: the configured ones, linked or not, and linked ones
 /// whose provider was switched off since (so they can still be removed).
-fn login_methods(me: &super::api::Me) -> Vec<(String, String, Option<LinkedLoginView>)> {
+fn login_methods(me: &super::api::Me) -> Vec<(LoginProvider, Option<LinkedLoginView>)> {
     let mut methods: Vec<_> = me
         .providers
         .iter()
         .map(|p| {
-            let link = me.logins.iter().find(|l| l.provider == p.id).cloned();
-            (p.id.clone(), p.label.clone(), link)
+            let link = me.logins.iter().find(|l| l.provider == p.provider).cloned();
+            (p.provider, link)
         })
         .collect();
     for l in &me.logins {
-        if !methods.iter().any(|(id, _, _)| *id == l.provider) {
-            methods.push((l.provider.clone(), l.label.clone(), Some(l.clone())));
+        if !methods.iter().any(|(p, _)| *p == l.provider) {
+            methods.push((l.provider, Some(l.clone())));
         }
     }
     methods

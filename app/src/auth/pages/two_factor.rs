@@ -3,13 +3,16 @@
 
 use leptos::prelude::*;
 
-use super::{failed, lang_here, load_page, Card, Field, Notice, BUTTON, LINK, SECONDARY};
+use super::{lang_here, load_page};
 use crate::auth::two_factor::{
     two_factor_status, ConfirmTwoFactor, DisableTwoFactor, NewRecoveryCodes, Reauthenticate,
     StartTwoFactor, VerifyLoginCode,
 };
 use crate::error::{AppError, Conflict};
 use crate::i18n::Lang;
+use crate::ui::{
+    failed, CardPage, Field, FormError, Loaded, Notice, BUTTON, DANGER, LINK, SECONDARY,
+};
 
 struct Texts {
     code_title: &'static str,
@@ -120,7 +123,9 @@ fn texts(lang: Lang) -> &'static Texts {
     }
 }
 
-fn error_text(t: &'static Texts, error: &AppError) -> &'static str {
+/// The words for a failed form on these pages.
+fn words(lang: Lang, error: &AppError) -> &'static str {
+    let t = texts(lang);
     match error {
         AppError::Validation { .. } => t.check_input,
         AppError::Conflict(Conflict::SignInExpired) | AppError::Unauthorized => t.expired,
@@ -129,24 +134,6 @@ fn error_text(t: &'static Texts, error: &AppError) -> &'static str {
         AppError::RateLimited(_) => t.rate_limited,
         _ => t.generic,
     }
-}
-
-#[component]
-fn Problem(lang: Lang, error: Signal<Option<AppError>>) -> impl IntoView {
-    let t = texts(lang);
-    move || {
-        error.get().map(|e| {
-            view! { <p role="alert" data-testid="form-error" class="rounded-lg bg-red-50 px-4 py-3 text-sm text-red-800">{error_text(t, &e)}</p> }
-        })
-    }
-}
-
-fn error_of<T, O>(action: ServerAction<T>) -> Signal<Option<AppError>>
-where
-    T: leptos::server_fn::ServerFn<Output = O, Error = AppError> + Clone + Send + Sync + 'static,
-    O: Clone + Send + Sync + 'static,
-{
-    Signal::derive(move || action.value().get().and_then(|r| r.err()))
 }
 
 /// `/login/code`: the second step of signing in.
@@ -161,17 +148,17 @@ pub(super) fn login_code_view() -> impl IntoView {
         }
     });
     view! {
-        <Card title=t.code_title lang=lang>
+        <CardPage title=t.code_title lang=lang>
             <p class="text-slate-600">{t.code_text}</p>
             <ActionForm action=action attr:class="space-y-4" attr:data-testid="code-form">
                 <input type="hidden" name="lang" value=lang.code()/>
-                <Problem lang=lang error=error/>
-                <Field lang=lang label=t.code_label name="code" kind="text" autocomplete="one-time-code"
+                <FormError lang=lang error=error words=words/>
+                <Field form="auth" lang=lang label=t.code_label name="code" kind="text" autocomplete="one-time-code"
                     error=error hint=t.code_hint/>
                 <button type="submit" class=BUTTON disabled=move || action.pending().get()>{t.code_button}</button>
             </ActionForm>
             <a class=LINK href=lang.path("/login")>"←"</a>
-        </Card>
+        </CardPage>
     }
 }
 
@@ -188,7 +175,7 @@ pub(super) fn Reauth(lang: Lang) -> impl IntoView {
             <Show when=done fallback=move || view! {
                 <p class="text-sm text-slate-700">{t.reauth_text}</p>
                 <ActionForm action=action attr:class="space-y-3" attr:data-testid="reauth-form">
-                    <Problem lang=lang error=error/>
+                    <FormError lang=lang error=error words=words/>
                     <label class="block text-sm text-slate-700">{t.password}
                         <input name="password" type="password" autocomplete="current-password"
                             class="mt-1 block w-full rounded-lg border border-slate-300 px-3 py-2"/>
@@ -225,9 +212,9 @@ pub(super) fn two_factor_view() -> impl IntoView {
         },
         |_| two_factor_status(),
     );
-    let start_error = error_of(start);
-    let confirm_error = error_of(confirm);
-    let renew_error = error_of(renew);
+    let start_error = failed(start);
+    let confirm_error = failed(confirm);
+    let renew_error = failed(renew);
     let disable_error = failed(disable);
     let needs_reauth = move || {
         [start_error.get(), renew_error.get(), disable_error.get()]
@@ -244,7 +231,7 @@ pub(super) fn two_factor_view() -> impl IntoView {
     };
     let disabled = move || matches!(disable.value().get(), Some(Ok(())));
     view! {
-        <Card title=t.title lang=lang>
+        <CardPage title=t.title lang=lang>
             <Show when=needs_reauth><Reauth lang=lang/></Show>
             {move || codes().map(|codes| view! {
                 <div class="space-y-2 rounded-xl border border-emerald-300 bg-emerald-50 p-4">
@@ -256,13 +243,13 @@ pub(super) fn two_factor_view() -> impl IntoView {
                 </div>
             })}
             <Show when=disabled><Notice text=t.disabled/></Show>
-            <Transition fallback=|| view! { <p class="text-slate-500">"…"</p> }>
+            <Loaded lang=lang>
                 {move || Suspend::new(async move {
-                    match status.await {
-                        Ok(s) if s.enabled => view! {
+                    status.await.map(|s| if s.enabled {
+                        view! {
                             <p data-testid="two-factor-state" class="font-medium text-emerald-800">{t.on}</p>
                             <p class="text-sm text-slate-600">{t.codes_left} " " <span data-testid="codes-left">{s.recovery_codes_left}</span></p>
-                            <Problem lang=lang error=renew_error/>
+                            <FormError lang=lang error=renew_error words=words/>
                             <ActionForm action=renew attr:data-testid="renew-form">
                                 <button type="submit" class=SECONDARY>{t.renew_button}</button>
                             </ActionForm>
@@ -270,21 +257,22 @@ pub(super) fn two_factor_view() -> impl IntoView {
                                 view! { <p class="text-sm text-slate-600">{t.required}</p> }.into_any()
                             } else {
                                 view! {
-                                    <Problem lang=lang error=disable_error/>
+                                    <FormError lang=lang error=disable_error words=words/>
                                     <ActionForm action=disable attr:data-testid="disable-form">
-                                        <button type="submit" class="w-full rounded-xl border border-red-300 px-6 py-2 text-sm font-semibold text-red-700 hover:bg-red-50">{t.disable_button}</button>
+                                        <button type="submit" class=DANGER>{t.disable_button}</button>
                                     </ActionForm>
                                 }.into_any()
                             }}
-                        }.into_any(),
-                        Ok(s) => view! {
+                        }.into_any()
+                    } else {
+                        view! {
                             <p data-testid="two-factor-state" class="font-medium text-slate-700">{t.off}</p>
                             {s.required.then(|| view! {
                                 <p role="alert" data-testid="must-enrol" class="rounded-lg bg-amber-50 px-4 py-3 text-sm text-amber-900">{t.must_enrol}</p>
                             })}
                             {move || match enrolment() {
                                 None => view! {
-                                    <Problem lang=lang error=start_error/>
+                                    <FormError lang=lang error=start_error words=words/>
                                     <ActionForm action=start attr:data-testid="start-form">
                                         <button type="submit" class=BUTTON>{t.start_button}</button>
                                     </ActionForm>
@@ -295,22 +283,18 @@ pub(super) fn two_factor_view() -> impl IntoView {
                                     <p class="text-sm text-slate-700">{t.secret_label} " "
                                         <code class="break-all font-mono" data-testid="totp-secret">{e.secret}</code></p>
                                     <ActionForm action=confirm attr:class="space-y-3" attr:data-testid="confirm-form">
-                                        <Problem lang=lang error=confirm_error/>
-                                        <Field lang=lang label=t.code_label name="code" kind="text" autocomplete="one-time-code"
+                                        <FormError lang=lang error=confirm_error words=words/>
+                                        <Field form="auth" lang=lang label=t.code_label name="code" kind="text" autocomplete="one-time-code"
                                             error=confirm_error/>
                                         <button type="submit" class=BUTTON>{t.confirm_button}</button>
                                     </ActionForm>
                                 }.into_any(),
                             }}
-                        }.into_any(),
-                        Err(e) => view! {
-                            <p data-testid="not-signed-in" class="text-slate-700">{error_text(t, &e)}</p>
-                            <a class=LINK href=lang.path("/login")>"→"</a>
-                        }.into_any(),
-                    }
+                        }.into_any()
+                    })
                 })}
-            </Transition>
+            </Loaded>
             <a class=LINK href=lang.path("/account")>{t.back}</a>
-        </Card>
+        </CardPage>
     }
 }

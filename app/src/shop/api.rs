@@ -1,0 +1,257 @@
+//! The storefront's server functions: the catalog and one product, read from the catalog in
+//! memory (no query per request). Public.
+
+use gd_pricing::{Billing, Cents, Offer};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CategoryLink {
+    pub slug: String,
+    pub name: String,
+}
+
+/// A product in a listing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductCard {
+    pub slug: String,
+    pub name: String,
+    pub summary: String,
+    /// The lowest price of one item.
+    pub from: Cents,
+    pub billing: Billing,
+    pub bundle: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CatalogView {
+    pub categories: Vec<CategoryLink>,
+    /// The category shown (`None`: all).
+    pub category: Option<CategoryLink>,
+    pub query: String,
+    pub products: Vec<ProductCard>,
+}
+
+/// What the configurator asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TargetKind {
+    Handle,
+    Post,
+    None,
+}
+
+/// An add-on or a delivery speed, with its label.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Choice {
+    pub key: String,
+    pub label: String,
+}
+
+/// One product of a bundle.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BundlePart {
+    pub slug: String,
+    pub name: String,
+    /// How much of the product's unit one part delivers (1,000 followers).
+    pub amount: u32,
+    pub unit: String,
+    pub quantity: i32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductView {
+    pub slug: String,
+    pub name: String,
+    pub summary: String,
+    /// The description rendered from Markdown on the server (raw HTML escaped).
+    pub description_html: String,
+    pub category: Option<CategoryLink>,
+    pub target: TargetKind,
+    pub unit: String,
+    pub offer: Offer,
+    pub addons: Vec<Choice>,
+    pub speeds: Vec<Choice>,
+    pub parts: Vec<BundlePart>,
+}
+
+/// The longest search accepted (longer ones are cut).
+pub const QUERY_MAX: usize = 100;
+
+/// The products on sale, optionally of one category (`category` = its slug; an unknown one
+/// shows everything) and matching every word of `q`. Public.
+#[server(prefix = "/api", endpoint = "shop_catalog")]
+pub async fn shop_catalog(
+    #[server(default)] lang: String,
+    #[server(default)] category: String,
+    #[server(default)] q: String,
+) -> Result<CatalogView, AppError> {
+    let ctx = crate::context::server_context()?;
+    let locale = server::locale(&lang);
+    let catalog = ctx.catalog.get();
+    let query: String = q.trim().chars().take(QUERY_MAX).collect();
+    let link = |c: &gd_catalog::Category| CategoryLink {
+        slug: c.slug.clone(),
+        name: c.name.get(locale).to_owned(),
+    };
+    let selected = catalog.category(category.trim());
+    let products = catalog
+        .search(selected, &query)
+        .filter_map(|p| {
+            Some(ProductCard {
+                slug: p.slug.clone(),
+                name: p.name.get(locale).to_owned(),
+                summary: p.summary.get(locale).to_owned(),
+                from: p.from_price()?,
+                billing: p.price.as_ref()?.offer.billing,
+                bundle: p.kind == gd_catalog::ProductKind::Bundle,
+            })
+        })
+        .collect();
+    // Only categories with something on sale are offered as filters.
+    let categories = catalog
+        .categories
+        .iter()
+        .filter(|c| catalog.on_sale().any(|p| p.category_id == Some(c.id)))
+        .map(link)
+        .collect();
+    Ok(CatalogView {
+        categories,
+        category: selected.map(link),
+        query,
+        products,
+    })
+}
+
+/// One product on sale by its slug; 404 for unknown and unpublished ones alike. Public.
+#[server(prefix = "/api", endpoint = "shop_product")]
+pub async fn shop_product(
+    #[server(default)] lang: String,
+    #[server(default)] slug: String,
+) -> Result<ProductView, AppError> {
+    let ctx = crate::context::server_context()?;
+    let locale = server::locale(&lang);
+    let catalog = ctx.catalog.get();
+    let product = catalog.product(slug.trim()).ok_or(AppError::NotFound)?;
+    let price = product.price.as_ref().ok_or(AppError::NotFound)?;
+    let label = |labels: &std::collections::BTreeMap<String, gd_catalog::Localized>, key: &str| {
+        labels
+            .get(key)
+            .map_or_else(|| key.to_owned(), |l| l.get(locale).to_owned())
+    };
+    let parts = product
+        .items
+        .iter()
+        .filter_map(|item| {
+            let part = catalog.product_by_id(item.product_id)?;
+            let tier = part
+                .price
+                .as_ref()?
+                .offer
+                .tiers
+                .iter()
+                .find(|t| t.key == item.tier_key)?;
+            Some(BundlePart {
+                slug: part.slug.clone(),
+                name: part.name.get(locale).to_owned(),
+                amount: tier.amount,
+                unit: part.unit.get(locale).to_owned(),
+                quantity: item.quantity,
+            })
+        })
+        .collect();
+    Ok(ProductView {
+        slug: product.slug.clone(),
+        name: product.name.get(locale).to_owned(),
+        summary: product.summary.get(locale).to_owned(),
+        description_html: server::markdown(product.description.get(locale)),
+        category: product
+            .category_id
+            .and_then(|id| catalog.category_by_id(id))
+            .map(|c| CategoryLink {
+                slug: c.slug.clone(),
+                name: c.name.get(locale).to_owned(),
+            }),
+        target: match product.target {
+            gd_catalog::Target::Handle => TargetKind::Handle,
+            gd_catalog::Target::Post => TargetKind::Post,
+            gd_catalog::Target::None => TargetKind::None,
+        },
+        unit: product.unit.get(locale).to_owned(),
+        addons: price
+            .offer
+            .addons
+            .iter()
+            .map(|a| Choice {
+                key: a.key.clone(),
+                label: label(&price.labels.addons, &a.key),
+            })
+            .collect(),
+        speeds: price
+            .offer
+            .speeds
+            .iter()
+            .map(|s| Choice {
+                key: s.key.clone(),
+                label: label(&price.labels.speeds, &s.key),
+            })
+            .collect(),
+        offer: price.offer.clone(),
+        parts,
+    })
+}
+
+#[cfg(feature = "ssr")]
+mod server {
+    use gd_common::Locale;
+
+    pub fn locale(lang: &str) -> Locale {
+        Locale::parse(lang)
+    }
+
+    /// Markdown to HTML. Raw HTML in the text is shown as text, never as markup, and links
+    /// go only to http(s), mail and relative addresses.
+    pub fn markdown(text: &str) -> String {
+        use pulldown_cmark::{CowStr, Event, Parser, Tag};
+        let allowed = |url: &str| {
+            let lower = url.trim().to_ascii_lowercase();
+            match lower.split_once(':') {
+                None => true,
+                Some((scheme, _)) => matches!(scheme, "http" | "https" | "mailto"),
+            }
+        };
+        let events = Parser::new(text).map(|event| match event {
+            Event::Html(html) | Event::InlineHtml(html) => Event::Text(html),
+            Event::Start(mut tag) => {
+                if let Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. } = &mut tag {
+                    if !allowed(dest_url) {
+                        *dest_url = CowStr::Borrowed("#");
+                    }
+                }
+                Event::Start(tag)
+            }
+            other => other,
+        });
+        let mut out = String::new();
+        pulldown_cmark::html::push_html(&mut out, events);
+        out
+    }
+
+    #[cfg(test)]
+    mod tests {
+        #[test]
+        fn markdown_escapes_raw_html() {
+            let html = super::markdown("**fett** <script>alert(1)</script>\n\n* a\n* b");
+            assert!(html.contains("<strong>fett</strong>"), "{html}");
+            assert!(html.contains("&lt;script&gt;"), "{html}");
+            assert!(!html.contains("<script>"), "{html}");
+            assert!(html.contains("<li>a</li>"), "{html}");
+            let html =
+                super::markdown("[x](javascript:alert(1)) [y](https://example.com) [z](/shop)");
+            assert!(!html.contains("javascript"), "{html}");
+            assert!(html.contains(r#"href="https://example.com""#), "{html}");
+            assert!(html.contains(r#"href="/shop""#), "{html}");
+        }
+    }
+}

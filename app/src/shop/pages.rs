@@ -1,0 +1,374 @@
+//! `/shop` (the catalog: categories, search, products) and `/shop/{slug}` (a product with its
+//! configurator). Links and the search form navigate in the browser once the page is
+//! interactive; without JavaScript they are ordinary links and a GET form.
+
+use gd_pricing::{price_line, Billing, Selection};
+use leptos::prelude::*;
+use leptos_meta::{Meta, Title};
+use leptos_router::components::Form;
+use leptos_router::hooks::{use_location, use_params_map, use_query_map};
+use leptos_router::{lazy_route, LazyRoute};
+
+use super::api::{shop_catalog, shop_product, CatalogView, ProductView, TargetKind};
+use super::texts::{amount, money, texts, Texts};
+use crate::i18n::Lang;
+use crate::shell::Layout;
+use crate::ui::{Loaded, INPUT, LINK};
+
+/// The catalog and the product pages share one lazy chunk.
+pub struct ShopPages;
+
+#[lazy_route]
+impl LazyRoute for ShopPages {
+    fn data() -> Self {
+        ShopPages
+    }
+
+    fn view(_this: Self) -> AnyView {
+        let params = use_params_map();
+        if params.with_untracked(|p| p.get("slug").is_some()) {
+            product_view().into_any()
+        } else {
+            catalog_view().into_any()
+        }
+    }
+}
+
+fn lang_here() -> Lang {
+    Lang::of_path(&use_location().pathname.get_untracked())
+}
+
+fn billing_suffix(t: &Texts, billing: Billing) -> &'static str {
+    match billing {
+        Billing::OneOff => "",
+        Billing::Monthly => t.per_month,
+        Billing::Yearly => t.per_year,
+    }
+}
+
+fn catalog_view() -> impl IntoView {
+    let lang = lang_here();
+    let t = texts(lang);
+    let query = use_query_map();
+    let catalog = Resource::new(
+        move || {
+            query.with(|q| {
+                (
+                    q.get("category").unwrap_or_default(),
+                    q.get("q").unwrap_or_default(),
+                )
+            })
+        },
+        move |(category, q)| shop_catalog(lang.code().to_owned(), category, q),
+    );
+    let shop = lang.path("/shop");
+    view! {
+        <Title text=format!("{} – Growthdesk", t.title)/>
+        <Meta name="description" content=t.intro/>
+        <Layout lang=lang>
+            <section class="mx-auto max-w-6xl px-4 py-12">
+                <h1 class="text-3xl font-bold text-slate-900">{t.title}</h1>
+                <p class="mt-2 max-w-2xl text-slate-600">{t.intro}</p>
+                <Form method="GET" action=shop.clone() attr:class="mt-6 flex max-w-md gap-2" attr:role="search">
+                    <label class="sr-only" for="shop-q">{t.search_label}</label>
+                    <input id="shop-q" name="q" type="search" maxlength="100" class=INPUT data-testid="shop-search"
+                        prop:value=move || query.with(|q| q.get("q").unwrap_or_default())/>
+                    {move || query.with(|q| q.get("category")).map(|c| view! { <input type="hidden" name="category" value=c/> })}
+                    <button type="submit" class="mt-1 rounded-lg bg-fuchsia-600 px-4 py-2 font-semibold text-white hover:bg-fuchsia-700">{t.search_button}</button>
+                </Form>
+                <Loaded lang=lang>
+                    {move || Suspend::new(async move {
+                        catalog.await.map(|c| catalog_list(lang, t, c))
+                    })}
+                </Loaded>
+            </section>
+        </Layout>
+    }
+}
+
+fn catalog_list(lang: Lang, t: &'static Texts, c: CatalogView) -> impl IntoView {
+    let shop = lang.path("/shop");
+    let chip = "rounded-full border px-3 py-1 text-sm";
+    let on = "border-fuchsia-600 bg-fuchsia-50 text-fuchsia-800";
+    let off = "border-slate-300 text-slate-700 hover:border-fuchsia-500";
+    let selected = c.category.as_ref().map(|c| c.slug.clone());
+    let with_query = |category: Option<&str>| {
+        let mut q = form_urlencoded::Serializer::new(String::new());
+        if let Some(category) = category {
+            q.append_pair("category", category);
+        }
+        if !c.query.is_empty() {
+            q.append_pair("q", &c.query);
+        }
+        let q = q.finish();
+        if q.is_empty() {
+            shop.clone()
+        } else {
+            format!("{shop}?{q}")
+        }
+    };
+    let all = with_query(None);
+    let chips = c
+        .categories
+        .iter()
+        .map(|cat| {
+            let class = format!(
+                "{chip} {}",
+                if selected.as_deref() == Some(cat.slug.as_str()) { on } else { off }
+            );
+            view! { <a href=with_query(Some(&cat.slug)) class=class data-testid="category-link">{cat.name.clone()}</a> }
+        })
+        .collect_view();
+    let empty = c.products.is_empty().then(|| {
+        view! { <p class="mt-8 text-slate-600" data-testid="shop-empty">{t.nothing_found}</p> }
+    });
+    view! {
+        <nav class="mt-6 flex flex-wrap gap-2" aria-label=t.title data-testid="categories">
+            <a href=all class=format!("{chip} {}", if selected.is_none() { on } else { off })>{t.all}</a>
+            {chips}
+        </nav>
+        {empty}
+        <ul class="mt-8 grid gap-6 sm:grid-cols-2 lg:grid-cols-3" data-testid="product-list">
+            {c.products.into_iter().map(|p| {
+                let href = lang.path(&format!("/shop/{}", p.slug));
+                view! {
+                    <li class="flex flex-col rounded-2xl border border-slate-200 p-6 shadow-sm hover:border-fuchsia-400" data-testid="product-card">
+                        {p.bundle.then(|| view! { <span class="mb-2 w-fit rounded bg-amber-100 px-2 py-0.5 text-xs font-semibold text-amber-900">{t.bundle}</span> })}
+                        <h2 class="text-lg font-semibold text-slate-900">
+                            <a href=href class="hover:text-fuchsia-700" data-testid="product-link">{p.name}</a>
+                        </h2>
+                        <p class="mt-2 flex-1 text-sm text-slate-600">{p.summary}</p>
+                        <p class="mt-4 font-semibold text-slate-900" data-testid="from-price">
+                            {format!("{} {} {}", t.from, money(lang, p.from), billing_suffix(t, p.billing)).trim_end().to_owned()}
+                        </p>
+                    </li>
+                }
+            }).collect_view()}
+        </ul>
+    }
+}
+
+fn product_view() -> impl IntoView {
+    let lang = lang_here();
+    let params = use_params_map();
+    let product = Resource::new(
+        move || params.with(|p| p.get("slug").unwrap_or_default()),
+        move |slug| shop_product(lang.code().to_owned(), slug),
+    );
+    view! {
+        <Layout lang=lang>
+            <section class="mx-auto max-w-6xl px-4 py-12">
+                <Loaded lang=lang>
+                    {move || Suspend::new(async move {
+                        product.await.map(|p| view! { <ProductDetail lang=lang product=p/> })
+                    })}
+                </Loaded>
+            </section>
+        </Layout>
+    }
+}
+
+#[component]
+fn ProductDetail(lang: Lang, product: ProductView) -> impl IntoView {
+    let t = texts(lang);
+    let ProductView {
+        slug: _,
+        name,
+        summary,
+        description_html,
+        category,
+        target,
+        unit,
+        offer,
+        addons,
+        speeds,
+        parts,
+    } = product;
+    let first_tier = offer
+        .tiers
+        .first()
+        .map(|t| t.key.clone())
+        .unwrap_or_default();
+    let tier = RwSignal::new(first_tier.clone());
+    let chosen_addons = RwSignal::new(Vec::<String>::new());
+    let speed = RwSignal::new(speeds.first().map(|s| s.key.clone()));
+    let quantity = RwSignal::new(1u32);
+    let billing = offer.billing;
+    let vat = offer.vat;
+    let price = Memo::new({
+        let offer = offer.clone();
+        move |_| {
+            let selection = Selection {
+                tier: tier.get(),
+                addons: chosen_addons.get(),
+                speed: speed.get(),
+                quantity: quantity.get(),
+            };
+            price_line(&offer, &selection).ok().map(|l| l.gross)
+        }
+    });
+    let shop = lang.path("/shop");
+    let crumb = category.map(|c| {
+        let href = format!("{shop}?category={}", c.slug);
+        view! { <span aria-hidden="true">" › "</span><a href=href class="hover:text-fuchsia-700">{c.name}</a> }
+    });
+    let tiers = offer
+        .tiers
+        .iter()
+        .map(|tr| {
+            let key = tr.key.clone();
+            let checked = key == first_tier;
+            let label = if parts.is_empty() {
+                format!(
+                    "{} {unit} – {}",
+                    amount(lang, tr.amount),
+                    money(lang, tr.price)
+                )
+            } else {
+                money(lang, tr.price)
+            };
+            view! {
+                <label class="flex items-center gap-2">
+                    <input type="radio" name="tier" value=key.clone() checked=checked
+                        on:change=move |_| tier.set(key.clone())/>
+                    <span>{label}</span>
+                </label>
+            }
+        })
+        .collect_view();
+    let addon_prices = offer.addons.clone();
+    let addon_inputs = (!addons.is_empty()).then(|| {
+        let list = addons
+            .into_iter()
+            .map(|a| {
+                let key = a.key.clone();
+                let price = addon_prices
+                    .iter()
+                    .find(|p| p.key == a.key)
+                    .map(|p| money(lang, p.price))
+                    .unwrap_or_default();
+                view! {
+                    <label class="flex items-center gap-2">
+                        <input type="checkbox" name="addons" value=key.clone()
+                            on:change=move |ev| {
+                                let on = event_target_checked(&ev);
+                                let key = key.clone();
+                                chosen_addons.update(|list| {
+                                    list.retain(|k| *k != key);
+                                    if on {
+                                        list.push(key);
+                                    }
+                                });
+                            }/>
+                        <span>{format!("{} (+ {price})", a.label)}</span>
+                    </label>
+                }
+            })
+            .collect_view();
+        view! { <fieldset class="space-y-1"><legend class="font-medium text-slate-800">{t.addons_label}</legend>{list}</fieldset> }
+    });
+    let speed_prices = offer.speeds.clone();
+    let speed_inputs = (!speeds.is_empty()).then(|| {
+        let first = speeds.first().map(|s| s.key.clone());
+        let list = speeds
+            .into_iter()
+            .map(|s| {
+                let key = s.key.clone();
+                let surcharge = speed_prices
+                    .iter()
+                    .find(|p| p.key == s.key)
+                    .map(|p| p.surcharge)
+                    .unwrap_or_default();
+                let label = if surcharge.0 > 0 {
+                    format!("{} (+ {})", s.label, money(lang, surcharge))
+                } else {
+                    s.label.clone()
+                };
+                view! {
+                    <label class="flex items-center gap-2">
+                        <input type="radio" name="speed" value=key.clone() checked=first.as_deref() == Some(key.as_str())
+                            on:change=move |_| speed.set(Some(key.clone()))/>
+                        <span>{label}</span>
+                    </label>
+                }
+            })
+            .collect_view();
+        view! { <fieldset class="space-y-1"><legend class="font-medium text-slate-800">{t.speed_label}</legend>{list}</fieldset> }
+    });
+    let target_input = match target {
+        TargetKind::Handle => Some((t.handle_label, t.handle_hint, "@")),
+        TargetKind::Post => Some((t.post_label, t.post_hint, "https://www.instagram.com/p/")),
+        TargetKind::None => None,
+    }
+    .map(|(label, hint, placeholder)| {
+        view! {
+            <div>
+                <label for="product-target" class="block font-medium text-slate-800">{label}</label>
+                <input id="product-target" name="target" type="text" autocomplete="off" maxlength="200"
+                    placeholder=placeholder class=INPUT aria-describedby="product-target-hint"/>
+                <p id="product-target-hint" class="mt-1 text-xs text-slate-500">{hint}</p>
+            </div>
+        }
+    });
+    let parts_list = (!parts.is_empty()).then(|| {
+        view! {
+            <div class="mt-6 rounded-xl bg-slate-50 p-4" data-testid="bundle-parts">
+                <h2 class="font-semibold text-slate-900">{t.contains}</h2>
+                <ul class="mt-2 list-disc space-y-1 pl-5 text-slate-700">
+                    {parts.into_iter().map(|p| {
+                        let times = if p.quantity > 1 { format!("{} × ", p.quantity) } else { String::new() };
+                        let what = format!("{times}{} {} – ", amount(lang, p.amount), p.unit);
+                        view! {
+                            <li>{what}<a href=lang.path(&format!("/shop/{}", p.slug)) class=LINK>{p.name}</a></li>
+                        }
+                    }).collect_view()}
+                </ul>
+            </div>
+        }
+    });
+    view! {
+        <Title text=format!("{name} – Growthdesk")/>
+        <Meta name="description" content=summary.clone()/>
+        <nav class="text-sm text-slate-500" aria-label="Breadcrumb">
+            <a href=shop class="hover:text-fuchsia-700">{t.title}</a>
+            {crumb}
+        </nav>
+        <div class="mt-4 grid gap-10 md:grid-cols-2">
+            <div>
+                <h1 class="text-3xl font-bold text-slate-900" data-testid="product-name">{name}</h1>
+                <p class="mt-2 text-lg text-slate-600">{summary}</p>
+                <div class="mt-6 space-y-3 text-slate-700 [&_li]:ml-5 [&_strong]:text-slate-900 [&_ul]:list-disc"
+                    data-testid="product-description" inner_html=description_html></div>
+                {parts_list}
+            </div>
+            <form class="h-fit space-y-5 rounded-2xl bg-white p-6 shadow-lg ring-1 ring-slate-200" data-testid="configurator">
+                <fieldset class="space-y-1">
+                    <legend class="font-medium text-slate-800">{t.tier_label}</legend>
+                    {tiers}
+                </fieldset>
+                {addon_inputs}
+                {speed_inputs}
+                <div>
+                    <label for="product-quantity" class="block font-medium text-slate-800">{t.quantity_label}</label>
+                    <input id="product-quantity" name="quantity" type="number" min="1" max=gd_pricing::MAX_QUANTITY.to_string()
+                        value="1" class=INPUT
+                        on:input=move |ev| {
+                            let n = event_target_value(&ev).trim().parse::<u32>().unwrap_or(0);
+                            quantity.set(n);
+                        }/>
+                </div>
+                {target_input}
+                <div class="border-t border-slate-200 pt-4" aria-live="polite">
+                    <p class="text-sm text-slate-500">{t.total}</p>
+                    <p class="text-3xl font-bold text-slate-900" data-testid="live-price">
+                        {move || match price.get() {
+                            Some(gross) => format!("{} {}", money(lang, gross), billing_suffix(t, billing)).trim_end().to_owned(),
+                            None => t.no_price.to_owned(),
+                        }}
+                    </p>
+                    <p class="text-sm text-slate-500">{format!("{} ({})", t.incl_vat, vat.percent(lang == Lang::De))}</p>
+                </div>
+            </form>
+        </div>
+    }
+}

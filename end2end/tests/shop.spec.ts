@@ -1,0 +1,54 @@
+import { test, expect, type Page } from '@playwright/test';
+
+async function hydrated(page: Page) {
+  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+}
+
+test('a shopper finds a product and its price follows the configuration at once', async ({ page }) => {
+  const errors: string[] = [];
+  page.on('pageerror', (err) => errors.push(err.message));
+
+  await page.goto('/');
+  await hydrated(page);
+  await page.getByTestId('shop-link').click();
+  await expect(page).toHaveURL(/\/shop$/);
+  await expect(page.getByTestId('product-card')).toHaveCount(5);
+
+  // Filtering by category happens in the browser (no full page load: the hydrated flag stays).
+  await page.evaluate(() => document.body.setAttribute('data-probe', 'same-document'));
+  await page.getByTestId('category-link').filter({ hasText: 'Likes' }).click();
+  await expect(page).toHaveURL(/category=likes/);
+  await expect(page.getByTestId('product-card')).toHaveCount(1);
+  await expect(page.locator('body')).toHaveAttribute('data-probe', 'same-document');
+
+  await page.getByTestId('shop-search').fill('follower');
+  await page.getByTestId('shop-search').press('Enter');
+  await expect(page).toHaveURL(/q=follower/);
+  await expect(page.getByTestId('shop-empty')).toBeVisible();
+
+  await page.goto('/shop?q=follower');
+  await hydrated(page);
+  await page.getByTestId('product-link').filter({ hasText: 'Instagram-Follower' }).click();
+  await expect(page).toHaveURL(/\/shop\/instagram-follower$/);
+  await expect(page.getByTestId('product-name')).toHaveText('Instagram-Follower');
+  const price = page.getByTestId('live-price');
+  await expect(price).toHaveText('14,90 €');
+
+  await page.getByLabel('5.000 Follower – 59,90 €').check();
+  await expect(price).toHaveText('59,90 €');
+  await page.getByLabel('Nachfüll-Garantie (30 Tage) (+ 4,90 €)').check();
+  await expect(price).toHaveText('64,80 €');
+  await page.getByLabel('Express (1–2 Tage) (+ 9,90 €)').check();
+  await expect(price).toHaveText('74,70 €');
+  await page.locator('#product-quantity').fill('2');
+  await expect(price).toHaveText('149,40 €');
+  await page.locator('#product-quantity').fill('0');
+  await expect(price).toHaveText('Diese Auswahl ist nicht möglich.');
+  expect(errors).toEqual([]);
+});
+
+test('a product that is not on sale is a 404 page', async ({ page }) => {
+  const res = await page.goto('/shop/tiktok-follower');
+  expect(res?.status()).toBe(404);
+  await expect(page.getByTestId('load-error')).toBeVisible();
+});

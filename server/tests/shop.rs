@@ -1,0 +1,137 @@
+//! The storefront as a visitor's browser sees it: server-rendered catalog and product pages
+//! in both languages, real 404s, and the server functions the pages call.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::TestApp;
+use sqlx::PgPool;
+
+async fn html(app: &TestApp, path: &str) -> (u16, String) {
+    let res = app
+        .client
+        .get(app.url(path))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    // Without the hydration markers between text nodes, as a reader sees the text.
+    let status = res.status().as_u16();
+    let text = res.text().await.unwrap().replace("<!>", "");
+    (status, text)
+}
+
+/// The text at the start of the element with `data-testid="{testid}"`.
+fn text_of<'a>(page: &'a str, testid: &str) -> &'a str {
+    let at = page
+        .find(&format!(r#"data-testid="{testid}""#))
+        .unwrap_or_else(|| panic!("{testid} missing"));
+    let start = at + page[at..].find('>').unwrap() + 1;
+    let end = start + page[start..].find('<').unwrap();
+    &page[start..end]
+}
+
+#[sqlx::test(migrations = false)]
+async fn the_catalog_lists_what_is_on_sale(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    app.seed_demo().await;
+    let (status, page) = html(&app, "/shop").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Instagram-Follower"), "{page}");
+    assert!(page.contains("ab 14,90 €"));
+    assert!(page.contains("499,00 € / Monat"));
+    assert!(page.contains(r#"href="/shop/starter-paket""#));
+    assert!(!page.contains("TikTok"), "a draft is not listed");
+
+    let (status, page) = html(&app, "/en/shop?category=likes").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Instagram likes"));
+    assert!(page.contains("from €4.90"));
+    assert!(!page.contains("Instagram followers"));
+
+    let (_, page) = html(&app, "/shop?q=aufrufe").await;
+    assert!(page.contains("Reel-Views"));
+    assert!(!page.contains("Instagram-Likes"));
+    let (status, page) = html(&app, "/shop?q=gibtsnicht").await;
+    assert_eq!(status, 200);
+    assert!(page.contains(r#"data-testid="shop-empty""#));
+    // An unknown category filter shows everything rather than failing.
+    let (status, page) = html(&app, "/shop?category=gibtsnicht").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Instagram-Follower"));
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_product_page_shows_its_configurator_and_price(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    app.seed_demo().await;
+    let (status, page) = html(&app, "/shop/instagram-follower").await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("<title>Instagram-Follower – Growthdesk</title>"),
+        "{page}"
+    );
+    assert!(page.contains("1.000 Follower – 14,90 €"));
+    assert!(page.contains("Nachfüll-Garantie (30 Tage)"));
+    assert!(page.contains("Express (1–2 Tage) (+ 9,90 €)"));
+    // The price of the default choice, rendered by the server.
+    assert_eq!(text_of(&page, "live-price"), "14,90 €");
+    assert!(page.contains("inkl. MwSt. (19 %)"));
+    // The description is Markdown made HTML.
+    assert!(page.contains("<strong>Nachfüll-Garantie</strong>"));
+
+    let (status, page) = html(&app, "/en/shop/starter-paket").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Starter bundle"));
+    assert!(page.contains(r#"data-testid="bundle-parts""#));
+    assert!(page.contains("3 × 500 likes"));
+    assert!(page.contains("€24.90"));
+}
+
+#[sqlx::test(migrations = false)]
+async fn unknown_and_unpublished_products_are_real_404s(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    app.seed_demo().await;
+    for path in [
+        "/shop/tiktok-follower",
+        "/shop/gibtsnicht",
+        "/en/shop/gibtsnicht",
+    ] {
+        let (status, page) = html(&app, path).await;
+        assert_eq!(status, 404, "{path}");
+        assert!(
+            page.contains(r#"data-testid="load-error""#),
+            "{path}: {page}"
+        );
+    }
+    let res = app
+        .post_form_fetch(
+            "/api/shop_product",
+            &[("lang", "de"), ("slug", "gibtsnicht")],
+        )
+        .await;
+    assert_eq!(res.status(), 404);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body, serde_json::json!("NotFound"));
+}
+
+#[sqlx::test(migrations = false)]
+async fn the_catalog_follows_an_admins_change_without_a_restart(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    app.seed_demo().await;
+    assert_eq!(html(&app, "/shop/reel-views").await.0, 200);
+    let mut tx = app.pool.begin().await.unwrap();
+    sqlx::query("UPDATE products SET published = false WHERE slug = 'reel-views'")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    gd_catalog::notify_changed(&mut tx).await.unwrap();
+    tx.commit().await.unwrap();
+    for _ in 0..200 {
+        if html(&app, "/shop/reel-views").await.0 == 404 {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the unpublished product is still on sale after 10 s");
+}
