@@ -23,6 +23,11 @@ pub const SERVER_FNS: &[(&str, Access)] = &[
     ("/api/submit_lead", Access::Public),
     ("/api/shop_catalog", Access::Public),
     ("/api/shop_product", Access::Public),
+    // A guest's cart lives in their session; a line of someone else's cart is a 404.
+    ("/api/current_cart", Access::Public),
+    ("/api/cart_add", Access::Public),
+    ("/api/cart_set_quantity", Access::Public),
+    ("/api/cart_remove", Access::Public),
     // Exists only on a local installation without SMTP (404 elsewhere).
     ("/api/list_outbox", Access::Public),
     ("/api/sign_up", Access::Public),
@@ -65,6 +70,8 @@ pub const PAGES: &[(&str, Access)] = &[
     // A product on sale (the access test opens a demo product); others are a 404.
     ("/shop/{slug}", Access::Public),
     ("/en/shop/{slug}", Access::Public),
+    ("/cart", Access::Public),
+    ("/en/cart", Access::Public),
     ("/login", Access::Public),
     ("/en/login", Access::Public),
     ("/signup", Access::Public),
@@ -91,6 +98,9 @@ pub const PAGES: &[(&str, Access)] = &[
 pub const ENDPOINTS: &[(&str, &str, Access)] = &[
     ("GET", "/healthz", Access::Public),
     ("GET", "/readyz", Access::Public),
+    // For crawlers: written from the catalog in memory.
+    ("GET", "/robots.txt", Access::Public),
+    ("GET", "/sitemap.xml", Access::Public),
     // Open only while METRICS_TOKEN is unset (local); with it, a bearer token is needed.
     ("GET", "/metrics", Access::Public),
     // Starts a provider sign-in for anyone; `intent=link` needs a signed-in user (anonymous

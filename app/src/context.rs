@@ -169,6 +169,13 @@ pub async fn require_role(role: Role) -> Result<User, AppError> {
     Ok(user)
 }
 
+/// This visitor's cart (see [`gd_web::cart_id`]); with `create`, a guest gets one.
+pub async fn cart_id(create: bool) -> Result<Option<uuid::Uuid>, AppError> {
+    let ctx = server_context()?;
+    let user = current_user().await?;
+    Ok(gd_web::cart_id(&session().await?, &ctx.pool, user.as_ref(), create).await?)
+}
+
 /// The signed-in user, with a proof of identity from the last ten minutes (403
 /// `ReauthRequired` otherwise).
 pub async fn require_recent_auth() -> Result<User, AppError> {

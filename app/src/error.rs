@@ -29,6 +29,8 @@ pub enum Conflict {
     TwoFactorRequired,
     /// The first step of a sign-in is missing or older than five minutes: sign in again.
     SignInExpired,
+    /// The cart holds as many lines as it may.
+    CartFull,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]

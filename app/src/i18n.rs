@@ -109,6 +109,21 @@ impl Lang {
                 "Der Code stimmt nicht oder wurde schon benutzt.".into()
             }
             (Lang::En, IssueCode::WrongCode) => "The code is wrong or was used already.".into(),
+            (Lang::De, IssueCode::InvalidPost) => {
+                "Bitte den Link zu einem Beitrag oder Reel angeben (instagram.com/p/… oder /reel/…)."
+                    .into()
+            }
+            (Lang::En, IssueCode::InvalidPost) => {
+                "Please give the link to a post or reel (instagram.com/p/… or /reel/…).".into()
+            }
+            (Lang::De, IssueCode::OutOfRange) => "Bitte eine Anzahl von 1 bis 100.".into(),
+            (Lang::En, IssueCode::OutOfRange) => "Please choose a quantity from 1 to 100.".into(),
+            (Lang::De, IssueCode::NotOffered) => {
+                "Diese Auswahl gibt es nicht (mehr). Bitte die Seite neu laden.".into()
+            }
+            (Lang::En, IssueCode::NotOffered) => {
+                "This choice is not (or no longer) offered. Please reload the page.".into()
+            }
             (Lang::En, IssueCode::TooCommon) => {
                 "This password is too easy to guess. A few random words work better.".into()
             }
@@ -120,6 +135,7 @@ pub struct Texts {
     pub lang_name: &'static str,
     pub switch_label: &'static str,
     pub nav_services: &'static str,
+    pub nav_cart: &'static str,
     pub nav_process: &'static str,
     pub nav_contact: &'static str,
     pub nav_account: &'static str,
@@ -159,6 +175,7 @@ static DE: Texts = Texts {
     lang_name: "Deutsch",
     switch_label: "English",
     nav_services: "Leistungen",
+    nav_cart: "Warenkorb",
     nav_process: "Ablauf",
     nav_contact: "Kontakt",
     nav_account: "Konto",
@@ -206,6 +223,7 @@ static EN: Texts = Texts {
     lang_name: "English",
     switch_label: "Deutsch",
     nav_services: "Services",
+    nav_cart: "Cart",
     nav_process: "How it works",
     nav_contact: "Contact",
     nav_account: "Account",

@@ -11,6 +11,7 @@
 pub mod access;
 pub mod admin;
 pub mod auth;
+pub mod cart;
 pub mod error;
 pub mod i18n;
 pub mod landing;

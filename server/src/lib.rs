@@ -7,6 +7,7 @@ mod health;
 mod oauth;
 mod observability;
 mod security;
+mod seo;
 mod viewer;
 
 use std::path::PathBuf;
@@ -69,6 +70,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(health::routes())
         .merge(oauth::routes())
+        .merge(seo::routes())
         .leptos_routes_with_context(&state, routes, leptos_context.clone(), {
             let options = options.clone();
             move || app::html_document(options.clone())

@@ -28,14 +28,23 @@ pub(crate) async fn lookup(
             let user =
                 gd_web::session_user(&session, &state.pool, state.config.session_absolute_days)
                     .await;
-            match user {
-                Ok(Some(user)) => {
-                    req.extensions_mut().insert(RequestUser(user));
-                    signed_in = true;
-                }
-                Ok(None) => {}
+            let user = match user {
+                Ok(user) => user,
                 // The page still renders, as for a visitor; its own data calls will report.
-                Err(e) => tracing::warn!(error = %e, "could not look up the signed-in user"),
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not look up the signed-in user");
+                    None
+                }
+            };
+            match gd_web::cart_count(&session, &state.pool, user.as_ref()).await {
+                Ok(n) => {
+                    req.extensions_mut().insert(gd_web::RequestCart(n));
+                }
+                Err(e) => tracing::warn!(error = %e, "could not count the cart"),
+            }
+            if let Some(user) = user {
+                req.extensions_mut().insert(RequestUser(user));
+                signed_in = true;
             }
         }
     }

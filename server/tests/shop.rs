@@ -135,3 +135,32 @@ async fn the_catalog_follows_an_admins_change_without_a_restart(pool: PgPool) {
     }
     panic!("the unpublished product is still on sale after 10 s");
 }
+
+#[sqlx::test(migrations = false)]
+async fn crawlers_get_a_sitemap_of_what_is_on_sale(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    app.seed_demo().await;
+    let res = app.get("/sitemap.xml").await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        res.headers()["content-type"],
+        "application/xml; charset=utf-8"
+    );
+    let xml = res.text().await.unwrap();
+    let base = &app.base;
+    assert!(
+        xml.contains(&format!("<loc>{base}/shop/instagram-follower</loc>")),
+        "{xml}"
+    );
+    assert!(xml.contains(&format!("<loc>{base}/en/shop/instagram-follower</loc>")));
+    assert!(xml.contains(&format!(
+        r#"<xhtml:link rel="alternate" hreflang="en" href="{base}/en/shop/starter-paket"/>"#
+    )));
+    assert!(xml.contains(&format!("<loc>{base}/</loc>")));
+    assert!(!xml.contains("tiktok"), "drafts are not listed");
+    assert_eq!(xml.matches("<url>").count(), 2 * (2 + 5));
+
+    let robots = app.get("/robots.txt").await.text().await.unwrap();
+    assert!(robots.contains(&format!("Sitemap: {base}/sitemap.xml")));
+    assert!(robots.contains("Disallow: /account"));
+}

@@ -59,7 +59,14 @@ pub static TASKS: &[Task] = &[
     task!("forget_ended_sessions", HOURLY, forget_ended_sessions),
     task!("forget_spent_tokens", HOURLY, forget_spent_tokens),
     task!("forget_old_rate_limits", HOURLY, forget_old_rate_limits),
+    task!("delete_stale_guest_carts", HOURLY, delete_stale_guest_carts),
 ];
+
+/// Carts of visitors who never signed in, unchanged for `GUEST_CART_DAYS`.
+async fn delete_stale_guest_carts(ctx: JobContext) -> anyhow::Result<u64> {
+    let mut conn = ctx.pool.acquire().await?;
+    Ok(gd_cart::delete_stale_guest_carts(&mut conn, ctx.config.guest_cart_days).await?)
+}
 
 /// Sessions past their expiry.
 async fn delete_expired_sessions(ctx: JobContext) -> anyhow::Result<u64> {

@@ -13,6 +13,7 @@ pub fn Layout(lang: Lang, children: Children) -> impl IntoView {
     let admin = viewer.as_ref().is_some_and(|v| v.admin);
     let signed_in = viewer.is_some();
     let email = viewer.map(|v| v.email).unwrap_or_default();
+    let cart = use_context::<super::CartCount>().map(|c| c.0);
     let (services, process, contact) = match lang {
         Lang::De => ("/shop", "/#process", "/#contact"),
         Lang::En => ("/en/shop", "/en#process", "/en#contact"),
@@ -34,6 +35,9 @@ pub fn Layout(lang: Lang, children: Children) -> impl IntoView {
                     <a hidden=!signed_in href=lang.path("/account") class="hover:text-fuchsia-700" data-testid="account-link">{t.nav_account}</a>
                     <a hidden=!admin href=lang.path("/admin/users") class="hover:text-fuchsia-700" data-testid="admin-link">{t.nav_admin}</a>
                     <a hidden=signed_in href=lang.path("/login") class="hover:text-fuchsia-700" data-testid="login-link">{t.nav_login}</a>
+                    <a href=lang.path("/cart") class="hover:text-fuchsia-700" data-testid="cart-link">
+                        {t.nav_cart} " (" <span data-testid="cart-count">{move || cart.map(|c| c.get()).unwrap_or(0)}</span> ")"
+                    </a>
                     <a href=other.home() hreflang=other.code() lang=other.code() data-testid="lang-switch"
                         class="rounded-full border border-slate-300 px-3 py-1 hover:border-fuchsia-500">
                         {t.switch_label}

@@ -15,8 +15,13 @@ pub use layout::Layout;
 pub use not_found::NotFound;
 pub use viewer::Viewer;
 
+/// How many items the visitor's cart holds: the header shows it, cart changes set it.
+#[derive(Debug, Clone, Copy)]
+pub struct CartCount(pub RwSignal<u32>);
+
 use crate::admin::AdminPages;
 use crate::auth::{AccountPage, SignInPages};
+use crate::cart::CartPage;
 use crate::i18n::Lang;
 use crate::landing::Landing;
 use crate::outbox::OutboxPage;
@@ -34,6 +39,7 @@ pub fn html_document(options: LeptosOptions) -> impl IntoView {
                 <HashedStylesheet options=options.clone() id="leptos"/>
                 <HydrationScripts options/>
                 {viewer::page_viewer().map(|v| view! { <meta name="gd-viewer" content=v.encode()/> })}
+                {Some(viewer::page_cart_count()).filter(|n| *n > 0).map(|n| view! { <meta name="gd-cart" content=n.to_string()/> })}
                 <MetaTags/>
             </head>
             <body class="min-h-screen bg-white text-slate-800 antialiased">
@@ -46,6 +52,7 @@ pub fn html_document(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    provide_context(CartCount(RwSignal::new(viewer::page_cart_count())));
     // Lets tests (and curious people) tell when the page has become interactive.
     Effect::new(move |_| {
         if let Some(body) = document().body() {
@@ -63,6 +70,7 @@ pub fn App() -> impl IntoView {
                 <Route path=StaticSegment("en") view=|| view! { <Landing lang=Lang::En/> }/>
                 <Route path=(StaticSegment("dev"), StaticSegment("outbox")) view={Lazy::<OutboxPage>::new()}/>
                 <Route path=(LangPrefix, StaticSegment("shop")) ssr=SsrMode::Async view={Lazy::<ShopPages>::new()}/>
+                <Route path=(LangPrefix, StaticSegment("cart")) ssr=SsrMode::Async view={Lazy::<CartPage>::new()}/>
                 <Route path=(LangPrefix, StaticSegment("shop"), ParamSegment("slug")) ssr=SsrMode::Async view={Lazy::<ShopPages>::new()}/>
                 <Route path=(LangPrefix, StaticSegment("login")) view={Lazy::<SignInPages>::new()}/>
                 <Route path=(LangPrefix, StaticSegment("login"), StaticSegment("code")) view={Lazy::<SignInPages>::new()}/>

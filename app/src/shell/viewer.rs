@@ -35,6 +35,26 @@ impl Viewer {
     }
 }
 
+/// How many items the visitor's cart held when the page was rendered.
+pub(crate) fn page_cart_count() -> u32 {
+    #[cfg(feature = "ssr")]
+    {
+        leptos::prelude::use_context::<http::request::Parts>()
+            .and_then(|p| p.extensions.get::<gd_web::RequestCart>().map(|c| c.0))
+            .unwrap_or(0)
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        leptos::prelude::document()
+            .query_selector("meta[name=gd-cart]")
+            .ok()
+            .flatten()
+            .and_then(|meta| meta.get_attribute("content"))
+            .and_then(|content| content.parse().ok())
+            .unwrap_or(0)
+    }
+}
+
 /// The viewer the page was rendered for.
 pub(crate) fn page_viewer() -> Option<Viewer> {
     #[cfg(feature = "ssr")]

@@ -4,6 +4,7 @@
 
 pub mod api;
 mod pages;
-mod texts;
+pub(crate) mod texts;
 
 pub use pages::ShopPages;
+pub use texts::{amount, money, texts};

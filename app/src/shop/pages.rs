@@ -11,9 +11,11 @@ use leptos_router::{lazy_route, LazyRoute};
 
 use super::api::{shop_catalog, shop_product, CatalogView, ProductView, TargetKind};
 use super::texts::{amount, money, texts, Texts};
+use crate::cart::api::CartAdd;
 use crate::i18n::Lang;
+use crate::shell::CartCount;
 use crate::shell::Layout;
-use crate::ui::{Loaded, INPUT, LINK};
+use crate::ui::{failed, issue_on, FormError, Loaded, Notice, BUTTON, INPUT, LINK};
 
 /// The catalog and the product pages share one lazy chunk.
 pub struct ShopPages;
@@ -172,7 +174,7 @@ fn product_view() -> impl IntoView {
 fn ProductDetail(lang: Lang, product: ProductView) -> impl IntoView {
     let t = texts(lang);
     let ProductView {
-        slug: _,
+        slug,
         name,
         summary,
         description_html,
@@ -194,6 +196,16 @@ fn ProductDetail(lang: Lang, product: ProductView) -> impl IntoView {
     let speed = RwSignal::new(speeds.first().map(|s| s.key.clone()));
     let quantity = RwSignal::new(1u32);
     let billing = offer.billing;
+    let add = ServerAction::<CartAdd>::new();
+    let add_error = failed(add);
+    let added = move || matches!(add.value().get(), Some(Ok(_)));
+    let target_issue = issue_on(lang, add_error, "target");
+    let count = use_context::<CartCount>();
+    Effect::new(move |_| {
+        if let (Some(Ok(cart)), Some(count)) = (add.value().get(), count) {
+            count.0.set(cart.count);
+        }
+    });
     let vat = offer.vat;
     let price = Memo::new({
         let offer = offer.clone();
@@ -249,7 +261,7 @@ fn ProductDetail(lang: Lang, product: ProductView) -> impl IntoView {
                     .unwrap_or_default();
                 view! {
                     <label class="flex items-center gap-2">
-                        <input type="checkbox" name="addons" value=key.clone()
+                        <input type="checkbox" name="addons[]" value=key.clone()
                             on:change=move |ev| {
                                 let on = event_target_checked(&ev);
                                 let key = key.clone();
@@ -304,9 +316,11 @@ fn ProductDetail(lang: Lang, product: ProductView) -> impl IntoView {
         view! {
             <div>
                 <label for="product-target" class="block font-medium text-slate-800">{label}</label>
-                <input id="product-target" name="target" type="text" autocomplete="off" maxlength="200"
-                    placeholder=placeholder class=INPUT aria-describedby="product-target-hint"/>
+                <input id="product-target" name="target" type="text" autocomplete="off" maxlength="200" required
+                    placeholder=placeholder class=INPUT aria-describedby="product-target-hint product-target-error"
+                    aria-invalid=move || target_issue.get().is_some().to_string()/>
                 <p id="product-target-hint" class="mt-1 text-xs text-slate-500">{hint}</p>
+                <p id="product-target-error" class="mt-1 text-sm text-red-700" data-testid="field-error">{move || target_issue.get()}</p>
             </div>
         }
     });
@@ -341,7 +355,10 @@ fn ProductDetail(lang: Lang, product: ProductView) -> impl IntoView {
                     data-testid="product-description" inner_html=description_html></div>
                 {parts_list}
             </div>
-            <form class="h-fit space-y-5 rounded-2xl bg-white p-6 shadow-lg ring-1 ring-slate-200" data-testid="configurator">
+            <ActionForm action=add attr:class="h-fit space-y-5 rounded-2xl bg-white p-6 shadow-lg ring-1 ring-slate-200" attr:data-testid="configurator">
+                <input type="hidden" name="lang" value=lang.code()/>
+                <input type="hidden" name="product" value=slug/>
+                <FormError lang=lang error=add_error/>
                 <fieldset class="space-y-1">
                     <legend class="font-medium text-slate-800">{t.tier_label}</legend>
                     {tiers}
@@ -368,7 +385,12 @@ fn ProductDetail(lang: Lang, product: ProductView) -> impl IntoView {
                     </p>
                     <p class="text-sm text-slate-500">{format!("{} ({})", t.incl_vat, vat.percent(lang == Lang::De))}</p>
                 </div>
-            </form>
+                <button type="submit" class=BUTTON data-testid="add-to-cart" disabled=move || add.pending().get()>{t.add_to_cart}</button>
+                <Show when=added>
+                    <Notice text=t.added/>
+                    <a href=lang.path("/cart") class=LINK data-testid="go-to-cart">{t.go_to_cart}</a>
+                </Show>
+            </ActionForm>
         </div>
     }
 }

@@ -25,6 +25,9 @@ pub struct Texts {
     pub total: &'static str,
     pub contains: &'static str,
     pub no_price: &'static str,
+    pub add_to_cart: &'static str,
+    pub added: &'static str,
+    pub go_to_cart: &'static str,
 }
 
 const DE: Texts = Texts {
@@ -50,6 +53,9 @@ const DE: Texts = Texts {
     total: "Preis",
     contains: "Enthalten",
     no_price: "Diese Auswahl ist nicht möglich.",
+    add_to_cart: "In den Warenkorb",
+    added: "Im Warenkorb.",
+    go_to_cart: "Zum Warenkorb",
 };
 
 const EN: Texts = Texts {
@@ -75,6 +81,9 @@ const EN: Texts = Texts {
     total: "Price",
     contains: "Included",
     no_price: "This choice is not possible.",
+    add_to_cart: "Add to cart",
+    added: "Added to your cart.",
+    go_to_cart: "Go to the cart",
 };
 
 pub fn texts(lang: Lang) -> &'static Texts {

@@ -4,7 +4,9 @@
 use serde::{Deserialize, Serialize};
 
 mod problems;
+mod targets;
 pub use problems::{FieldIssue, IssueCode, Problem};
+pub use targets::{InstagramHandle, PostKind, PostUrl};
 
 /// Why a text is not an email address we can send to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -18,10 +18,16 @@ pub enum IssueCode {
     WrongPassword,
     /// A second-factor code (or recovery code) that is wrong, used or too old.
     WrongCode,
+    /// Not a link to an Instagram post or reel.
+    InvalidPost,
+    /// A number outside what is allowed (a quantity of 0 or 1,000).
+    OutOfRange,
+    /// A choice the product does not offer (a tampered form).
+    NotOffered,
 }
 
 impl IssueCode {
-    pub const ALL: [IssueCode; 9] = [
+    pub const ALL: [IssueCode; 12] = [
         IssueCode::Required,
         IssueCode::TooLong,
         IssueCode::TooShort,
@@ -31,6 +37,9 @@ impl IssueCode {
         IssueCode::TooCommon,
         IssueCode::WrongPassword,
         IssueCode::WrongCode,
+        IssueCode::InvalidPost,
+        IssueCode::OutOfRange,
+        IssueCode::NotOffered,
     ];
 
     /// The code's name in URLs (a form posted without JavaScript gets its problems back there).
@@ -45,6 +54,9 @@ impl IssueCode {
             IssueCode::TooCommon => "too-common",
             IssueCode::WrongPassword => "wrong-password",
             IssueCode::WrongCode => "wrong-code",
+            IssueCode::InvalidPost => "invalid-post",
+            IssueCode::OutOfRange => "out-of-range",
+            IssueCode::NotOffered => "not-offered",
         }
     }
 

@@ -163,7 +163,10 @@ mod tests {
                 "{bad}"
             );
         }
-        assert_eq!(InstagramHandle::parse(" @ "), Err(IssueCode::Required.into()));
+        assert_eq!(
+            InstagramHandle::parse(" @ "),
+            Err(IssueCode::Required.into())
+        );
         assert_eq!(
             InstagramHandle::parse(&"a".repeat(31)),
             Err(Problem::too_long(30))

@@ -1,7 +1,7 @@
 //! Parsing the raw form into domain values. Each value can only be built by its `parse`, so a
 //! `NewLead` is valid by construction.
 
-pub use gd_common::{Email, FieldIssue, IssueCode, Locale, Problem};
+pub use gd_common::{Email, FieldIssue, InstagramHandle, IssueCode, Locale, Problem};
 use serde::{Deserialize, Serialize};
 
 /// The form as the browser sends it: everything is text, nothing is trusted.
@@ -46,43 +46,6 @@ impl PersonName {
 
     pub fn parse(s: &str) -> Result<Self, Problem> {
         required_within(collapse_whitespace(s), Self::MAX).map(Self)
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-/// An Instagram username: 1–30 characters of letters, digits, dots and underscores; stored
-/// lower-case without the leading `@`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InstagramHandle(String);
-
-impl InstagramHandle {
-    pub const MAX: usize = 30;
-
-    pub fn parse(s: &str) -> Result<Self, Problem> {
-        let s = s.trim();
-        let s = s
-            .strip_prefix("https://www.instagram.com/")
-            .or_else(|| s.strip_prefix("https://instagram.com/"))
-            .or_else(|| s.strip_prefix("instagram.com/"))
-            .unwrap_or(s)
-            .trim_end_matches('/');
-        let s = s.strip_prefix('@').unwrap_or(s).to_ascii_lowercase();
-        if s.is_empty() {
-            return Err(IssueCode::Required.into());
-        }
-        if s.len() > Self::MAX {
-            return Err(Problem::too_long(Self::MAX));
-        }
-        let valid_chars = s
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '_');
-        if !valid_chars || s.starts_with('.') || s.ends_with('.') || s.contains("..") {
-            return Err(IssueCode::InvalidHandle.into());
-        }
-        Ok(Self(s))
     }
 
     pub fn as_str(&self) -> &str {

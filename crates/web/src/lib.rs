@@ -3,6 +3,7 @@
 //! client's address. It knows axum and tower-sessions but nothing of pages; the UI crate's
 //! server functions reach it through thin adapters (`app::context`).
 
+mod cart;
 mod client;
 mod session;
 
@@ -13,6 +14,7 @@ use gd_accounts::{Role, User};
 use gd_config::Config;
 use sqlx::PgPool;
 
+pub use cart::{cart_count, cart_id};
 pub use client::{client_ip_of, rate_limit_key};
 pub use session::{
     begin_second_factor, current_session_id, layer as session_layer, mark_reauthenticated,
@@ -20,6 +22,10 @@ pub use session::{
     RequestUser, REAUTH_SECS,
 };
 pub use tower_sessions::Session;
+
+/// How many items the visitor's cart holds, found by the page middleware (page loads only).
+#[derive(Debug, Clone, Copy)]
+pub struct RequestCart(pub u32);
 
 /// What every request handler and server function gets from the server process.
 #[derive(Clone)]
@@ -52,6 +58,8 @@ pub enum WebError {
     Database(#[from] sqlx::Error),
     #[error("accounts: {0}")]
     Account(#[from] gd_accounts::AccountError),
+    #[error("cart: {0}")]
+    Cart(#[from] gd_cart::CartError),
     #[error("{0}")]
     Internal(&'static str),
 }
