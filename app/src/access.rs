@@ -57,6 +57,10 @@ pub const SERVER_FNS: &[(&str, Access)] = &[
     ("/api/admin_list_users", Access::Role(Role::Admin)),
     ("/api/admin_set_role", Access::Role(Role::Admin)),
     ("/api/admin_audit_log", Access::Role(Role::Admin)),
+    ("/api/legal_page", Access::Public),
+    ("/api/admin_pages", Access::Role(Role::Admin)),
+    ("/api/admin_page", Access::Role(Role::Admin)),
+    ("/api/admin_save_page", Access::Role(Role::Admin)),
 ];
 
 /// Pages. A page whose data needs sign-in answers 401 (with a sign-in link) to anonymous
@@ -71,6 +75,9 @@ pub const PAGES: &[(&str, Access)] = &[
     ("/shop/{slug}", Access::Public),
     ("/en/shop/{slug}", Access::Public),
     ("/cart", Access::Public),
+    // A published legal page (the access test opens the demo Impressum); others are a 404.
+    ("/legal/{slug}", Access::Public),
+    ("/en/legal/{slug}", Access::Public),
     ("/en/cart", Access::Public),
     ("/login", Access::Public),
     ("/en/login", Access::Public),
@@ -92,6 +99,10 @@ pub const PAGES: &[(&str, Access)] = &[
     ("/en/admin/users", Access::Role(Role::Admin)),
     ("/admin/audit", Access::Role(Role::Admin)),
     ("/en/admin/audit", Access::Role(Role::Admin)),
+    ("/admin/pages", Access::Role(Role::Admin)),
+    ("/en/admin/pages", Access::Role(Role::Admin)),
+    ("/admin/pages/{id}", Access::Role(Role::Admin)),
+    ("/en/admin/pages/{id}", Access::Role(Role::Admin)),
 ];
 
 /// Plain HTTP endpoints outside Leptos: method, path (axum's template), access.

@@ -31,6 +31,8 @@ pub enum Conflict {
     SignInExpired,
     /// The cart holds as many lines as it may.
     CartFull,
+    /// Another page of the same kind has this address.
+    SlugTaken,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]

@@ -124,6 +124,12 @@ impl Lang {
             (Lang::En, IssueCode::NotOffered) => {
                 "This choice is not (or no longer) offered. Please reload the page.".into()
             }
+            (Lang::De, IssueCode::InvalidSlug) => {
+                "Nur Kleinbuchstaben und Ziffern, Wörter mit einem Bindestrich verbunden.".into()
+            }
+            (Lang::En, IssueCode::InvalidSlug) => {
+                "Lower-case letters and digits only, words joined by one dash.".into()
+            }
             (Lang::En, IssueCode::TooCommon) => {
                 "This password is too easy to guess. A few random words work better.".into()
             }
@@ -136,6 +142,11 @@ pub struct Texts {
     pub switch_label: &'static str,
     pub nav_services: &'static str,
     pub nav_cart: &'static str,
+    pub legal_label: &'static str,
+    pub legal_imprint: &'static str,
+    pub legal_privacy: &'static str,
+    pub legal_terms: &'static str,
+    pub legal_withdrawal: &'static str,
     pub nav_process: &'static str,
     pub nav_contact: &'static str,
     pub nav_account: &'static str,
@@ -176,6 +187,11 @@ static DE: Texts = Texts {
     switch_label: "English",
     nav_services: "Leistungen",
     nav_cart: "Warenkorb",
+    legal_label: "Rechtliches",
+    legal_imprint: "Impressum",
+    legal_privacy: "Datenschutz",
+    legal_terms: "AGB",
+    legal_withdrawal: "Widerrufsbelehrung",
     nav_process: "Ablauf",
     nav_contact: "Kontakt",
     nav_account: "Konto",
@@ -224,6 +240,11 @@ static EN: Texts = Texts {
     switch_label: "Deutsch",
     nav_services: "Services",
     nav_cart: "Cart",
+    legal_label: "Legal",
+    legal_imprint: "Legal notice",
+    legal_privacy: "Privacy",
+    legal_terms: "Terms",
+    legal_withdrawal: "Withdrawal",
     nav_process: "How it works",
     nav_contact: "Contact",
     nav_account: "Account",

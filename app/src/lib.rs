@@ -12,9 +12,12 @@ pub mod access;
 pub mod admin;
 pub mod auth;
 pub mod cart;
+pub mod content;
 pub mod error;
 pub mod i18n;
 pub mod landing;
+#[cfg(feature = "ssr")]
+pub mod markdown;
 pub mod outbox;
 pub mod shell;
 pub mod shop;

@@ -39,6 +39,11 @@ async fn sitemap(State(state): State<AppState>) -> impl IntoResponse {
     let catalog = state.catalog.get();
     let mut pages: Vec<(String, Option<String>)> =
         vec![("".to_owned(), None), ("/shop".to_owned(), None)];
+    pages.extend(
+        gd_content::LEGAL_PAGES
+            .iter()
+            .map(|slug| (format!("/legal/{slug}"), None)),
+    );
     for p in catalog.on_sale() {
         pages.push((
             format!("/shop/{}", p.slug),

@@ -112,7 +112,12 @@ async fn each_rule_is_enforced(pool: PgPool) {
     assert_eq!(status, 200);
 
     for (path, access) in PAGES {
-        let path = &path.replace("{slug}", "instagram-follower");
+        let path = &if path.contains("/legal/") {
+            path.replace("{slug}", "impressum")
+        } else {
+            path.replace("{slug}", "instagram-follower")
+                .replace("{id}", "new")
+        };
         let status = nobody
             .get(app.url(path))
             .send()

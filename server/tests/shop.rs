@@ -158,7 +158,8 @@ async fn crawlers_get_a_sitemap_of_what_is_on_sale(pool: PgPool) {
     )));
     assert!(xml.contains(&format!("<loc>{base}/</loc>")));
     assert!(!xml.contains("tiktok"), "drafts are not listed");
-    assert_eq!(xml.matches("<url>").count(), 2 * (2 + 5));
+    assert_eq!(xml.matches("<url>").count(), 2 * (2 + 4 + 5));
+    assert!(xml.contains(&format!("<loc>{base}/en/legal/impressum</loc>")));
 
     let robots = app.get("/robots.txt").await.text().await.unwrap();
     assert!(robots.contains(&format!("Sitemap: {base}/sitemap.xml")));

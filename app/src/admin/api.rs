@@ -28,7 +28,8 @@ pub struct AuditRow {
 }
 
 #[cfg(feature = "ssr")]
-async fn admin() -> Result<(crate::context::ServerContext, gd_accounts::User), AppError> {
+pub(crate) async fn admin() -> Result<(crate::context::ServerContext, gd_accounts::User), AppError>
+{
     let user = crate::context::require_role(Role::Admin).await?;
     Ok((crate::context::server_context()?, user))
 }

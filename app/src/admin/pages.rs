@@ -6,10 +6,11 @@ use leptos_router::hooks::use_location;
 use leptos_router::{lazy_route, LazyRoute};
 
 use super::api::{admin_audit_log, admin_list_users, AdminSetRole};
+use crate::content::api::{admin_page, admin_pages, AdminSavePage};
 use crate::error::{AppError, Conflict};
 use crate::i18n::Lang;
 use crate::shell::Layout;
-use crate::ui::{failed, FormError, Loaded};
+use crate::ui::{failed, Field, FormError, Loaded, Notice, BUTTON, INPUT, LINK};
 use gd_common::Role;
 
 fn lang_here() -> Lang {
@@ -30,6 +31,12 @@ fn words(lang: Lang, e: &AppError) -> &'static str {
         }
         (Lang::En, AppError::Conflict(Conflict::OwnAdminRole)) => {
             "Only another admin can take away your admin role."
+        }
+        (Lang::De, AppError::Conflict(Conflict::SlugTaken)) => {
+            "Eine andere Seite dieser Art hat schon diese Adresse."
+        }
+        (Lang::En, AppError::Conflict(Conflict::SlugTaken)) => {
+            "Another page of this kind already has this address."
         }
         (Lang::De, AppError::ReauthRequired) => {
             "Bitte bestätigen Sie zuerst in Ihrem Konto, dass Sie es sind (Passwort oder Code)."
@@ -57,6 +64,10 @@ impl LazyRoute for AdminPages {
             .get_untracked();
         if path.ends_with("/audit") {
             audit_view()
+        } else if path.ends_with("/admin/pages") {
+            pages_view()
+        } else if path.contains("/admin/pages/") {
+            page_edit_view()
         } else {
             users_view()
         }
@@ -163,6 +174,131 @@ fn audit_view() -> AnyView {
                                         }).collect_view()}
                                     </tbody>
                                 </table>
+                        })
+                    })}
+                </Loaded>
+            </section>
+        </Layout>
+    }
+    .into_any()
+}
+
+/// `/admin/pages`: every written page, with a link to edit it or write a new one.
+fn pages_view() -> AnyView {
+    let lang = lang_here();
+    let (title, new_label, published, draft) = match lang {
+        Lang::De => ("Seiten", "Neue Seite", "veröffentlicht", "Entwurf"),
+        Lang::En => ("Pages", "New page", "published", "draft"),
+    };
+    let pages = Resource::new(|| (), |_| admin_pages());
+    view! {
+        <Title text=title/>
+        <Layout lang=lang>
+            <section class="mx-auto max-w-5xl px-4 py-12">
+                <div class="flex items-center justify-between">
+                    <h1 class="text-3xl font-bold text-slate-900">{title}</h1>
+                    <a href=lang.path("/admin/pages/new") class=LINK data-testid="new-page">{new_label}</a>
+                </div>
+                <Loaded lang=lang>
+                    {move || Suspend::new(async move {
+                        pages.await.map(|list| view! {
+                            <table class="mt-6 w-full text-left text-sm" data-testid="page-table">
+                                <tbody>
+                                    {list.into_iter().map(|p| view! {
+                                        <tr class="border-b" data-testid="page-row">
+                                            <td class="py-2 pr-3 text-slate-500">{p.kind}</td>
+                                            <td class="pr-3"><a class=LINK href=lang.path(&format!("/admin/pages/{}", p.id))>{p.title}</a></td>
+                                            <td class="pr-3 font-mono">{p.slug}</td>
+                                            <td class="pr-3">{if p.published { published } else { draft }}</td>
+                                            <td class="text-slate-500">{p.updated}</td>
+                                        </tr>
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        })
+                    })}
+                </Loaded>
+            </section>
+        </Layout>
+    }
+    .into_any()
+}
+
+/// `/admin/pages/{id}` (or `new`): the edit form, both languages side by side.
+fn page_edit_view() -> AnyView {
+    let lang = lang_here();
+    let id =
+        leptos_router::hooks::use_params_map().with_untracked(|p| p.get("id").unwrap_or_default());
+    let (title, save_label, saved_label, published_label) = match lang {
+        Lang::De => (
+            "Seite bearbeiten",
+            "Speichern",
+            "Gespeichert.",
+            "Veröffentlicht",
+        ),
+        Lang::En => ("Edit page", "Save", "Saved.", "Published"),
+    };
+    let form = Resource::new(move || id.clone(), admin_page);
+    let save = ServerAction::<AdminSavePage>::new();
+    let error = failed(save);
+    let saved = move || matches!(save.value().get(), Some(Ok(_)));
+    // A new page, once saved, continues under its own address.
+    let navigate = leptos_router::hooks::use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(id)) = save.value().get() {
+            navigate(
+                &lang.path(&format!("/admin/pages/{id}")),
+                Default::default(),
+            );
+        }
+    });
+    view! {
+        <Title text=title/>
+        <Layout lang=lang>
+            <section class="mx-auto max-w-5xl px-4 py-12">
+                <h1 class="text-3xl font-bold text-slate-900">{title}</h1>
+                <Loaded lang=lang>
+                    {move || Suspend::new(async move {
+                        form.await.map(move |f| {
+                            let text = move |name: &'static str, label: &'static str, value: String| view! {
+                                <Field form="page" lang=lang label=label name=name error=error>
+                                    <input id=format!("page-{name}") name=name type="text" value=value class=INPUT
+                                        aria-describedby=format!("page-{name}-error")/>
+                                </Field>
+                            };
+                            let area = move |name: &'static str, label: &'static str, value: String, rows: &'static str| view! {
+                                <Field form="page" lang=lang label=label name=name error=error>
+                                    <textarea id=format!("page-{name}") name=name rows=rows class=INPUT
+                                        aria-describedby=format!("page-{name}-error")>{value}</textarea>
+                                </Field>
+                            };
+                            view! {
+                                <ActionForm action=save attr:class="mt-6 space-y-4" attr:data-testid="page-form">
+                                    <input type="hidden" name="id" value=f.id.clone()/>
+                                    <FormError lang=lang error=error words=words/>
+                                    <Show when=saved><Notice text=saved_label/></Show>
+                                    <div class="grid gap-4 sm:grid-cols-2">
+                                        <Field form="page" lang=lang label="Art / kind" name="kind" error=error>
+                                            <select id="page-kind" name="kind" class=INPUT>
+                                                <option value="legal" selected={f.kind == "legal"}>"legal"</option>
+                                                <option value="blog" selected={f.kind == "blog"}>"blog"</option>
+                                            </select>
+                                        </Field>
+                                        {text("slug", "Adresse / slug", f.slug.clone())}
+                                        {text("title_de", "Titel (de)", f.title_de.clone())}
+                                        {text("title_en", "Title (en)", f.title_en.clone())}
+                                        {text("summary_de", "Kurzfassung (de)", f.summary_de.clone())}
+                                        {text("summary_en", "Summary (en)", f.summary_en.clone())}
+                                        {area("body_de", "Text (de, Markdown)", f.body_de.clone(), "16")}
+                                        {area("body_en", "Text (en, Markdown)", f.body_en.clone(), "16")}
+                                    </div>
+                                    <label class="flex items-center gap-2 text-sm text-slate-700">
+                                        <input type="checkbox" name="published" checked=f.published data-testid="page-published"/>
+                                        {published_label}
+                                    </label>
+                                    <button type="submit" class=BUTTON data-testid="page-save">{save_label}</button>
+                                </ActionForm>
+                            }
                         })
                     })}
                 </Loaded>

@@ -3,6 +3,4 @@
 //! guest's cart follows them into their account when they sign in.
 
 pub mod api;
-mod page;
-
-pub use page::CartPage;
+pub(crate) mod page;

@@ -7,7 +7,6 @@ use gd_pricing::Billing;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_location;
-use leptos_router::{lazy_route, LazyRoute};
 
 use super::api::{current_cart, CartRemove, CartSetQuantity, CartView, LineNotice};
 use crate::i18n::Lang;
@@ -15,17 +14,9 @@ use crate::shell::{CartCount, Layout};
 use crate::shop::{money, texts as shop_texts};
 use crate::ui::{failed, FormError, Loaded, LINK, SECONDARY};
 
-pub struct CartPage;
-
-#[lazy_route]
-impl LazyRoute for CartPage {
-    fn data() -> Self {
-        CartPage
-    }
-
-    fn view(_this: Self) -> AnyView {
-        cart_view_page().into_any()
-    }
+/// The cart page (in the storefront's lazy chunk, see `ShopPages`).
+pub(crate) fn cart_page() -> AnyView {
+    cart_view_page().into_any()
 }
 
 struct Texts {

@@ -47,7 +47,16 @@ pub fn Layout(lang: Lang, children: Children) -> impl IntoView {
         </header>
         <main>{children()}</main>
         <footer class="border-t border-slate-200">
-            <div class="mx-auto max-w-6xl px-4 py-8 text-sm text-slate-500">{t.footer}</div>
+            <div class="mx-auto flex max-w-6xl flex-wrap justify-between gap-4 px-4 py-8 text-sm text-slate-500">
+                <span>{t.footer}</span>
+                // German law: every page links the legal pages.
+                <nav class="flex flex-wrap gap-4" aria-label=t.legal_label data-testid="legal-links">
+                    <a href=lang.path("/legal/impressum") class="hover:text-fuchsia-700">{t.legal_imprint}</a>
+                    <a href=lang.path("/legal/datenschutz") class="hover:text-fuchsia-700">{t.legal_privacy}</a>
+                    <a href=lang.path("/legal/agb") class="hover:text-fuchsia-700">{t.legal_terms}</a>
+                    <a href=lang.path("/legal/widerruf") class="hover:text-fuchsia-700">{t.legal_withdrawal}</a>
+                </nav>
+            </div>
         </footer>
     }
 }

@@ -21,7 +21,6 @@ pub struct CartCount(pub RwSignal<u32>);
 
 use crate::admin::AdminPages;
 use crate::auth::{AccountPage, SignInPages};
-use crate::cart::CartPage;
 use crate::i18n::Lang;
 use crate::landing::Landing;
 use crate::outbox::OutboxPage;
@@ -70,7 +69,8 @@ pub fn App() -> impl IntoView {
                 <Route path=StaticSegment("en") view=|| view! { <Landing lang=Lang::En/> }/>
                 <Route path=(StaticSegment("dev"), StaticSegment("outbox")) view={Lazy::<OutboxPage>::new()}/>
                 <Route path=(LangPrefix, StaticSegment("shop")) ssr=SsrMode::Async view={Lazy::<ShopPages>::new()}/>
-                <Route path=(LangPrefix, StaticSegment("cart")) ssr=SsrMode::Async view={Lazy::<CartPage>::new()}/>
+                <Route path=(LangPrefix, StaticSegment("cart")) ssr=SsrMode::Async view={Lazy::<ShopPages>::new()}/>
+                <Route path=(LangPrefix, StaticSegment("legal"), ParamSegment("slug")) ssr=SsrMode::Async view={Lazy::<ShopPages>::new()}/>
                 <Route path=(LangPrefix, StaticSegment("shop"), ParamSegment("slug")) ssr=SsrMode::Async view={Lazy::<ShopPages>::new()}/>
                 <Route path=(LangPrefix, StaticSegment("login")) view={Lazy::<SignInPages>::new()}/>
                 <Route path=(LangPrefix, StaticSegment("login"), StaticSegment("code")) view={Lazy::<SignInPages>::new()}/>
@@ -82,6 +82,8 @@ pub fn App() -> impl IntoView {
                 <Route path=(LangPrefix, StaticSegment("account"), StaticSegment("two-factor")) ssr=SsrMode::Async view={Lazy::<AccountPage>::new()}/>
                 <Route path=(LangPrefix, StaticSegment("admin"), StaticSegment("users")) ssr=SsrMode::Async view={Lazy::<AdminPages>::new()}/>
                 <Route path=(LangPrefix, StaticSegment("admin"), StaticSegment("audit")) ssr=SsrMode::Async view={Lazy::<AdminPages>::new()}/>
+                <Route path=(LangPrefix, StaticSegment("admin"), StaticSegment("pages")) ssr=SsrMode::Async view={Lazy::<AdminPages>::new()}/>
+                <Route path=(LangPrefix, StaticSegment("admin"), StaticSegment("pages"), ParamSegment("id")) ssr=SsrMode::Async view={Lazy::<AdminPages>::new()}/>
             </Routes>
         </Router>
     }

@@ -17,7 +17,9 @@ use crate::shell::CartCount;
 use crate::shell::Layout;
 use crate::ui::{failed, issue_on, FormError, Loaded, Notice, BUTTON, INPUT, LINK};
 
-/// The catalog and the product pages share one lazy chunk.
+/// The storefront's pages share one lazy chunk: the catalog, products, the cart and the legal
+/// pages. Code they share (prices, money, the pricing crate's types) then stays in that chunk
+/// instead of moving into the first-load bundle, as code shared between chunks does.
 pub struct ShopPages;
 
 #[lazy_route]
@@ -27,8 +29,13 @@ impl LazyRoute for ShopPages {
     }
 
     fn view(_this: Self) -> AnyView {
-        let params = use_params_map();
-        if params.with_untracked(|p| p.get("slug").is_some()) {
+        let path = use_location().pathname.get_untracked();
+        let path = path.strip_prefix("/en").unwrap_or(&path);
+        if path == "/cart" {
+            crate::cart::page::cart_page()
+        } else if path.starts_with("/legal/") {
+            crate::content::pages::legal_page_view()
+        } else if path.starts_with("/shop/") {
             product_view().into_any()
         } else {
             catalog_view().into_any()

@@ -16,34 +16,10 @@ pub use load::{load, new_id};
 
 use std::collections::BTreeMap;
 
-use gd_common::Locale;
+pub use gd_common::Localized;
 pub use gd_pricing::Offer;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
-
-/// A text in both of the shop's languages.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Localized {
-    pub de: String,
-    pub en: String,
-}
-
-impl Localized {
-    pub fn new(de: impl Into<String>, en: impl Into<String>) -> Self {
-        Self {
-            de: de.into(),
-            en: en.into(),
-        }
-    }
-
-    /// The text in `locale`; the German one where the English is missing.
-    pub fn get(&self, locale: Locale) -> &str {
-        match locale {
-            Locale::En if !self.en.is_empty() => &self.en,
-            _ => &self.de,
-        }
-    }
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ProductKind {

@@ -71,6 +71,30 @@ impl std::fmt::Display for Email {
     }
 }
 
+/// A text in both of Growthdesk's languages.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Localized {
+    pub de: String,
+    pub en: String,
+}
+
+impl Localized {
+    pub fn new(de: impl Into<String>, en: impl Into<String>) -> Self {
+        Self {
+            de: de.into(),
+            en: en.into(),
+        }
+    }
+
+    /// The text in `locale`; the German one where the English is missing.
+    pub fn get(&self, locale: Locale) -> &str {
+        match locale {
+            Locale::En if !self.en.is_empty() => &self.en,
+            _ => &self.de,
+        }
+    }
+}
+
 /// The two languages Growthdesk speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Locale {

@@ -24,10 +24,12 @@ pub enum IssueCode {
     OutOfRange,
     /// A choice the product does not offer (a tampered form).
     NotOffered,
+    /// Not an address part: lower-case letters and digits, words joined by single dashes.
+    InvalidSlug,
 }
 
 impl IssueCode {
-    pub const ALL: [IssueCode; 12] = [
+    pub const ALL: [IssueCode; 13] = [
         IssueCode::Required,
         IssueCode::TooLong,
         IssueCode::TooShort,
@@ -40,6 +42,7 @@ impl IssueCode {
         IssueCode::InvalidPost,
         IssueCode::OutOfRange,
         IssueCode::NotOffered,
+        IssueCode::InvalidSlug,
     ];
 
     /// The code's name in URLs (a form posted without JavaScript gets its problems back there).
@@ -57,6 +60,7 @@ impl IssueCode {
             IssueCode::InvalidPost => "invalid-post",
             IssueCode::OutOfRange => "out-of-range",
             IssueCode::NotOffered => "not-offered",
+            IssueCode::InvalidSlug => "invalid-slug",
         }
     }
 

@@ -115,4 +115,26 @@ FROM product_prices pp
 WHERE pp.product_id = p.id AND p.price_id IS NULL
   AND p.id BETWEEN '00000000-0000-7000-8000-000000000201' AND '00000000-0000-7000-8000-000000000206';
 
+-- Legal pages as templates: every page links them (German law), so a local installation has
+-- them from the start. Clearly marked as templates to be replaced by the agency's own text.
+INSERT INTO pages (id, kind, slug, title_de, title_en, body_de, body_en, published, published_at)
+VALUES
+    ('00000000-0000-7000-8000-000000000401', 'legal', 'impressum', 'Impressum', 'Legal notice',
+     E'**Muster – bitte durch die Angaben der Agentur ersetzen (Admin → Seiten).**\n\n## Angaben gemäß § 5 DDG\n\nGrowthdesk Demo GmbH\nMusterstraße 1\n50667 Köln\n\nVertreten durch: Erika Muster (Geschäftsführerin)\n\n## Kontakt\n\nE-Mail: team@growthdesk.localhost\n\n## Registereintrag\n\nAmtsgericht Köln, HRB 00000 (Demo)\n\n## Umsatzsteuer-ID\n\nDE000000000 (Demo)',
+     E'**Template: replace with the agency''s details (Admin → Pages).**\n\n## Information under § 5 DDG\n\nGrowthdesk Demo GmbH\nMusterstraße 1\n50667 Cologne, Germany\n\nRepresented by: Erika Muster (managing director)\n\n## Contact\n\nEmail: team@growthdesk.localhost\n\n## Register\n\nLocal court Cologne, HRB 00000 (demo)\n\n## VAT id\n\nDE000000000 (demo)',
+     true, now()),
+    ('00000000-0000-7000-8000-000000000402', 'legal', 'datenschutz', 'Datenschutzerklärung', 'Privacy policy',
+     E'**Muster – bitte durch die eigene Datenschutzerklärung ersetzen.**\n\n## Verantwortlicher\n\nGrowthdesk Demo GmbH, Musterstraße 1, 50667 Köln.\n\n## Welche Daten wir verarbeiten\n\n* Angaben aus dem Kontaktformular, um Ihre Anfrage zu beantworten (Art. 6 Abs. 1 lit. b DSGVO)\n* Kontodaten und Bestellungen, um Verträge zu erfüllen\n* Ein Sitzungs-Cookie, das nur die Anmeldung und den Warenkorb hält; keine Tracking-Cookies\n\n## Ihre Rechte\n\nAuskunft, Berichtigung, Löschung, Einschränkung, Datenübertragbarkeit und Widerspruch; Beschwerde bei einer Aufsichtsbehörde.',
+     E'**Template: replace with your own privacy policy.**\n\n## Controller\n\nGrowthdesk Demo GmbH, Musterstraße 1, 50667 Cologne, Germany.\n\n## What we process\n\n* What you send with the contact form, to answer you (Art. 6(1)(b) GDPR)\n* Account data and orders, to fulfil contracts\n* One session cookie that only keeps your sign-in and cart; no tracking cookies\n\n## Your rights\n\nAccess, rectification, erasure, restriction, portability and objection; complaint to a supervisory authority.',
+     true, now()),
+    ('00000000-0000-7000-8000-000000000403', 'legal', 'agb', 'Allgemeine Geschäftsbedingungen', 'Terms and conditions',
+     E'**Muster – bitte durch die eigenen AGB ersetzen.**\n\n## Geltungsbereich\n\nDiese Bedingungen gelten für alle Bestellungen über growthdesk.\n\n## Leistungen\n\nWir erbringen die im Shop beschriebenen Leistungen für das angegebene Instagram-Profil oder den angegebenen Beitrag.\n\n## Preise\n\nAlle Preise für Verbraucher enthalten die gesetzliche Umsatzsteuer.',
+     E'**Template: replace with your own terms.**\n\n## Scope\n\nThese terms apply to every order placed with growthdesk.\n\n## Services\n\nWe provide the services described in the shop for the Instagram profile or post given.\n\n## Prices\n\nPrices for consumers include VAT.',
+     true, now()),
+    ('00000000-0000-7000-8000-000000000404', 'legal', 'widerruf', 'Widerrufsbelehrung', 'Right of withdrawal',
+     E'**Muster – bitte durch die eigene Widerrufsbelehrung ersetzen.**\n\n## Widerrufsrecht\n\nSie haben das Recht, binnen vierzehn Tagen ohne Angabe von Gründen diesen Vertrag zu widerrufen.\n\n## Vorzeitiges Erlöschen\n\nBei Dienstleistungen erlischt das Widerrufsrecht, wenn wir die Leistung vollständig erbracht haben und Sie vor Beginn ausdrücklich zugestimmt und Ihre Kenntnis davon bestätigt haben, dass Sie Ihr Widerrufsrecht bei vollständiger Vertragserfüllung verlieren.',
+     E'**Template: replace with your own withdrawal notice.**\n\n## Right of withdrawal\n\nYou may withdraw from this contract within fourteen days without giving any reason.\n\n## Early expiry\n\nFor services, the right of withdrawal expires once we have fully performed the service and you expressly agreed to us starting before the withdrawal period ended and acknowledged that you lose the right once the contract is fully performed.',
+     true, now())
+ON CONFLICT (id) DO NOTHING;
+
 SELECT pg_notify('catalog_changed', '');

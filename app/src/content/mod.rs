@@ -1,0 +1,5 @@
+//! Pages the agency writes: the legal pages every page links to from its footer (and, next,
+//! blog posts). Public pages here; admins edit them under `/admin/pages`.
+
+pub mod api;
+pub(crate) mod pages;
