@@ -1,14 +1,11 @@
-import { test, expect, type Page } from '@playwright/test';
+import { test, expect } from '@playwright/test';
+import { hydrated } from './helpers';
 import { execFileSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import path from 'node:path';
 
 const run = Date.now().toString(36);
 const password = 'pferd batterie heftklammer richtig';
-
-async function hydrated(page: Page) {
-  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
-}
 
 /** The six-digit code an authenticator app shows for a base32 `secret` (RFC 6238, SHA-1, 30 s). */
 function totp(secret: string, at = Date.now()): string {

@@ -1,11 +1,8 @@
-import { test, expect, type Page } from '@playwright/test';
+import { test, expect } from '@playwright/test';
+import { hydrated } from './helpers';
 
 // Unique per run, so a re-run is never taken for a duplicate submission.
 const run = Date.now().toString(36);
-
-async function hydrated(page: Page) {
-  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
-}
 
 test('the page hydrates without CSP violations and the message counter responds', async ({ page }) => {
   const violations: string[] = [];

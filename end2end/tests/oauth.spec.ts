@@ -1,11 +1,8 @@
-import { test, expect, type Page } from '@playwright/test';
+import { test, expect } from '@playwright/test';
+import { hydrated } from './helpers';
 
 // scripts/e2e-serve.sh configures "Google" as the local OpenID Connect server
 // (oauth2-mock-server), which approves at once and signs in oidc.kunde@example.de.
-
-async function hydrated(page: Page) {
-  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
-}
 
 test('sign in through the OpenID Connect provider, see it in the header and account settings', async ({ page }) => {
   await page.goto('/login');

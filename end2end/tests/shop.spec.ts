@@ -1,8 +1,5 @@
-import { test, expect, type Page } from '@playwright/test';
-
-async function hydrated(page: Page) {
-  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
-}
+import { test, expect } from '@playwright/test';
+import { hydrated } from './helpers';
 
 test('a shopper finds a product and its price follows the configuration at once', async ({ page }) => {
   const errors: string[] = [];

@@ -99,10 +99,7 @@ pub async fn cart_add(
         .await
         .map_err(cart_error)?;
     drop(conn);
-    if crate::context::is_plain_form_post() {
-        leptos_axum::redirect(&crate::i18n::Lang::from_code(&lang).path("/cart"));
-    }
-    view(&lang, Some(cart)).await
+    answer(&lang, cart).await
 }
 
 /// Sets a line's quantity (1–100). Public; 404 for a line not in this visitor's cart.
@@ -115,19 +112,12 @@ pub async fn cart_set_quantity(
     use server::*;
     let line = line_id(&line)?;
     let quantity = quantity_of(&quantity)?;
-    let cart = crate::context::cart_id(false)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let ctx = crate::context::server_context()?;
-    let mut conn = ctx.pool.acquire().await.map_err(AppError::internal)?;
+    let (cart, ctx, mut conn) = existing_cart().await?;
     gd_cart::set_quantity(&mut conn, cart, &ctx.catalog.get(), line, quantity)
         .await
         .map_err(cart_error)?;
     drop(conn);
-    if crate::context::is_plain_form_post() {
-        leptos_axum::redirect(&crate::i18n::Lang::from_code(&lang).path("/cart"));
-    }
-    view(&lang, Some(cart)).await
+    answer(&lang, cart).await
 }
 
 /// Removes a line. Public; 404 for a line not in this visitor's cart.
@@ -138,19 +128,12 @@ pub async fn cart_remove(
 ) -> Result<CartView, AppError> {
     use server::*;
     let line = line_id(&line)?;
-    let cart = crate::context::cart_id(false)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let ctx = crate::context::server_context()?;
-    let mut conn = ctx.pool.acquire().await.map_err(AppError::internal)?;
+    let (cart, _, mut conn) = existing_cart().await?;
     gd_cart::remove(&mut conn, cart, line)
         .await
         .map_err(cart_error)?;
     drop(conn);
-    if crate::context::is_plain_form_post() {
-        leptos_axum::redirect(&crate::i18n::Lang::from_code(&lang).path("/cart"));
-    }
-    view(&lang, Some(cart)).await
+    answer(&lang, cart).await
 }
 
 #[cfg(feature = "ssr")]
@@ -158,6 +141,32 @@ mod server {
     use super::*;
     use crate::error::{FieldIssue, IssueCode};
     use gd_common::Locale;
+
+    /// This visitor's existing cart (404 without one), the context and a connection.
+    pub async fn existing_cart() -> Result<
+        (
+            uuid::Uuid,
+            crate::context::ServerContext,
+            sqlx::pool::PoolConnection<sqlx::Postgres>,
+        ),
+        AppError,
+    > {
+        let cart = crate::context::cart_id(false)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let ctx = crate::context::server_context()?;
+        let conn = ctx.pool.acquire().await.map_err(AppError::internal)?;
+        Ok((cart, ctx, conn))
+    }
+
+    /// The answer to a change: the cart again, or (a form posted without JavaScript) a
+    /// redirect to the cart page.
+    pub async fn answer(lang: &str, cart: uuid::Uuid) -> Result<CartView, AppError> {
+        if crate::context::is_plain_form_post() {
+            leptos_axum::redirect(&crate::i18n::Lang::from_code(lang).path("/cart"));
+        }
+        view(lang, Some(cart)).await
+    }
 
     pub fn bounded(s: &str, max: usize) -> String {
         s.trim().chars().take(max).collect()
