@@ -43,6 +43,11 @@ async fn every_page_links_the_legal_pages_and_they_open(pool: PgPool) {
     let (status, body) = html(&app.client, &app, "/en/legal/datenschutz").await;
     assert_eq!(status, 200);
     assert!(body.contains("Privacy policy"));
+    // Anything that is not an address is simply not found (a NUL never reaches the database).
+    let res = app
+        .post_form_fetch("/api/legal_page", &[("slug", "impr\0essum")])
+        .await;
+    assert_eq!(res.status(), 404);
     for path in ["/legal/gibtsnicht", "/en/legal/gibtsnicht"] {
         assert_eq!(html(&app.client, &app, path).await.0, 404, "{path}");
     }

@@ -91,6 +91,9 @@ pub async fn cart_add(
     let catalog = ctx.catalog.get();
     // Checked before a cart is made for a guest: bad input leaves no trace.
     gd_cart::check(&catalog, &input).map_err(cart_error)?;
+    // Every add writes rows (a guest's first one a session and a cart): bounded per client.
+    let limit = gd_accounts::Limit::new(format!("cart:add:{}", crate::context::ip()), 120, 3600);
+    crate::context::throttle(&[limit]).await?;
     let cart = crate::context::cart_id(true)
         .await?
         .ok_or_else(|| AppError::internal("no cart after creating one"))?;

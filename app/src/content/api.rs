@@ -27,7 +27,8 @@ pub async fn legal_page(
 ) -> Result<PageView, AppError> {
     let ctx = crate::context::server_context()?;
     let locale = gd_common::Locale::parse(&lang);
-    let slug: String = slug.trim().chars().take(gd_content::SLUG_MAX).collect();
+    // Not a slug: no such page (and nothing odd reaches the database).
+    let slug = gd_content::parse_slug(&slug).map_err(|_| AppError::NotFound)?;
     let page = gd_content::find_published(&ctx.pool, gd_content::PageKind::Legal, &slug)
         .await
         .map_err(AppError::internal)?

@@ -83,7 +83,13 @@ pub fn check<'a>(
     let offer = &product.price.as_ref().ok_or(CartError::Unavailable)?.offer;
     let selection = Selection {
         tier: input.tier.trim().to_owned(),
-        addons: input.addons.iter().map(|a| a.trim().to_owned()).collect(),
+        // One configuration, whatever order its add-ons were ticked in.
+        addons: {
+            let mut addons: Vec<String> =
+                input.addons.iter().map(|a| a.trim().to_owned()).collect();
+            addons.sort();
+            addons
+        },
         speed: input
             .speed
             .as_deref()
@@ -258,6 +264,10 @@ pub async fn set_quantity(
     quantity: u32,
 ) -> Result<(), CartError> {
     let mut tx = conn.begin().await?;
+    sqlx::query!("SELECT id FROM carts WHERE id = $1 FOR UPDATE", cart)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(CartError::NotFound)?;
     let found = load(&mut tx, cart)
         .await?
         .into_iter()
@@ -353,7 +363,7 @@ pub async fn merge(conn: &mut PgConnection, guest: Uuid, user: Uuid) -> Result<U
                 let quantity = (existing.selection.quantity + line.selection.quantity)
                     .min(gd_pricing::MAX_QUANTITY);
                 existing.selection.quantity = quantity;
-                update_line(&mut tx, existing.id, quantity, line.unit_gross).await?;
+                update_line(&mut tx, existing.id, quantity, existing.unit_gross).await?;
             }
             None if room => {
                 sqlx::query!(

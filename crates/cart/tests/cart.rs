@@ -52,7 +52,15 @@ async fn a_checked_line_is_stored_with_its_price_and_normalized_target(pool: PgP
     gd_cart::add(&mut conn, cart, &catalog, &followers("5k", 2))
         .await
         .unwrap();
-    // The same configuration again adds to the line.
+    // The same configuration again adds to the line, whatever the order of its add-ons.
+    let mut again = followers("5k", 1);
+    again.addons = vec![];
+    gd_cart::add(&mut conn, cart, &catalog, &again)
+        .await
+        .unwrap();
+    let lines = gd_cart::load(&mut conn, cart).await.unwrap();
+    assert_eq!(lines.len(), 2, "without the add-on it is another line");
+    gd_cart::remove(&mut conn, cart, lines[1].id).await.unwrap();
     gd_cart::add(&mut conn, cart, &catalog, &followers("5k", 1))
         .await
         .unwrap();

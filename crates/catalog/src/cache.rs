@@ -80,6 +80,9 @@ impl Cache {
 
     /// Reloads on every notification until the requests' pool is closed (shutdown).
     async fn watch(self, mut listener: PgListener) {
+        // Set when the listening connection failed: changes may have been announced while it
+        // was down, so the catalog is loaded again as soon as the database answers.
+        let mut missed = false;
         loop {
             if self.pool.is_closed() {
                 return;
@@ -87,6 +90,9 @@ impl Cache {
             let Ok(received) =
                 tokio::time::timeout(Duration::from_secs(2), listener.try_recv()).await
             else {
+                if missed && self.reload().await.is_ok() {
+                    missed = false;
+                }
                 continue;
             };
             match received {
@@ -99,6 +105,7 @@ impl Cache {
                     }
                 }
                 Err(e) => {
+                    missed = true;
                     tracing::warn!(error = %e, "catalog listener failed; retrying");
                     tokio::time::sleep(Duration::from_secs(1)).await;
                 }

@@ -137,11 +137,11 @@ impl Product {
     /// speed), for "from …" in listings.
     pub fn from_price(&self) -> Option<gd_pricing::Cents> {
         let offer = &self.price.as_ref()?.offer;
-        let speed = offer.speeds.first().map_or(0, |s| s.surcharge.0);
+        let speed = offer.speeds.first().map_or(0, |s| s.surcharge.0.max(0));
         offer
             .tiers
             .iter()
-            .map(|t| gd_pricing::Cents(t.price.0 + speed))
+            .map(|t| gd_pricing::Cents(t.price.0.saturating_add(speed)))
             .min()
     }
 

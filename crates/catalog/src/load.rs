@@ -58,13 +58,24 @@ pub async fn load(pool: &PgPool) -> Result<Catalog, CatalogError> {
             Target::parse(&r.target).ok_or_else(|| corrupt(format!("target {}", r.target)))?;
         let price = match (r.price_id, r.offer) {
             (Some(id), Some(offer)) => {
-                let stored: StoredOffer =
-                    serde_json::from_value(offer).map_err(|e| corrupt(format!("offer: {e}")))?;
-                Some(PriceVersion {
-                    id,
-                    offer: stored.offer,
-                    labels: stored.labels,
-                })
+                // A price the code cannot read or sell leaves the product unsellable (and says
+                // so in the log); the rest of the catalog is served.
+                match serde_json::from_value::<StoredOffer>(offer) {
+                    Ok(stored) if stored.offer.problem().is_none() => Some(PriceVersion {
+                        id,
+                        offer: stored.offer,
+                        labels: stored.labels,
+                    }),
+                    Ok(stored) => {
+                        let problem = stored.offer.problem().unwrap_or_default();
+                        tracing::error!(product = %r.id, %problem, "offer cannot be sold");
+                        None
+                    }
+                    Err(e) => {
+                        tracing::error!(product = %r.id, error = %e, "offer cannot be read");
+                        None
+                    }
+                }
             }
             _ => None,
         };

@@ -57,6 +57,31 @@ async fn the_demo_catalog_loads_with_prices_and_bundles(pool: PgPool) {
 }
 
 #[sqlx::test(migrations = false)]
+async fn a_price_that_cannot_be_sold_takes_only_its_product_off_sale(pool: PgPool) {
+    demo(&pool).await;
+    let broken = uuid::Uuid::now_v7();
+    sqlx::query(
+        "INSERT INTO product_prices (id, product_id, offer)
+         SELECT $1, id, '{\"offer\": {\"vat\": 1900, \"billing\": \"one_off\",
+             \"tiers\": [{\"key\": \"\", \"amount\": 1, \"price\": -5}],
+             \"addons\": [], \"speeds\": []}}'
+         FROM products WHERE slug = 'reel-views'",
+    )
+    .bind(broken)
+    .execute(&pool)
+    .await
+    .unwrap();
+    sqlx::query("UPDATE products SET price_id = $1 WHERE slug = 'reel-views'")
+        .bind(broken)
+        .execute(&pool)
+        .await
+        .unwrap();
+    let catalog = gd_catalog::load(&pool).await.unwrap();
+    assert!(catalog.product("reel-views").is_none());
+    assert_eq!(catalog.on_sale().count(), 4);
+}
+
+#[sqlx::test(migrations = false)]
 async fn search_and_categories(pool: PgPool) {
     demo(&pool).await;
     let catalog = gd_catalog::load(&pool).await.unwrap();

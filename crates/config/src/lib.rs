@@ -202,7 +202,8 @@ pub struct Config {
     /// they stopped working (used, replaced or expired). Default 7.
     pub token_retention_days: u32,
     /// `GUEST_CART_DAYS`: the worker deletes guest carts (of visitors who never signed in)
-    /// this many days after their last change. Default 30.
+    /// this many days after their last change. Default 7 (a guest's session, which alone
+    /// leads to the cart, ends after `SESSION_IDLE_HOURS` without use).
     pub guest_cart_days: u32,
     /// `RATE_LIMIT_RETENTION_HOURS`: the worker deletes rate-limit counters this many hours
     /// after their window started. At least 1 (the longest window), or a running window would
@@ -400,7 +401,7 @@ impl Config {
                 })
                 .transpose()?,
             token_retention_days: parse_or("TOKEN_RETENTION_DAYS", get("TOKEN_RETENTION_DAYS"), 7)?,
-            guest_cart_days: parse_or("GUEST_CART_DAYS", get("GUEST_CART_DAYS"), 30)?,
+            guest_cart_days: parse_or("GUEST_CART_DAYS", get("GUEST_CART_DAYS"), 7)?,
             rate_limit_retention_hours,
             metrics_token,
             trusted_proxies: trusted_proxies(get("TRUST_PROXY"))?,

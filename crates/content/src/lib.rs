@@ -111,7 +111,14 @@ fn text(
     max: usize,
     required: bool,
 ) -> String {
-    let value = value.trim().replace("\r\n", "\n");
+    // Control characters other than line breaks and tabs (a NUL would not even reach the
+    // database) are dropped.
+    let value: String = value
+        .trim()
+        .replace("\r\n", "\n")
+        .chars()
+        .filter(|c| !c.is_control() || matches!(c, '\n' | '\t'))
+        .collect();
     if required && value.is_empty() {
         issues.push(FieldIssue::new(field, IssueCode::Required));
     } else if value.chars().count() > max {

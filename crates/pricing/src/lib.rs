@@ -20,9 +20,18 @@ pub use vat_id::{VatId, VatIdProblem};
 
 use serde::{Deserialize, Serialize};
 
-/// A VAT rate in basis points (1900 = 19 %).
+/// A VAT rate in basis points (1900 = 19 %), at most 100 % (also when read from JSON).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "u16")]
 pub struct VatRate(u16);
+
+impl TryFrom<u16> for VatRate {
+    type Error = String;
+
+    fn try_from(bp: u16) -> Result<Self, Self::Error> {
+        VatRate::from_basis_points(bp).ok_or_else(|| format!("VAT rate {bp} is over 100 %"))
+    }
+}
 
 impl VatRate {
     /// The German standard rate, 19 %.
@@ -111,6 +120,37 @@ pub struct Offer {
     pub tiers: Vec<Tier>,
     pub addons: Vec<Addon>,
     pub speeds: Vec<Speed>,
+}
+
+impl Offer {
+    /// Why the offer cannot be sold as it is, if it cannot: no tier, a key empty, over 40
+    /// characters or used twice, a price negative or over a million euros.
+    pub fn problem(&self) -> Option<String> {
+        const MAX: i64 = 100_000_000;
+        if self.tiers.is_empty() {
+            return Some("no tier".into());
+        }
+        let keys = self
+            .tiers
+            .iter()
+            .map(|t| (&t.key, t.price))
+            .chain(self.addons.iter().map(|a| (&a.key, a.price)))
+            .chain(self.speeds.iter().map(|s| (&s.key, s.surcharge)));
+        let mut seen: Vec<&String> = Vec::new();
+        for (key, price) in keys {
+            if key.is_empty() || key.chars().count() > 40 {
+                return Some(format!("key {key:?}"));
+            }
+            if !(0..=MAX).contains(&price.0) {
+                return Some(format!("price {} of {key:?}", price.0));
+            }
+            if seen.contains(&key) {
+                return Some(format!("key {key:?} twice"));
+            }
+            seen.push(key);
+        }
+        None
+    }
 }
 
 /// What the shopper chose.
@@ -309,7 +349,11 @@ impl Quote {
     /// What the buyer pays with the order: the one-off lines and the first period of each
     /// subscription.
     pub fn due_now(&self) -> Cents {
-        Cents(self.periods.iter().map(|t| t.total.0).sum())
+        Cents(
+            self.periods
+                .iter()
+                .fold(0i64, |acc, t| acc.saturating_add(t.total.0)),
+        )
     }
 }
 
@@ -340,12 +384,18 @@ pub fn quote(lines: &[LinePrice], treatment: Treatment) -> Result<Quote, PriceEr
             .into_iter()
             .map(|(rate, gross)| split(rate, Cents(gross), treatment))
             .collect();
-        let sum = |f: fn(&RateTotal) -> i64| Cents(rates.iter().map(f).sum());
+        let sum = |f: fn(&RateTotal) -> i64| {
+            rates
+                .iter()
+                .try_fold(0i64, |acc, r| acc.checked_add(f(r)))
+                .map(Cents)
+                .ok_or(PriceError::Overflow)
+        };
         periods.push(Totals {
             billing,
-            net: sum(|r| r.net.0),
-            vat: sum(|r| r.vat.0),
-            total: sum(|r| r.total.0),
+            net: sum(|r| r.net.0)?,
+            vat: sum(|r| r.vat.0)?,
+            total: sum(|r| r.total.0)?,
             rates,
         });
     }

@@ -253,6 +253,26 @@ fn money_is_written_and_read_the_way_people_do() {
 }
 
 #[test]
+fn an_offer_says_why_it_cannot_be_sold() {
+    assert_eq!(offer().problem(), None);
+    let mut o = offer();
+    o.addons[0].key = "1k".into();
+    assert_eq!(o.problem(), Some(r#"key "1k" twice"#.into()));
+    let mut o = offer();
+    o.speeds[1].surcharge = Cents(-1);
+    assert!(o.problem().unwrap().starts_with("price -1"));
+    let mut o = offer();
+    o.tiers.clear();
+    assert_eq!(o.problem(), Some("no tier".into()));
+    // A rate over 100 % cannot even be read.
+    assert!(serde_json::from_str::<VatRate>("10001").is_err());
+    assert_eq!(
+        serde_json::from_str::<VatRate>("1900").ok(),
+        Some(VatRate::STANDARD_DE)
+    );
+}
+
+#[test]
 fn rates_read_as_percent() {
     assert_eq!(VatRate::STANDARD_DE.percent(true), "19 %");
     assert_eq!(
