@@ -77,6 +77,29 @@ async fn a_product_page_shows_its_configurator_and_price(pool: PgPool) {
     // The price of the default choice, rendered by the server.
     assert_eq!(text_of(&page, "live-price"), "14,90 €");
     assert!(page.contains("inkl. MwSt. (19 %)"));
+    // Addresses and structured data for search engines and link previews.
+    let base = &app.base;
+    assert!(
+        page.contains(&format!(
+            r#"<link href="{base}/shop/instagram-follower" rel="canonical">"#
+        )),
+        "{page}"
+    );
+    assert!(page.contains(&format!(
+        r#"<link href="{base}/en/shop/instagram-follower" hreflang="en" rel="alternate">"#
+    )));
+    assert!(page.contains(r#"<meta property="og:title" content="Instagram-Follower">"#));
+    let json_ld = page
+        .split(r#"<script type="application/ld+json">"#)
+        .nth(1)
+        .and_then(|rest| rest.split("</script>").next())
+        .unwrap();
+    let data: serde_json::Value = serde_json::from_str(json_ld).unwrap();
+    assert_eq!(data[0]["@type"], "Product");
+    assert_eq!(data[0]["offers"]["lowPrice"], "14.90");
+    assert_eq!(data[0]["offers"]["highPrice"], "99.90");
+    assert_eq!(data[1]["itemListElement"][1]["name"], "Follower");
+    assert_eq!(data[1]["itemListElement"].as_array().unwrap().len(), 3);
     // The description is Markdown made HTML.
     assert!(page.contains("<strong>Nachfüll-Garantie</strong>"));
 

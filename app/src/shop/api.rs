@@ -74,6 +74,18 @@ pub struct ProductView {
     pub addons: Vec<Choice>,
     pub speeds: Vec<Choice>,
     pub parts: Vec<BundlePart>,
+    pub seo: Seo,
+}
+
+/// What search engines and link previews read: the page's own address in both languages and
+/// its structured data (JSON-LD `Product` with its offer, and the breadcrumb).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Seo {
+    pub canonical: String,
+    pub de: String,
+    pub en: String,
+    /// Ready to be a `<script type="application/ld+json">` (`</` escaped).
+    pub json_ld: String,
 }
 
 /// The longest search accepted (longer ones are cut).
@@ -161,7 +173,9 @@ pub async fn shop_product(
             })
         })
         .collect();
+    let seo = server::seo(&ctx.config.public_url, product, &catalog, locale);
     Ok(ProductView {
+        seo,
         slug: product.slug.clone(),
         name: product.name.get(locale).to_owned(),
         summary: product.summary.get(locale).to_owned(),
@@ -208,5 +222,76 @@ mod server {
 
     pub fn locale(lang: &str) -> Locale {
         Locale::parse(lang)
+    }
+
+    /// Addresses and structured data of a product page.
+    pub fn seo(
+        public_url: &str,
+        product: &gd_catalog::Product,
+        catalog: &gd_catalog::Catalog,
+        locale: Locale,
+    ) -> super::Seo {
+        let base = public_url.trim_end_matches('/');
+        let path = format!("/shop/{}", product.slug);
+        let de = format!("{base}{path}");
+        let en = format!("{base}/en{path}");
+        let prefix = if locale == Locale::En { "/en" } else { "" };
+        let canonical = if locale == Locale::En {
+            en.clone()
+        } else {
+            de.clone()
+        };
+        let euros = |c: gd_pricing::Cents| format!("{}.{:02}", c.0 / 100, c.0 % 100);
+        let offer = product.price.as_ref().map(|p| &p.offer);
+        let low = product.from_price().unwrap_or_default();
+        let high = offer
+            .and_then(|o| o.tiers.iter().map(|t| t.price).max())
+            .unwrap_or(low)
+            .max(low);
+        let mut crumbs = vec![serde_json::json!({
+            "@type": "ListItem", "position": 1,
+            "name": if locale == Locale::En { "Services" } else { "Leistungen" },
+            "item": format!("{base}{prefix}/shop"),
+        })];
+        if let Some(c) = product
+            .category_id
+            .and_then(|id| catalog.category_by_id(id))
+        {
+            crumbs.push(serde_json::json!({
+                "@type": "ListItem", "position": 2, "name": c.name.get(locale),
+                "item": format!("{base}{prefix}/shop?category={}", c.slug),
+            }));
+        }
+        crumbs.push(serde_json::json!({
+            "@type": "ListItem", "position": crumbs.len() + 1,
+            "name": product.name.get(locale), "item": canonical,
+        }));
+        let data = serde_json::json!([
+            {
+                "@context": "https://schema.org",
+                "@type": "Product",
+                "name": product.name.get(locale),
+                "description": product.summary.get(locale),
+                "url": canonical,
+                "offers": {
+                    "@type": "AggregateOffer",
+                    "priceCurrency": "EUR",
+                    "lowPrice": euros(low),
+                    "highPrice": euros(high),
+                    "availability": "https://schema.org/InStock",
+                },
+            },
+            {
+                "@context": "https://schema.org",
+                "@type": "BreadcrumbList",
+                "itemListElement": crumbs,
+            },
+        ]);
+        super::Seo {
+            canonical,
+            de,
+            en,
+            json_ld: data.to_string().replace("</", "<\\/"),
+        }
     }
 }

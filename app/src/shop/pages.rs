@@ -4,7 +4,7 @@
 
 use gd_pricing::{price_line, Billing, Selection};
 use leptos::prelude::*;
-use leptos_meta::{Meta, Title};
+use leptos_meta::{Link, Meta, Title};
 use leptos_router::components::Form;
 use leptos_router::hooks::{use_location, use_params_map, use_query_map};
 use leptos_router::{lazy_route, LazyRoute};
@@ -192,6 +192,7 @@ fn ProductDetail(lang: Lang, product: ProductView) -> impl IntoView {
         addons,
         speeds,
         parts,
+        seo,
     } = product;
     let first_tier = offer
         .tiers
@@ -350,6 +351,15 @@ fn ProductDetail(lang: Lang, product: ProductView) -> impl IntoView {
     view! {
         <Title text=format!("{name} – Growthdesk")/>
         <Meta name="description" content=summary.clone()/>
+        <Link rel="canonical" href=seo.canonical.clone()/>
+        <Link rel="alternate" hreflang="de" href=seo.de.clone()/>
+        <Link rel="alternate" hreflang="en" href=seo.en.clone()/>
+        <Link rel="alternate" hreflang="x-default" href=seo.de/>
+        <Meta property="og:type" content="product"/>
+        <Meta property="og:title" content=name.clone()/>
+        <Meta property="og:description" content=summary.clone()/>
+        <Meta property="og:url" content=seo.canonical/>
+        <script type="application/ld+json" inner_html=seo.json_ld></script>
         <nav class="text-sm text-slate-500" aria-label="Breadcrumb">
             <a href=shop class="hover:text-fuchsia-700">{t.title}</a>
             {crumb}

@@ -406,27 +406,35 @@ impl OidcMock {
             root.join("node_modules/oauth2-mock-server").exists(),
             "oauth2-mock-server missing: run `make setup` (npm install)"
         );
-        let port = free_port();
-        let child = tokio::process::Command::new("node")
-            .arg(root.join("scripts/oidc-mock.mjs"))
-            .current_dir(&root)
-            .env("PORT", port.to_string())
-            .env("OIDC_USERINFO", userinfo.to_string())
-            .env("OIDC_CLIENT_ID", Self::CLIENT_ID)
-            .env("OIDC_CLIENT_SECRET", Self::CLIENT_SECRET)
-            .stdout(std::process::Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .unwrap();
-        let me = Self { child, port };
-        for _ in 0..100 {
-            if reqwest::get(me.url("/.well-known/openid-configuration"))
+        // A free port can be taken by another test before node binds it, and node starts
+        // slowly while the other tests keep both cores busy: a few tries, 30 s each.
+        for _attempt in 0..3 {
+            let port = free_port();
+            let mut child = tokio::process::Command::new("node")
+                .arg(root.join("scripts/oidc-mock.mjs"))
+                .current_dir(&root)
+                .env("PORT", port.to_string())
+                .env("OIDC_USERINFO", userinfo.to_string())
+                .env("OIDC_CLIENT_ID", Self::CLIENT_ID)
+                .env("OIDC_CLIENT_SECRET", Self::CLIENT_SECRET)
+                .stdout(std::process::Stdio::null())
+                .kill_on_drop(true)
+                .spawn()
+                .unwrap();
+            for _ in 0..300 {
+                if child.try_wait().unwrap().is_some() {
+                    break;
+                }
+                let ready = reqwest::get(format!(
+                    "http://127.0.0.1:{port}/.well-known/openid-configuration"
+                ))
                 .await
-                .is_ok_and(|r| r.status().is_success())
-            {
-                return me;
+                .is_ok_and(|r| r.status().is_success());
+                if ready {
+                    return Self { child, port };
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
             }
-            tokio::time::sleep(Duration::from_millis(100)).await;
         }
         panic!("oidc-mock did not start");
     }
