@@ -158,15 +158,13 @@ pub async fn current_user() -> Result<Option<User>, AppError> {
 
 /// The signed-in user, or 401.
 pub async fn require_user() -> Result<User, AppError> {
-    current_user().await?.ok_or(AppError::Unauthorized)
+    Ok(gd_web::require_user(current_user().await?)?)
 }
 
 /// The signed-in user holding `role`: 401 when nobody is signed in, 403 without the role,
 /// and 403 `SecondFactorRequired` for a role that needs two-factor sign-in before it is set up.
 pub async fn require_role(role: Role) -> Result<User, AppError> {
-    let user = require_user().await?;
-    gd_web::role_check(&user, role)?;
-    Ok(user)
+    Ok(gd_web::require_role(current_user().await?, role)?)
 }
 
 /// This visitor's cart (see [`gd_web::cart_id`]); with `create`, a guest gets one.
@@ -179,11 +177,7 @@ pub async fn cart_id(create: bool) -> Result<Option<uuid::Uuid>, AppError> {
 /// The signed-in user, with a proof of identity from the last ten minutes (403
 /// `ReauthRequired` otherwise).
 pub async fn require_recent_auth() -> Result<User, AppError> {
-    let user = require_user().await?;
+    let user = current_user().await?;
     let ctx = server_context()?;
-    if gd_web::recently_authenticated(&session().await?, &ctx.pool).await? {
-        Ok(user)
-    } else {
-        Err(AppError::ReauthRequired)
-    }
+    Ok(gd_web::require_recent_auth(&session().await?, &ctx.pool, user).await?)
 }

@@ -177,6 +177,22 @@ async fn the_cart_follows_the_guest_into_their_account(pool: PgPool) {
     )
     .await;
     assert_eq!(status, 200);
+    // The first page after signing in merges; the next counts the account's cart.
+    for _ in 0..2 {
+        let page = device
+            .get(app.url("/shop"))
+            .header("accept", "text/html")
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            page.contains(r#"<meta name="gd-cart" content="3">"#),
+            "{page}"
+        );
+    }
     let (_, cart) = post(&device, &app, "/api/current_cart", &[("lang", "en")]).await;
     assert_eq!(cart["count"], 3, "{cart}");
     assert_eq!(cart["lines"].as_array().unwrap().len(), 2);

@@ -458,6 +458,18 @@ pub fn price(
     Ok((priced, quote))
 }
 
+/// How many items the user's cart holds (0 without a cart).
+pub async fn count_of_user(conn: &mut PgConnection, user: Uuid) -> Result<u32, CartError> {
+    let n = sqlx::query_scalar!(
+        r#"SELECT COALESCE(sum(l.quantity), 0)::int AS "n!"
+           FROM cart_lines l JOIN carts c ON c.id = l.cart_id WHERE c.user_id = $1"#,
+        user
+    )
+    .fetch_one(conn)
+    .await?;
+    Ok(u32::try_from(n).unwrap_or(0))
+}
+
 /// How many items the cart holds (the sum of its quantities).
 pub async fn count_items(conn: &mut PgConnection, cart: Uuid) -> Result<u32, CartError> {
     let n = sqlx::query_scalar!(

@@ -51,14 +51,6 @@ impl Cache {
         Ok(cache)
     }
 
-    /// A cache that holds `catalog` and never reloads by itself (tests, tools).
-    pub fn fixed(pool: PgPool, catalog: Catalog) -> Self {
-        Self {
-            current: Arc::new(RwLock::new(Arc::new(catalog))),
-            pool,
-        }
-    }
-
     /// The catalog as of the last load.
     pub fn get(&self) -> Arc<Catalog> {
         match self.current.read() {

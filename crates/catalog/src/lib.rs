@@ -12,7 +12,7 @@ mod cache;
 mod load;
 
 pub use cache::{notify_changed, Cache, CHANNEL};
-pub use load::{load, new_id};
+pub use load::load;
 
 use std::collections::BTreeMap;
 

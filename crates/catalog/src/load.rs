@@ -2,7 +2,6 @@
 
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
-use uuid::Uuid;
 
 use crate::{
     BundleItem, Catalog, CatalogError, Category, Localized, PriceVersion, Product, ProductKind,
@@ -109,9 +108,4 @@ pub async fn load(pool: &PgPool) -> Result<Catalog, CatalogError> {
         categories,
         products,
     })
-}
-
-/// A new product id (time-ordered).
-pub fn new_id() -> Uuid {
-    Uuid::now_v7()
 }

@@ -247,6 +247,20 @@ pub async fn save(
     Ok(id)
 }
 
+/// `page_query!("WHERE …", args…)`: every column of `pages` as a [`Row`], one column list for
+/// every read.
+macro_rules! page_query {
+    ($rest:literal $(, $arg:expr)* $(,)?) => {
+        sqlx::query_as!(
+            Row,
+            r#"SELECT id, kind, slug, title_de, title_en, summary_de, summary_en, body_de, body_en,
+                      published, published_at AS "published_at: _", updated_at AS "updated_at: _"
+               FROM pages "# + $rest
+            $(, $arg)*
+        )
+    };
+}
+
 struct Row {
     id: Uuid,
     kind: String,
@@ -284,11 +298,8 @@ pub async fn find_published(
     kind: PageKind,
     slug: &str,
 ) -> Result<Option<Page>, ContentError> {
-    let row = sqlx::query_as!(
-        Row,
-        r#"SELECT id, kind, slug, title_de, title_en, summary_de, summary_en, body_de, body_en,
-                  published, published_at AS "published_at: _", updated_at AS "updated_at: _"
-           FROM pages WHERE kind = $1 AND slug = $2 AND published"#,
+    let row = page_query!(
+        "WHERE kind = $1 AND slug = $2 AND published",
         kind.as_str(),
         slug
     )
@@ -299,12 +310,8 @@ pub async fn find_published(
 
 /// Published pages of `kind`, newest first.
 pub async fn list_published(pool: &PgPool, kind: PageKind) -> Result<Vec<Page>, ContentError> {
-    let rows = sqlx::query_as!(
-        Row,
-        r#"SELECT id, kind, slug, title_de, title_en, summary_de, summary_en, body_de, body_en,
-                  published, published_at AS "published_at: _", updated_at AS "updated_at: _"
-           FROM pages WHERE kind = $1 AND published
-           ORDER BY published_at DESC NULLS LAST, slug"#,
+    let rows = page_query!(
+        "WHERE kind = $1 AND published ORDER BY published_at DESC NULLS LAST, slug",
         kind.as_str()
     )
     .fetch_all(pool)
@@ -314,27 +321,16 @@ pub async fn list_published(pool: &PgPool, kind: PageKind) -> Result<Vec<Page>, 
 
 /// Every page, published or not, legal pages first (for admins).
 pub async fn list_all(pool: &PgPool) -> Result<Vec<Page>, ContentError> {
-    let rows = sqlx::query_as!(
-        Row,
-        r#"SELECT id, kind, slug, title_de, title_en, summary_de, summary_en, body_de, body_en,
-                  published, published_at AS "published_at: _", updated_at AS "updated_at: _"
-           FROM pages ORDER BY kind DESC, updated_at DESC"#
-    )
-    .fetch_all(pool)
-    .await?;
+    let rows = page_query!("ORDER BY kind DESC, updated_at DESC")
+        .fetch_all(pool)
+        .await?;
     Ok(rows.into_iter().filter_map(Row::page).collect())
 }
 
 /// One page by id (for admins).
 pub async fn find(pool: &PgPool, id: Uuid) -> Result<Option<Page>, ContentError> {
-    let row = sqlx::query_as!(
-        Row,
-        r#"SELECT id, kind, slug, title_de, title_en, summary_de, summary_en, body_de, body_en,
-                  published, published_at AS "published_at: _", updated_at AS "updated_at: _"
-           FROM pages WHERE id = $1"#,
-        id
-    )
-    .fetch_optional(pool)
-    .await?;
+    let row = page_query!("WHERE id = $1", id)
+        .fetch_optional(pool)
+        .await?;
     Ok(row.and_then(Row::page))
 }

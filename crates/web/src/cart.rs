@@ -51,9 +51,21 @@ pub async fn cart_count(
     pool: &PgPool,
     user: Option<&User>,
 ) -> Result<u32, WebError> {
-    let Some(cart) = cart_id(session, pool, user, false).await? else {
-        return Ok(0);
-    };
-    let mut conn = pool.acquire().await?;
-    Ok(gd_cart::count_items(&mut conn, cart).await?)
+    let guest = session.get::<Uuid>(GUEST_CART_KEY).await?;
+    match (user, guest) {
+        (None, None) => Ok(0),
+        // One query on every page load; a missing cart counts nothing.
+        (None, Some(guest)) => Ok(gd_cart::count_items(&mut *pool.acquire().await?, guest).await?),
+        (Some(user), None) => {
+            Ok(gd_cart::count_of_user(&mut *pool.acquire().await?, user.id).await?)
+        }
+        // The first page after signing in: the guest's lines join the account's cart.
+        (Some(_), Some(_)) => {
+            let cart = cart_id(session, pool, user, false).await?;
+            match cart {
+                Some(cart) => Ok(gd_cart::count_items(&mut *pool.acquire().await?, cart).await?),
+                None => Ok(0),
+            }
+        }
+    }
 }

@@ -77,20 +77,15 @@ pub fn role_check(user: &User, role: Role) -> Result<(), WebError> {
     }
 }
 
-/// The signed-in user of `session`, or [`WebError::Unauthorized`].
-pub async fn require_user(session: &Session, ctx: &ServerContext) -> Result<User, WebError> {
-    session_user(session, &ctx.pool, ctx.config.session_absolute_days)
-        .await?
-        .ok_or(WebError::Unauthorized)
+/// The signed-in user (as found by [`session_user`], or by the page middleware earlier in the
+/// request), or [`WebError::Unauthorized`].
+pub fn require_user(user: Option<User>) -> Result<User, WebError> {
+    user.ok_or(WebError::Unauthorized)
 }
 
 /// The signed-in user holding `role` (see [`role_check`]).
-pub async fn require_role(
-    session: &Session,
-    ctx: &ServerContext,
-    role: Role,
-) -> Result<User, WebError> {
-    let user = require_user(session, ctx).await?;
+pub fn require_role(user: Option<User>, role: Role) -> Result<User, WebError> {
+    let user = require_user(user)?;
     role_check(&user, role)?;
     Ok(user)
 }
@@ -98,9 +93,13 @@ pub async fn require_role(
 /// The signed-in user, who must have proven who they are (signed in, password or second
 /// factor) within the last ten minutes: before changing the address, the second factor or a
 /// sign-in method, and before granting roles.
-pub async fn require_recent_auth(session: &Session, ctx: &ServerContext) -> Result<User, WebError> {
-    let user = require_user(session, ctx).await?;
-    if recently_authenticated(session, &ctx.pool).await? {
+pub async fn require_recent_auth(
+    session: &Session,
+    pool: &sqlx::PgPool,
+    user: Option<User>,
+) -> Result<User, WebError> {
+    let user = require_user(user)?;
+    if recently_authenticated(session, pool).await? {
         Ok(user)
     } else {
         Err(WebError::ReauthRequired)
