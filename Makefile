@@ -5,7 +5,7 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
 .PHONY: help run test setup tools node chromium roles db db-reset build migrate seed admin \
-        lint fmt-check clippy clippy-wasm wasm-deps domain-deps sqlx-db sqlx-check sqlx-prepare unit \
+        python-tools lint fmt-check clippy clippy-wasm wasm-deps domain-deps sqlx-db sqlx-check sqlx-prepare unit \
         e2e bench size clean-site
 
 ROOT := $(CURDIR)
@@ -36,12 +36,12 @@ SQLX_VERSION = $(shell awk '/^name = "sqlx"$$/ {getline; gsub(/version = |"/, ""
 TOOL_BUILD_ENV := CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 CARGO_TARGET_DIR=$(HOME)/.cache/growthdesk/tools
 
 # The server side and the browser side are built separately: ssr and hydrate never together.
-SERVER_PKGS := -p server -p worker -p app -p gd-accounts -p gd-cart -p gd-catalog -p gd-common -p gd-config -p gd-content -p gd-db -p gd-jobs -p gd-leads -p gd-mail -p gd-oauth -p gd-pricing -p gd-process -p gd-web
+SERVER_PKGS := -p server -p worker -p app -p gd-accounts -p gd-cart -p gd-catalog -p gd-common -p gd-config -p gd-content -p gd-db -p gd-jobs -p gd-leads -p gd-mail -p gd-oauth -p gd-pricing -p gd-process -p gd-storage -p gd-web
 BIN := $(CARGO_TARGET_DIR)/debug
 # Crates that must never reach the browser bundle.
 WASM_FORBIDDEN := sqlx sqlx-core tokio axum apalis apalis-sql apalis-core lettre aws-sdk-s3 async-stripe mio hyper
 # Domain crates know nothing of Leptos, the web server, the job runner or sessions.
-DOMAIN_CRATES := gd-accounts gd-cart gd-catalog gd-leads gd-mail gd-oauth gd-common gd-config gd-content gd-jobs gd-pricing
+DOMAIN_CRATES := gd-accounts gd-cart gd-catalog gd-leads gd-mail gd-oauth gd-common gd-config gd-content gd-jobs gd-pricing gd-storage
 DOMAIN_FORBIDDEN := leptos leptos_axum axum axum-core tower tower-http apalis apalis-core apalis-sql tower-sessions
 # Dependencies whose own dependencies are not the domain's doing: reqwest (the HTTP client of
 # the provider adapters) builds its client on tower and tower-http. A domain crate that uses
@@ -56,7 +56,7 @@ help:
 
 ## ---- set-up ---------------------------------------------------------------------------
 
-setup: tools node roles db
+setup: tools node python-tools roles db
 
 tools:
 	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
@@ -74,6 +74,15 @@ tools:
 	fi
 
 node: node_modules/.installed
+
+# Test servers from PyPI (moto: a real S3 server for the object storage's tests).
+MOTO_VERSION := 5.1.22
+python-tools: .venv/.installed
+
+.venv/.installed: Makefile
+	python3 -m venv .venv
+	.venv/bin/pip install -q --disable-pip-version-check 'moto[server]==$(MOTO_VERSION)'
+	@touch $@
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -127,7 +136,7 @@ admin: migrate
 
 ## ---- checks and tests -----------------------------------------------------------------
 
-test: tools node roles chromium lint unit e2e
+test: tools node python-tools roles chromium lint unit e2e
 	@echo "make test: all checks passed"
 
 lint: fmt-check clippy clippy-wasm wasm-deps domain-deps sqlx-check
@@ -175,7 +184,7 @@ domain-deps:
 	if [ $$failed -ne 0 ]; then exit 1; fi; \
 	echo "domain crates ($(DOMAIN_CRATES)) are free of: $(DOMAIN_FORBIDDEN)"
 
-unit: node roles
+unit: node python-tools roles
 	$(call create_db,growthdesk_test)
 	DATABASE_URL=$(TEST_DATABASE_URL) cargo test $(SERVER_PKGS)
 

@@ -61,6 +61,13 @@ pub const SERVER_FNS: &[(&str, Access)] = &[
     ("/api/admin_pages", Access::Role(Role::Admin)),
     ("/api/admin_page", Access::Role(Role::Admin)),
     ("/api/admin_save_page", Access::Role(Role::Admin)),
+    ("/api/admin_products", Access::Role(Role::Admin)),
+    ("/api/admin_product", Access::Role(Role::Admin)),
+    ("/api/admin_save_product", Access::Role(Role::Admin)),
+    ("/api/admin_set_price", Access::Role(Role::Admin)),
+    ("/api/admin_publish_product", Access::Role(Role::Admin)),
+    ("/api/admin_set_bundle", Access::Role(Role::Admin)),
+    ("/api/admin_remove_image", Access::Role(Role::Admin)),
 ];
 
 /// Pages. A page whose data needs sign-in answers 401 (with a sign-in link) to anonymous
@@ -103,6 +110,10 @@ pub const PAGES: &[(&str, Access)] = &[
     ("/en/admin/pages", Access::Role(Role::Admin)),
     ("/admin/pages/{id}", Access::Role(Role::Admin)),
     ("/en/admin/pages/{id}", Access::Role(Role::Admin)),
+    ("/admin/catalog", Access::Role(Role::Admin)),
+    ("/en/admin/catalog", Access::Role(Role::Admin)),
+    ("/admin/catalog/{id}", Access::Role(Role::Admin)),
+    ("/en/admin/catalog/{id}", Access::Role(Role::Admin)),
 ];
 
 /// Plain HTTP endpoints outside Leptos: method, path (axum's template), access.
@@ -119,6 +130,14 @@ pub const ENDPOINTS: &[(&str, &str, Access)] = &[
     ("POST", "/auth/{provider}/start", Access::Public),
     // The provider's way back; only a round trip this session started is accepted.
     ("GET", "/auth/{provider}/callback", Access::Public),
+    // Product images and other stored files, by their content-addressed key.
+    ("GET", "/media/{*key}", Access::Public),
+    // An image upload (multipart form) to a product.
+    (
+        "POST",
+        "/admin/catalog/{id}/images",
+        Access::Role(Role::Admin),
+    ),
 ];
 
 /// Public pages whose HTML may be kept by the visitor's browser (revalidated on every use)

@@ -33,6 +33,10 @@ pub enum Conflict {
     CartFull,
     /// Another page of the same kind has this address.
     SlugTaken,
+    /// Another product has this address.
+    ProductSlugTaken,
+    /// A product without a price cannot be published.
+    NotPriced,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]

@@ -133,6 +133,37 @@ impl Lang {
             (Lang::En, IssueCode::TooCommon) => {
                 "This password is too easy to guess. A few random words work better.".into()
             }
+            (Lang::De, IssueCode::BadLine) => {
+                format!("Zeile {max} passt nicht zum Format (siehe Hinweis).")
+            }
+            (Lang::En, IssueCode::BadLine) => {
+                format!("Line {max} does not match the format (see the hint).")
+            }
+            (Lang::De, IssueCode::InvalidOffer) => {
+                "Mindestens eine Stufe; jeder Schlüssel nur einmal; Preise zwischen 0 und 1 Mio. €."
+                    .into()
+            }
+            (Lang::En, IssueCode::InvalidOffer) => {
+                "At least one tier; each key once; prices between 0 and €1 million.".into()
+            }
+            (Lang::De, IssueCode::NotAnImage) => {
+                "Das ist kein Bild im Format JPEG, PNG oder WebP.".into()
+            }
+            (Lang::En, IssueCode::NotAnImage) => "This is not a JPEG, PNG or WebP image.".into(),
+            (Lang::De, IssueCode::FileTooLarge) => format!("Höchstens {max} MB."),
+            (Lang::En, IssueCode::FileTooLarge) => format!("At most {max} MB."),
+            (Lang::De, IssueCode::ImageTooSmall) => {
+                format!("Das Bild ist zu klein: mindestens {max} × {max} Pixel.")
+            }
+            (Lang::En, IssueCode::ImageTooSmall) => {
+                format!("The image is too small: at least {max} × {max} pixels.")
+            }
+            (Lang::De, IssueCode::ImageTooBig) => {
+                format!("Das Bild ist zu groß: höchstens {max} Pixel Breite und Höhe.")
+            }
+            (Lang::En, IssueCode::ImageTooBig) => {
+                format!("The image is too large: at most {max} pixels wide and high.")
+            }
         }
     }
 }

@@ -4,6 +4,7 @@
 
 mod assets;
 mod health;
+mod media;
 mod oauth;
 mod observability;
 mod security;
@@ -39,6 +40,8 @@ pub struct AppState {
     pub login_providers: Arc<gd_oauth::LoginProviders>,
     /// The catalog in memory.
     pub catalog: gd_catalog::Cache,
+    /// Where files go (product images now; invoices later).
+    pub storage: Arc<dyn gd_storage::ObjectStore>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -47,8 +50,8 @@ impl FromRef<AppState> for LeptosOptions {
     }
 }
 
-/// The largest request body we read: every form and server function fits easily. A route
-/// that takes uploads gets its own, larger limit where it is defined.
+/// The largest request body we read: every form and server function fits easily. The route
+/// that takes image uploads has its own, larger limit (`media::UPLOAD_LIMIT_BYTES`).
 pub const BODY_LIMIT_BYTES: usize = 64 * 1024;
 
 /// The complete application.
@@ -58,6 +61,7 @@ pub fn router(state: AppState) -> Router {
         config: state.config.clone(),
         outbox_dir: state.outbox_dir.clone(),
         catalog: state.catalog.clone(),
+        storage: state.storage.clone(),
     };
     // Runs at the start of every SSR render and server-function call.
     let leptos_context = move || {
@@ -71,6 +75,7 @@ pub fn router(state: AppState) -> Router {
         .merge(health::routes())
         .merge(oauth::routes())
         .merge(seo::routes())
+        .merge(media::routes())
         .leptos_routes_with_context(&state, routes, leptos_context.clone(), {
             let options = options.clone();
             move || app::html_document(options.clone())
@@ -94,11 +99,10 @@ pub fn router(state: AppState) -> Router {
             state.config.clone(),
             security::same_origin_writes,
         ))
-        // An oversized body is refused with 413 before anything reads it; a slow client (or
-        // a stuck handler) holds a connection no longer than the timeout.
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(
-            BODY_LIMIT_BYTES,
-        ))
+        // An oversized body is refused with 413 before anything reads it (uploads have their
+        // own, larger limit); a slow client (or a stuck handler) holds a connection no longer
+        // than the timeout.
+        .layer(axum::middleware::from_fn(media::limit_body))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             http::StatusCode::REQUEST_TIMEOUT,
             std::time::Duration::from_secs(state.config.request_timeout_secs),

@@ -98,7 +98,11 @@ async fn serve(config: Config, pool: sqlx::PgPool) -> anyhow::Result<()> {
     for provider in login_providers.enabled() {
         tracing::info!(provider = provider.id(), "login provider enabled");
     }
+    let storage = gd_storage::from_config(&config.storage)
+        .context("setting up the file storage (STORAGE_DIR or S3_* variables)")?;
+    tracing::info!(storage = %storage.describe(), "file storage");
     let state = AppState {
+        storage,
         leptos_options,
         pool: pool.clone(),
         config: Arc::new(config),

@@ -138,20 +138,49 @@ async fn each_rule_is_enforced(pool: PgPool) {
             }
         }
     }
+    let product: String =
+        sqlx::query_scalar("SELECT id::text FROM products WHERE slug = 'instagram-likes'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
     for (method, path, access) in ENDPOINTS {
-        assert_eq!(*access, Access::Public);
-        let url = app.url(&path.replace("{provider}", "google"));
-        let request = match *method {
-            "GET" => nobody.get(url),
-            "POST" => nobody.post(url),
+        let url = app.url(
+            &path
+                .replace("{provider}", "google")
+                .replace("{id}", &product)
+                .replace("{*key}", "catalog/00000000000000000000000000000000-400.jpg"),
+        );
+        let send = |client: &reqwest::Client| match *method {
+            "GET" => client.get(url.clone()).send(),
+            "POST" => client.post(url.clone()).send(),
             other => panic!("{path}: unexpected method {other}"),
         };
-        // Provider sign-in is not configured here: both send the visitor to the sign-in page.
-        let status = request.send().await.unwrap().status();
-        assert!(
-            status.is_success() || status.is_redirection(),
-            "{method} {path}: {status}"
-        );
+        let anon = send(&nobody).await.unwrap().status().as_u16();
+        match access {
+            // Provider sign-in is not configured here: both send the visitor to the sign-in
+            // page; a stored file that does not exist is a 404.
+            Access::Public => assert!(
+                anon != 401 && anon != 403 && anon < 500,
+                "{method} {path}: anonymous got {anon}"
+            ),
+            Access::SignedIn | Access::Role(_) => {
+                assert_eq!(anon, 401, "{method} {path}: anonymous")
+            }
+        }
+        if let Access::Role(needed) = access {
+            for (role, client) in &clients[1..] {
+                let status = send(client).await.unwrap().status().as_u16();
+                if role == needed {
+                    // The admin's empty post is a bad request, not a refusal.
+                    assert!(
+                        status != 401 && status != 403 && status < 500,
+                        "{method} {path} as {role:?}: {status}"
+                    );
+                } else {
+                    assert_eq!(status, 403, "{method} {path} as {role:?}");
+                }
+            }
+        }
     }
 }
 

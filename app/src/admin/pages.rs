@@ -62,7 +62,11 @@ impl LazyRoute for AdminPages {
         let path = leptos_router::hooks::use_location()
             .pathname
             .get_untracked();
-        if path.ends_with("/audit") {
+        if path.ends_with("/admin/catalog") {
+            super::catalog::list_view()
+        } else if path.contains("/admin/catalog/") {
+            super::catalog::edit_view()
+        } else if path.ends_with("/audit") {
             audit_view()
         } else if path.ends_with("/admin/pages") {
             pages_view()

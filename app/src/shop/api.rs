@@ -13,9 +13,23 @@ pub struct CategoryLink {
     pub name: String,
 }
 
+/// A product image, ready for `<img>`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImageView {
+    pub src: String,
+    /// Every rendition with its width.
+    pub srcset: String,
+    /// Of `src` (so the page keeps its place while the image loads).
+    pub width: u32,
+    pub height: u32,
+    pub alt: String,
+}
+
 /// A product in a listing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProductCard {
+    /// The first image, if it has one.
+    pub image: Option<ImageView>,
     pub slug: String,
     pub name: String,
     pub summary: String,
@@ -74,6 +88,9 @@ pub struct ProductView {
     pub addons: Vec<Choice>,
     pub speeds: Vec<Choice>,
     pub parts: Vec<BundlePart>,
+    pub images: Vec<ImageView>,
+    /// An admin looking at a product that is not on sale (yet).
+    pub preview: bool,
     pub seo: Seo,
 }
 
@@ -84,6 +101,8 @@ pub struct Seo {
     pub canonical: String,
     pub de: String,
     pub en: String,
+    /// The first image's address, for link previews (`og:image`).
+    pub image: Option<String>,
     /// Ready to be a `<script type="application/ld+json">` (`</` escaped).
     pub json_ld: String,
 }
@@ -112,6 +131,7 @@ pub async fn shop_catalog(
         .search(selected, &query)
         .filter_map(|p| {
             Some(ProductCard {
+                image: p.images.first().map(|i| server::image(i, 400, locale)),
                 slug: p.slug.clone(),
                 name: p.name.get(locale).to_owned(),
                 summary: p.summary.get(locale).to_owned(),
@@ -137,15 +157,33 @@ pub async fn shop_catalog(
 }
 
 /// One product on sale by its slug; 404 for unknown and unpublished ones alike. Public.
+/// With `preview`, an admin also sees a product that is not on sale (but has a price).
 #[server(prefix = "/api", endpoint = "shop_product")]
 pub async fn shop_product(
     #[server(default)] lang: String,
     #[server(default)] slug: String,
+    #[server(default)] preview: bool,
 ) -> Result<ProductView, AppError> {
     let ctx = crate::context::server_context()?;
     let locale = server::locale(&lang);
     let catalog = ctx.catalog.get();
-    let product = catalog.product(slug.trim()).ok_or(AppError::NotFound)?;
+    let slug = slug.trim();
+    let product = match catalog.product(slug) {
+        Some(product) => product,
+        None if preview => {
+            // Only admins preview; anyone else gets the same 404 as for an unknown product.
+            let admin = crate::context::current_user()
+                .await
+                .ok()
+                .flatten()
+                .is_some_and(|u| gd_web::role_check(&u, gd_common::Role::Admin).is_ok());
+            if !admin {
+                return Err(AppError::NotFound);
+            }
+            catalog.any_product(slug).ok_or(AppError::NotFound)?
+        }
+        None => return Err(AppError::NotFound),
+    };
     let price = product.price.as_ref().ok_or(AppError::NotFound)?;
     let label = |labels: &std::collections::BTreeMap<String, gd_catalog::Localized>, key: &str| {
         labels
@@ -213,6 +251,12 @@ pub async fn shop_product(
             .collect(),
         offer: price.offer.clone(),
         parts,
+        images: product
+            .images
+            .iter()
+            .map(|i| server::image(i, 800, locale))
+            .collect(),
+        preview: !product.on_sale(),
     })
 }
 
@@ -222,6 +266,25 @@ mod server {
 
     pub fn locale(lang: &str) -> Locale {
         Locale::parse(lang)
+    }
+
+    /// An image shown about `width` pixels wide.
+    pub fn image(i: &gd_catalog::ProductImage, width: u32, locale: Locale) -> super::ImageView {
+        let src = i.src_for(width);
+        let shown = i
+            .widths
+            .iter()
+            .copied()
+            .find(|w| *w >= width)
+            .or_else(|| i.widths.last().copied())
+            .unwrap_or(i.width);
+        super::ImageView {
+            src,
+            srcset: i.srcset(),
+            width: shown,
+            height: i.height_at(shown),
+            alt: i.alt.get(locale).to_owned(),
+        }
     }
 
     /// Addresses and structured data of a product page.
@@ -266,11 +329,16 @@ mod server {
             "@type": "ListItem", "position": crumbs.len() + 1,
             "name": product.name.get(locale), "item": canonical,
         }));
+        let image = product
+            .images
+            .first()
+            .map(|i| format!("{base}{}", i.src_for(1200)));
         let data = serde_json::json!([
             {
                 "@context": "https://schema.org",
                 "@type": "Product",
                 "name": product.name.get(locale),
+                "image": image.iter().collect::<Vec<_>>(),
                 "description": product.summary.get(locale),
                 "url": canonical,
                 "offers": {
@@ -291,6 +359,7 @@ mod server {
             canonical,
             de,
             en,
+            image,
             json_ld: data.to_string().replace("</", "<\\/"),
         }
     }

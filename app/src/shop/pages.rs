@@ -142,6 +142,11 @@ fn catalog_list(lang: Lang, t: &'static Texts, c: CatalogView) -> impl IntoView 
                 let href = lang.path(&format!("/shop/{}", p.slug));
                 view! {
                     <li class="flex flex-col rounded-2xl border border-slate-200 p-6 shadow-sm hover:border-fuchsia-400" data-testid="product-card">
+                        {p.image.map(|i| view! {
+                            <img src=i.src srcset=i.srcset sizes="(min-width: 1024px) 320px, (min-width: 640px) 45vw, 90vw"
+                                alt=i.alt loading="lazy" width=i.width.to_string() height=i.height.to_string()
+                                class="mb-4 aspect-[4/3] w-full rounded-xl object-cover" data-testid="card-image"/>
+                        })}
                         {p.bundle.then(|| view! { <span class="mb-2 w-fit rounded bg-amber-100 px-2 py-0.5 text-xs font-semibold text-amber-900">{t.bundle}</span> })}
                         <h2 class="text-lg font-semibold text-slate-900">
                             <a href=href class="hover:text-fuchsia-700" data-testid="product-link">{p.name}</a>
@@ -160,9 +165,15 @@ fn catalog_list(lang: Lang, t: &'static Texts, c: CatalogView) -> impl IntoView 
 fn product_view() -> impl IntoView {
     let lang = lang_here();
     let params = use_params_map();
+    let query = leptos_router::hooks::use_query_map();
     let product = Resource::new(
-        move || params.with(|p| p.get("slug").unwrap_or_default()),
-        move |slug| shop_product(lang.code().to_owned(), slug),
+        move || {
+            (
+                params.with(|p| p.get("slug").unwrap_or_default()),
+                query.with(|q| q.get("preview").is_some()),
+            )
+        },
+        move |(slug, preview)| shop_product(lang.code().to_owned(), slug, preview),
     );
     view! {
         <Layout lang=lang>
@@ -192,6 +203,8 @@ fn ProductDetail(lang: Lang, product: ProductView) -> impl IntoView {
         addons,
         speeds,
         parts,
+        images,
+        preview,
         seo,
     } = product;
     let first_tier = offer
@@ -227,6 +240,28 @@ fn ProductDetail(lang: Lang, product: ProductView) -> impl IntoView {
             price_line(&offer, &selection).ok().map(|l| l.gross)
         }
     });
+    let gallery =
+        (!images.is_empty()).then(|| {
+            let mut images = images.into_iter();
+            let first = images.next().map(|i| {
+                view! {
+                    <img src=i.src srcset=i.srcset sizes="(min-width: 768px) 560px, 100vw" alt=i.alt
+                        width=i.width.to_string() height=i.height.to_string()
+                        class="w-full rounded-2xl object-cover" data-testid="product-image"/>
+                }
+            });
+            let rest = images.map(|i| view! {
+            <img src=i.src srcset=i.srcset sizes="180px" alt=i.alt loading="lazy"
+                width=i.width.to_string() height=i.height.to_string()
+                class="h-24 w-auto rounded-lg object-cover" data-testid="product-image"/>
+        }).collect_view();
+            view! {
+                <div class="mb-6">
+                    {first}
+                    <div class="mt-3 flex gap-3 overflow-x-auto">{rest}</div>
+                </div>
+            }
+        });
     let shop = lang.path("/shop");
     let crumb = category.map(|c| {
         let href = format!("{shop}?category={}", c.slug);
@@ -359,13 +394,19 @@ fn ProductDetail(lang: Lang, product: ProductView) -> impl IntoView {
         <Meta property="og:title" content=name.clone()/>
         <Meta property="og:description" content=summary.clone()/>
         <Meta property="og:url" content=seo.canonical/>
+        {seo.image.map(|src| view! { <Meta property="og:image" content=src/> })}
+        {preview.then(|| view! { <Meta name="robots" content="noindex"/> })}
         <script type="application/ld+json" inner_html=seo.json_ld></script>
         <nav class="text-sm text-slate-500" aria-label="Breadcrumb">
             <a href=shop class="hover:text-fuchsia-700">{t.title}</a>
             {crumb}
         </nav>
+        {preview.then(|| view! {
+            <p role="status" data-testid="preview-banner" class="mt-4 rounded-lg bg-amber-100 px-4 py-3 text-sm font-medium text-amber-900">{t.preview_banner}</p>
+        })}
         <div class="mt-4 grid gap-10 md:grid-cols-2">
             <div>
+                {gallery}
                 <h1 class="text-3xl font-bold text-slate-900" data-testid="product-name">{name}</h1>
                 <p class="mt-2 text-lg text-slate-600">{summary}</p>
                 <div class="mt-6 space-y-3 text-slate-700 [&_li]:ml-5 [&_strong]:text-slate-900 [&_ul]:list-disc"

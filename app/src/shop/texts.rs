@@ -27,6 +27,7 @@ pub struct Texts {
     pub no_price: &'static str,
     pub add_to_cart: &'static str,
     pub added: &'static str,
+    pub preview_banner: &'static str,
     pub go_to_cart: &'static str,
 }
 
@@ -55,6 +56,7 @@ const DE: Texts = Texts {
     no_price: "Diese Auswahl ist nicht möglich.",
     add_to_cart: "In den Warenkorb",
     added: "Im Warenkorb.",
+    preview_banner: "Vorschau: Dieses Produkt ist nicht veröffentlicht. Nur Admins sehen diese Seite.",
     go_to_cart: "Zum Warenkorb",
 };
 
@@ -83,6 +85,7 @@ const EN: Texts = Texts {
     no_price: "This choice is not possible.",
     add_to_cart: "Add to cart",
     added: "Added to your cart.",
+    preview_banner: "Preview: this product is not published. Only admins see this page.",
     go_to_cart: "Go to the cart",
 };
 

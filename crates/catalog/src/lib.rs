@@ -9,9 +9,13 @@
 //! every server process listens to). It knows nothing of Leptos, axum or apalis.
 
 mod cache;
+pub mod edit;
+pub mod images;
 mod load;
 
 pub use cache::{notify_changed, Cache, CHANNEL};
+pub use edit::EditError;
+pub use images::ProductImage;
 pub use load::load;
 
 use std::collections::BTreeMap;
@@ -129,6 +133,8 @@ pub struct Product {
     pub price: Option<PriceVersion>,
     /// A bundle's contents (empty for a service).
     pub items: Vec<BundleItem>,
+    /// In the order admins gave them; the first is the one listings and link previews show.
+    pub images: Vec<ProductImage>,
     pub updated_at: chrono::DateTime<chrono::Utc>,
 }
 
@@ -164,6 +170,11 @@ impl Catalog {
     /// The products on sale, in listing order.
     pub fn on_sale(&self) -> impl Iterator<Item = &Product> {
         self.products.iter().filter(|p| p.on_sale())
+    }
+
+    /// Any product by its slug, on sale or not (admins' preview).
+    pub fn any_product(&self, slug: &str) -> Option<&Product> {
+        self.products.iter().find(|p| p.slug == slug)
     }
 
     /// A product on sale by its slug (`None` for unknown and unpublished ones alike).

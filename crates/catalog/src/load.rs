@@ -1,11 +1,12 @@
-//! Reading the whole catalog (a few hundred rows at most) in three statements.
+//! Reading the whole catalog (a few hundred rows at most) in four statements.
 
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
+use crate::images::Rendition;
 use crate::{
-    BundleItem, Catalog, CatalogError, Category, Localized, PriceVersion, Product, ProductKind,
-    StoredOffer, Target,
+    BundleItem, Catalog, CatalogError, Category, Localized, PriceVersion, Product, ProductImage,
+    ProductKind, StoredOffer, Target,
 };
 
 /// Loads every category and product (published or not) with its current price.
@@ -27,6 +28,13 @@ pub async fn load(pool: &PgPool) -> Result<Catalog, CatalogError> {
 
     let items = sqlx::query!(
         "SELECT bundle_id, item_id, tier_key, quantity FROM bundle_items ORDER BY bundle_id, position"
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+
+    let images = sqlx::query!(
+        "SELECT id, product_id, hash, format, width, height, widths, alt_de, alt_en
+         FROM product_images ORDER BY product_id, position, created_at"
     )
     .fetch_all(&mut *conn)
     .await?;
@@ -87,6 +95,28 @@ pub async fn load(pool: &PgPool) -> Result<Catalog, CatalogError> {
                 quantity: i.quantity,
             })
             .collect();
+        let product_images = images
+            .iter()
+            .filter(|i| i.product_id == r.id)
+            .filter_map(|i| {
+                let format = Rendition::parse(&i.format)?;
+                let mut widths: Vec<u32> = i
+                    .widths
+                    .iter()
+                    .filter_map(|w| u32::try_from(*w).ok())
+                    .collect();
+                widths.sort_unstable();
+                Some(ProductImage {
+                    id: i.id,
+                    hash: i.hash.clone(),
+                    format,
+                    width: u32::try_from(i.width).ok()?,
+                    height: u32::try_from(i.height).ok()?,
+                    widths,
+                    alt: Localized::new(i.alt_de.clone(), i.alt_en.clone()),
+                })
+            })
+            .collect();
         products.push(Product {
             id: r.id,
             slug: r.slug,
@@ -101,6 +131,7 @@ pub async fn load(pool: &PgPool) -> Result<Catalog, CatalogError> {
             position: r.position,
             price,
             items: product_items,
+            images: product_images,
             updated_at: r.updated_at,
         });
     }

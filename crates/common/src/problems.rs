@@ -26,10 +26,23 @@ pub enum IssueCode {
     NotOffered,
     /// Not an address part: lower-case letters and digits, words joined by single dashes.
     InvalidSlug,
+    /// A line of a list field that does not read as the field's format; the limit is the line
+    /// number (from 1).
+    BadLine,
+    /// Prices that do not add up to something sellable (no tier, a key twice).
+    InvalidOffer,
+    /// A file that is not a JPEG, PNG or WebP image (judged by its content).
+    NotAnImage,
+    /// A file over the limit (in MB).
+    FileTooLarge,
+    /// An image narrower or lower than the limit (in pixels).
+    ImageTooSmall,
+    /// An image wider or higher than the limit (in pixels).
+    ImageTooBig,
 }
 
 impl IssueCode {
-    pub const ALL: [IssueCode; 13] = [
+    pub const ALL: [IssueCode; 19] = [
         IssueCode::Required,
         IssueCode::TooLong,
         IssueCode::TooShort,
@@ -43,6 +56,12 @@ impl IssueCode {
         IssueCode::OutOfRange,
         IssueCode::NotOffered,
         IssueCode::InvalidSlug,
+        IssueCode::BadLine,
+        IssueCode::InvalidOffer,
+        IssueCode::NotAnImage,
+        IssueCode::FileTooLarge,
+        IssueCode::ImageTooSmall,
+        IssueCode::ImageTooBig,
     ];
 
     /// The code's name in URLs (a form posted without JavaScript gets its problems back there).
@@ -61,6 +80,12 @@ impl IssueCode {
             IssueCode::OutOfRange => "out-of-range",
             IssueCode::NotOffered => "not-offered",
             IssueCode::InvalidSlug => "invalid-slug",
+            IssueCode::BadLine => "bad-line",
+            IssueCode::InvalidOffer => "invalid-offer",
+            IssueCode::NotAnImage => "not-an-image",
+            IssueCode::FileTooLarge => "file-too-large",
+            IssueCode::ImageTooSmall => "image-too-small",
+            IssueCode::ImageTooBig => "image-too-big",
         }
     }
 
@@ -90,7 +115,8 @@ impl Problem {
         Self::with_limit(IssueCode::TooShort, min)
     }
 
-    const fn with_limit(code: IssueCode, limit: usize) -> Self {
+    /// A problem with a number in its words (a line, a size in MB or pixels).
+    pub const fn with_limit(code: IssueCode, limit: usize) -> Self {
         // Form limits are small; a limit beyond u32 would be a programming error, shown capped.
         let limit = if limit > u32::MAX as usize {
             u32::MAX

@@ -84,6 +84,23 @@ pub struct SmtpConfig {
     pub security: SmtpSecurity,
 }
 
+#[derive(Debug, Clone)]
+pub enum StorageConfig {
+    /// A folder on this machine (one server process, or a shared volume).
+    Folder(PathBuf),
+    S3(S3Config),
+}
+
+#[derive(Debug, Clone)]
+pub struct S3Config {
+    pub bucket: String,
+    pub region: String,
+    /// An S3-compatible server (MinIO, Ceph, moto); `None`: AWS itself.
+    pub endpoint: Option<String>,
+    pub access_key_id: String,
+    pub secret_access_key: Secret,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SmtpSecurity {
     None,
@@ -235,6 +252,11 @@ pub struct Config {
     /// two-factor secrets in the database. Required unless `PUBLIC_URL` is local (which uses a
     /// fixed local key). Changing it makes every enrolled authenticator unusable.
     pub two_factor_key: SecretKeyBytes,
+    /// Where files go (product images, later invoice PDFs and exports). `S3_BUCKET` set: an
+    /// S3 bucket, with `S3_REGION` (default `eu-central-1`), `S3_ENDPOINT` (an S3-compatible
+    /// server's address; path-style requests), `S3_ACCESS_KEY_ID` and `S3_SECRET_ACCESS_KEY`
+    /// (both required with a bucket). Unset: the folder `STORAGE_DIR` (default `var/storage`).
+    pub storage: StorageConfig,
     /// `REQUEST_TIMEOUT_SECS`: a request (reading its body included) that takes longer is
     /// answered 408 and its connection freed. Default 30.
     pub request_timeout_secs: u64,
@@ -357,8 +379,32 @@ impl Config {
             }
         };
 
+        let storage = match get("S3_BUCKET") {
+            None => StorageConfig::Folder(
+                get("STORAGE_DIR")
+                    .map(PathBuf::from)
+                    .unwrap_or_else(|| PathBuf::from("var/storage")),
+            ),
+            Some(bucket) => {
+                let required = |name: &'static str| {
+                    get(name).ok_or_else(|| ConfigError {
+                        name,
+                        reason: "must be set when S3_BUCKET is".into(),
+                    })
+                };
+                StorageConfig::S3(S3Config {
+                    bucket,
+                    region: get("S3_REGION").unwrap_or_else(|| "eu-central-1".to_owned()),
+                    endpoint: get("S3_ENDPOINT"),
+                    access_key_id: required("S3_ACCESS_KEY_ID")?,
+                    secret_access_key: Secret::new(required("S3_SECRET_ACCESS_KEY")?),
+                })
+            }
+        };
+
         Ok(Self {
             two_factor_key,
+            storage,
             database_url: get("DATABASE_URL")
                 .unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/growthdesk".to_owned()),
             migration_database_url: get("MIGRATION_DATABASE_URL").map(Secret::new),

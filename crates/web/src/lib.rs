@@ -36,6 +36,8 @@ pub struct ServerContext {
     pub outbox_dir: Option<PathBuf>,
     /// The catalog in memory (reloaded whenever it changes).
     pub catalog: gd_catalog::Cache,
+    /// Where files go (a local folder, or S3).
+    pub storage: Arc<dyn gd_storage::ObjectStore>,
 }
 
 /// Why the platform refused or failed a request. Refusals carry their meaning; the rest is

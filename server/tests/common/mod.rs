@@ -48,6 +48,10 @@ impl TestApp {
             ("PUBLIC_URL".to_owned(), format!("http://{addr}")),
             ("MAIL_OUTBOX_DIR".to_owned(), outbox.display().to_string()),
             (
+                "STORAGE_DIR".to_owned(),
+                outbox.join("storage").display().to_string(),
+            ),
+            (
                 "AGENCY_EMAIL".to_owned(),
                 "team@growthdesk.localhost".to_owned(),
             ),
@@ -71,6 +75,7 @@ impl TestApp {
                 gd_oauth::LoginProviders::from_config(&config).unwrap(),
             ),
             catalog: catalog.clone(),
+            storage: gd_storage::from_config(&config.storage).unwrap(),
         };
         server::metrics_handle();
         let app = server::router(state);

@@ -1,0 +1,544 @@
+//! `/admin/catalog` (every product) and `/admin/catalog/{id}` (one product: texts and settings,
+//! price with its history, publication, a bundle's contents, images, and a preview link).
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_location, use_params_map};
+
+use super::catalog_api::{
+    admin_product, admin_products, AdminPublishProduct, AdminRemoveImage, AdminSaveProduct,
+    AdminSetBundle, AdminSetPrice, ProductForm,
+};
+use crate::error::{AppError, Conflict, IssueCode};
+use crate::i18n::Lang;
+use crate::shell::Layout;
+use crate::ui::{failed, Field, FormError, Loaded, Notice, BUTTON, INPUT, LINK, SECONDARY};
+
+struct Texts {
+    title: &'static str,
+    new_product: &'static str,
+    edit: &'static str,
+    published: &'static str,
+    draft: &'static str,
+    no_price: &'static str,
+    save: &'static str,
+    saved: &'static str,
+    product: &'static str,
+    price: &'static str,
+    price_hint_tiers: &'static str,
+    price_hint_list: &'static str,
+    price_saved: &'static str,
+    history: &'static str,
+    current: &'static str,
+    publication: &'static str,
+    publish: &'static str,
+    unpublish: &'static str,
+    needs_price: &'static str,
+    preview: &'static str,
+    bundle: &'static str,
+    bundle_hint: &'static str,
+    images: &'static str,
+    upload: &'static str,
+    image_file: &'static str,
+    image_hint: &'static str,
+    remove: &'static str,
+    image_added: &'static str,
+    storage_local: &'static str,
+    storage_remote: &'static str,
+    none: &'static str,
+}
+
+const DE: Texts = Texts {
+    title: "Katalog",
+    new_product: "Neues Produkt",
+    edit: "Produkt bearbeiten",
+    published: "veröffentlicht",
+    draft: "Entwurf",
+    no_price: "ohne Preis",
+    save: "Speichern",
+    saved: "Gespeichert.",
+    product: "Produkt",
+    price: "Preis",
+    price_hint_tiers: "Eine Stufe pro Zeile: Schlüssel | Menge | Preis brutto (z. B. 1k | 1000 | 14,90).",
+    price_hint_list: "Eine pro Zeile: Schlüssel | Aufpreis | Bezeichnung (de) | Bezeichnung (en). Die erste Geschwindigkeit ist die Voreinstellung.",
+    price_saved: "Neuer Preis gilt ab sofort. Bestehende Bestellungen behalten ihren Preis.",
+    history: "Preisverlauf",
+    current: "aktuell",
+    publication: "Veröffentlichung",
+    publish: "Veröffentlichen",
+    unpublish: "Zurückziehen (Entwurf)",
+    needs_price: "Ein Produkt braucht einen Preis, bevor es veröffentlicht wird.",
+    preview: "Vorschau im Shop",
+    bundle: "Inhalt des Pakets",
+    bundle_hint: "Ein Produkt pro Zeile: Produkt-Adresse | Stufe | Anzahl (z. B. instagram-follower | 1k | 1).",
+    images: "Bilder",
+    upload: "Bild hochladen",
+    image_file: "Bilddatei (JPEG, PNG oder WebP, höchstens 10 MB, mindestens 200 × 200 Pixel)",
+    image_hint: "Wird in 400, 800 und 1200 Pixel Breite gespeichert; Metadaten (z. B. Standort) werden entfernt.",
+    remove: "Entfernen",
+    image_added: "Bild hinzugefügt.",
+    storage_local: "Lokale Ablage: Dateien liegen auf diesem Rechner",
+    storage_remote: "Ablage",
+    none: "keine",
+};
+
+const EN: Texts = Texts {
+    title: "Catalog",
+    new_product: "New product",
+    edit: "Edit product",
+    published: "published",
+    draft: "draft",
+    no_price: "no price",
+    save: "Save",
+    saved: "Saved.",
+    product: "Product",
+    price: "Price",
+    price_hint_tiers: "One tier per line: key | amount | gross price (e.g. 1k | 1000 | 14,90).",
+    price_hint_list: "One per line: key | surcharge | label (de) | label (en). The first speed is the default.",
+    price_saved: "The new price applies from now on. Existing orders keep theirs.",
+    history: "Price history",
+    current: "current",
+    publication: "Publication",
+    publish: "Publish",
+    unpublish: "Withdraw (draft)",
+    needs_price: "A product needs a price before it is published.",
+    preview: "Preview in the shop",
+    bundle: "Bundle contents",
+    bundle_hint: "One product per line: product address | tier | quantity (e.g. instagram-follower | 1k | 1).",
+    images: "Images",
+    upload: "Upload image",
+    image_file: "Image file (JPEG, PNG or WebP, at most 10 MB, at least 200 × 200 pixels)",
+    image_hint: "Stored 400, 800 and 1200 pixels wide; metadata (such as the location) is removed.",
+    remove: "Remove",
+    image_added: "Image added.",
+    storage_local: "Local storage: files stay on this machine",
+    storage_remote: "Storage",
+    none: "none",
+};
+
+fn texts(lang: Lang) -> &'static Texts {
+    match lang {
+        Lang::De => &DE,
+        Lang::En => &EN,
+    }
+}
+
+fn lang_here() -> Lang {
+    Lang::of_path(&use_location().pathname.get_untracked())
+}
+
+fn words(lang: Lang, e: &AppError) -> &'static str {
+    match (lang, e) {
+        (Lang::De, AppError::Conflict(Conflict::ProductSlugTaken)) => {
+            "Ein anderes Produkt hat schon diese Adresse."
+        }
+        (Lang::En, AppError::Conflict(Conflict::ProductSlugTaken)) => {
+            "Another product already has this address."
+        }
+        (Lang::De, AppError::Conflict(Conflict::NotPriced)) => DE.needs_price,
+        (Lang::En, AppError::Conflict(Conflict::NotPriced)) => EN.needs_price,
+        _ => crate::ui::error_text(lang, e),
+    }
+}
+
+/// `/admin/catalog`: every product with its state.
+pub fn list_view() -> AnyView {
+    let lang = lang_here();
+    let t = texts(lang);
+    let products = Resource::new(|| (), |_| admin_products());
+    view! {
+        <Title text=t.title/>
+        <Layout lang=lang>
+            <section class="mx-auto max-w-6xl px-4 py-12">
+                <div class="flex items-center justify-between">
+                    <h1 class="text-3xl font-bold text-slate-900">{t.title}</h1>
+                    <a href=lang.path("/admin/catalog/new") class=LINK data-testid="new-product">{t.new_product}</a>
+                </div>
+                <Loaded lang=lang>
+                    {move || Suspend::new(async move {
+                        products.await.map(|list| view! {
+                            <table class="mt-6 w-full text-left text-sm" data-testid="product-table">
+                                <tbody>
+                                    {list.into_iter().map(|p| {
+                                        let state = match (p.published, p.from.is_empty()) {
+                                            (true, _) => t.published,
+                                            (false, true) => t.no_price,
+                                            (false, false) => t.draft,
+                                        };
+                                        let slug = p.slug.clone();
+                                        view! {
+                                            <tr class="border-b" data-testid="product-row" data-slug=slug>
+                                                <td class="py-2 pr-3"><a class=LINK href=lang.path(&format!("/admin/catalog/{}", p.id))>{p.name}</a></td>
+                                                <td class="pr-3 font-mono text-xs">{p.slug}</td>
+                                                <td class="pr-3 text-slate-500">{p.kind}</td>
+                                                <td class="pr-3">{p.category}</td>
+                                                <td class="pr-3" data-testid="product-state">{state}</td>
+                                                <td class="pr-3 whitespace-nowrap">{p.from}</td>
+                                                <td class="pr-3 text-slate-500">{format!("{} 🖼", p.images)}</td>
+                                                <td class="text-slate-500">{p.updated}</td>
+                                            </tr>
+                                        }
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        })
+                    })}
+                </Loaded>
+            </section>
+        </Layout>
+    }
+    .into_any()
+}
+
+/// `/admin/catalog/{id}` (or `new`).
+pub fn edit_view() -> AnyView {
+    let lang = lang_here();
+    let t = texts(lang);
+    let id = use_params_map().with_untracked(|p| p.get("id").unwrap_or_default());
+    let save = ServerAction::<AdminSaveProduct>::new();
+    let set_price = ServerAction::<AdminSetPrice>::new();
+    let publish = ServerAction::<AdminPublishProduct>::new();
+    let set_bundle = ServerAction::<AdminSetBundle>::new();
+    let remove_image = ServerAction::<AdminRemoveImage>::new();
+    // Read again after a change went through (not after a refused one: the form keeps what
+    // was typed).
+    let changed = RwSignal::new(0u32);
+    let bump = move |ok: bool| {
+        if ok {
+            changed.update(|n| *n += 1);
+        }
+    };
+    Effect::new(move |_| bump(matches!(set_price.value().get(), Some(Ok(_)))));
+    Effect::new(move |_| bump(matches!(publish.value().get(), Some(Ok(_)))));
+    Effect::new(move |_| bump(matches!(set_bundle.value().get(), Some(Ok(_)))));
+    Effect::new(move |_| bump(matches!(remove_image.value().get(), Some(Ok(_)))));
+    let form = Resource::new(
+        move || (id.clone(), changed.get()),
+        |(id, _)| admin_product(id),
+    );
+    // A new product, once saved, continues under its own address.
+    let navigate = leptos_router::hooks::use_navigate();
+    let was_new = id_is_new();
+    Effect::new(move |_| {
+        if let Some(Ok(id)) = save.value().get() {
+            if was_new {
+                navigate(
+                    &lang.path(&format!("/admin/catalog/{id}")),
+                    Default::default(),
+                );
+            }
+        }
+    });
+    view! {
+        <Title text=t.edit/>
+        <Layout lang=lang>
+            <section class="mx-auto max-w-6xl px-4 py-12">
+                <a href=lang.path("/admin/catalog") class=LINK>{format!("← {}", t.title)}</a>
+                <h1 class="mt-2 text-3xl font-bold text-slate-900">{t.edit}</h1>
+                <UploadOutcome lang=lang/>
+                <Loaded lang=lang>
+                    {move || Suspend::new(async move {
+                        form.await.map(move |f| {
+                            let existing = !f.id.is_empty();
+                            view! {
+                                <ProductSection lang=lang f=f.clone() save=save/>
+                                {existing.then(|| view! {
+                                    <PublishSection lang=lang f=f.clone() publish=publish/>
+                                    <PriceSection lang=lang f=f.clone() set_price=set_price/>
+                                    {(f.kind == "bundle").then(|| view! { <BundleSection lang=lang f=f.clone() set_bundle=set_bundle/> })}
+                                    <ImageSection lang=lang f=f.clone() remove_image=remove_image/>
+                                })}
+                            }
+                        })
+                    })}
+                </Loaded>
+            </section>
+        </Layout>
+    }
+    .into_any()
+}
+
+fn id_is_new() -> bool {
+    use_params_map().with_untracked(|p| p.get("id").is_none_or(|id| id == "new"))
+}
+
+const H2: &str = "text-xl font-semibold text-slate-900";
+const CARD: &str = "mt-8 space-y-4 rounded-2xl bg-white p-6 shadow ring-1 ring-slate-200";
+
+#[component]
+fn ProductSection(
+    lang: Lang,
+    f: ProductForm,
+    save: ServerAction<AdminSaveProduct>,
+) -> impl IntoView {
+    let t = texts(lang);
+    let error = failed(save);
+    let saved = move || matches!(save.value().get(), Some(Ok(_)));
+    let text = move |name: &'static str, label: &'static str, value: String| {
+        view! {
+            <Field form="product" lang=lang label=label name=name error=error>
+                <input id=format!("product-{name}") name=name type="text" value=value class=INPUT
+                    aria-describedby=format!("product-{name}-error")/>
+            </Field>
+        }
+    };
+    let area = move |name: &'static str, label: &'static str, value: String| {
+        view! {
+            <Field form="product" lang=lang label=label name=name error=error>
+                <textarea id=format!("product-{name}") name=name rows="8" class=INPUT
+                    aria-describedby=format!("product-{name}-error")>{value}</textarea>
+            </Field>
+        }
+    };
+    let select = move |name: &'static str,
+                       label: &'static str,
+                       current: String,
+                       options: Vec<(String, String)>| {
+        view! {
+            <Field form="product" lang=lang label=label name=name error=error>
+                <select id=format!("product-{name}") name=name class=INPUT aria-describedby=format!("product-{name}-error")>
+                    {options.into_iter().map(|(value, label)| {
+                        let selected = value == current;
+                        view! { <option value=value selected=selected>{label}</option> }
+                    }).collect_view()}
+                </select>
+            </Field>
+        }
+    };
+    let mut categories = vec![(String::new(), format!("({})", t.none))];
+    categories.extend(
+        f.categories
+            .iter()
+            .map(|c| (c.slug.clone(), c.name.clone())),
+    );
+    let pairs = |list: &[&str]| {
+        list.iter()
+            .map(|s| (s.to_string(), s.to_string()))
+            .collect::<Vec<_>>()
+    };
+    view! {
+        <ActionForm action=save attr:class=CARD attr:data-testid="product-form">
+            <h2 class=H2>{t.product}</h2>
+            <input type="hidden" name="id" value=f.id.clone()/>
+            <FormError lang=lang error=error words=words/>
+            <Show when=saved><Notice text=t.saved/></Show>
+            <div class="grid gap-4 sm:grid-cols-2">
+                {text("slug", "Adresse / slug", f.slug.clone())}
+                {select("category", "Kategorie / category", f.category.clone(), categories)}
+                {select("kind", "Art / kind", f.kind.clone(), pairs(&["service", "bundle"]))}
+                {select("target", "Ziel / target", f.target.clone(), pairs(&["handle", "post", "none"]))}
+                {text("name_de", "Name (de)", f.name_de.clone())}
+                {text("name_en", "Name (en)", f.name_en.clone())}
+                {text("summary_de", "Kurzfassung (de)", f.summary_de.clone())}
+                {text("summary_en", "Summary (en)", f.summary_en.clone())}
+                {area("description_de", "Beschreibung (de, Markdown)", f.description_de.clone())}
+                {area("description_en", "Description (en, Markdown)", f.description_en.clone())}
+                {text("unit_de", "Einheit (de), z. B. Follower", f.unit_de.clone())}
+                {text("unit_en", "Unit (en), e.g. followers", f.unit_en.clone())}
+                {text("position", "Position", f.position.clone())}
+            </div>
+            <button type="submit" class=BUTTON data-testid="product-save">{t.save}</button>
+        </ActionForm>
+    }
+}
+
+#[component]
+fn PublishSection(
+    lang: Lang,
+    f: ProductForm,
+    publish: ServerAction<AdminPublishProduct>,
+) -> impl IntoView {
+    let t = texts(lang);
+    let error = failed(publish);
+    let (state, label) = if f.published {
+        (t.published, t.unpublish)
+    } else {
+        (t.draft, t.publish)
+    };
+    let preview = lang.path(&format!("/shop/{}?preview=1", f.slug));
+    view! {
+        <div class=CARD data-testid="publish-section">
+            <h2 class=H2>{t.publication}</h2>
+            <FormError lang=lang error=error words=words/>
+            <p>"Status: " <strong data-testid="publish-state">{state}</strong></p>
+            {(!f.priced).then(|| view! { <p class="text-sm text-amber-800">{t.needs_price}</p> })}
+            <ActionForm action=publish>
+                <input type="hidden" name="id" value=f.id.clone()/>
+                <input type="hidden" name="published" value=(!f.published).to_string()/>
+                <button type="submit" class=SECONDARY data-testid="publish-toggle">{label}</button>
+            </ActionForm>
+            {f.priced.then(|| view! {
+                <a href=preview class=LINK target="_blank" rel="noopener" data-testid="preview-link">{t.preview}</a>
+            })}
+        </div>
+    }
+}
+
+#[component]
+fn PriceSection(
+    lang: Lang,
+    f: ProductForm,
+    set_price: ServerAction<AdminSetPrice>,
+) -> impl IntoView {
+    let t = texts(lang);
+    let error = failed(set_price);
+    let saved = move || matches!(set_price.value().get(), Some(Ok(_)));
+    let area = move |name: &'static str, label: &'static str, hint: &'static str, value: String| {
+        view! {
+            <Field form="price" lang=lang label=label name=name error=error hint=hint>
+                <textarea id=format!("price-{name}") name=name rows="4" class=format!("{INPUT} font-mono text-sm")
+                    aria-describedby=format!("price-{name}-error")>{value}</textarea>
+            </Field>
+        }
+    };
+    let billing = f.billing.clone();
+    view! {
+        <div class=CARD>
+            <h2 class=H2>{t.price}</h2>
+            <ActionForm action=set_price attr:class="space-y-4" attr:data-testid="price-form">
+                <input type="hidden" name="id" value=f.id.clone()/>
+                <FormError lang=lang error=error words=words/>
+                <Show when=saved><Notice text=t.price_saved/></Show>
+                <div class="grid gap-4 sm:grid-cols-2">
+                    <Field form="price" lang=lang label="MwSt. / VAT (%)" name="vat" error=error>
+                        <input id="price-vat" name="vat" type="text" value=f.vat.clone() class=INPUT aria-describedby="price-vat-error"/>
+                    </Field>
+                    <Field form="price" lang=lang label="Abrechnung / billing" name="billing" error=error>
+                        <select id="price-billing" name="billing" class=INPUT aria-describedby="price-billing-error">
+                            {["one_off", "monthly", "yearly"].into_iter().map(|b| view! {
+                                <option value=b selected={b == billing}>{b}</option>
+                            }).collect_view()}
+                        </select>
+                    </Field>
+                </div>
+                {area("tiers", "Stufen / tiers", t.price_hint_tiers, f.tiers.clone())}
+                {area("addons", "Zusatzleistungen / add-ons", t.price_hint_list, f.addons.clone())}
+                {area("speeds", "Geschwindigkeiten / speeds", t.price_hint_list, f.speeds.clone())}
+                <button type="submit" class=BUTTON data-testid="price-save">{t.save}</button>
+            </ActionForm>
+            <h3 class="font-semibold text-slate-800">{t.history}</h3>
+            <table class="w-full text-left text-xs" data-testid="price-history">
+                <tbody>
+                    {f.history.into_iter().map(|h| view! {
+                        <tr class="border-b">
+                            <td class="py-1 pr-3 whitespace-nowrap">{h.at}</td>
+                            <td class="pr-3">{h.by}</td>
+                            <td class="pr-3">{h.current.then_some(t.current)}</td>
+                            <td>{h.summary}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}
+
+#[component]
+fn BundleSection(
+    lang: Lang,
+    f: ProductForm,
+    set_bundle: ServerAction<AdminSetBundle>,
+) -> impl IntoView {
+    let t = texts(lang);
+    let error = failed(set_bundle);
+    let saved = move || matches!(set_bundle.value().get(), Some(Ok(_)));
+    view! {
+        <ActionForm action=set_bundle attr:class=CARD attr:data-testid="bundle-form">
+            <h2 class=H2>{t.bundle}</h2>
+            <input type="hidden" name="id" value=f.id.clone()/>
+            <FormError lang=lang error=error words=words/>
+            <Show when=saved><Notice text=t.saved/></Show>
+            <Field form="bundle" lang=lang label=t.bundle name="items" error=error hint=t.bundle_hint>
+                <textarea id="bundle-items" name="items" rows="5" class=format!("{INPUT} font-mono text-sm")
+                    aria-describedby="bundle-items-error">{f.items.clone()}</textarea>
+            </Field>
+            <button type="submit" class=BUTTON data-testid="bundle-save">{t.save}</button>
+        </ActionForm>
+    }
+}
+
+#[component]
+fn ImageSection(
+    lang: Lang,
+    f: ProductForm,
+    remove_image: ServerAction<AdminRemoveImage>,
+) -> impl IntoView {
+    let t = texts(lang);
+    let error = failed(remove_image);
+    let storage = if f.storage_local {
+        format!("{} ({}).", t.storage_local, f.storage)
+    } else {
+        format!("{}: {}.", t.storage_remote, f.storage)
+    };
+    let action = format!("/admin/catalog/{}/images", f.id);
+    let id = f.id.clone();
+    view! {
+        <div class=CARD data-testid="image-section">
+            <h2 class=H2>{t.images}</h2>
+            <FormError lang=lang error=error words=words/>
+            <ul class="grid gap-4 sm:grid-cols-3">
+                {f.images.into_iter().map(|img| {
+                    let id = id.clone();
+                    view! {
+                        <li class="space-y-2" data-testid="product-image">
+                            <img src=img.src alt=img.alt.clone() class="aspect-square w-full rounded-lg object-cover" loading="lazy"/>
+                            <p class="text-xs text-slate-500">{img.size}</p>
+                            <ActionForm action=remove_image>
+                                <input type="hidden" name="id" value=id/>
+                                <input type="hidden" name="image" value=img.id/>
+                                <button type="submit" class=SECONDARY data-testid="image-remove">{t.remove}</button>
+                            </ActionForm>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+            // A plain form: the file goes to the server as multipart, and the answer brings the
+            // browser back here (with the outcome in the address).
+            <form method="post" enctype="multipart/form-data" action=action class="space-y-3" data-testid="image-form">
+                <input type="hidden" name="lang" value=lang.code()/>
+                <div>
+                    <label for="image-file" class="block text-sm font-medium text-slate-700">{t.image_file}</label>
+                    <input id="image-file" name="image" type="file" required accept="image/jpeg,image/png,image/webp" class="mt-1 block text-sm"/>
+                    <p class="mt-1 text-xs text-slate-500">{t.image_hint}</p>
+                </div>
+                <div class="grid gap-4 sm:grid-cols-2">
+                    <div>
+                        <label for="image-alt_de" class="block text-sm font-medium text-slate-700">"Bildbeschreibung (de)"</label>
+                        <input id="image-alt_de" name="alt_de" type="text" maxlength="200" class=INPUT/>
+                    </div>
+                    <div>
+                        <label for="image-alt_en" class="block text-sm font-medium text-slate-700">"Alt text (en)"</label>
+                        <input id="image-alt_en" name="alt_en" type="text" maxlength="200" class=INPUT/>
+                    </div>
+                </div>
+                <button type="submit" class=BUTTON data-testid="image-upload">{t.upload}</button>
+            </form>
+            <p class="text-xs text-slate-500" data-testid="storage">{storage}</p>
+        </div>
+    }
+}
+
+/// What the last upload came to, from the address the upload sent the browser back to
+/// (`?image=added`, or `?image_error=<problem>&limit=<n>`).
+#[component]
+fn UploadOutcome(lang: Lang) -> impl IntoView {
+    let t = texts(lang);
+    let query = leptos_router::hooks::use_query_map();
+    move || {
+        query.with(|q| {
+            if q.get("image").as_deref() == Some("added") {
+                return Some(view! { <div class="mt-4"><Notice text=t.image_added/></div> }.into_any());
+            }
+            let code = IssueCode::from_name(&q.get("image_error")?)?;
+            let max = q.get("limit").and_then(|l| l.parse().ok());
+            let text = lang.issue(&crate::error::FieldIssue {
+                field: "image".into(),
+                code,
+                max,
+            });
+            Some(view! {
+                <p role="alert" data-testid="form-error" class="mt-4 rounded-lg bg-red-50 px-4 py-3 text-sm text-red-800">{text}</p>
+            }.into_any())
+        })
+    }
+}

@@ -1,0 +1,218 @@
+//! Files from the object storage, and the one upload that does not fit a server function: a
+//! product image, sent by a plain multipart form from the admin's product page.
+//!
+//! `GET /media/{key}` serves a stored object. Keys are content-addressed (a new picture gets a
+//! new key), so answers may be kept for a year.
+//!
+//! `POST /admin/catalog/{id}/images` takes the file (`image`) and its alt texts (`alt_de`,
+//! `alt_en`), checks and resizes it (in a blocking thread), stores the renditions and adds the
+//! image to the product (audited). The browser is sent back to the product page with the
+//! outcome in the address: `?image=added`, or `?image_error=<problem>&limit=<n>`, which the page
+//! shows in words. The same-origin guard covers it like every other write.
+
+use axum::extract::{Multipart, Path, Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use gd_common::{IssueCode, Localized, Problem, Role};
+use gd_web::Session;
+
+use crate::AppState;
+
+/// The largest body the upload route reads (the image limit plus the form around it); every
+/// other route keeps [`crate::BODY_LIMIT_BYTES`].
+pub const UPLOAD_LIMIT_BYTES: usize = gd_catalog::images::MAX_BYTES + 64 * 1024;
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/media/{*key}", get(serve))
+        .route("/admin/catalog/{id}/images", post(upload))
+}
+
+/// True for the routes that take uploads (and so a larger body).
+pub(crate) fn is_upload(method: &http::Method, path: &str) -> bool {
+    method == http::Method::POST && path.starts_with("/admin/catalog/") && path.ends_with("/images")
+}
+
+/// The body limit of every request: 413 before anything is read when the declared length is
+/// over it, and an error for whoever reads past it otherwise.
+pub(crate) async fn limit_body(req: Request, next: Next) -> Response {
+    let limit = if is_upload(req.method(), req.uri().path()) {
+        UPLOAD_LIMIT_BYTES
+    } else {
+        crate::BODY_LIMIT_BYTES
+    };
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return (StatusCode::PAYLOAD_TOO_LARGE, "The request is too large.").into_response();
+    }
+    let req = req.map(|body| axum::body::Body::new(http_body_util::Limited::new(body, limit)));
+    next.run(req).await
+}
+
+async fn serve(State(state): State<AppState>, Path(key): Path<String>) -> Response {
+    let Ok(key) = gd_storage::Key::parse(&key) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    match state.storage.get(&key).await {
+        Ok(Some(object)) => (
+            [
+                (
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static(object.content_type),
+                ),
+                (
+                    header::CACHE_CONTROL,
+                    HeaderValue::from_static("public, max-age=31536000, immutable"),
+                ),
+            ],
+            object.bytes,
+        )
+            .into_response(),
+        Ok(None) => StatusCode::NOT_FOUND.into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, %key, "cannot read a stored file");
+            (StatusCode::SERVICE_UNAVAILABLE, "Storage unavailable.").into_response()
+        }
+    }
+}
+
+/// What the upload came to, as the product page's address says it.
+enum Outcome {
+    Added,
+    Refused(Problem),
+}
+
+async fn upload(
+    State(state): State<AppState>,
+    session: Option<axum::Extension<Session>>,
+    Path(id): Path<String>,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Response {
+    // Who is asking: an admin with two-factor sign-in, as for every admin server function.
+    let user = match session {
+        Some(axum::Extension(session)) => {
+            gd_web::session_user(&session, &state.pool, state.config.session_absolute_days).await
+        }
+        None => Ok(None),
+    };
+    let user = match user.and_then(|u| gd_web::require_role(u, Role::Admin)) {
+        Ok(user) => user,
+        Err(gd_web::WebError::Unauthorized) => {
+            return (StatusCode::UNAUTHORIZED, "Please sign in.").into_response()
+        }
+        Err(gd_web::WebError::Forbidden | gd_web::WebError::SecondFactorRequired) => {
+            return (StatusCode::FORBIDDEN, "Not allowed.").into_response()
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "upload: cannot check the user");
+            return (StatusCode::INTERNAL_SERVER_ERROR, "Please try again.").into_response();
+        }
+    };
+    let Ok(product) = uuid::Uuid::parse_str(&id) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let Ok(mut multipart) = multipart else {
+        return (StatusCode::BAD_REQUEST, "Expected a multipart form.").into_response();
+    };
+
+    let mut file: Option<Vec<u8>> = None;
+    let mut alt = Localized::new(String::new(), String::new());
+    let mut lang = String::new();
+    let mut too_large = false;
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                too_large = true;
+                break;
+            }
+            Err(_) => return (StatusCode::BAD_REQUEST, "Unreadable form.").into_response(),
+        };
+        let name = field.name().unwrap_or_default().to_owned();
+        let bytes = match field.bytes().await {
+            Ok(bytes) => bytes,
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                too_large = true;
+                break;
+            }
+            Err(_) => return (StatusCode::BAD_REQUEST, "Unreadable form.").into_response(),
+        };
+        let text = || {
+            String::from_utf8_lossy(&bytes)
+                .chars()
+                .take(400)
+                .collect::<String>()
+        };
+        match name.as_str() {
+            "image" => file = Some(bytes.to_vec()),
+            "alt_de" => alt.de = text(),
+            "alt_en" => alt.en = text(),
+            "lang" => lang = text(),
+            _ => {}
+        }
+    }
+    let back = |outcome: Outcome| {
+        let prefix = if lang == "en" { "/en" } else { "" };
+        let query = match outcome {
+            Outcome::Added => "image=added".to_owned(),
+            Outcome::Refused(p) => match p.limit {
+                Some(limit) => format!("image_error={}&limit={limit}", p.code.name()),
+                None => format!("image_error={}", p.code.name()),
+            },
+        };
+        Redirect::to(&format!("{prefix}/admin/catalog/{product}?{query}")).into_response()
+    };
+    if too_large {
+        return back(Outcome::Refused(Problem::with_limit(
+            IssueCode::FileTooLarge,
+            gd_catalog::images::MAX_BYTES / 1024 / 1024,
+        )));
+    }
+    let Some(file) = file.filter(|f| !f.is_empty()) else {
+        return back(Outcome::Refused(Problem::new(IssueCode::Required)));
+    };
+    let processed =
+        match tokio::task::spawn_blocking(move || gd_catalog::images::process(&file)).await {
+            Ok(Ok(processed)) => processed,
+            Ok(Err(problem)) => return back(Outcome::Refused(problem)),
+            Err(e) => {
+                tracing::error!(error = %e, "image processing failed");
+                return back(Outcome::Refused(Problem::new(IssueCode::NotAnImage)));
+            }
+        };
+    if let Err(e) = gd_catalog::images::store(state.storage.as_ref(), &processed).await {
+        tracing::error!(error = %e, "cannot store an image");
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "The file storage is unavailable. Please try again later.",
+        )
+            .into_response();
+    }
+    let added = async {
+        let mut conn = state.pool.acquire().await?;
+        gd_catalog::images::add_image(&mut conn, user.id, product, &processed, &alt).await
+    };
+    match added.await {
+        Ok(_) => back(Outcome::Added),
+        Err(gd_catalog::EditError::NotFound) => StatusCode::NOT_FOUND.into_response(),
+        Err(gd_catalog::EditError::Invalid(issues)) => match issues.first() {
+            Some(i) => back(Outcome::Refused(Problem {
+                code: i.code,
+                limit: i.max,
+            })),
+            None => back(Outcome::Refused(Problem::new(IssueCode::NotAnImage))),
+        },
+        Err(e) => {
+            tracing::error!(error = %e, "cannot add an image");
+            (StatusCode::INTERNAL_SERVER_ERROR, "Please try again.").into_response()
+        }
+    }
+}
