@@ -8,9 +8,11 @@ export PUBLIC_URL="http://127.0.0.1:${port}"
 export DATABASE_URL="${E2E_DATABASE_URL:-postgres://growthdesk_app@127.0.0.1:5432/growthdesk_e2e}"
 export MIGRATION_DATABASE_URL="${E2E_MIGRATION_DATABASE_URL:-postgres://growthdesk_owner@127.0.0.1:5432/growthdesk_e2e}"
 export MAIL_OUTBOX_DIR="var/e2e-outbox"
+export STORAGE_DIR="var/e2e-storage"
+export S3_BUCKET=""
 export SMTP_HOST=""
 export SHUTDOWN_GRACE_SECS=5
-rm -rf "$MAIL_OUTBOX_DIR"
+rm -rf "$MAIL_OUTBOX_DIR" "$STORAGE_DIR"
 # "Google" is the local OpenID Connect server (oauth2-mock-server), which signs in one person.
 oidc_port="${E2E_OIDC_PORT:-3190}"
 export OAUTH_GOOGLE_CLIENT_ID=growthdesk OAUTH_GOOGLE_CLIENT_SECRET=growthdesk-secret

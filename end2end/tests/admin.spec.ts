@@ -1,43 +1,8 @@
 import { test, expect } from '@playwright/test';
-import { hydrated } from './helpers';
-import { execFileSync } from 'node:child_process';
-import { createHmac } from 'node:crypto';
-import path from 'node:path';
+import { createAdmin, hydrated, totp } from './helpers';
 
 const run = Date.now().toString(36);
 const password = 'pferd batterie heftklammer richtig';
-
-/** The six-digit code an authenticator app shows for a base32 `secret` (RFC 6238, SHA-1, 30 s). */
-function totp(secret: string, at = Date.now()): string {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = '';
-  for (const c of secret.replace(/=+$/, '')) bits += alphabet.indexOf(c).toString(2).padStart(5, '0');
-  const key = Buffer.from(bits.match(/.{8}/g)!.map((b) => parseInt(b, 2)));
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(Math.floor(at / 1000 / 30)));
-  const mac = createHmac('sha1', key).update(counter).digest();
-  const offset = mac[mac.length - 1] & 0xf;
-  return ((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).toString().padStart(6, '0');
-}
-
-/** `make admin EMAIL=…` as an operator runs it: returns the set-password link it prints. */
-function createAdmin(email: string, baseURL: string): string {
-  const bin = path.join(process.env.CARGO_TARGET_DIR ?? 'target', 'debug', 'server');
-  const out = execFileSync(bin, ['create-admin', email], {
-    cwd: path.resolve(__dirname, '..', '..'),
-    env: {
-      ...process.env,
-      DATABASE_URL: process.env.E2E_DATABASE_URL ?? 'postgres://growthdesk_app@127.0.0.1:5432/growthdesk_e2e',
-      MIGRATION_DATABASE_URL:
-        process.env.E2E_MIGRATION_DATABASE_URL ?? 'postgres://growthdesk_owner@127.0.0.1:5432/growthdesk_e2e',
-      PUBLIC_URL: baseURL,
-      RUST_LOG: 'warn',
-    },
-  }).toString();
-  const link = out.match(/http\S+\/reset-password\?token=\S+/);
-  expect(link, out).not.toBeNull();
-  return link![0];
-}
 
 test('an admin made with create-admin grants finance, and the audit log shows it', async ({ page, request, baseURL }) => {
   const customer = `kunde.${run}@example.de`;

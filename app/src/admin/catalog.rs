@@ -150,6 +150,7 @@ pub fn list_view() -> AnyView {
         <Title text=t.title/>
         <Layout lang=lang>
             <section class="mx-auto max-w-6xl px-4 py-12">
+                {super::pages::admin_nav(lang)}
                 <div class="flex items-center justify-between">
                     <h1 class="text-3xl font-bold text-slate-900">{t.title}</h1>
                     <a href=lang.path("/admin/catalog/new") class=LINK data-testid="new-product">{t.new_product}</a>
@@ -194,7 +195,10 @@ pub fn list_view() -> AnyView {
 pub fn edit_view() -> AnyView {
     let lang = lang_here();
     let t = texts(lang);
-    let id = use_params_map().with_untracked(|p| p.get("id").unwrap_or_default());
+    // Tracked: saving a new product moves the page to the product's own address, and the form
+    // follows.
+    let params = use_params_map();
+    let id = Memo::new(move |_| params.with(|p| p.get("id").unwrap_or_default()));
     let save = ServerAction::<AdminSaveProduct>::new();
     let set_price = ServerAction::<AdminSetPrice>::new();
     let publish = ServerAction::<AdminPublishProduct>::new();
@@ -213,17 +217,16 @@ pub fn edit_view() -> AnyView {
     Effect::new(move |_| bump(matches!(set_bundle.value().get(), Some(Ok(_)))));
     Effect::new(move |_| bump(matches!(remove_image.value().get(), Some(Ok(_)))));
     let form = Resource::new(
-        move || (id.clone(), changed.get()),
+        move || (id.get(), changed.get()),
         |(id, _)| admin_product(id),
     );
     // A new product, once saved, continues under its own address.
     let navigate = leptos_router::hooks::use_navigate();
-    let was_new = id_is_new();
     Effect::new(move |_| {
-        if let Some(Ok(id)) = save.value().get() {
-            if was_new {
+        if let Some(Ok(saved)) = save.value().get() {
+            if id.get_untracked() == "new" {
                 navigate(
-                    &lang.path(&format!("/admin/catalog/{id}")),
+                    &lang.path(&format!("/admin/catalog/{saved}")),
                     Default::default(),
                 );
             }
@@ -233,6 +236,7 @@ pub fn edit_view() -> AnyView {
         <Title text=t.edit/>
         <Layout lang=lang>
             <section class="mx-auto max-w-6xl px-4 py-12">
+                {super::pages::admin_nav(lang)}
                 <a href=lang.path("/admin/catalog") class=LINK>{format!("← {}", t.title)}</a>
                 <h1 class="mt-2 text-3xl font-bold text-slate-900">{t.edit}</h1>
                 <UploadOutcome lang=lang/>
@@ -256,10 +260,6 @@ pub fn edit_view() -> AnyView {
         </Layout>
     }
     .into_any()
-}
-
-fn id_is_new() -> bool {
-    use_params_map().with_untracked(|p| p.get("id").is_none_or(|id| id == "new"))
 }
 
 const H2: &str = "text-xl font-semibold text-slate-900";

@@ -48,6 +48,31 @@ fn words(lang: Lang, e: &AppError) -> &'static str {
     }
 }
 
+/// The links between the admin pages, at the top of each.
+pub(super) fn admin_nav(lang: Lang) -> impl IntoView {
+    let links: [(&str, &str, &str); 4] = match lang {
+        Lang::De => [
+            ("/admin/users", "Personen", "nav-users"),
+            ("/admin/catalog", "Katalog", "nav-catalog"),
+            ("/admin/pages", "Seiten", "nav-pages"),
+            ("/admin/audit", "Audit-Log", "nav-audit"),
+        ],
+        Lang::En => [
+            ("/admin/users", "People", "nav-users"),
+            ("/admin/catalog", "Catalog", "nav-catalog"),
+            ("/admin/pages", "Pages", "nav-pages"),
+            ("/admin/audit", "Audit log", "nav-audit"),
+        ],
+    };
+    view! {
+        <nav class="mb-6 flex flex-wrap gap-4 border-b border-slate-200 pb-3 text-sm" aria-label="Admin" data-testid="admin-nav">
+            {links.into_iter().map(|(path, label, testid)| view! {
+                <a href=lang.path(path) class=LINK data-testid=testid>{label}</a>
+            }).collect_view()}
+        </nav>
+    }
+}
+
 /// The admin pages share one lazy chunk (each lazy page type costs the first-load bundle its
 /// own loader).
 pub struct AdminPages;
@@ -94,6 +119,7 @@ fn users_view() -> AnyView {
         <Title text=title/>
         <Layout lang=lang>
             <section class="mx-auto max-w-5xl px-4 py-12">
+                {admin_nav(lang)}
                 <h1 class="text-3xl font-bold text-slate-900">{title}</h1>
                 <label class="mt-6 block text-sm text-slate-700">{search_label}
                     <input class="mt-1 block w-full max-w-sm rounded-lg border border-slate-300 px-3 py-2" data-testid="user-search"
@@ -156,6 +182,7 @@ fn audit_view() -> AnyView {
         <Title text=title/>
         <Layout lang=lang>
             <section class="mx-auto max-w-6xl px-4 py-12">
+                {admin_nav(lang)}
                 <h1 class="text-3xl font-bold text-slate-900">{title}</h1>
                 <label class="mt-6 block text-sm text-slate-700">{filter_label}
                     <input class="mt-1 block w-full max-w-sm rounded-lg border border-slate-300 px-3 py-2" data-testid="audit-filter"
@@ -199,6 +226,7 @@ fn pages_view() -> AnyView {
         <Title text=title/>
         <Layout lang=lang>
             <section class="mx-auto max-w-5xl px-4 py-12">
+                {admin_nav(lang)}
                 <div class="flex items-center justify-between">
                     <h1 class="text-3xl font-bold text-slate-900">{title}</h1>
                     <a href=lang.path("/admin/pages/new") class=LINK data-testid="new-page">{new_label}</a>
@@ -231,8 +259,10 @@ fn pages_view() -> AnyView {
 /// `/admin/pages/{id}` (or `new`): the edit form, both languages side by side.
 fn page_edit_view() -> AnyView {
     let lang = lang_here();
-    let id =
-        leptos_router::hooks::use_params_map().with_untracked(|p| p.get("id").unwrap_or_default());
+    // Tracked: saving a new page moves to the page's own address, and the form follows (its
+    // hidden id then names the page, so saving again changes it instead of making another).
+    let params = leptos_router::hooks::use_params_map();
+    let id = Memo::new(move |_| params.with(|p| p.get("id").unwrap_or_default()));
     let (title, save_label, saved_label, published_label) = match lang {
         Lang::De => (
             "Seite bearbeiten",
@@ -242,24 +272,27 @@ fn page_edit_view() -> AnyView {
         ),
         Lang::En => ("Edit page", "Save", "Saved.", "Published"),
     };
-    let form = Resource::new(move || id.clone(), admin_page);
+    let form = Resource::new(move || id.get(), admin_page);
     let save = ServerAction::<AdminSavePage>::new();
     let error = failed(save);
     let saved = move || matches!(save.value().get(), Some(Ok(_)));
     // A new page, once saved, continues under its own address.
     let navigate = leptos_router::hooks::use_navigate();
     Effect::new(move |_| {
-        if let Some(Ok(id)) = save.value().get() {
-            navigate(
-                &lang.path(&format!("/admin/pages/{id}")),
-                Default::default(),
-            );
+        if let Some(Ok(saved)) = save.value().get() {
+            if id.get_untracked() == "new" {
+                navigate(
+                    &lang.path(&format!("/admin/pages/{saved}")),
+                    Default::default(),
+                );
+            }
         }
     });
     view! {
         <Title text=title/>
         <Layout lang=lang>
             <section class="mx-auto max-w-5xl px-4 py-12">
+                {admin_nav(lang)}
                 <h1 class="text-3xl font-bold text-slate-900">{title}</h1>
                 <Loaded lang=lang>
                     {move || Suspend::new(async move {
