@@ -44,9 +44,10 @@ WASM_FORBIDDEN := sqlx sqlx-core tokio axum apalis apalis-sql apalis-core lettre
 DOMAIN_CRATES := gd-accounts gd-cart gd-catalog gd-leads gd-mail gd-oauth gd-common gd-config gd-content gd-jobs gd-pricing gd-storage
 DOMAIN_FORBIDDEN := leptos leptos_axum axum axum-core tower tower-http apalis apalis-core apalis-sql tower-sessions
 # Dependencies whose own dependencies are not the domain's doing: reqwest (the HTTP client of
-# the provider adapters) builds its client on tower and tower-http. A domain crate that uses
-# tower itself, or reaches it another way, still fails.
-DOMAIN_DEPS_PRUNE := reqwest
+# the provider adapters) and aws-smithy-http-client (the S3 adapter's HTTP client) build their
+# clients on tower and tower-http. A domain crate that uses tower itself, or reaches it
+# another way, still fails.
+DOMAIN_DEPS_PRUNE := reqwest aws-smithy-http-client
 
 help:
 	@echo "make run    install what is missing, build, migrate, load demo data, start server + worker"
