@@ -58,6 +58,8 @@ pub const SERVER_FNS: &[(&str, Access)] = &[
     ("/api/admin_set_role", Access::Role(Role::Admin)),
     ("/api/admin_audit_log", Access::Role(Role::Admin)),
     ("/api/legal_page", Access::Public),
+    ("/api/blog_posts", Access::Public),
+    ("/api/blog_post", Access::Public),
     ("/api/admin_pages", Access::Role(Role::Admin)),
     ("/api/admin_page", Access::Role(Role::Admin)),
     ("/api/admin_save_page", Access::Role(Role::Admin)),
@@ -85,6 +87,11 @@ pub const PAGES: &[(&str, Access)] = &[
     // A published legal page (the access test opens the demo Impressum); others are a 404.
     ("/legal/{slug}", Access::Public),
     ("/en/legal/{slug}", Access::Public),
+    ("/blog", Access::Public),
+    ("/en/blog", Access::Public),
+    // A published post (the access test opens a demo post); others are a 404.
+    ("/blog/{slug}", Access::Public),
+    ("/en/blog/{slug}", Access::Public),
     ("/en/cart", Access::Public),
     ("/login", Access::Public),
     ("/en/login", Access::Public),

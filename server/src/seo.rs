@@ -1,5 +1,6 @@
-//! `/robots.txt` and `/sitemap.xml`, written from the catalog in memory: every public page in
-//! both languages, with the other language as `hreflang` alternate.
+//! `/robots.txt` and `/sitemap.xml`, written from the catalog in memory and the published blog
+//! posts: every public page in both languages, with the other language as `hreflang`
+//! alternate.
 
 use axum::extract::State;
 use axum::http::header;
@@ -44,6 +45,18 @@ async fn sitemap(State(state): State<AppState>) -> impl IntoResponse {
             .iter()
             .map(|slug| (format!("/legal/{slug}"), None)),
     );
+    pages.push(("/blog".to_owned(), None));
+    // Blog posts come from the database (the catalog in memory does not hold them); without
+    // it the sitemap still lists everything else.
+    match gd_content::list_published(&state.pool, gd_content::PageKind::Blog).await {
+        Ok(posts) => pages.extend(posts.into_iter().map(|p| {
+            (
+                format!("/blog/{}", p.slug),
+                Some(p.updated_at.format("%Y-%m-%d").to_string()),
+            )
+        })),
+        Err(e) => tracing::error!(error = %e, "sitemap: cannot list the blog posts"),
+    }
     for p in catalog.on_sale() {
         pages.push((
             format!("/shop/{}", p.slug),

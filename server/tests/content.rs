@@ -149,3 +149,55 @@ async fn admins_edit_pages_and_nobody_else_may(pool: PgPool) {
     .await;
     assert_eq!(status, 404);
 }
+
+#[sqlx::test(migrations = false)]
+async fn the_blog_lists_published_posts_and_opens_them(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    app.seed_demo().await;
+    let visitor = app.browser();
+    let (status, page) = html(&visitor, &app, "/blog").await;
+    assert_eq!(status, 200);
+    let newest = page.find("Follower oder Reichweite").unwrap();
+    let older = page.find("Reels, die wachsen").unwrap();
+    assert!(newest < older, "newest first");
+    assert!(page.contains("27.11.2026"));
+    assert!(!page.contains("Hashtags 2027"), "a draft is not listed");
+    assert!(page.contains(r#"href="/blog/reels-die-wachsen""#));
+
+    let (status, page) = html(&visitor, &app, "/en/blog/reels-die-wachsen").await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("<title>Reels that grow: five rules from 200 campaigns – Growthdesk</title>")
+    );
+    assert!(
+        page.contains("<h2>1. The first two seconds decide</h2>"),
+        "{page}"
+    );
+    assert!(page.contains(r#""@type":"BlogPosting""#));
+    assert!(page.contains(r#""datePublished":"2026-11-20T09:00:00+00:00""#));
+    assert!(page.contains(&format!(
+        r#"<link href="{}/en/blog/reels-die-wachsen" rel="canonical">"#,
+        app.url("")
+    )));
+
+    for missing in [
+        "/blog/entwurf-hashtags",
+        "/blog/gibt-es-nicht",
+        "/en/blog/Bad%20Slug",
+    ] {
+        let (status, _) = html(&visitor, &app, missing).await;
+        assert_eq!(status, 404, "{missing}");
+    }
+
+    let sitemap = visitor
+        .get(app.url("/sitemap.xml"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(sitemap.contains("/blog</loc>"));
+    assert!(sitemap.contains("/en/blog/follower-oder-reichweite</loc>"));
+    assert!(!sitemap.contains("entwurf-hashtags"));
+}

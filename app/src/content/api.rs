@@ -41,6 +41,101 @@ pub async fn legal_page(
     })
 }
 
+/// A blog post in the list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PostCard {
+    pub slug: String,
+    pub title: String,
+    pub summary: String,
+    /// When it was published (dd.mm.yyyy).
+    pub date: String,
+}
+
+/// A published blog post, ready to show, with what search engines and link previews read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PostView {
+    pub title: String,
+    pub summary: String,
+    /// Rendered from Markdown on the server (raw HTML escaped).
+    pub body_html: String,
+    pub date: String,
+    pub seo: crate::shop::api::Seo,
+}
+
+/// Published blog posts, newest first. Public.
+#[server(prefix = "/api", endpoint = "blog_posts")]
+pub async fn blog_posts(#[server(default)] lang: String) -> Result<Vec<PostCard>, AppError> {
+    let ctx = crate::context::server_context()?;
+    let locale = gd_common::Locale::parse(&lang);
+    let posts = gd_content::list_published(&ctx.pool, gd_content::PageKind::Blog)
+        .await
+        .map_err(AppError::internal)?;
+    Ok(posts
+        .into_iter()
+        .map(|p| PostCard {
+            date: p
+                .published_at
+                .unwrap_or(p.updated_at)
+                .format("%d.%m.%Y")
+                .to_string(),
+            slug: p.slug,
+            title: p.title.get(locale).to_owned(),
+            summary: p.summary.get(locale).to_owned(),
+        })
+        .collect())
+}
+
+/// One published blog post by its slug; 404 for unknown posts and drafts alike. Public.
+#[server(prefix = "/api", endpoint = "blog_post")]
+pub async fn blog_post(
+    #[server(default)] lang: String,
+    #[server(default)] slug: String,
+) -> Result<PostView, AppError> {
+    let ctx = crate::context::server_context()?;
+    let locale = gd_common::Locale::parse(&lang);
+    let slug = gd_content::parse_slug(&slug).map_err(|_| AppError::NotFound)?;
+    let p = gd_content::find_published(&ctx.pool, gd_content::PageKind::Blog, &slug)
+        .await
+        .map_err(AppError::internal)?
+        .ok_or(AppError::NotFound)?;
+    let base = ctx.config.public_url.trim_end_matches('/');
+    let de = format!("{base}/blog/{}", p.slug);
+    let en = format!("{base}/en/blog/{}", p.slug);
+    let canonical = if locale == gd_common::Locale::En {
+        en.clone()
+    } else {
+        de.clone()
+    };
+    let published = p.published_at.unwrap_or(p.updated_at);
+    let title = p.title.get(locale).to_owned();
+    let summary = p.summary.get(locale).to_owned();
+    let data = serde_json::json!({
+        "@context": "https://schema.org",
+        "@type": "BlogPosting",
+        "headline": title,
+        "description": summary,
+        "datePublished": published.to_rfc3339(),
+        "dateModified": p.updated_at.to_rfc3339(),
+        "inLanguage": locale.as_str(),
+        "url": canonical,
+        "mainEntityOfPage": canonical,
+        "publisher": { "@type": "Organization", "name": "Growthdesk" },
+    });
+    Ok(PostView {
+        body_html: crate::markdown::to_html(p.body.get(locale)),
+        date: published.format("%d.%m.%Y").to_string(),
+        seo: crate::shop::api::Seo {
+            canonical,
+            de,
+            en,
+            image: None,
+            json_ld: data.to_string().replace("</", "<\\/"),
+        },
+        title,
+        summary,
+    })
+}
+
 /// A page in the admins' list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PageRow {

@@ -28,6 +28,7 @@ pub fn Layout(lang: Lang, children: Children) -> impl IntoView {
                 <div class="flex flex-wrap items-center gap-4 text-sm font-medium text-slate-700">
                     <a href=services class="hover:text-fuchsia-700" data-testid="shop-link">{t.nav_services}</a>
                     <a href=process class="hover:text-fuchsia-700">{t.nav_process}</a>
+                    <a href=lang.path("/blog") class="hover:text-fuchsia-700" data-testid="blog-link-nav">"Blog"</a>
                     <a href=contact class="hover:text-fuchsia-700">{t.nav_contact}</a>
                     // One fixed set of elements, shown or hidden: the smallest code in the
                     // first-load bundle.

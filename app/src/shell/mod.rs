@@ -71,6 +71,8 @@ pub fn App() -> impl IntoView {
                 <Route path=(LangPrefix, StaticSegment("shop")) ssr=SsrMode::Async view={Lazy::<ShopPages>::new()}/>
                 <Route path=(LangPrefix, StaticSegment("cart")) ssr=SsrMode::Async view={Lazy::<ShopPages>::new()}/>
                 <Route path=(LangPrefix, StaticSegment("legal"), ParamSegment("slug")) ssr=SsrMode::Async view={Lazy::<ShopPages>::new()}/>
+                <Route path=(LangPrefix, StaticSegment("blog")) ssr=SsrMode::Async view={Lazy::<ShopPages>::new()}/>
+                <Route path=(LangPrefix, StaticSegment("blog"), ParamSegment("slug")) ssr=SsrMode::Async view={Lazy::<ShopPages>::new()}/>
                 <Route path=(LangPrefix, StaticSegment("shop"), ParamSegment("slug")) ssr=SsrMode::Async view={Lazy::<ShopPages>::new()}/>
                 <Route path=(LangPrefix, StaticSegment("login")) view={Lazy::<SignInPages>::new()}/>
                 <Route path=(LangPrefix, StaticSegment("login"), StaticSegment("code")) view={Lazy::<SignInPages>::new()}/>

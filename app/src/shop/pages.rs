@@ -35,6 +35,10 @@ impl LazyRoute for ShopPages {
             crate::cart::page::cart_page()
         } else if path.starts_with("/legal/") {
             crate::content::pages::legal_page_view()
+        } else if path == "/blog" {
+            crate::content::blog::blog_list_view()
+        } else if path.starts_with("/blog/") {
+            crate::content::blog::blog_post_view()
         } else if path.starts_with("/shop/") {
             product_view().into_any()
         } else {

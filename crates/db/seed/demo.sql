@@ -137,4 +137,27 @@ VALUES
      true, now())
 ON CONFLICT (id) DO NOTHING;
 
+-- Two demo blog posts (clearly demo content) and a draft, so the blog shows from the start.
+INSERT INTO pages (id, kind, slug, title_de, title_en, summary_de, summary_en, body_de, body_en,
+                   published, published_at)
+VALUES
+    ('00000000-0000-7000-8000-000000000501', 'blog', 'reels-die-wachsen',
+     'Reels, die wachsen: fünf Regeln aus 200 Kampagnen', 'Reels that grow: five rules from 200 campaigns',
+     'Was Reels mit vielen Aufrufen gemeinsam haben – und was Sie morgen anders machen können.',
+     'What reels with many views have in common, and what you can do differently tomorrow.',
+     E'*Demo-Beitrag.*\n\n## 1. Die ersten zwei Sekunden entscheiden\n\nZeigen Sie sofort, worum es geht.\n\n## 2. Untertitel\n\nDie meisten schauen ohne Ton.\n\n## 3. Regelmäßig posten\n\nLieber drei gute Reels pro Woche als zehn schnelle.',
+     E'*Demo post.*\n\n## 1. The first two seconds decide\n\nShow at once what it is about.\n\n## 2. Subtitles\n\nMost people watch without sound.\n\n## 3. Post regularly\n\nThree good reels a week beat ten quick ones.',
+     true, '2026-11-20 09:00:00+00'),
+    ('00000000-0000-7000-8000-000000000502', 'blog', 'follower-oder-reichweite',
+     'Follower oder Reichweite: Was zählt 2026?', 'Followers or reach: what counts in 2026?',
+     'Warum Aufrufe und Interaktionen mehr verraten als die Follower-Zahl.',
+     'Why views and interactions tell you more than the follower count.',
+     E'*Demo-Beitrag.*\n\nSeit 2025 zählt Instagram **Aufrufe** statt Impressionen. Für Ihr Wachstum heißt das: ...',
+     E'*Demo post.*\n\nSince 2025 Instagram counts **views** instead of impressions. For your growth this means: ...',
+     true, '2026-11-27 09:00:00+00'),
+    ('00000000-0000-7000-8000-000000000503', 'blog', 'entwurf-hashtags',
+     'Hashtags 2027 (Entwurf)', 'Hashtags in 2027 (draft)', '', '', 'Noch nicht fertig.', 'Not done yet.',
+     false, NULL)
+ON CONFLICT (id) DO NOTHING;
+
 SELECT pg_notify('catalog_changed', '');
