@@ -23,6 +23,8 @@ pub const SERVER_FNS: &[(&str, Access)] = &[
     ("/api/submit_lead", Access::Public),
     ("/api/shop_catalog", Access::Public),
     ("/api/shop_product", Access::Public),
+    // Rate limited per address (each call may cost the agency's Instagram quota).
+    ("/api/check_handle", Access::Public),
     // A guest's cart lives in their session; a line of someone else's cart is a 404.
     ("/api/current_cart", Access::Public),
     ("/api/cart_add", Access::Public),

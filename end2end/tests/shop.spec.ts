@@ -53,3 +53,17 @@ test('a product that is not on sale is a 404 page', async ({ page }) => {
   expect(res?.status()).toBe(404);
   await expect(page.getByTestId('load-error')).toBeVisible();
 });
+
+test('the Instagram handle is checked when the shopper leaves the field', async ({ page }) => {
+  await page.goto('/shop/instagram-follower');
+  await hydrated(page);
+  const handle = page.locator('#product-target');
+  await handle.fill('nicht gültig!');
+  await handle.blur();
+  await expect(page.locator('#product-target-error')).toContainText('Instagram-Namen bestehen aus');
+  await handle.fill('@Cafe.Kranz');
+  await handle.blur();
+  // Locally there is no Instagram app: the page says only the spelling was checked.
+  await expect(page.getByTestId('handle-check')).toContainText('@cafe.kranz: Schreibweise geprüft. (Lokale Installation');
+  await expect(page.locator('#product-target-error')).toHaveText('');
+});

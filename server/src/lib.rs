@@ -42,6 +42,8 @@ pub struct AppState {
     pub catalog: gd_catalog::Cache,
     /// Where files go (product images now; invoices later).
     pub storage: Arc<dyn gd_storage::ObjectStore>,
+    /// The pre-checkout Instagram account check.
+    pub instagram: Arc<dyn gd_instagram::AccountCheck>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -62,6 +64,7 @@ pub fn router(state: AppState) -> Router {
         outbox_dir: state.outbox_dir.clone(),
         catalog: state.catalog.clone(),
         storage: state.storage.clone(),
+        instagram: state.instagram.clone(),
     };
     // Runs at the start of every SSR render and server-function call.
     let leptos_context = move || {

@@ -101,8 +101,13 @@ async fn serve(config: Config, pool: sqlx::PgPool) -> anyhow::Result<()> {
     let storage = gd_storage::from_config(&config.storage)
         .context("setting up the file storage (STORAGE_DIR or S3_* variables)")?;
     tracing::info!(storage = %storage.describe(), "file storage");
+    let instagram = gd_instagram::from_config(&config);
+    if instagram.is_local() {
+        tracing::info!("Instagram account check: format only (INSTAGRAM_DISCOVERY_* unset)");
+    }
     let state = AppState {
         storage,
+        instagram,
         leptos_options,
         pool: pool.clone(),
         config: Arc::new(config),

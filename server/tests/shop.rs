@@ -181,10 +181,83 @@ async fn crawlers_get_a_sitemap_of_what_is_on_sale(pool: PgPool) {
     )));
     assert!(xml.contains(&format!("<loc>{base}/</loc>")));
     assert!(!xml.contains("tiktok"), "drafts are not listed");
-    assert_eq!(xml.matches("<url>").count(), 2 * (2 + 4 + 5));
+    // Landing page, shop, four legal pages, the blog and its two posts, five products; each
+    // in both languages.
+    assert_eq!(xml.matches("<url>").count(), 2 * (2 + 4 + 3 + 5));
     assert!(xml.contains(&format!("<loc>{base}/en/legal/impressum</loc>")));
 
     let robots = app.get("/robots.txt").await.text().await.unwrap();
     assert!(robots.contains(&format!("Sitemap: {base}/sitemap.xml")));
     assert!(robots.contains("Disallow: /account"));
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_handle_is_checked_before_it_goes_into_the_cart(pool: PgPool) {
+    // Locally (no Instagram app): the format, and an answer that says nothing was looked up.
+    let app = TestApp::spawn(pool.clone()).await;
+    let res = app
+        .post_form_fetch("/api/check_handle", &[("handle", "@Cafe.Kranz")])
+        .await;
+    assert_eq!(res.status(), 200);
+    let answer: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(
+        answer,
+        serde_json::json!({"FormatOnly": {"handle": "cafe.kranz"}})
+    );
+    let res = app
+        .post_form_fetch("/api/check_handle", &[("handle", "not a handle!")])
+        .await;
+    assert_eq!(res.status(), 422);
+    let body = res.text().await.unwrap();
+    assert!(body.contains(r#""field":"target""#), "{body}");
+
+    // With the Graph API configured (here a local one speaking its protocol).
+    let graph = wiremock::MockServer::start().await;
+    wiremock::Mock::given(wiremock::matchers::query_param(
+        "fields",
+        "business_discovery.username(cafe.kranz){username,name,followers_count,media_count}",
+    ))
+    .respond_with(
+        wiremock::ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "business_discovery": {"username": "cafe.kranz", "name": "Café Kranz",
+                                   "followers_count": 1240, "media_count": 87, "id": "9"},
+            "id": "1"
+        })),
+    )
+    .mount(&graph)
+    .await;
+    wiremock::Mock::given(wiremock::matchers::method("GET"))
+        .respond_with(wiremock::ResponseTemplate::new(400).set_body_json(
+            serde_json::json!({"error": {"message": "Invalid user id", "code": 110, "error_subcode": 2207013}}),
+        ))
+        .mount(&graph)
+        .await;
+    let graph_url = format!("{}/v23.0", graph.uri());
+    let app = TestApp::spawn_with(
+        pool,
+        &[
+            ("INSTAGRAM_DISCOVERY_USER_ID", "1"),
+            ("INSTAGRAM_DISCOVERY_TOKEN", "EAAtoken"),
+            ("INSTAGRAM_GRAPH_URL", &graph_url),
+        ],
+    )
+    .await;
+    let check = |handle: &'static str| {
+        let app = &app;
+        async move {
+            app.post_form_fetch("/api/check_handle", &[("handle", handle)])
+                .await
+                .json::<serde_json::Value>()
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(
+        check("cafe.kranz").await,
+        serde_json::json!({"Professional": {"handle": "cafe.kranz", "name": "Café Kranz", "followers": 1240}})
+    );
+    assert_eq!(
+        check("nur.privat").await,
+        serde_json::json!({"NotProfessional": {"handle": "nur.privat"}})
+    );
 }

@@ -107,6 +107,54 @@ pub struct Seo {
     pub json_ld: String,
 }
 
+/// What the check of an Instagram handle found (the handle as it will be used).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum HandleCheck {
+    /// A public business or creator account.
+    Professional {
+        handle: String,
+        name: Option<String>,
+        followers: Option<u64>,
+    },
+    /// No public business or creator account has this handle.
+    NotProfessional { handle: String },
+    /// The lookup did not work this time; the handle may well be fine.
+    NotChecked { handle: String },
+    /// Only the format was checked (no Instagram app configured: a local installation).
+    FormatOnly { handle: String },
+}
+
+/// Checks an Instagram handle before it goes into the cart: its format always (422 with the
+/// field `target` when it is not a handle), and, when an Instagram app is configured, whether
+/// it is a public business or creator account. Public; 60 checks an hour per address.
+#[server(prefix = "/api", endpoint = "check_handle")]
+pub async fn check_handle(#[server(default)] handle: String) -> Result<HandleCheck, AppError> {
+    let handle = gd_common::InstagramHandle::parse(&handle).map_err(|p| AppError::Validation {
+        issues: vec![p.on("target")],
+        echo: Default::default(),
+    })?;
+    let limit = gd_accounts::Limit::new(format!("handle:check:{}", crate::context::ip()), 60, 3600);
+    crate::context::throttle(&[limit]).await?;
+    let ctx = crate::context::server_context()?;
+    let name = handle.as_str().to_owned();
+    Ok(match ctx.instagram.check(&handle).await {
+        gd_instagram::AccountStatus::Professional {
+            name: display,
+            followers,
+            ..
+        } => HandleCheck::Professional {
+            handle: name,
+            name: display,
+            followers,
+        },
+        gd_instagram::AccountStatus::NotProfessional => {
+            HandleCheck::NotProfessional { handle: name }
+        }
+        gd_instagram::AccountStatus::NotChecked => HandleCheck::NotChecked { handle: name },
+        gd_instagram::AccountStatus::FormatOnly => HandleCheck::FormatOnly { handle: name },
+    })
+}
+
 /// The longest search accepted (longer ones are cut).
 pub const QUERY_MAX: usize = 100;
 

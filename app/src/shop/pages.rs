@@ -9,7 +9,9 @@ use leptos_router::components::Form;
 use leptos_router::hooks::{use_location, use_params_map, use_query_map};
 use leptos_router::{lazy_route, LazyRoute};
 
-use super::api::{shop_catalog, shop_product, CatalogView, ProductView, TargetKind};
+use super::api::{
+    shop_catalog, shop_product, CatalogView, CheckHandle, HandleCheck, ProductView, TargetKind,
+};
 use super::texts::{amount, money, texts, Texts};
 use crate::cart::api::CartAdd;
 use crate::i18n::Lang;
@@ -224,7 +226,58 @@ fn ProductDetail(lang: Lang, product: ProductView) -> impl IntoView {
     let add = ServerAction::<CartAdd>::new();
     let add_error = failed(add);
     let added = move || matches!(add.value().get(), Some(Ok(_)));
-    let target_issue = issue_on(lang, add_error, "target");
+    // The handle is checked when the shopper leaves the field (format always; the account
+    // itself when an Instagram app is configured). A problem shows where the cart's would.
+    let check = ServerAction::<CheckHandle>::new();
+    let add_issue = issue_on(lang, add_error, "target");
+    let check_issue = issue_on(lang, failed(check), "target");
+    let target_issue = Signal::derive(move || add_issue.get().or_else(|| check_issue.get()));
+    let check_result = move || {
+        let result = check.value().get()?.ok()?;
+        let (ok, text) = match result {
+            HandleCheck::Professional {
+                handle,
+                name,
+                followers,
+            } => {
+                let who = name.map(|n| format!(" ({n}")).unwrap_or_default();
+                let count = followers
+                    .map(|f| {
+                        format!(
+                            "{}{} {}",
+                            if who.is_empty() { " (" } else { ", " },
+                            amount(lang, u32::try_from(f).unwrap_or(u32::MAX)),
+                            t.followers
+                        )
+                    })
+                    .unwrap_or_default();
+                let close = if who.is_empty() && count.is_empty() {
+                    ""
+                } else {
+                    ")"
+                };
+                (
+                    true,
+                    format!("@{handle}{who}{count}{close}: {}", t.handle_professional),
+                )
+            }
+            HandleCheck::NotProfessional { handle } => {
+                (false, format!("@{handle}: {}", t.handle_not_professional))
+            }
+            HandleCheck::NotChecked { handle } => {
+                (true, format!("@{handle}: {}", t.handle_not_checked))
+            }
+            HandleCheck::FormatOnly { handle } => {
+                (true, format!("@{handle}: {}", t.handle_format_only))
+            }
+        };
+        let class = if ok {
+            "mt-1 text-sm text-emerald-800"
+        } else {
+            "mt-1 text-sm text-amber-800"
+        };
+        Some(view! { <p class=class data-testid="handle-check">{text}</p> })
+    };
     let count = use_context::<CartCount>();
     Effect::new(move |_| {
         if let (Some(Ok(cart)), Some(count)) = (add.value().get(), count) {
@@ -360,14 +413,21 @@ fn ProductDetail(lang: Lang, product: ProductView) -> impl IntoView {
         TargetKind::None => None,
     }
     .map(|(label, hint, placeholder)| {
+        let is_handle = target == TargetKind::Handle;
         view! {
             <div>
                 <label for="product-target" class="block font-medium text-slate-800">{label}</label>
                 <input id="product-target" name="target" type="text" autocomplete="off" maxlength="200" required
-                    placeholder=placeholder class=INPUT aria-describedby="product-target-hint product-target-error"
-                    aria-invalid=move || target_issue.get().is_some().to_string()/>
+                    placeholder=placeholder class=INPUT aria-describedby="product-target-hint product-target-error product-target-check"
+                    aria-invalid=move || target_issue.get().is_some().to_string()
+                    on:change=move |ev| {
+                        if is_handle {
+                            check.dispatch(CheckHandle { handle: event_target_value(&ev) });
+                        }
+                    }/>
                 <p id="product-target-hint" class="mt-1 text-xs text-slate-500">{hint}</p>
                 <p id="product-target-error" class="mt-1 text-sm text-red-700" data-testid="field-error">{move || target_issue.get()}</p>
+                <div id="product-target-check" aria-live="polite">{check_result}</div>
             </div>
         }
     });

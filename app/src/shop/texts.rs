@@ -28,6 +28,11 @@ pub struct Texts {
     pub add_to_cart: &'static str,
     pub added: &'static str,
     pub preview_banner: &'static str,
+    pub handle_professional: &'static str,
+    pub handle_not_professional: &'static str,
+    pub handle_not_checked: &'static str,
+    pub handle_format_only: &'static str,
+    pub followers: &'static str,
     pub go_to_cart: &'static str,
 }
 
@@ -57,6 +62,11 @@ const DE: Texts = Texts {
     add_to_cart: "In den Warenkorb",
     added: "Im Warenkorb.",
     preview_banner: "Vorschau: Dieses Produkt ist nicht veröffentlicht. Nur Admins sehen diese Seite.",
+    handle_professional: "öffentliches Business- oder Creator-Konto gefunden.",
+    handle_not_professional: "dazu finden wir kein öffentliches Business- oder Creator-Konto. Bitte prüfen Sie die Schreibweise, oder stellen Sie das Konto in Instagram auf „Professionell“ und „Öffentlich“ – sonst können wir nicht liefern.",
+    handle_not_checked: "das Konto ließ sich gerade nicht nachschlagen. Sie können trotzdem fortfahren; wir prüfen es vor dem Start.",
+    handle_format_only: "Schreibweise geprüft. (Lokale Installation ohne Instagram-App: das Konto selbst wird nicht nachgeschlagen.)",
+    followers: "Follower",
     go_to_cart: "Zum Warenkorb",
 };
 
@@ -86,6 +96,11 @@ const EN: Texts = Texts {
     add_to_cart: "Add to cart",
     added: "Added to your cart.",
     preview_banner: "Preview: this product is not published. Only admins see this page.",
+    handle_professional: "public business or creator account found.",
+    handle_not_professional: "we find no public business or creator account of that name. Please check the spelling, or switch the account to \"professional\" and \"public\" in Instagram: we cannot deliver otherwise.",
+    handle_not_checked: "the account could not be looked up just now. You may go on; we check it before we start.",
+    handle_format_only: "Spelling checked. (Local installation without an Instagram app: the account itself is not looked up.)",
+    followers: "followers",
     go_to_cart: "Go to the cart",
 };
 

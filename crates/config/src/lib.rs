@@ -84,6 +84,17 @@ pub struct SmtpConfig {
     pub security: SmtpSecurity,
 }
 
+/// The Instagram professional account (and its Facebook-Login token) the shop looks other
+/// accounts up with (Business Discovery).
+#[derive(Debug, Clone)]
+pub struct InstagramDiscoveryConfig {
+    /// The Graph API's base, with its version.
+    pub graph_url: String,
+    /// The agency's own Instagram professional account id.
+    pub user_id: String,
+    pub token: Secret,
+}
+
 #[derive(Debug, Clone)]
 pub enum StorageConfig {
     /// A folder on this machine (one server process, or a shared volume).
@@ -257,6 +268,14 @@ pub struct Config {
     /// server's address; path-style requests), `S3_ACCESS_KEY_ID` and `S3_SECRET_ACCESS_KEY`
     /// (both required with a bucket). Unset: the folder `STORAGE_DIR` (default `var/storage`).
     pub storage: StorageConfig,
+    /// `INSTAGRAM_DISCOVERY_USER_ID` and `INSTAGRAM_DISCOVERY_TOKEN` (both or neither), and
+    /// `INSTAGRAM_GRAPH_URL` (default `https://graph.facebook.com/v23.0`): with them, the shop
+    /// checks before checkout that an Instagram handle is a public business or creator account
+    /// (Business Discovery needs the Facebook-Login flavour of the API: the agency's
+    /// professional account id and a user token with `instagram_basic` and
+    /// `pages_read_engagement`). Unset: the handle's format is checked, and the page says the
+    /// account was not looked up.
+    pub instagram_discovery: Option<InstagramDiscoveryConfig>,
     /// `REQUEST_TIMEOUT_SECS`: a request (reading its body included) that takes longer is
     /// answered 408 and its connection freed. Default 30.
     pub request_timeout_secs: u64,
@@ -402,9 +421,32 @@ impl Config {
             }
         };
 
+        let instagram_discovery = match (
+            get("INSTAGRAM_DISCOVERY_USER_ID"),
+            get("INSTAGRAM_DISCOVERY_TOKEN"),
+        ) {
+            (None, None) => None,
+            (Some(user_id), Some(token)) => Some(InstagramDiscoveryConfig {
+                graph_url: get("INSTAGRAM_GRAPH_URL")
+                    .unwrap_or_else(|| "https://graph.facebook.com/v23.0".to_owned())
+                    .trim_end_matches('/')
+                    .to_owned(),
+                user_id,
+                token: Secret::new(token),
+            }),
+            (Some(_), None) | (None, Some(_)) => {
+                return Err(ConfigError {
+                    name: "INSTAGRAM_DISCOVERY_TOKEN",
+                    reason: "INSTAGRAM_DISCOVERY_USER_ID and INSTAGRAM_DISCOVERY_TOKEN go together"
+                        .into(),
+                })
+            }
+        };
+
         Ok(Self {
             two_factor_key,
             storage,
+            instagram_discovery,
             database_url: get("DATABASE_URL")
                 .unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/growthdesk".to_owned()),
             migration_database_url: get("MIGRATION_DATABASE_URL").map(Secret::new),

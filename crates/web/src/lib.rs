@@ -38,6 +38,8 @@ pub struct ServerContext {
     pub catalog: gd_catalog::Cache,
     /// Where files go (a local folder, or S3).
     pub storage: Arc<dyn gd_storage::ObjectStore>,
+    /// Whether an Instagram handle is a professional account (or a labelled local answer).
+    pub instagram: Arc<dyn gd_instagram::AccountCheck>,
 }
 
 /// Why the platform refused or failed a request. Refusals carry their meaning; the rest is
