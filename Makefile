@@ -6,7 +6,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 .PHONY: help run test setup tools node chromium roles db db-reset build migrate seed admin \
         python-tools lint fmt-check clippy clippy-wasm wasm-deps domain-deps sqlx-db sqlx-check sqlx-prepare unit \
-        e2e bench size clean-site
+        e2e bench bench-tools size clean-site
 
 ROOT := $(CURDIR)
 # Build cache outside the clone keeps re-runs warm; a cold run works the same.
@@ -196,9 +196,15 @@ e2e: build chromium roles
 
 ## ---- measurements ---------------------------------------------------------------------
 
-bench: tools node
+# The load generator and the reference web server of the SSR benchmark, from Debian.
+bench-tools:
+	@command -v wrk >/dev/null && command -v nginx >/dev/null \
+	  || { apt-get update -qq && apt-get install -y -qq wrk nginx-light && (service nginx stop || true); }
+
+bench: tools node chromium bench-tools
 	cargo leptos build --release --split
 	node scripts/precompress.mjs target/site/pkg 11
 	@bash scripts/size-report.sh target/site/pkg $(CARGO_TARGET_DIR)/release/hash.txt
 	@bash scripts/first-load.sh
 	@bash scripts/login-bench.sh
+	@PROFILE=1 bash scripts/ssr-bench.sh
