@@ -62,10 +62,12 @@ echo "  server / nginx: $ratio % (target: at least 40 %)"
 
 if [ "${PROFILE:-0}" = 1 ]; then
   load "http://127.0.0.1:$port$path" 12s >/dev/null &
+  loader=$!
   sleep 1
-  perf record -q -F 2000 -g -p "$server" -o "$work/perf.data" -- sleep 8 2>/dev/null
-  wait
+  perf record -q -F 2000 -g -p "$server" -o "$work/perf.data" -- sleep 8 2>"$work/perf.log" \
+    || { echo "perf record failed:"; cat "$work/perf.log"; }
+  wait "$loader"
   echo "Hottest functions of the server while it renders $path (perf, self time):"
-  perf report -i "$work/perf.data" --stdio --no-children --sort symbol 2>/dev/null \
-    | grep -E '^ +[0-9]' | head -40
+  perf report -i "$work/perf.data" --stdio --no-children --sort symbol >"$work/perf.txt" 2>/dev/null
+  grep -E '^ +[0-9]' "$work/perf.txt" | sed -n 1,40p
 fi

@@ -159,10 +159,26 @@ impl Lang {
                 format!("The image is too small: at least {max} × {max} pixels.")
             }
             (Lang::De, IssueCode::ImageTooBig) => {
-                format!("Das Bild ist zu groß: höchstens {max} Pixel Breite und Höhe.")
+                format!("Das Bild ist zu groß: höchstens {max} Megapixel.")
             }
             (Lang::En, IssueCode::ImageTooBig) => {
-                format!("The image is too large: at most {max} pixels wide and high.")
+                format!("The image is too large: at most {max} megapixels.")
+            }
+            (Lang::De, IssueCode::InvalidNumber) => "Bitte eine gültige Zahl angeben.".into(),
+            (Lang::En, IssueCode::InvalidNumber) => "Please give a valid number.".into(),
+            (Lang::De, IssueCode::TooMany) => format!("Höchstens {max}."),
+            (Lang::En, IssueCode::TooMany) => format!("At most {max}."),
+            (Lang::De, IssueCode::InUse) => {
+                "Ein Paket verwendet das noch. Passen Sie zuerst das Paket an.".into()
+            }
+            (Lang::En, IssueCode::InUse) => {
+                "A bundle still uses this. Change the bundle first.".into()
+            }
+            (Lang::De, IssueCode::Unavailable) => {
+                "Das hat gerade nicht geklappt. Bitte versuchen Sie es gleich noch einmal.".into()
+            }
+            (Lang::En, IssueCode::Unavailable) => {
+                "That did not work just now. Please try again in a moment.".into()
             }
         }
     }

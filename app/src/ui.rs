@@ -74,12 +74,17 @@ pub fn Field(
 ) -> impl IntoView {
     let id = format!("{form}-{name}");
     let error_id = format!("{form}-{name}-error");
+    // The control is described by its hint (when there is one) and its problem.
+    let described = match hint {
+        Some(_) => format!("{form}-{name}-hint {error_id}"),
+        None => error_id.clone(),
+    };
     let issue = issue_on(lang, error, name);
     let control = match children {
         Some(children) => children(),
         None => view! {
             <input id=id.clone() name=name type=kind autocomplete=autocomplete required class=INPUT
-                aria-invalid=move || issue.get().is_some().to_string() aria-describedby=error_id.clone()/>
+                aria-invalid=move || issue.get().is_some().to_string() aria-describedby=described/>
         }
         .into_any(),
     };
@@ -87,7 +92,7 @@ pub fn Field(
         <div>
             <label for=id class="block text-sm font-medium text-slate-700">{label}</label>
             {control}
-            {hint.map(|h| view! { <p class="mt-1 text-xs text-slate-500">{h}</p> })}
+            {hint.map(|h| view! { <p id=format!("{form}-{name}-hint") class="mt-1 text-xs text-slate-500">{h}</p> })}
             <p id=error_id class="mt-1 text-sm text-red-700" data-testid="field-error">{move || issue.get()}</p>
         </div>
     }

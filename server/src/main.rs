@@ -101,7 +101,11 @@ async fn serve(config: Config, pool: sqlx::PgPool) -> anyhow::Result<()> {
     let storage = gd_storage::from_config(&config.storage)
         .context("setting up the file storage (STORAGE_DIR or S3_* variables)")?;
     tracing::info!(storage = %storage.describe(), "file storage");
-    let instagram = gd_instagram::from_config(&config);
+    if let Err(e) = storage.prepare().await {
+        tracing::warn!(error = %e, "the file storage is not ready; uploads will fail until it is");
+    }
+    let instagram = gd_instagram::from_config(&config)
+        .context("setting up the Instagram account check (INSTAGRAM_DISCOVERY_*)")?;
     if instagram.is_local() {
         tracing::info!("Instagram account check: format only (INSTAGRAM_DISCOVERY_* unset)");
     }

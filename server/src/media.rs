@@ -1,8 +1,9 @@
 //! Files from the object storage, and the one upload that does not fit a server function: a
 //! product image, sent by a plain multipart form from the admin's product page.
 //!
-//! `GET /media/{key}` serves a stored object. Keys are content-addressed (a new picture gets a
-//! new key), so answers may be kept for a year.
+//! `GET /media/{key}` serves a stored object under `catalog/` (product images: public by
+//! nature) and nothing else the storage holds (invoices, exports). Keys are content-addressed
+//! (a new picture gets a new key), so answers may be kept for a year.
 //!
 //! `POST /admin/catalog/{id}/images` takes the file (`image`) and its alt texts (`alt_de`,
 //! `alt_en`), checks and resizes it (in a blocking thread), stores the renditions and adds the
@@ -10,7 +11,7 @@
 //! outcome in the address: `?image=added`, or `?image_error=<problem>&limit=<n>`, which the page
 //! shows in words. The same-origin guard covers it like every other write.
 
-use axum::extract::{Multipart, Path, Request, State};
+use axum::extract::{DefaultBodyLimit, Multipart, Path, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -26,10 +27,18 @@ use crate::AppState;
 pub const UPLOAD_LIMIT_BYTES: usize = gd_catalog::images::MAX_BYTES + 64 * 1024;
 
 pub(crate) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/media/{*key}", get(serve))
-        .route("/admin/catalog/{id}/images", post(upload))
+    Router::new().route("/media/{*key}", get(serve)).route(
+        "/admin/catalog/{id}/images",
+        // axum's multipart reader has its own limit (2 MB): the upload's is ours.
+        post(upload).layer(DefaultBodyLimit::max(UPLOAD_LIMIT_BYTES)),
+    )
 }
+
+/// Only product images are public.
+const PUBLIC_PREFIX: &str = "catalog/";
+
+/// One upload is decoded and resized at a time (each may take a few hundred MB briefly).
+static PROCESSING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
 
 /// True for the routes that take uploads (and so a larger body).
 pub(crate) fn is_upload(method: &http::Method, path: &str) -> bool {
@@ -50,6 +59,22 @@ pub(crate) async fn limit_body(req: Request, next: Next) -> Response {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > limit as u64) {
+        // The admin's plain upload form gets its page back with the reason.
+        if limit == UPLOAD_LIMIT_BYTES {
+            let id = req
+                .uri()
+                .path()
+                .trim_start_matches("/admin/catalog/")
+                .trim_end_matches("/images");
+            if let Ok(id) = uuid::Uuid::parse_str(id) {
+                return Redirect::to(&format!(
+                    "/admin/catalog/{id}?image_error={}&limit={}",
+                    IssueCode::FileTooLarge.name(),
+                    gd_catalog::images::MAX_BYTES / 1024 / 1024
+                ))
+                .into_response();
+            }
+        }
         return (StatusCode::PAYLOAD_TOO_LARGE, "The request is too large.").into_response();
     }
     let req = req.map(|body| axum::body::Body::new(http_body_util::Limited::new(body, limit)));
@@ -60,6 +85,9 @@ async fn serve(State(state): State<AppState>, Path(key): Path<String>) -> Respon
     let Ok(key) = gd_storage::Key::parse(&key) else {
         return StatusCode::NOT_FOUND.into_response();
     };
+    if !key.as_str().starts_with(PUBLIC_PREFIX) {
+        return StatusCode::NOT_FOUND.into_response();
+    }
     match state.storage.get(&key).await {
         Ok(Some(object)) => (
             [
@@ -179,7 +207,32 @@ async fn upload(
     let Some(file) = file.filter(|f| !f.is_empty()) else {
         return back(Outcome::Refused(Problem::new(IssueCode::Required)));
     };
-    let processed =
+    let unavailable = || Outcome::Refused(Problem::new(IssueCode::Unavailable));
+    // A product that has no room left (or does not exist) is told so before any work.
+    let room = async {
+        let mut conn = state.pool.acquire().await?;
+        gd_catalog::images::check_room(&mut conn, product).await
+    };
+    match room.await {
+        Ok(()) => {}
+        Err(gd_catalog::EditError::Invalid(issues)) => {
+            return back(Outcome::Refused(issues.first().map_or(
+                Problem::new(IssueCode::TooMany),
+                |i| Problem {
+                    code: i.code,
+                    limit: i.max,
+                },
+            )))
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "upload: cannot count the images");
+            return back(unavailable());
+        }
+    }
+    let processed = {
+        let Ok(_turn) = PROCESSING.acquire().await else {
+            return back(unavailable());
+        };
         match tokio::task::spawn_blocking(move || gd_catalog::images::process(&file)).await {
             Ok(Ok(processed)) => processed,
             Ok(Err(problem)) => return back(Outcome::Refused(problem)),
@@ -187,14 +240,11 @@ async fn upload(
                 tracing::error!(error = %e, "image processing failed");
                 return back(Outcome::Refused(Problem::new(IssueCode::NotAnImage)));
             }
-        };
+        }
+    };
     if let Err(e) = gd_catalog::images::store(state.storage.as_ref(), &processed).await {
         tracing::error!(error = %e, "cannot store an image");
-        return (
-            StatusCode::SERVICE_UNAVAILABLE,
-            "The file storage is unavailable. Please try again later.",
-        )
-            .into_response();
+        return back(unavailable());
     }
     let added = async {
         let mut conn = state.pool.acquire().await?;
@@ -212,7 +262,7 @@ async fn upload(
         },
         Err(e) => {
             tracing::error!(error = %e, "cannot add an image");
-            (StatusCode::INTERNAL_SERVER_ERROR, "Please try again.").into_response()
+            back(unavailable())
         }
     }
 }

@@ -210,6 +210,22 @@ async fn a_handle_is_checked_before_it_goes_into_the_cart(pool: PgPool) {
     assert_eq!(res.status(), 422);
     let body = res.text().await.unwrap();
     assert!(body.contains(r#""field":"target""#), "{body}");
+    // Sixty checks an hour from one address (each may cost the agency's Instagram quota).
+    for _ in 0..59 {
+        let res = app
+            .post_form_fetch("/api/check_handle", &[("handle", "cafe.kranz")])
+            .await;
+        assert_eq!(res.status(), 200);
+    }
+    let res = app
+        .post_form_fetch("/api/check_handle", &[("handle", "cafe.kranz")])
+        .await;
+    assert_eq!(res.status(), 429);
+    // (The next app shares the database, and with it the counters: start afresh.)
+    sqlx::query("DELETE FROM rate_limits")
+        .execute(&app.pool)
+        .await
+        .unwrap();
 
     // With the Graph API configured (here a local one speaking its protocol).
     let graph = wiremock::MockServer::start().await;

@@ -12,7 +12,9 @@ use super::catalog_api::{
 use crate::error::{AppError, Conflict, IssueCode};
 use crate::i18n::Lang;
 use crate::shell::Layout;
-use crate::ui::{failed, Field, FormError, Loaded, Notice, BUTTON, INPUT, LINK, SECONDARY};
+use crate::ui::{
+    failed, issue_on, Field, FormError, Loaded, Notice, BUTTON, INPUT, LINK, SECONDARY,
+};
 
 struct Texts {
     title: &'static str,
@@ -46,6 +48,12 @@ struct Texts {
     storage_local: &'static str,
     storage_remote: &'static str,
     none: &'static str,
+    address: &'static str,
+    kind: &'static str,
+    category: &'static str,
+    changed: &'static str,
+    by: &'static str,
+    tiers: &'static str,
 }
 
 const DE: Texts = Texts {
@@ -80,6 +88,12 @@ const DE: Texts = Texts {
     storage_local: "Lokale Ablage: Dateien liegen auf diesem Rechner",
     storage_remote: "Ablage",
     none: "keine",
+    address: "Adresse",
+    kind: "Art",
+    category: "Kategorie",
+    changed: "Geändert",
+    by: "Von",
+    tiers: "Stufen",
 };
 
 const EN: Texts = Texts {
@@ -114,6 +128,12 @@ const EN: Texts = Texts {
     storage_local: "Local storage: files stay on this machine",
     storage_remote: "Storage",
     none: "none",
+    address: "Address",
+    kind: "Kind",
+    category: "Category",
+    changed: "Changed",
+    by: "By",
+    tiers: "Tiers",
 };
 
 fn texts(lang: Lang) -> &'static Texts {
@@ -159,6 +179,10 @@ pub fn list_view() -> AnyView {
                     {move || Suspend::new(async move {
                         products.await.map(|list| view! {
                             <table class="mt-6 w-full text-left text-sm" data-testid="product-table">
+                                <thead><tr class="border-b text-slate-500">
+                                    <th class="py-2">"Name"</th><th>{t.address}</th><th>{t.kind}</th><th>{t.category}</th>
+                                    <th>"Status"</th><th>{t.price}</th><th>{t.images}</th><th>{t.changed}</th>
+                                </tr></thead>
                                 <tbody>
                                     {list.into_iter().map(|p| {
                                         let state = match (p.published, p.from.is_empty()) {
@@ -175,7 +199,7 @@ pub fn list_view() -> AnyView {
                                                 <td class="pr-3">{p.category}</td>
                                                 <td class="pr-3" data-testid="product-state">{state}</td>
                                                 <td class="pr-3 whitespace-nowrap">{p.from}</td>
-                                                <td class="pr-3 text-slate-500">{format!("{} 🖼", p.images)}</td>
+                                                <td class="pr-3 text-slate-500">{p.images}</td>
                                                 <td class="text-slate-500">{p.updated}</td>
                                             </tr>
                                         }
@@ -204,22 +228,53 @@ pub fn edit_view() -> AnyView {
     let publish = ServerAction::<AdminPublishProduct>::new();
     let set_bundle = ServerAction::<AdminSetBundle>::new();
     let remove_image = ServerAction::<AdminRemoveImage>::new();
-    // Read again after a change went through (not after a refused one: the form keeps what
-    // was typed).
-    let changed = RwSignal::new(0u32);
-    let bump = move |ok: bool| {
+    // Each section is read again only after its own change went through (never after a
+    // refused one, and never another section's): what is typed elsewhere stays.
+    let counter = || RwSignal::new(0u32);
+    let (texts_saved, priced, published, bundled, images_changed) =
+        (counter(), counter(), counter(), counter(), counter());
+    let after = move |ok: bool, counters: &[RwSignal<u32>]| {
         if ok {
-            changed.update(|n| *n += 1);
+            for c in counters {
+                c.update(|n| *n += 1);
+            }
         }
     };
-    Effect::new(move |_| bump(matches!(set_price.value().get(), Some(Ok(_)))));
-    Effect::new(move |_| bump(matches!(publish.value().get(), Some(Ok(_)))));
-    Effect::new(move |_| bump(matches!(set_bundle.value().get(), Some(Ok(_)))));
-    Effect::new(move |_| bump(matches!(remove_image.value().get(), Some(Ok(_)))));
-    let form = Resource::new(
-        move || (id.get(), changed.get()),
-        |(id, _)| admin_product(id),
-    );
+    Effect::new(move |_| {
+        let ok = matches!(save.value().get(), Some(Ok(_)));
+        after(ok, &[texts_saved]);
+    });
+    Effect::new(move |_| {
+        let ok = matches!(set_price.value().get(), Some(Ok(_)));
+        after(ok, &[priced]);
+    });
+    Effect::new(move |_| {
+        let ok = matches!(publish.value().get(), Some(Ok(_)));
+        after(ok, &[published]);
+    });
+    Effect::new(move |_| {
+        let ok = matches!(set_bundle.value().get(), Some(Ok(_)));
+        after(ok, &[bundled]);
+    });
+    Effect::new(move |_| {
+        let ok = matches!(remove_image.value().get(), Some(Ok(_)));
+        after(ok, &[images_changed]);
+    });
+    let read = move |version: Signal<u32>| {
+        Resource::new(
+            move || (id.get(), version.get()),
+            |(id, _)| admin_product(id),
+        )
+    };
+    let texts_form = Resource::new(move || id.get(), admin_product);
+    // The publication follows the texts (the preview link), the price (priced or not) and
+    // itself; a bundle's form follows the texts (its kind) and itself.
+    let publish_form = read(Signal::derive(move || {
+        texts_saved.get() + priced.get() + published.get()
+    }));
+    let price_form = read(Signal::derive(move || priced.get()));
+    let bundle_form = read(Signal::derive(move || texts_saved.get() + bundled.get()));
+    let image_form = read(Signal::derive(move || images_changed.get()));
     // A new product, once saved, continues under its own address.
     let navigate = leptos_router::hooks::use_navigate();
     Effect::new(move |_| {
@@ -242,20 +297,33 @@ pub fn edit_view() -> AnyView {
                 <UploadOutcome lang=lang/>
                 <Loaded lang=lang>
                     {move || Suspend::new(async move {
-                        form.await.map(move |f| {
-                            let existing = !f.id.is_empty();
-                            view! {
-                                <ProductSection lang=lang f=f.clone() save=save/>
-                                {existing.then(|| view! {
-                                    <PublishSection lang=lang f=f.clone() publish=publish/>
-                                    <PriceSection lang=lang f=f.clone() set_price=set_price/>
-                                    {(f.kind == "bundle").then(|| view! { <BundleSection lang=lang f=f.clone() set_bundle=set_bundle/> })}
-                                    <ImageSection lang=lang f=f.clone() remove_image=remove_image/>
-                                })}
-                            }
-                        })
+                        texts_form.await.map(move |f| view! { <ProductSection lang=lang f=f save=save/> })
                     })}
                 </Loaded>
+                <Show when=move || id.get() != "new">
+                    <Loaded lang=lang>
+                        {move || Suspend::new(async move {
+                            publish_form.await.map(move |f| view! { <PublishSection lang=lang f=f publish=publish/> })
+                        })}
+                    </Loaded>
+                    <Loaded lang=lang>
+                        {move || Suspend::new(async move {
+                            price_form.await.map(move |f| view! { <PriceSection lang=lang f=f set_price=set_price/> })
+                        })}
+                    </Loaded>
+                    <Loaded lang=lang>
+                        {move || Suspend::new(async move {
+                            bundle_form.await.map(move |f| {
+                                (f.kind == "bundle").then(|| view! { <BundleSection lang=lang f=f set_bundle=set_bundle/> })
+                            })
+                        })}
+                    </Loaded>
+                    <Loaded lang=lang>
+                        {move || Suspend::new(async move {
+                            image_form.await.map(move |f| view! { <ImageSection lang=lang f=f remove_image=remove_image/> })
+                        })}
+                    </Loaded>
+                </Show>
             </section>
         </Layout>
     }
@@ -274,11 +342,15 @@ fn ProductSection(
     let t = texts(lang);
     let error = failed(save);
     let saved = move || matches!(save.value().get(), Some(Ok(_)));
+    let invalid = move |name: &'static str| {
+        let issue = issue_on(lang, error, name);
+        move || issue.get().is_some().to_string()
+    };
     let text = move |name: &'static str, label: &'static str, value: String| {
         view! {
             <Field form="product" lang=lang label=label name=name error=error>
                 <input id=format!("product-{name}") name=name type="text" value=value class=INPUT
-                    aria-describedby=format!("product-{name}-error")/>
+                    aria-invalid=invalid(name) aria-describedby=format!("product-{name}-error")/>
             </Field>
         }
     };
@@ -286,7 +358,7 @@ fn ProductSection(
         view! {
             <Field form="product" lang=lang label=label name=name error=error>
                 <textarea id=format!("product-{name}") name=name rows="8" class=INPUT
-                    aria-describedby=format!("product-{name}-error")>{value}</textarea>
+                    aria-invalid=invalid(name) aria-describedby=format!("product-{name}-error")>{value}</textarea>
             </Field>
         }
     };
@@ -296,7 +368,8 @@ fn ProductSection(
                        options: Vec<(String, String)>| {
         view! {
             <Field form="product" lang=lang label=label name=name error=error>
-                <select id=format!("product-{name}") name=name class=INPUT aria-describedby=format!("product-{name}-error")>
+                <select id=format!("product-{name}") name=name class=INPUT
+                    aria-invalid=invalid(name) aria-describedby=format!("product-{name}-error")>
                     {options.into_iter().map(|(value, label)| {
                         let selected = value == current;
                         view! { <option value=value selected=selected>{label}</option> }
@@ -383,11 +456,15 @@ fn PriceSection(
     let t = texts(lang);
     let error = failed(set_price);
     let saved = move || matches!(set_price.value().get(), Some(Ok(_)));
+    let invalid = move |name: &'static str| {
+        let issue = issue_on(lang, error, name);
+        move || issue.get().is_some().to_string()
+    };
     let area = move |name: &'static str, label: &'static str, hint: &'static str, value: String| {
         view! {
             <Field form="price" lang=lang label=label name=name error=error hint=hint>
                 <textarea id=format!("price-{name}") name=name rows="4" class=format!("{INPUT} font-mono text-sm")
-                    aria-describedby=format!("price-{name}-error")>{value}</textarea>
+                    aria-invalid=invalid(name) aria-describedby=format!("price-{name}-hint price-{name}-error")>{value}</textarea>
             </Field>
         }
     };
@@ -401,10 +478,12 @@ fn PriceSection(
                 <Show when=saved><Notice text=t.price_saved/></Show>
                 <div class="grid gap-4 sm:grid-cols-2">
                     <Field form="price" lang=lang label="MwSt. / VAT (%)" name="vat" error=error>
-                        <input id="price-vat" name="vat" type="text" value=f.vat.clone() class=INPUT aria-describedby="price-vat-error"/>
+                        <input id="price-vat" name="vat" type="text" value=f.vat.clone() class=INPUT
+                            aria-invalid=invalid("vat") aria-describedby="price-vat-error"/>
                     </Field>
                     <Field form="price" lang=lang label="Abrechnung / billing" name="billing" error=error>
-                        <select id="price-billing" name="billing" class=INPUT aria-describedby="price-billing-error">
+                        <select id="price-billing" name="billing" class=INPUT
+                            aria-invalid=invalid("billing") aria-describedby="price-billing-error">
                             {["one_off", "monthly", "yearly"].into_iter().map(|b| view! {
                                 <option value=b selected={b == billing}>{b}</option>
                             }).collect_view()}
@@ -418,6 +497,9 @@ fn PriceSection(
             </ActionForm>
             <h3 class="font-semibold text-slate-800">{t.history}</h3>
             <table class="w-full text-left text-xs" data-testid="price-history">
+                <thead><tr class="border-b text-slate-500">
+                    <th class="py-1">{t.changed}</th><th>{t.by}</th><th></th><th>{t.tiers}</th>
+                </tr></thead>
                 <tbody>
                     {f.history.into_iter().map(|h| view! {
                         <tr class="border-b">
@@ -441,6 +523,7 @@ fn BundleSection(
 ) -> impl IntoView {
     let t = texts(lang);
     let error = failed(set_bundle);
+    let bundle_issue = issue_on(lang, error, "items");
     let saved = move || matches!(set_bundle.value().get(), Some(Ok(_)));
     view! {
         <ActionForm action=set_bundle attr:class=CARD attr:data-testid="bundle-form">
@@ -450,7 +533,8 @@ fn BundleSection(
             <Show when=saved><Notice text=t.saved/></Show>
             <Field form="bundle" lang=lang label=t.bundle name="items" error=error hint=t.bundle_hint>
                 <textarea id="bundle-items" name="items" rows="5" class=format!("{INPUT} font-mono text-sm")
-                    aria-describedby="bundle-items-error">{f.items.clone()}</textarea>
+                    aria-invalid=move || bundle_issue.get().is_some().to_string()
+                    aria-describedby="bundle-items-hint bundle-items-error">{f.items.clone()}</textarea>
             </Field>
             <button type="submit" class=BUTTON data-testid="bundle-save">{t.save}</button>
         </ActionForm>
@@ -498,8 +582,9 @@ fn ImageSection(
                 <input type="hidden" name="lang" value=lang.code()/>
                 <div>
                     <label for="image-file" class="block text-sm font-medium text-slate-700">{t.image_file}</label>
-                    <input id="image-file" name="image" type="file" required accept="image/jpeg,image/png,image/webp" class="mt-1 block text-sm"/>
-                    <p class="mt-1 text-xs text-slate-500">{t.image_hint}</p>
+                    <input id="image-file" name="image" type="file" required accept="image/jpeg,image/png,image/webp" class="mt-1 block text-sm"
+                        aria-describedby="image-file-hint upload-outcome"/>
+                    <p id="image-file-hint" class="mt-1 text-xs text-slate-500">{t.image_hint}</p>
                 </div>
                 <div class="grid gap-4 sm:grid-cols-2">
                     <div>
@@ -527,7 +612,7 @@ fn UploadOutcome(lang: Lang) -> impl IntoView {
     move || {
         query.with(|q| {
             if q.get("image").as_deref() == Some("added") {
-                return Some(view! { <div class="mt-4"><Notice text=t.image_added/></div> }.into_any());
+                return Some(view! { <div id="upload-outcome" class="mt-4"><Notice text=t.image_added/></div> }.into_any());
             }
             let code = IssueCode::from_name(&q.get("image_error")?)?;
             let max = q.get("limit").and_then(|l| l.parse().ok());
@@ -537,7 +622,7 @@ fn UploadOutcome(lang: Lang) -> impl IntoView {
                 max,
             });
             Some(view! {
-                <p role="alert" data-testid="form-error" class="mt-4 rounded-lg bg-red-50 px-4 py-3 text-sm text-red-800">{text}</p>
+                <p id="upload-outcome" role="alert" data-testid="form-error" class="mt-4 rounded-lg bg-red-50 px-4 py-3 text-sm text-red-800">{text}</p>
             }.into_any())
         })
     }

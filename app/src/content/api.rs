@@ -51,6 +51,15 @@ pub struct PostCard {
     pub date: String,
 }
 
+/// The blog's list page: its posts and its addresses.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlogIndex {
+    pub posts: Vec<PostCard>,
+    pub canonical: String,
+    pub de: String,
+    pub en: String,
+}
+
 /// A published blog post, ready to show, with what search engines and link previews read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PostView {
@@ -64,13 +73,20 @@ pub struct PostView {
 
 /// Published blog posts, newest first. Public.
 #[server(prefix = "/api", endpoint = "blog_posts")]
-pub async fn blog_posts(#[server(default)] lang: String) -> Result<Vec<PostCard>, AppError> {
+pub async fn blog_posts(#[server(default)] lang: String) -> Result<BlogIndex, AppError> {
     let ctx = crate::context::server_context()?;
     let locale = gd_common::Locale::parse(&lang);
     let posts = gd_content::list_published(&ctx.pool, gd_content::PageKind::Blog)
         .await
         .map_err(AppError::internal)?;
-    Ok(posts
+    let base = ctx.config.public_url.trim_end_matches('/');
+    let (de, en) = (format!("{base}/blog"), format!("{base}/en/blog"));
+    let canonical = if locale == gd_common::Locale::En {
+        en.clone()
+    } else {
+        de.clone()
+    };
+    let posts = posts
         .into_iter()
         .map(|p| PostCard {
             date: p
@@ -82,7 +98,13 @@ pub async fn blog_posts(#[server(default)] lang: String) -> Result<Vec<PostCard>
             title: p.title.get(locale).to_owned(),
             summary: p.summary.get(locale).to_owned(),
         })
-        .collect())
+        .collect();
+    Ok(BlogIndex {
+        posts,
+        canonical,
+        de,
+        en,
+    })
 }
 
 /// One published blog post by its slug; 404 for unknown posts and drafts alike. Public.

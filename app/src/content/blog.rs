@@ -48,19 +48,22 @@ pub(crate) fn blog_list_view() -> AnyView {
     view! {
         <Title text=format!("{} – Growthdesk", t.title)/>
         <Meta name="description" content=t.intro/>
-        <Link rel="alternate" hreflang="de" href="/blog"/>
-        <Link rel="alternate" hreflang="en" href="/en/blog"/>
         <Layout lang=lang>
             <section class="mx-auto max-w-4xl px-4 py-12">
                 <h1 class="text-3xl font-bold text-slate-900">{t.title}</h1>
                 <p class="mt-2 text-lg text-slate-600">{t.intro}</p>
                 <Loaded lang=lang>
                     {move || Suspend::new(async move {
-                        posts.await.map(|list| {
+                        posts.await.map(|index| {
+                            let list = index.posts;
                             let empty = list.is_empty().then(|| view! {
                                 <p class="mt-8 text-slate-600" data-testid="blog-empty">{t.empty}</p>
                             });
                             view! {
+                                <Link rel="canonical" href=index.canonical/>
+                                <Link rel="alternate" hreflang="de" href=index.de.clone()/>
+                                <Link rel="alternate" hreflang="en" href=index.en/>
+                                <Link rel="alternate" hreflang="x-default" href=index.de/>
                                 {empty}
                                 <ul class="mt-8 space-y-8" data-testid="blog-list">
                                     {list.into_iter().map(|p| {
@@ -72,7 +75,7 @@ pub(crate) fn blog_list_view() -> AnyView {
                                                     <a href=href.clone() class="hover:text-fuchsia-700" data-testid="blog-link">{p.title}</a>
                                                 </h2>
                                                 <p class="mt-2 text-slate-600">{p.summary}</p>
-                                                <a href=href class="mt-2 inline-block text-sm font-medium text-fuchsia-700 hover:underline" tabindex="-1">{t.read}</a>
+                                                <a href=href class="mt-2 inline-block text-sm font-medium text-fuchsia-700 hover:underline" tabindex="-1" aria-hidden="true">{t.read}</a>
                                             </li>
                                         }
                                     }).collect_view()}

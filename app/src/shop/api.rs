@@ -318,16 +318,9 @@ mod server {
 
     /// An image shown about `width` pixels wide.
     pub fn image(i: &gd_catalog::ProductImage, width: u32, locale: Locale) -> super::ImageView {
-        let src = i.src_for(width);
-        let shown = i
-            .widths
-            .iter()
-            .copied()
-            .find(|w| *w >= width)
-            .or_else(|| i.widths.last().copied())
-            .unwrap_or(i.width);
+        let shown = i.width_for(width);
         super::ImageView {
-            src,
+            src: i.src(shown),
             srcset: i.srcset(),
             width: shown,
             height: i.height_at(shown),

@@ -3,7 +3,7 @@
 //! on the caller's connection with its audit entry and the `catalog_changed` notice (delivered
 //! to every server process when the transaction commits).
 
-use gd_common::{FieldIssue, IssueCode, Localized, Problem};
+use gd_common::{form_text, FieldIssue, IssueCode, Localized, Problem};
 use gd_pricing::{Addon, Billing, Cents, Offer, Speed, Tier, VatRate};
 use serde::{Deserialize, Serialize};
 use sqlx::{Connection, PgConnection};
@@ -34,7 +34,6 @@ pub const NAME_MAX: usize = 120;
 pub const SUMMARY_MAX: usize = 300;
 pub const DESCRIPTION_MAX: usize = 20_000;
 pub const UNIT_MAX: usize = 40;
-pub const SLUG_MAX: usize = 80;
 pub const KEY_MAX: usize = 40;
 pub const LABEL_MAX: usize = 120;
 /// Lines of a tier, add-on, speed or bundle list.
@@ -60,48 +59,7 @@ pub struct ProductInput {
     pub position: String,
 }
 
-pub fn parse_slug(s: &str) -> Result<String, Problem> {
-    let s = s.trim();
-    if s.is_empty() {
-        return Err(IssueCode::Required.into());
-    }
-    if s.len() > SLUG_MAX {
-        return Err(Problem::too_long(SLUG_MAX));
-    }
-    let valid = s.split('-').all(|w| {
-        !w.is_empty()
-            && w.chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-    });
-    if valid {
-        Ok(s.to_owned())
-    } else {
-        Err(IssueCode::InvalidSlug.into())
-    }
-}
-
-/// Trimmed, line breaks normalised, control characters other than line breaks and tabs
-/// dropped; a problem when required and empty, or too long.
-fn text(
-    issues: &mut Vec<FieldIssue>,
-    field: &str,
-    value: &str,
-    max: usize,
-    required: bool,
-) -> String {
-    let value: String = value
-        .trim()
-        .replace("\r\n", "\n")
-        .chars()
-        .filter(|c| !c.is_control() || matches!(c, '\n' | '\t'))
-        .collect();
-    if required && value.is_empty() {
-        issues.push(FieldIssue::new(field, IssueCode::Required));
-    } else if value.chars().count() > max {
-        issues.push(Problem::too_long(max).on(field));
-    }
-    value
-}
+pub use gd_common::parse_slug;
 
 struct CheckedProduct {
     slug: String,
@@ -140,43 +98,43 @@ fn check_product(input: &ProductInput) -> Result<CheckedProduct, Vec<FieldIssue>
             .ok()
             .filter(|p| (-10_000..=10_000).contains(p))
             .unwrap_or_else(|| {
-                issues.push(FieldIssue::new("position", IssueCode::OutOfRange));
+                issues.push(FieldIssue::new("position", IssueCode::InvalidNumber));
                 0
             }),
     };
     let texts = [
-        text(&mut issues, "name_de", &input.name_de, NAME_MAX, true),
-        text(&mut issues, "name_en", &input.name_en, NAME_MAX, true),
-        text(
+        form_text(&mut issues, "name_de", &input.name_de, NAME_MAX, true),
+        form_text(&mut issues, "name_en", &input.name_en, NAME_MAX, true),
+        form_text(
             &mut issues,
             "summary_de",
             &input.summary_de,
             SUMMARY_MAX,
             false,
         ),
-        text(
+        form_text(
             &mut issues,
             "summary_en",
             &input.summary_en,
             SUMMARY_MAX,
             false,
         ),
-        text(
+        form_text(
             &mut issues,
             "description_de",
             &input.description_de,
             DESCRIPTION_MAX,
             false,
         ),
-        text(
+        form_text(
             &mut issues,
             "description_en",
             &input.description_en,
             DESCRIPTION_MAX,
             false,
         ),
-        text(&mut issues, "unit_de", &input.unit_de, UNIT_MAX, false),
-        text(&mut issues, "unit_en", &input.unit_en, UNIT_MAX, false),
+        form_text(&mut issues, "unit_de", &input.unit_de, UNIT_MAX, false),
+        form_text(&mut issues, "unit_en", &input.unit_en, UNIT_MAX, false),
     ];
     match (slug, kind, target) {
         (Ok(slug), Some(kind), Some(target)) if issues.is_empty() => Ok(CheckedProduct {
@@ -223,6 +181,26 @@ pub async fn save_product(
         sqlx::Error::Database(db) if db.is_unique_violation() => EditError::SlugTaken,
         _ => EditError::Database(e),
     };
+    if let Some(id) = input.id {
+        // A service in a bundle stays a service; a bundle with contents stays a bundle.
+        let uses = sqlx::query!(
+            r#"SELECT EXISTS (SELECT 1 FROM bundle_items WHERE item_id = $1) AS "in_bundle!",
+                      EXISTS (SELECT 1 FROM bundle_items WHERE bundle_id = $1) AS "has_items!""#,
+            id
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        let refused = match p.kind {
+            ProductKind::Bundle => uses.in_bundle,
+            ProductKind::Service => uses.has_items,
+        };
+        if refused {
+            return Err(EditError::Invalid(vec![FieldIssue::new(
+                "kind",
+                IssueCode::InUse,
+            )]));
+        }
+    }
     let id = match input.id {
         None => {
             let id = Uuid::now_v7();
@@ -363,7 +341,7 @@ fn lines(field: &str, value: &str, issues: &mut Vec<FieldIssue>) -> Vec<(usize, 
         .map(|(i, l)| (i + 1, l.split('|').map(|f| f.trim().to_owned()).collect()))
         .collect();
     if found.len() > LINES_MAX {
-        issues.push(FieldIssue::new(field, IssueCode::OutOfRange));
+        issues.push(Problem::with_limit(IssueCode::TooMany, LINES_MAX).on(field));
     }
     found
 }
@@ -386,7 +364,7 @@ pub fn parse_price(input: &PriceInput) -> Result<StoredOffer, Vec<FieldIssue>> {
     let mut issues = Vec::new();
     let vat = parse_vat(&input.vat);
     if vat.is_none() {
-        issues.push(FieldIssue::new("vat", IssueCode::OutOfRange));
+        issues.push(FieldIssue::new("vat", IssueCode::InvalidNumber));
     }
     let billing = Billing::parse(input.billing.trim());
     if billing.is_none() {
@@ -547,6 +525,22 @@ pub async fn set_price(
     .fetch_optional(&mut *tx)
     .await?
     .ok_or(EditError::NotFound)?;
+    // Every tier a bundle holds must stay, or the bundle would lose a part it is sold with.
+    let used = sqlx::query_scalar!(
+        "SELECT DISTINCT tier_key FROM bundle_items WHERE item_id = $1",
+        product
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    if used
+        .iter()
+        .any(|key| !stored.offer.tiers.iter().any(|t| &t.key == key))
+    {
+        return Err(EditError::Invalid(vec![FieldIssue::new(
+            "tiers",
+            IssueCode::InUse,
+        )]));
+    }
     let id = Uuid::now_v7();
     sqlx::query!(
         "INSERT INTO product_prices (id, product_id, offer, created_by) VALUES ($1, $2, $3, $4)",

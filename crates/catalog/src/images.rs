@@ -22,8 +22,11 @@ use crate::notify_changed;
 pub const MAX_BYTES: usize = 10 * 1024 * 1024;
 /// Images must be at least this wide and high (a product card shows 400 px).
 pub const MIN_SIDE: u32 = 200;
-/// And at most this wide and high (decoding bigger ones costs too much memory).
-pub const MAX_SIDE: u32 = 8000;
+/// And at most this wide or high.
+pub const MAX_SIDE: u32 = 10_000;
+/// And hold at most this many megapixels: decoding costs about 4 bytes a pixel (8 for 16-bit
+/// images), so one upload stays under about 320 MB while it is processed.
+pub const MAX_MEGAPIXELS: u32 = 40;
 /// The widths the pages ask for: cards, the product page, link previews (Open Graph).
 pub const WIDTHS: [u32; 3] = [400, 800, 1200];
 /// Images per product.
@@ -80,16 +83,19 @@ impl ProductImage {
         format!("/media/{}", self.key(width))
     }
 
-    /// The smallest rendition at least `width` wide (or the largest there is).
-    pub fn src_for(&self, width: u32) -> String {
-        let w = self
-            .widths
+    /// The width of the smallest rendition at least `width` wide (or of the largest there is).
+    pub fn width_for(&self, width: u32) -> u32 {
+        self.widths
             .iter()
             .copied()
             .find(|w| *w >= width)
             .or_else(|| self.widths.last().copied())
-            .unwrap_or(self.width);
-        self.src(w)
+            .unwrap_or(self.width)
+    }
+
+    /// The address of that rendition.
+    pub fn src_for(&self, width: u32) -> String {
+        self.src(self.width_for(width))
     }
 
     /// For `<img srcset>`: every rendition with its width.
@@ -157,10 +163,13 @@ pub fn process(bytes: &[u8]) -> Result<Processed, Problem> {
             MIN_SIDE as usize,
         ));
     }
-    if w > MAX_SIDE || h > MAX_SIDE {
+    if w > MAX_SIDE
+        || h > MAX_SIDE
+        || u64::from(w) * u64::from(h) > u64::from(MAX_MEGAPIXELS) * 1_000_000
+    {
         return Err(Problem::with_limit(
             IssueCode::ImageTooBig,
-            MAX_SIDE as usize,
+            MAX_MEGAPIXELS as usize,
         ));
     }
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
@@ -174,7 +183,9 @@ pub fn process(bytes: &[u8]) -> Result<Processed, Problem> {
     let mut img = DynamicImage::from_decoder(decoder).map_err(|_| not_an_image())?;
     img.apply_orientation(orientation);
 
-    let transparent = img.color().has_alpha() && img.to_rgba8().pixels().any(|p| p.0[3] < 255);
+    // Pixel by pixel, without a copy of the whole image.
+    let transparent = img.color().has_alpha()
+        && image::GenericImageView::pixels(&img).any(|(_, _, p)| p.0[3] < 255);
     let format = if transparent {
         Rendition::Png
     } else {
@@ -187,15 +198,24 @@ pub fn process(bytes: &[u8]) -> Result<Processed, Problem> {
         .collect::<String>();
 
     let full = img.width();
-    let mut widths: Vec<u32> = WIDTHS.iter().copied().filter(|w| *w < full).collect();
-    widths.push(full.min(WIDTHS[WIDTHS.len() - 1]));
+    let largest = WIDTHS[WIDTHS.len() - 1];
+    // Down to the largest width once; the smaller ones come from that (and the full-size
+    // picture is freed before them).
+    let base = if full > largest {
+        img.resize(largest, u32::MAX, FilterType::CatmullRom)
+    } else {
+        img
+    };
+    let top = base.width();
+    let mut widths: Vec<u32> = WIDTHS.iter().copied().filter(|w| *w < top).collect();
+    widths.push(top);
     widths.dedup();
     let mut renditions = Vec::with_capacity(widths.len());
     for width in widths {
-        let resized = if width == full {
-            img.clone()
+        let resized = if width == top {
+            base.clone()
         } else {
-            img.resize(width, u32::MAX, FilterType::CatmullRom)
+            base.resize(width, u32::MAX, FilterType::CatmullRom)
         };
         let mut out = Vec::new();
         let written = match format {
@@ -222,6 +242,30 @@ pub async fn store(store: &dyn ObjectStore, processed: &Processed) -> Result<(),
         store.put(&processed.key(*width)?, bytes.clone()).await?;
     }
     Ok(())
+}
+
+fn too_many() -> EditError {
+    EditError::Invalid(vec![Problem::with_limit(
+        IssueCode::TooMany,
+        MAX_PER_PRODUCT as usize,
+    )
+    .on("image")])
+}
+
+/// Refuses early (before an upload is processed and stored) when a product has as many
+/// images as it may; [`add_image`] checks again under the product's lock.
+pub async fn check_room(conn: &mut PgConnection, product: Uuid) -> Result<(), EditError> {
+    let count = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!" FROM product_images WHERE product_id = $1"#,
+        product
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    if count >= MAX_PER_PRODUCT {
+        Err(too_many())
+    } else {
+        Ok(())
+    }
 }
 
 /// Adds a stored image to a product, after its others. The same image twice is one image.
@@ -269,18 +313,16 @@ pub async fn add_image(
     {
         return Ok(existing);
     }
-    let count = sqlx::query_scalar!(
-        r#"SELECT count(*) AS "n!" FROM product_images WHERE product_id = $1"#,
+    let (count, next) = sqlx::query!(
+        r#"SELECT count(*) AS "n!", COALESCE(max(position) + 1, 0) AS "next!"
+           FROM product_images WHERE product_id = $1"#,
         product
     )
     .fetch_one(&mut *tx)
-    .await?;
+    .await
+    .map(|r| (r.n, r.next))?;
     if count >= MAX_PER_PRODUCT {
-        return Err(EditError::Invalid(vec![Problem::with_limit(
-            IssueCode::OutOfRange,
-            MAX_PER_PRODUCT as usize,
-        )
-        .on("image")]));
+        return Err(too_many());
     }
     let id = Uuid::now_v7();
     sqlx::query!(
@@ -289,7 +331,7 @@ pub async fn add_image(
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         id,
         product,
-        i32::try_from(count).unwrap_or(i32::MAX),
+        next,
         processed.hash,
         processed.format.ext(),
         i32::try_from(*width).unwrap_or(i32::MAX),

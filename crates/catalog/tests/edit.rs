@@ -97,7 +97,7 @@ async fn a_product_is_made_checked_and_audited(pool: PgPool) {
         ("target", IssueCode::NotOffered),
         ("name_de", IssueCode::Required),
         ("name_en", IssueCode::TooLong),
-        ("position", IssueCode::OutOfRange),
+        ("position", IssueCode::InvalidNumber),
     ] {
         assert!(fields.contains(&expected), "{expected:?} in {fields:?}");
     }
@@ -180,7 +180,7 @@ fn price_forms_are_read_line_by_line() {
     assert_eq!(
         got,
         vec![
-            ("vat", IssueCode::OutOfRange, None),
+            ("vat", IssueCode::InvalidNumber, None),
             ("billing", IssueCode::NotOffered, None),
             ("tiers", IssueCode::BadLine, Some(2)),
             ("tiers", IssueCode::BadLine, Some(3)),
@@ -317,6 +317,57 @@ async fn a_bundle_names_services_and_their_tiers(pool: PgPool) {
     assert_eq!(bad[1].max, Some(2));
 }
 
+/// PNG's chunk checksum (CRC-32, as in zlib).
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = 0xffff_ffffu32;
+    for b in bytes {
+        crc ^= u32::from(*b);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                0xedb8_8320 ^ (crc >> 1)
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+fn chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
+    let mut out = (data.len() as u32).to_be_bytes().to_vec();
+    let mut body = kind.to_vec();
+    body.extend_from_slice(data);
+    out.extend_from_slice(&body);
+    out.extend_from_slice(&crc32(&body).to_be_bytes());
+    out
+}
+
+/// A PNG's signature, header and a token of pixel data: what a decompression bomb shows
+/// before its pixels.
+fn png_header_only(w: u32, h: u32) -> Vec<u8> {
+    let mut header = w.to_be_bytes().to_vec();
+    header.extend_from_slice(&h.to_be_bytes());
+    header.extend_from_slice(&[8, 2, 0, 0, 0]);
+    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+    out.extend(chunk(b"IHDR", &header));
+    // The start of the pixel data (which a decoder reads the size before).
+    out.extend(chunk(b"IDAT", &[0x78, 0x9c, 0x03, 0x00]));
+    out.extend(chunk(b"IEND", &[]));
+    out
+}
+
+/// `png` with an `eXIf` chunk saying how the camera was held (EXIF orientation 1–8).
+fn with_orientation(png: &[u8], orientation: u16) -> Vec<u8> {
+    let mut exif = b"MM\x00\x2a\x00\x00\x00\x08\x00\x01\x01\x12\x00\x03\x00\x00\x00\x01".to_vec();
+    exif.extend_from_slice(&orientation.to_be_bytes());
+    exif.extend_from_slice(&[0, 0, 0, 0, 0, 0]);
+    // After the signature (8 bytes) and IHDR (25 bytes), before the pixels.
+    let mut out = png[..33].to_vec();
+    out.extend(chunk(b"eXIf", &exif));
+    out.extend_from_slice(&png[33..]);
+    out
+}
+
 fn photo(w: u32, h: u32, format: ImageFormat) -> Vec<u8> {
     let img = RgbImage::from_fn(w, h, |x, y| Rgb([(x % 256) as u8, (y % 256) as u8, 128]));
     let mut out = Cursor::new(Vec::new());
@@ -376,11 +427,14 @@ fn uploads_are_checked_and_resized() {
         (too_small.code, too_small.limit),
         (IssueCode::ImageTooSmall, Some(200))
     );
-    let too_big = problem(&photo(8100, 200, ImageFormat::Png));
+    let too_wide = problem(&photo(10_100, 200, ImageFormat::Png));
     assert_eq!(
-        (too_big.code, too_big.limit),
-        (IssueCode::ImageTooBig, Some(8000))
+        (too_wide.code, too_wide.limit),
+        (IssueCode::ImageTooBig, Some(40))
     );
+    // 7,000 × 6,000 pixels (42 MP): refused from the header alone, nothing decoded.
+    let too_many_pixels = problem(&png_header_only(7_000, 6_000));
+    assert_eq!(too_many_pixels.code, IssueCode::ImageTooBig);
     let huge = vec![0u8; images::MAX_BYTES + 1];
     assert_eq!(problem(&huge).code, IssueCode::FileTooLarge);
     // A JPEG cut off inside its header is refused. (One cut off later in its pixel data is
@@ -449,4 +503,124 @@ async fn images_are_stored_added_once_and_removed(pool: PgPool) {
         .is_empty());
     assert_eq!(audits(&pool, "product.image.add").await, 1);
     assert_eq!(audits(&pool, "product.image.remove").await, 1);
+}
+
+#[test]
+fn a_photo_taken_sideways_is_turned_upright() {
+    let sideways = with_orientation(&photo(300, 200, ImageFormat::Png), 6);
+    let processed = images::process(&sideways).unwrap();
+    let sizes: Vec<(u32, u32)> = processed
+        .renditions
+        .iter()
+        .map(|(w, h, _)| (*w, *h))
+        .collect();
+    assert_eq!(sizes, vec![(200, 300)], "rotated a quarter turn");
+    // The renditions carry no metadata at all (no EXIF, so no camera or location either).
+    let out = &processed.renditions[0].2;
+    assert!(!out.windows(4).any(|w| w == b"Exif" || w == b"eXIf"));
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_product_holds_twelve_images_in_order(pool: PgPool) {
+    let me = admin(&pool).await;
+    let mut conn = pool.acquire().await.unwrap();
+    let id = edit::save_product(&mut conn, me, &likes()).await.unwrap();
+    let alt = Localized::new("", "");
+    let mut ids = Vec::new();
+    for n in 0..images::MAX_PER_PRODUCT as u32 {
+        let processed = images::process(&photo(200 + n, 200, ImageFormat::Png)).unwrap();
+        ids.push(
+            images::add_image(&mut conn, me, id, &processed, &alt)
+                .await
+                .unwrap(),
+        );
+    }
+    images::check_room(&mut conn, id).await.unwrap_err();
+    let one_more = images::process(&photo(250, 250, ImageFormat::Png)).unwrap();
+    let Err(EditError::Invalid(issues)) =
+        images::add_image(&mut conn, me, id, &one_more, &alt).await
+    else {
+        panic!("a thirteenth image was taken");
+    };
+    assert_eq!(
+        (issues[0].code, issues[0].max),
+        (IssueCode::TooMany, Some(12))
+    );
+
+    // Removing the first two and adding one puts the new one last.
+    images::remove_image(&mut conn, me, id, ids[0])
+        .await
+        .unwrap();
+    images::remove_image(&mut conn, me, id, ids[1])
+        .await
+        .unwrap();
+    let added = images::add_image(&mut conn, me, id, &one_more, &alt)
+        .await
+        .unwrap();
+    drop(conn);
+    let catalog = gd_catalog::load(&pool).await.unwrap();
+    let shown: Vec<Uuid> = catalog
+        .product_by_id(id)
+        .unwrap()
+        .images
+        .iter()
+        .map(|i| i.id)
+        .collect();
+    assert_eq!(shown.len(), 11);
+    assert_eq!(shown.last(), Some(&added));
+    assert_eq!(shown[0], ids[2]);
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_bundle_keeps_what_it_holds(pool: PgPool) {
+    let me = admin(&pool).await;
+    gd_db::seed_demo_data(&pool).await.unwrap();
+    let catalog = gd_catalog::load(&pool).await.unwrap();
+    let follower = catalog.product("instagram-follower").unwrap().id;
+    let bundle = catalog.product("starter-paket").unwrap().id;
+    let mut conn = pool.acquire().await.unwrap();
+    // The starter bundle holds the 1k tier: a price without it is refused.
+    let without_1k = edit::parse_price(&PriceInput {
+        tiers: "5k | 5000 | 59,90".into(),
+        ..price()
+    })
+    .unwrap();
+    let Err(EditError::Invalid(issues)) =
+        edit::set_price(&mut conn, me, follower, &without_1k).await
+    else {
+        panic!("a tier a bundle holds was dropped");
+    };
+    assert_eq!(
+        (issues[0].field.as_str(), issues[0].code),
+        ("tiers", IssueCode::InUse)
+    );
+    // A service in a bundle stays a service; a bundle with contents stays a bundle.
+    for (id, slug, kind) in [
+        (follower, "instagram-follower", "bundle"),
+        (bundle, "starter-paket", "service"),
+    ] {
+        let change = ProductInput {
+            id: Some(id),
+            slug: slug.into(),
+            kind: kind.into(),
+            target: "none".into(),
+            name_de: "x".into(),
+            name_en: "x".into(),
+            ..Default::default()
+        };
+        let Err(EditError::Invalid(issues)) = edit::save_product(&mut conn, me, &change).await
+        else {
+            panic!("{slug} became a {kind}");
+        };
+        assert_eq!(
+            (issues[0].field.as_str(), issues[0].code),
+            ("kind", IssueCode::InUse)
+        );
+    }
+    drop(conn);
+    assert_eq!(
+        gd_catalog::load(&pool).await.unwrap(),
+        catalog,
+        "nothing changed"
+    );
 }

@@ -5,8 +5,10 @@ use serde::{Deserialize, Serialize};
 
 mod problems;
 mod targets;
+mod text;
 pub use problems::{FieldIssue, IssueCode, Problem};
 pub use targets::{InstagramHandle, PostKind, PostUrl};
+pub use text::{form_text, parse_slug, SLUG_MAX};
 
 /// Why a text is not an email address we can send to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

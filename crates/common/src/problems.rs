@@ -37,12 +37,20 @@ pub enum IssueCode {
     FileTooLarge,
     /// An image narrower or lower than the limit (in pixels).
     ImageTooSmall,
-    /// An image wider or higher than the limit (in pixels).
+    /// An image with more pixels than the limit (in megapixels).
     ImageTooBig,
+    /// Not a number, or one outside what the field takes.
+    InvalidNumber,
+    /// More entries than allowed (the limit).
+    TooMany,
+    /// A bundle uses it: change the bundle first.
+    InUse,
+    /// Something on our side failed; trying again later may work.
+    Unavailable,
 }
 
 impl IssueCode {
-    pub const ALL: [IssueCode; 19] = [
+    pub const ALL: [IssueCode; 23] = [
         IssueCode::Required,
         IssueCode::TooLong,
         IssueCode::TooShort,
@@ -62,6 +70,10 @@ impl IssueCode {
         IssueCode::FileTooLarge,
         IssueCode::ImageTooSmall,
         IssueCode::ImageTooBig,
+        IssueCode::InvalidNumber,
+        IssueCode::TooMany,
+        IssueCode::InUse,
+        IssueCode::Unavailable,
     ];
 
     /// The code's name in URLs (a form posted without JavaScript gets its problems back there).
@@ -86,6 +98,10 @@ impl IssueCode {
             IssueCode::FileTooLarge => "file-too-large",
             IssueCode::ImageTooSmall => "image-too-small",
             IssueCode::ImageTooBig => "image-too-big",
+            IssueCode::InvalidNumber => "invalid-number",
+            IssueCode::TooMany => "too-many",
+            IssueCode::InUse => "in-use",
+            IssueCode::Unavailable => "unavailable",
         }
     }
 

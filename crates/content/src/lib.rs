@@ -4,7 +4,7 @@
 //! Knows nothing of Leptos, axum or apalis.
 
 use chrono::{DateTime, Utc};
-use gd_common::{FieldIssue, IssueCode, Localized, Problem};
+use gd_common::{form_text, FieldIssue, IssueCode, Localized};
 use serde::{Deserialize, Serialize};
 use sqlx::{Connection, PgConnection, PgPool};
 use uuid::Uuid;
@@ -81,53 +81,8 @@ pub enum ContentError {
 pub const TITLE_MAX: usize = 160;
 pub const SUMMARY_MAX: usize = 300;
 pub const BODY_MAX: usize = 100_000;
-pub const SLUG_MAX: usize = 80;
+pub use gd_common::{parse_slug, SLUG_MAX};
 
-/// A URL slug: lower-case letters and digits in words joined by single dashes.
-pub fn parse_slug(s: &str) -> Result<String, Problem> {
-    let s = s.trim();
-    if s.is_empty() {
-        return Err(IssueCode::Required.into());
-    }
-    if s.len() > SLUG_MAX {
-        return Err(Problem::too_long(SLUG_MAX));
-    }
-    let valid = s.split('-').all(|w| {
-        !w.is_empty()
-            && w.chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-    });
-    if valid {
-        Ok(s.to_owned())
-    } else {
-        Err(IssueCode::InvalidSlug.into())
-    }
-}
-
-fn text(
-    issues: &mut Vec<FieldIssue>,
-    field: &str,
-    value: &str,
-    max: usize,
-    required: bool,
-) -> String {
-    // Control characters other than line breaks and tabs (a NUL would not even reach the
-    // database) are dropped.
-    let value: String = value
-        .trim()
-        .replace("\r\n", "\n")
-        .chars()
-        .filter(|c| !c.is_control() || matches!(c, '\n' | '\t'))
-        .collect();
-    if required && value.is_empty() {
-        issues.push(FieldIssue::new(field, IssueCode::Required));
-    } else if value.chars().count() > max {
-        issues.push(Problem::too_long(max).on(field));
-    }
-    value
-}
-
-/// Checks every field and reports every problem at once.
 fn check(input: &PageInput) -> Result<(PageKind, String, [String; 6]), Vec<FieldIssue>> {
     let mut issues = Vec::new();
     let kind = PageKind::parse(input.kind.trim());
@@ -136,24 +91,24 @@ fn check(input: &PageInput) -> Result<(PageKind, String, [String; 6]), Vec<Field
     }
     let slug = parse_slug(&input.slug).map_err(|p| issues.push(p.on("slug")));
     let texts = [
-        text(&mut issues, "title_de", &input.title_de, TITLE_MAX, true),
-        text(&mut issues, "title_en", &input.title_en, TITLE_MAX, true),
-        text(
+        form_text(&mut issues, "title_de", &input.title_de, TITLE_MAX, true),
+        form_text(&mut issues, "title_en", &input.title_en, TITLE_MAX, true),
+        form_text(
             &mut issues,
             "summary_de",
             &input.summary_de,
             SUMMARY_MAX,
             false,
         ),
-        text(
+        form_text(
             &mut issues,
             "summary_en",
             &input.summary_en,
             SUMMARY_MAX,
             false,
         ),
-        text(&mut issues, "body_de", &input.body_de, BODY_MAX, false),
-        text(&mut issues, "body_en", &input.body_en, BODY_MAX, false),
+        form_text(&mut issues, "body_de", &input.body_de, BODY_MAX, false),
+        form_text(&mut issues, "body_en", &input.body_en, BODY_MAX, false),
     ];
     match (kind, slug) {
         (Some(kind), Ok(slug)) if issues.is_empty() => Ok((kind, slug, texts)),

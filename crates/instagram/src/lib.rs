@@ -7,10 +7,11 @@
 //! says plainly that the account was not looked up. A failing lookup (quota, token, network)
 //! is never reported as a bad handle: it is "not checked", and the shopper may go on.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use gd_common::InstagramHandle;
 use gd_config::{Config, InstagramDiscoveryConfig};
@@ -44,12 +45,18 @@ pub trait AccountCheck: Send + Sync {
 }
 
 /// The check the configuration asks for.
-pub fn from_config(config: &Config) -> Arc<dyn AccountCheck> {
-    match &config.instagram_discovery {
-        Some(discovery) => Arc::new(BusinessDiscovery::new(discovery)),
+pub fn from_config(config: &Config) -> Result<Arc<dyn AccountCheck>, reqwest::Error> {
+    Ok(match &config.instagram_discovery {
+        Some(discovery) => Arc::new(BusinessDiscovery::new(discovery)?),
         None => Arc::new(FormatOnly),
-    }
+    })
 }
+
+/// How long an answer about a handle is kept (the agency's quota is shared by every shopper).
+pub const CACHE_TTL: Duration = Duration::from_secs(30 * 60);
+/// Lookups the whole site makes in an hour at most; beyond, handles are "not checked" until
+/// the hour is over (Business Discovery counts against the agency account's rate limit).
+pub const LOOKUPS_PER_HOUR: u32 = 300;
 
 /// The local default: the format was checked when the handle was parsed; nothing else is.
 pub struct FormatOnly;
@@ -71,6 +78,10 @@ pub struct BusinessDiscovery {
     graph_url: String,
     user_id: String,
     token: gd_config::Secret,
+    /// Answers by handle, with when they were found (only definite ones are kept).
+    cache: Mutex<HashMap<String, (Instant, AccountStatus)>>,
+    /// The hour's lookups: when the hour started, how many so far.
+    budget: Mutex<(Instant, u32)>,
 }
 
 #[derive(Deserialize)]
@@ -102,17 +113,53 @@ struct GraphError {
 const NO_SUCH_USER: (i64, i64) = (110, 2_207_013);
 
 impl BusinessDiscovery {
-    pub fn new(config: &InstagramDiscoveryConfig) -> Self {
+    pub fn new(config: &InstagramDiscoveryConfig) -> Result<Self, reqwest::Error> {
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(5))
-            .build()
-            .unwrap_or_default();
-        Self {
+            .build()?;
+        Ok(Self {
             http,
             graph_url: config.graph_url.clone(),
             user_id: config.user_id.clone(),
             token: config.token.clone(),
+            cache: Mutex::new(HashMap::new()),
+            budget: Mutex::new((Instant::now(), 0)),
+        })
+    }
+
+    /// A kept answer about `handle`, if it is fresh.
+    fn cached(&self, handle: &str) -> Option<AccountStatus> {
+        let mut cache = self.cache.lock().ok()?;
+        cache.retain(|_, (at, _)| at.elapsed() < CACHE_TTL);
+        cache.get(handle).map(|(_, status)| status.clone())
+    }
+
+    fn keep(&self, handle: &str, status: &AccountStatus) {
+        if matches!(status, AccountStatus::NotChecked) {
+            return;
         }
+        if let Ok(mut cache) = self.cache.lock() {
+            // Bounded: a flood of made-up handles cannot grow it without end.
+            if cache.len() >= 10_000 {
+                cache.clear();
+            }
+            cache.insert(handle.to_owned(), (Instant::now(), status.clone()));
+        }
+    }
+
+    /// Takes one lookup from this hour's budget; false when it is spent.
+    fn spend(&self) -> bool {
+        let Ok(mut budget) = self.budget.lock() else {
+            return false;
+        };
+        if budget.0.elapsed() >= Duration::from_secs(3600) {
+            *budget = (Instant::now(), 0);
+        }
+        if budget.1 >= LOOKUPS_PER_HOUR {
+            return false;
+        }
+        budget.1 += 1;
+        true
     }
 
     async fn lookup(&self, handle: &InstagramHandle) -> AccountStatus {
@@ -187,7 +234,18 @@ impl BusinessDiscovery {
 
 impl AccountCheck for BusinessDiscovery {
     fn check<'a>(&'a self, handle: &'a InstagramHandle) -> CheckFuture<'a> {
-        Box::pin(self.lookup(handle))
+        Box::pin(async move {
+            if let Some(known) = self.cached(handle.as_str()) {
+                return known;
+            }
+            if !self.spend() {
+                tracing::warn!("Instagram lookups: this hour's budget is spent");
+                return AccountStatus::NotChecked;
+            }
+            let status = self.lookup(handle).await;
+            self.keep(handle.as_str(), &status);
+            status
+        })
     }
 
     fn is_local(&self) -> bool {

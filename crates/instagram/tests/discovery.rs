@@ -15,6 +15,7 @@ fn checker(server: &MockServer) -> BusinessDiscovery {
         user_id: "17841400000000001".into(),
         token: Secret::new("EAAtoken"),
     })
+    .unwrap()
 }
 
 fn handle(s: &str) -> InstagramHandle {
@@ -44,7 +45,8 @@ async fn a_professional_account_is_found_with_its_numbers() {
         .expect(1)
         .mount(&server)
         .await;
-    let status = checker(&server).check(&handle("@Cafe.Kranz")).await;
+    let checker = checker(&server);
+    let status = checker.check(&handle("@Cafe.Kranz")).await;
     assert_eq!(
         status,
         AccountStatus::Professional {
@@ -53,6 +55,8 @@ async fn a_professional_account_is_found_with_its_numbers() {
             posts: Some(87),
         }
     );
+    // Asked again, the answer comes from memory: the server saw one request (`expect(1)`).
+    assert_eq!(checker.check(&handle("cafe.kranz")).await, status);
 }
 
 #[tokio::test]
@@ -121,4 +125,32 @@ async fn the_local_default_says_it_did_not_look() {
         AccountStatus::FormatOnly
     );
     assert!(FormatOnly.is_local());
+}
+
+#[tokio::test]
+async fn failures_are_not_kept_and_the_hourly_budget_holds() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(500))
+        .mount(&server)
+        .await;
+    let checker = checker(&server);
+    for _ in 0..3 {
+        assert_eq!(
+            checker.check(&handle("cafe.kranz")).await,
+            AccountStatus::NotChecked
+        );
+    }
+    // Each of those asked again (nothing was kept).
+    assert_eq!(server.received_requests().await.unwrap().len(), 3);
+
+    // Different handles until the hour's budget is spent; then nobody is asked.
+    let spare = gd_instagram::LOOKUPS_PER_HOUR as usize - 3;
+    for n in 0..spare + 5 {
+        checker.check(&handle(&format!("shop{n}"))).await;
+    }
+    assert_eq!(
+        server.received_requests().await.unwrap().len(),
+        gd_instagram::LOOKUPS_PER_HOUR as usize
+    );
 }

@@ -69,4 +69,8 @@ impl ObjectStore for Folder {
     fn is_local(&self) -> bool {
         true
     }
+
+    fn prepare(&self) -> StoreFuture<'_, ()> {
+        Box::pin(async move { Ok(tokio::fs::create_dir_all(&self.root).await?) })
+    }
 }

@@ -112,6 +112,9 @@ pub trait ObjectStore: Send + Sync {
     fn describe(&self) -> String;
     /// True for the local default (the admin pages say that files stay on this machine).
     fn is_local(&self) -> bool;
+    /// Makes the store ready at start (an S3-compatible server's bucket is created when it is
+    /// missing); an error is worth a warning, not a refusal to start.
+    fn prepare(&self) -> StoreFuture<'_, ()>;
 }
 
 /// The store the configuration asks for.

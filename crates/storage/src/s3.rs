@@ -150,4 +150,8 @@ impl ObjectStore for S3 {
     fn is_local(&self) -> bool {
         false
     }
+
+    fn prepare(&self) -> StoreFuture<'_, ()> {
+        Box::pin(self.ensure_bucket())
+    }
 }

@@ -109,9 +109,9 @@ impl Drop for Moto {
 async fn s3_keeps_the_promises_against_a_real_s3_server() {
     let moto = Moto::start().await;
     let store = S3::new(&moto.config("growthdesk-media"));
-    store.ensure_bucket().await.unwrap();
+    store.prepare().await.unwrap();
     // A second time finds it there.
-    store.ensure_bucket().await.unwrap();
+    store.prepare().await.unwrap();
     promises(&store).await;
     assert!(!store.is_local());
     assert!(store.describe().contains("growthdesk-media"));

@@ -76,7 +76,7 @@ impl TestApp {
             ),
             catalog: catalog.clone(),
             storage: gd_storage::from_config(&config.storage).unwrap(),
-            instagram: gd_instagram::from_config(&config),
+            instagram: gd_instagram::from_config(&config).unwrap(),
         };
         server::metrics_handle();
         let app = server::router(state);
