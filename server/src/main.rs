@@ -11,6 +11,11 @@ use anyhow::{bail, Context};
 use gd_config::Config;
 use server::AppState;
 
+/// mimalloc instead of glibc's allocator: rendering a page is mostly many small strings, and
+/// glibc's malloc and free took a third of the server's time (docs/BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let config = Config::from_env().context("reading configuration")?;
