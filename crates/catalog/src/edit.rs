@@ -149,10 +149,24 @@ fn check_product(input: &ProductInput) -> Result<CheckedProduct, Vec<FieldIssue>
     }
 }
 
-fn audit(action: &'static str, actor: Uuid, details: serde_json::Value) -> gd_accounts::AuditEvent {
-    gd_accounts::AuditEvent::new(action)
-        .actor(Some(actor))
-        .details(details)
+/// Ends a change: its audit entry, the notice every server's catalog reloads on (delivered
+/// when the transaction commits), and the commit.
+pub(crate) async fn commit_change(
+    mut tx: sqlx::Transaction<'_, sqlx::Postgres>,
+    action: &'static str,
+    actor: Uuid,
+    details: serde_json::Value,
+) -> Result<(), EditError> {
+    gd_accounts::record(
+        &mut tx,
+        &gd_accounts::AuditEvent::new(action)
+            .actor(Some(actor))
+            .details(details),
+    )
+    .await?;
+    notify_changed(&mut tx).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Creates a product (a draft without price) or changes one's texts and settings. Answers its
@@ -261,22 +275,18 @@ pub async fn save_product(
             id
         }
     };
-    gd_accounts::record(
-        &mut tx,
-        &audit(
-            "product.save",
-            actor,
-            serde_json::json!({
-                "product": id,
-                "slug": p.slug,
-                "kind": p.kind.as_str(),
-                "new": input.id.is_none(),
-            }),
-        ),
+    commit_change(
+        tx,
+        "product.save",
+        actor,
+        serde_json::json!({
+            "product": id,
+            "slug": p.slug,
+            "kind": p.kind.as_str(),
+            "new": input.id.is_none(),
+        }),
     )
     .await?;
-    notify_changed(&mut tx).await?;
-    tx.commit().await?;
     Ok(id)
 }
 
@@ -305,17 +315,13 @@ pub async fn set_published(
     )
     .execute(&mut *tx)
     .await?;
-    gd_accounts::record(
-        &mut tx,
-        &audit(
-            "product.publish",
-            actor,
-            serde_json::json!({ "product": id, "slug": row.slug, "published": published }),
-        ),
+    commit_change(
+        tx,
+        "product.publish",
+        actor,
+        serde_json::json!({ "product": id, "slug": row.slug, "published": published }),
     )
     .await?;
-    notify_changed(&mut tx).await?;
-    tx.commit().await?;
     Ok(())
 }
 
@@ -558,17 +564,13 @@ pub async fn set_price(
     )
     .execute(&mut *tx)
     .await?;
-    gd_accounts::record(
-        &mut tx,
-        &audit(
-            "product.price",
-            actor,
-            serde_json::json!({ "product": product, "slug": slug, "price": id, "offer": offer }),
-        ),
+    commit_change(
+        tx,
+        "product.price",
+        actor,
+        serde_json::json!({ "product": product, "slug": slug, "price": id, "offer": offer }),
     )
     .await?;
-    notify_changed(&mut tx).await?;
-    tx.commit().await?;
     Ok(id)
 }
 
@@ -709,16 +711,12 @@ pub async fn set_bundle_items(
     if !issues.is_empty() {
         return Err(EditError::Invalid(issues));
     }
-    gd_accounts::record(
-        &mut tx,
-        &audit(
-            "product.bundle",
-            actor,
-            serde_json::json!({ "product": bundle, "items": items }),
-        ),
+    commit_change(
+        tx,
+        "product.bundle",
+        actor,
+        serde_json::json!({ "product": bundle, "items": items }),
     )
     .await?;
-    notify_changed(&mut tx).await?;
-    tx.commit().await?;
     Ok(())
 }

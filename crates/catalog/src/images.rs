@@ -15,8 +15,7 @@ use sha2::{Digest, Sha256};
 use sqlx::{Connection, PgConnection};
 use uuid::Uuid;
 
-use crate::edit::EditError;
-use crate::notify_changed;
+use crate::edit::{commit_change, EditError};
 
 /// The largest upload taken (before anything is decoded).
 pub const MAX_BYTES: usize = 10 * 1024 * 1024;
@@ -349,17 +348,15 @@ pub async fn add_image(
     )
     .execute(&mut *tx)
     .await?;
-    gd_accounts::record(
-        &mut tx,
-        &gd_accounts::AuditEvent::new("product.image.add")
-            .actor(Some(actor))
-            .details(serde_json::json!({
-                "product": product, "slug": slug, "image": id, "hash": processed.hash,
-            })),
+    commit_change(
+        tx,
+        "product.image.add",
+        actor,
+        serde_json::json!({
+            "product": product, "slug": slug, "image": id, "hash": processed.hash,
+        }),
     )
     .await?;
-    notify_changed(&mut tx).await?;
-    tx.commit().await?;
     Ok(id)
 }
 
@@ -386,14 +383,12 @@ pub async fn remove_image(
     )
     .execute(&mut *tx)
     .await?;
-    gd_accounts::record(
-        &mut tx,
-        &gd_accounts::AuditEvent::new("product.image.remove")
-            .actor(Some(actor))
-            .details(serde_json::json!({ "product": product, "image": image, "hash": removed })),
+    commit_change(
+        tx,
+        "product.image.remove",
+        actor,
+        serde_json::json!({ "product": product, "image": image, "hash": removed }),
     )
     .await?;
-    notify_changed(&mut tx).await?;
-    tx.commit().await?;
     Ok(())
 }
