@@ -295,6 +295,16 @@ impl RunningWorker {
     }
 }
 
+/// Rate limits count in fixed windows aligned to multiples of their length (900 s: :00, :15,
+/// :30, :45). A test that counts up to a limit waits, when the current window ends within
+/// `needed` seconds, until the next one has begun, so its attempts all fall in one window.
+pub async fn in_one_window(window_secs: u64, needed: u64) {
+    let left = window_secs - unix_now() % window_secs;
+    if left < needed {
+        tokio::time::sleep(Duration::from_secs(left + 1)).await;
+    }
+}
+
 pub fn unix_now() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
