@@ -3,6 +3,7 @@
 //! compile.
 
 use crate::error::{FieldIssue, IssueCode};
+use leptos::prelude::GetUntracked;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Lang {
@@ -16,6 +17,15 @@ impl Lang {
             Lang::De => "de",
             Lang::En => "en",
         }
+    }
+
+    /// The language of the page being shown (read once, when a view is made).
+    pub fn here() -> Self {
+        Self::of_path(
+            &leptos_router::hooks::use_location()
+                .pathname
+                .get_untracked(),
+        )
     }
 
     /// The language of a path: everything under `/en` is English.

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_location, use_params_map};
+use leptos_router::hooks::use_params_map;
 
 use super::catalog_api::{
     admin_product, admin_products, AdminPublishProduct, AdminRemoveImage, AdminSaveProduct,
@@ -143,10 +143,6 @@ fn texts(lang: Lang) -> &'static Texts {
     }
 }
 
-fn lang_here() -> Lang {
-    Lang::of_path(&use_location().pathname.get_untracked())
-}
-
 fn words(lang: Lang, e: &AppError) -> &'static str {
     match (lang, e) {
         (Lang::De, AppError::Conflict(Conflict::ProductSlugTaken)) => {
@@ -163,7 +159,7 @@ fn words(lang: Lang, e: &AppError) -> &'static str {
 
 /// `/admin/catalog`: every product with its state.
 pub fn list_view() -> AnyView {
-    let lang = lang_here();
+    let lang = Lang::here();
     let t = texts(lang);
     let products = Resource::new(|| (), |_| admin_products());
     view! {
@@ -217,7 +213,7 @@ pub fn list_view() -> AnyView {
 
 /// `/admin/catalog/{id}` (or `new`).
 pub fn edit_view() -> AnyView {
-    let lang = lang_here();
+    let lang = Lang::here();
     let t = texts(lang);
     // Tracked: saving a new product moves the page to the product's own address, and the form
     // follows.
@@ -260,13 +256,21 @@ pub fn edit_view() -> AnyView {
         let ok = matches!(remove_image.value().get(), Some(Ok(_)));
         after(ok, &[images_changed]);
     });
+    let texts_form = Resource::new(move || id.get(), admin_product);
+    // A section reads the product itself only after its own change; until then it shares the
+    // first read (one request for the whole page, not five).
     let read = move |version: Signal<u32>| {
         Resource::new(
             move || (id.get(), version.get()),
-            |(id, _)| admin_product(id),
+            move |(id, version)| async move {
+                if version == 0 {
+                    texts_form.await
+                } else {
+                    admin_product(id).await
+                }
+            },
         )
     };
-    let texts_form = Resource::new(move || id.get(), admin_product);
     // The publication follows the texts (the preview link), the price (priced or not) and
     // itself; a bundle's form follows the texts (its kind) and itself.
     let publish_form = read(Signal::derive(move || {
@@ -275,18 +279,7 @@ pub fn edit_view() -> AnyView {
     let price_form = read(Signal::derive(move || priced.get()));
     let bundle_form = read(Signal::derive(move || texts_saved.get() + bundled.get()));
     let image_form = read(Signal::derive(move || images_changed.get()));
-    // A new product, once saved, continues under its own address.
-    let navigate = leptos_router::hooks::use_navigate();
-    Effect::new(move |_| {
-        if let Some(Ok(saved)) = save.value().get() {
-            if id.get_untracked() == "new" {
-                navigate(
-                    &lang.path(&format!("/admin/catalog/{saved}")),
-                    Default::default(),
-                );
-            }
-        }
-    });
+    super::pages::continue_at_saved(save, id, lang, "/admin/catalog");
     view! {
         <Title text=t.edit/>
         <Layout lang=lang>

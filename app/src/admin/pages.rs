@@ -2,7 +2,6 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_location;
 use leptos_router::{lazy_route, LazyRoute};
 
 use super::api::{admin_audit_log, admin_list_users, AdminSetRole};
@@ -12,10 +11,6 @@ use crate::i18n::Lang;
 use crate::shell::Layout;
 use crate::ui::{failed, Field, FormError, Loaded, Notice, BUTTON, INPUT, LINK};
 use gd_common::Role;
-
-fn lang_here() -> Lang {
-    Lang::of_path(&use_location().pathname.get_untracked())
-}
 
 /// The words for a failed change on these pages.
 fn words(lang: Lang, e: &AppError) -> &'static str {
@@ -73,6 +68,31 @@ pub(super) fn admin_nav(lang: Lang) -> impl IntoView {
     }
 }
 
+/// After the first save of a new item (`id` is `new`), the page continues under the item's
+/// own address, `{base}/{saved id}`; the form follows the route, so a second save changes
+/// the item instead of making another.
+pub(super) fn continue_at_saved<A>(
+    save: ServerAction<A>,
+    id: Memo<String>,
+    lang: Lang,
+    base: &'static str,
+) where
+    A: leptos::server_fn::ServerFn<Output = String, Error = AppError>
+        + Clone
+        + Send
+        + Sync
+        + 'static,
+{
+    let navigate = leptos_router::hooks::use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(saved)) = save.value().get() {
+            if id.get_untracked() == "new" {
+                navigate(&lang.path(&format!("{base}/{saved}")), Default::default());
+            }
+        }
+    });
+}
+
 /// The admin pages share one lazy chunk (each lazy page type costs the first-load bundle its
 /// own loader).
 pub struct AdminPages;
@@ -104,7 +124,7 @@ impl LazyRoute for AdminPages {
 }
 
 fn users_view() -> AnyView {
-    let lang = lang_here();
+    let lang = Lang::here();
     let (title, search_label, roles_label) = match lang {
         Lang::De => ("Personen und Rollen", "E-Mail enthält", "Rollen"),
         Lang::En => ("People and roles", "Email contains", "Roles"),
@@ -171,7 +191,7 @@ fn users_view() -> AnyView {
 }
 
 fn audit_view() -> AnyView {
-    let lang = lang_here();
+    let lang = Lang::here();
     let (title, filter_label) = match lang {
         Lang::De => ("Audit-Log", "Art (z. B. login, role, password)"),
         Lang::En => ("Audit log", "Kind (e.g. login, role, password)"),
@@ -216,7 +236,7 @@ fn audit_view() -> AnyView {
 
 /// `/admin/pages`: every written page, with a link to edit it or write a new one.
 fn pages_view() -> AnyView {
-    let lang = lang_here();
+    let lang = Lang::here();
     let (title, new_label, published, draft) = match lang {
         Lang::De => ("Seiten", "Neue Seite", "veröffentlicht", "Entwurf"),
         Lang::En => ("Pages", "New page", "published", "draft"),
@@ -258,7 +278,7 @@ fn pages_view() -> AnyView {
 
 /// `/admin/pages/{id}` (or `new`): the edit form, both languages side by side.
 fn page_edit_view() -> AnyView {
-    let lang = lang_here();
+    let lang = Lang::here();
     // Tracked: saving a new page moves to the page's own address, and the form follows (its
     // hidden id then names the page, so saving again changes it instead of making another).
     let params = leptos_router::hooks::use_params_map();
@@ -276,18 +296,7 @@ fn page_edit_view() -> AnyView {
     let save = ServerAction::<AdminSavePage>::new();
     let error = failed(save);
     let saved = move || matches!(save.value().get(), Some(Ok(_)));
-    // A new page, once saved, continues under its own address.
-    let navigate = leptos_router::hooks::use_navigate();
-    Effect::new(move |_| {
-        if let Some(Ok(saved)) = save.value().get() {
-            if id.get_untracked() == "new" {
-                navigate(
-                    &lang.path(&format!("/admin/pages/{saved}")),
-                    Default::default(),
-                );
-            }
-        }
-    });
+    continue_at_saved(save, id, lang, "/admin/pages");
     view! {
         <Title text=title/>
         <Layout lang=lang>

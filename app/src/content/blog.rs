@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 use leptos_meta::{Link, Meta, Title};
-use leptos_router::hooks::{use_location, use_params_map};
+use leptos_router::hooks::use_params_map;
 
 use super::api::{blog_post, blog_posts};
 use crate::i18n::Lang;
@@ -37,12 +37,8 @@ fn texts(lang: Lang) -> &'static Texts {
     }
 }
 
-fn lang_here() -> Lang {
-    Lang::of_path(&use_location().pathname.get_untracked())
-}
-
 pub(crate) fn blog_list_view() -> AnyView {
-    let lang = lang_here();
+    let lang = Lang::here();
     let t = texts(lang);
     let posts = Resource::new(|| (), move |_| blog_posts(lang.code().to_owned()));
     view! {
@@ -91,7 +87,7 @@ pub(crate) fn blog_list_view() -> AnyView {
 }
 
 pub(crate) fn blog_post_view() -> AnyView {
-    let lang = lang_here();
+    let lang = Lang::here();
     let t = texts(lang);
     let params = use_params_map();
     let post = Resource::new(

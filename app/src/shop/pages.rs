@@ -49,10 +49,6 @@ impl LazyRoute for ShopPages {
     }
 }
 
-fn lang_here() -> Lang {
-    Lang::of_path(&use_location().pathname.get_untracked())
-}
-
 fn billing_suffix(t: &Texts, billing: Billing) -> &'static str {
     match billing {
         Billing::OneOff => "",
@@ -62,7 +58,7 @@ fn billing_suffix(t: &Texts, billing: Billing) -> &'static str {
 }
 
 fn catalog_view() -> impl IntoView {
-    let lang = lang_here();
+    let lang = Lang::here();
     let t = texts(lang);
     let query = use_query_map();
     let catalog = Resource::new(
@@ -169,7 +165,7 @@ fn catalog_list(lang: Lang, t: &'static Texts, c: CatalogView) -> impl IntoView 
 }
 
 fn product_view() -> impl IntoView {
-    let lang = lang_here();
+    let lang = Lang::here();
     let params = use_params_map();
     let query = leptos_router::hooks::use_query_map();
     let product = Resource::new(

@@ -23,10 +23,6 @@ use crate::ui::{
 };
 use gd_common::LoginProvider;
 
-fn lang_here() -> Lang {
-    Lang::of_path(&use_location().pathname.get_untracked())
-}
-
 fn query(name: &str) -> Option<String> {
     use_query_map().get_untracked().get(name)
 }
@@ -148,7 +144,7 @@ fn sign_in_pages_view() -> AnyView {
 }
 
 fn login_view() -> impl IntoView {
-    let lang = lang_here();
+    let lang = Lang::here();
     let t = AuthTexts::of(lang);
     let action = ServerAction::<LogIn>::new();
     let error = failed(action);
@@ -213,7 +209,7 @@ fn login_view() -> impl IntoView {
 }
 
 fn signup_view() -> impl IntoView {
-    let lang = lang_here();
+    let lang = Lang::here();
     let t = AuthTexts::of(lang);
     let action = ServerAction::<SignUp>::new();
     let error = failed(action);
@@ -240,7 +236,7 @@ fn signup_view() -> impl IntoView {
 }
 
 fn verify_view() -> impl IntoView {
-    let lang = lang_here();
+    let lang = Lang::here();
     let t = AuthTexts::of(lang);
     let action = ServerAction::<VerifyEmail>::new();
     let error = failed(action);
@@ -259,7 +255,7 @@ fn verify_view() -> impl IntoView {
 }
 
 fn forgot_view() -> impl IntoView {
-    let lang = lang_here();
+    let lang = Lang::here();
     let t = AuthTexts::of(lang);
     let action = ServerAction::<RequestPasswordReset>::new();
     let error = failed(action);
@@ -284,7 +280,7 @@ fn forgot_view() -> impl IntoView {
 }
 
 fn reset_view() -> impl IntoView {
-    let lang = lang_here();
+    let lang = Lang::here();
     let t = AuthTexts::of(lang);
     let action = ServerAction::<ResetPassword>::new();
     let error = failed(action);
@@ -304,7 +300,7 @@ fn reset_view() -> impl IntoView {
 }
 
 fn account_view() -> impl IntoView {
-    let lang = lang_here();
+    let lang = Lang::here();
     let t = AuthTexts::of(lang);
     let unlink = ServerAction::<UnlinkLogin>::new();
     let unlink_error = failed(unlink);

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use super::{lang_here, load_page};
+use super::load_page;
 use crate::auth::two_factor::{
     two_factor_status, ConfirmTwoFactor, DisableTwoFactor, NewRecoveryCodes, Reauthenticate,
     StartTwoFactor, VerifyLoginCode,
@@ -138,7 +138,7 @@ fn words(lang: Lang, error: &AppError) -> &'static str {
 
 /// `/login/code`: the second step of signing in.
 pub(super) fn login_code_view() -> impl IntoView {
-    let lang = lang_here();
+    let lang = Lang::here();
     let t = texts(lang);
     let action = ServerAction::<VerifyLoginCode>::new();
     let error = failed(action);
@@ -196,7 +196,7 @@ pub(super) fn Reauth(lang: Lang) -> impl IntoView {
 /// `/account/two-factor`: turn two-factor sign-in on (QR code, first code, recovery codes),
 /// renew the recovery codes, or turn it off.
 pub(super) fn two_factor_view() -> impl IntoView {
-    let lang = lang_here();
+    let lang = Lang::here();
     let t = texts(lang);
     let start = ServerAction::<StartTwoFactor>::new();
     let confirm = ServerAction::<ConfirmTwoFactor>::new();
