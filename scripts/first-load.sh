@@ -16,3 +16,4 @@ server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
 for _ in $(seq 50); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
 node scripts/first-load.mjs "http://127.0.0.1:$port" target/site/pkg 200
+bash scripts/lighthouse.sh "http://127.0.0.1:$port" || true

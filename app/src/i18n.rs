@@ -5,7 +5,7 @@
 use crate::error::{FieldIssue, IssueCode};
 use leptos::prelude::GetUntracked;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Lang {
     De,
     En,

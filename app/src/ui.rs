@@ -182,8 +182,12 @@ fn LoadError(lang: Lang, errors: ArcRwSignal<Errors>) -> impl IntoView {
         view! {
             <div role="alert" data-testid=testid class="mt-6 rounded-lg bg-red-50 px-4 py-3 text-sm text-red-800">
                 <p>{error_text(lang, &error)}</p>
-                {way_on.map(|(path, text)| view! {
-                    <a data-testid="way-on" class="mt-2 block font-medium text-fuchsia-700 hover:underline" href=lang.path(path)>{text}</a>
+                {way_on.map(|(path, text)| {
+                    let href = lang.path(path);
+                    let rel = crate::shell::islands::crossing(crate::shell::islands::here_is_storefront(), &href);
+                    view! {
+                        <a data-testid="way-on" class="mt-2 block font-medium text-fuchsia-700 hover:underline" rel=rel href=href>{text}</a>
+                    }
                 })}
             </div>
         }

@@ -67,3 +67,49 @@ test('the Instagram handle is checked when the shopper leaves the field', async 
   await expect(page.getByTestId('handle-check')).toContainText('@cafe.kranz: Schreibweise geprüft. (Lokale Installation');
   await expect(page.locator('#product-target-error')).toHaveText('');
 });
+
+test('storefront pages follow each other in the browser; other areas load as whole pages', async ({ page }) => {
+  const errors: string[] = [];
+  page.on('pageerror', (err) => errors.push(err.message));
+  await page.goto('/shop');
+  await hydrated(page);
+  // Only the islands come alive on storefront pages: no router, no page code.
+  await expect(page.locator('meta[name="gd-mode"]')).toHaveAttribute('content', 'islands');
+  await page.evaluate(() => document.body.setAttribute('data-probe', 'same-document'));
+
+  await page.getByTestId('product-link').filter({ hasText: 'Instagram-Likes' }).click();
+  await expect(page).toHaveURL(/\/shop\/instagram-likes$/);
+  await expect(page).toHaveTitle('Instagram-Likes – Growthdesk');
+  await expect(page.locator('link[rel="canonical"]')).toHaveCount(1);
+  await expect(page.locator('link[rel="canonical"]')).toHaveAttribute('href', /\/shop\/instagram-likes$/);
+  await expect(page.locator('h1')).toBeFocused();
+  await hydrated(page);
+  // The new page's island works: its price follows the choice.
+  const price = page.getByTestId('live-price');
+  const before = await price.textContent();
+  await page.locator('input[name="tier"]').nth(1).check();
+  await expect(price).not.toHaveText(before ?? '');
+
+  // A bundle's parts link to their products: a page of the same kind, a new configurator.
+  await page.goto('/shop/starter-paket');
+  await hydrated(page);
+  await page.evaluate(() => document.body.setAttribute('data-probe', 'same-document'));
+  await page.getByTestId('bundle-parts').getByRole('link').first().click();
+  await expect(page.getByTestId('product-name')).not.toHaveText('Starter-Paket');
+  await hydrated(page);
+  await expect(page.getByTestId('configurator').locator('input[name="product"]')).not.toHaveValue('starter-paket');
+
+  // Back and forward show the pages again, still in the same document.
+  await page.goBack();
+  await expect(page.getByTestId('product-name')).toHaveText('Starter-Paket');
+  await expect(page).toHaveTitle('Starter-Paket – Growthdesk');
+  await expect(page.locator('body')).toHaveAttribute('data-probe', 'same-document');
+
+  // Sign-in is a fully hydrated area: the link loads the whole page, which then works.
+  await page.getByTestId('login-link').click();
+  await expect(page).toHaveURL(/\/login$/);
+  await hydrated(page);
+  await expect(page.locator('body')).not.toHaveAttribute('data-probe', 'same-document');
+  await expect(page.locator('meta[name="gd-mode"]')).toHaveCount(0);
+  expect(errors).toEqual([]);
+});

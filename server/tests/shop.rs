@@ -277,3 +277,73 @@ async fn a_handle_is_checked_before_it_goes_into_the_cart(pool: PgPool) {
         serde_json::json!({"NotProfessional": {"handle": "nur.privat"}})
     );
 }
+
+/// Storefront pages are islands pages: complete HTML, a marker for the browser's `hydrate`,
+/// the navigation script under the page's CSP nonce, and only the interactive parts as
+/// islands with their props; the product's data is not serialized a second time. Other
+/// areas are fully hydrated pages without the marker.
+#[sqlx::test(migrations = false)]
+async fn storefront_pages_are_islands_pages(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    app.seed_demo().await;
+    let res = app
+        .client
+        .get(app.url("/shop/instagram-follower"))
+        .send()
+        .await
+        .unwrap();
+    let csp = res.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let page = res.text().await.unwrap();
+    assert!(
+        page.contains(r#"<meta name="gd-mode" content="islands">"#),
+        "{page}"
+    );
+    let nonce = csp
+        .split("'nonce-")
+        .nth(1)
+        .unwrap()
+        .split('\'')
+        .next()
+        .unwrap();
+    assert!(page.contains(&format!(
+        r#"<script type="module" nonce="{nonce}">// Moves between"#
+    )));
+    for island in ["CartBadge", "Configurator", "HydrationMark"] {
+        assert!(
+            page.contains(&format!(r#"<leptos-island data-component="{island}_"#)),
+            "{island}"
+        );
+    }
+    // The configurator's props carry the offer; the description is only HTML.
+    assert!(page.contains("data-props="));
+    assert_eq!(
+        page.matches("Kein Passwort nötig").count(),
+        1,
+        "the description is in the HTML once, not again as data: {page}"
+    );
+    assert!(
+        page.contains("__RESOLVED_RESOURCES=[];"),
+        "no serialized resources"
+    );
+    assert!(page.starts_with(r#"<!DOCTYPE html><html lang="de"><head>"#));
+
+    for path in ["/", "/en/shop", "/cart", "/blog", "/legal/impressum"] {
+        let (status, page) = html(&app, path).await;
+        assert_eq!(status, 200, "{path}");
+        assert!(page.contains(r#"content="islands""#), "{path}");
+        let lang = if path.starts_with("/en") { "en" } else { "de" };
+        assert!(
+            page.starts_with(&format!(r#"<!DOCTYPE html><html lang="{lang}"><head>"#)),
+            "{path}"
+        );
+    }
+    let (_, page) = html(&app, "/login").await;
+    assert!(!page.contains(r#"name="gd-mode""#));
+    // From the sign-in page (fully hydrated) to the shop is a whole page load, and back.
+    assert!(page.contains(r#"href="/shop" rel="external""#), "{page}");
+    let (_, page) = html(&app, "/shop").await;
+    assert!(page.contains(r#"rel="external" href="/login""#), "{page}");
+}

@@ -1,7 +1,7 @@
 //! `/cart`: the lines with their configuration, quantity and price; notices for lines whose
 //! price changed or that are no longer sold; the totals per billing period and VAT rate.
-//! Every change is a form (it works without JavaScript); hydrated, the page and the header's
-//! count follow each answer without a reload.
+//! Every change is a form (it works without JavaScript); in the browser the lines are an
+//! island that follows each answer without a reload, and the header's count with it.
 
 use gd_pricing::Billing;
 use leptos::prelude::*;
@@ -10,11 +10,12 @@ use leptos_router::hooks::use_location;
 
 use super::api::{current_cart, CartRemove, CartSetQuantity, CartView, LineNotice};
 use crate::i18n::Lang;
-use crate::shell::{CartCount, Layout};
+use crate::shell::islands::set_cart_count;
+use crate::shell::Layout;
 use crate::shop::{money, texts as shop_texts};
 use crate::ui::{failed, FormError, Loaded, LINK, SECONDARY};
 
-/// The cart page (in the storefront's lazy chunk, see `ShopPages`).
+/// The cart page (a storefront page, see `shop::storefront_page`).
 pub(crate) fn cart_page() -> AnyView {
     cart_view_page().into_any()
 }
@@ -83,39 +84,44 @@ fn texts(lang: Lang) -> &'static Texts {
 fn cart_view_page() -> impl IntoView {
     let lang = Lang::of_path(&use_location().pathname.get_untracked());
     let t = texts(lang);
-    let set_quantity = ServerAction::<CartSetQuantity>::new();
-    let remove = ServerAction::<CartRemove>::new();
-    let cart = Resource::new(
-        move || (set_quantity.version().get(), remove.version().get()),
-        move |_| current_cart(lang.code().to_owned()),
-    );
-    // The header's count follows every answer.
-    let count = use_context::<CartCount>();
-    Effect::new(move |_| {
-        let answer = set_quantity
-            .value()
-            .get()
-            .or_else(|| remove.value().get())
-            .and_then(|r| r.ok());
-        if let (Some(view), Some(count)) = (answer, count) {
-            count.0.set(view.count);
-        }
-    });
-    let (quantity_error, remove_error) = (failed(set_quantity), failed(remove));
-    let error = Signal::derive(move || quantity_error.get().or_else(|| remove_error.get()));
+    let cart = Resource::new(|| (), move |_| current_cart(lang.code().to_owned()));
     view! {
         <Title text=format!("{} – Growthdesk", t.title)/>
         <Layout lang=lang>
             <section class="mx-auto max-w-4xl px-4 py-12">
                 <h1 class="text-3xl font-bold text-slate-900">{t.title}</h1>
-                <div class="mt-4"><FormError lang=lang error=error/></div>
                 <Loaded lang=lang>
                     {move || Suspend::new(async move {
-                        cart.await.map(|c| cart_contents(lang, t, c, set_quantity, remove))
+                        cart.await.map(|cart| view! { <CartEditor lang=lang cart=cart/> })
                     })}
                 </Loaded>
             </section>
         </Layout>
+    }
+}
+
+/// The lines and totals, changed in place: the page's island. Each change is a form (it
+/// works without JavaScript); hydrated, the server's answer (the whole cart, priced anew)
+/// replaces what is shown, and the header's count follows.
+#[island]
+fn CartEditor(lang: Lang, cart: CartView) -> impl IntoView {
+    let t = texts(lang);
+    let cart = RwSignal::new(cart);
+    let set_quantity = ServerAction::<CartSetQuantity>::new();
+    let remove = ServerAction::<CartRemove>::new();
+    for action in [set_quantity.value(), remove.value()] {
+        Effect::new(move |_| {
+            if let Some(Ok(view)) = action.get() {
+                set_cart_count(view.count);
+                cart.set(view);
+            }
+        });
+    }
+    let (quantity_error, remove_error) = (failed(set_quantity), failed(remove));
+    let error = Signal::derive(move || quantity_error.get().or_else(|| remove_error.get()));
+    view! {
+        <div class="mt-4"><FormError lang=lang error=error/></div>
+        {move || cart_contents(lang, t, cart.get(), set_quantity, remove)}
     }
 }
 

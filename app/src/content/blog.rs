@@ -1,5 +1,5 @@
 //! `/blog` (every published post, newest first) and `/blog/{slug}` (one post), in the
-//! storefront's lazy chunk (see `ShopPages`). Admins write the posts at `/admin/pages`.
+//! storefront's islands pages (see `shop::storefront_page`). Admins write the posts at `/admin/pages`.
 
 use leptos::prelude::*;
 use leptos_meta::{Link, Meta, Title};

@@ -9,7 +9,7 @@ use crate::i18n::Lang;
 use crate::shell::Layout;
 use crate::ui::Loaded;
 
-/// A legal page (in the storefront's lazy chunk, see `ShopPages`).
+/// A legal page (a storefront page, see `shop::storefront_page`).
 pub(crate) fn legal_page_view() -> AnyView {
     legal_view().into_any()
 }

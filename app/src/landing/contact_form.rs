@@ -5,22 +5,19 @@
 
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
-use leptos_router::hooks::use_query_map;
 
 use super::api::{LeadSent, SubmitLead, MESSAGE_MAX};
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::ui::{issue_on, Field, FormError, INPUT};
 
-#[component]
-pub fn ContactForm(lang: Lang) -> impl IntoView {
+/// The landing page's island. `from_url` is the outcome of a form post made without
+/// JavaScript, which arrives in the URL (see `outcome`); the server reads it.
+#[island]
+pub fn ContactForm(lang: Lang, from_url: Option<Result<LeadSent, AppError>>) -> impl IntoView {
     let t = lang.t();
     let pending = RwSignal::new(false);
     let submitted: RwSignal<Option<Result<LeadSent, AppError>>> = RwSignal::new(None);
-
-    // The outcome of a form post without JavaScript arrives in the URL.
-    let query = use_query_map().get_untracked();
-    let from_url = super::outcome::from_query(|k| query.get(k));
     let echo = |field: &str| match &from_url {
         Some(Err(AppError::Validation { echo, .. })) => {
             echo.get(field).cloned().unwrap_or_default()

@@ -1,5 +1,6 @@
 //! The HTML document, the routes, the shared layout and the not-found page.
 
+pub mod islands;
 mod lang_segment;
 mod layout;
 mod not_found;
@@ -15,28 +16,35 @@ pub use layout::Layout;
 pub use not_found::NotFound;
 pub use viewer::Viewer;
 
-/// How many items the visitor's cart holds: the header shows it, cart changes set it.
-#[derive(Debug, Clone, Copy)]
-pub struct CartCount(pub RwSignal<u32>);
-
 use crate::admin::AdminPages;
 use crate::auth::{AccountPage, SignInPages};
 use crate::i18n::Lang;
 use crate::landing::Landing;
 use crate::outbox::OutboxPage;
-use crate::shop::ShopPages;
 
-/// The whole HTML document, rendered on the server around [`App`].
+/// The whole HTML document, rendered on the server around [`App`]. Storefront pages are
+/// islands pages (see [`islands`]): a marker tells the browser's `hydrate` which kind it got.
 pub fn html_document(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    let islands_page = use_context::<http::request::Parts>()
+        .is_some_and(|request| islands::is_storefront(request.uri.path()));
+    #[cfg(not(feature = "ssr"))]
+    let islands_page = false;
+    let nonce = leptos::nonce::use_nonce();
     view! {
         <!DOCTYPE html>
-        <html lang="de">
+        // `lang` comes from the page (`Layout` sets it with `<Html attr:lang>`).
+        <html>
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <HashedStylesheet options=options.clone() id="leptos"/>
-                <HydrationScripts options/>
+                <HydrationScripts options islands=islands_page/>
+                {islands_page.then(|| view! {
+                    <meta name="gd-mode" content="islands"/>
+                    <script type="module" nonce=nonce>{islands::NAVIGATE_JS}</script>
+                })}
                 {viewer::page_viewer().map(|v| view! { <meta name="gd-viewer" content=v.encode()/> })}
                 {Some(viewer::page_cart_count()).filter(|n| *n > 0).map(|n| view! { <meta name="gd-cart" content=n.to_string()/> })}
                 <MetaTags/>
@@ -51,8 +59,8 @@ pub fn html_document(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    provide_context(CartCount(RwSignal::new(viewer::page_cart_count())));
-    // Lets tests (and curious people) tell when the page has become interactive.
+    // Lets tests (and curious people) tell when the page has become interactive (on islands
+    // pages the last island says so, see `islands::HydrationMark`).
     Effect::new(move |_| {
         if let Some(body) = document().body() {
             let _ = body.set_attribute("data-hydrated", "true");
@@ -65,15 +73,15 @@ pub fn App() -> impl IntoView {
             <Routes fallback=|| view! { <NotFound/> }>
                 // The landing page keeps two plain routes: a bare `/{lang}` on the server would
                 // also catch `/favicon.svg` and every other file at the root.
-                <Route path=StaticSegment("") view=|| view! { <Landing lang=Lang::De/> }/>
-                <Route path=StaticSegment("en") view=|| view! { <Landing lang=Lang::En/> }/>
+                <Route path=StaticSegment("") view=storefront(|| view! { <Landing lang=Lang::De/> })/>
+                <Route path=StaticSegment("en") view=storefront(|| view! { <Landing lang=Lang::En/> })/>
                 <Route path=(StaticSegment("dev"), StaticSegment("outbox")) view={Lazy::<OutboxPage>::new()}/>
-                <Route path=(LangPrefix, StaticSegment("shop")) ssr=SsrMode::Async view={Lazy::<ShopPages>::new()}/>
-                <Route path=(LangPrefix, StaticSegment("cart")) ssr=SsrMode::Async view={Lazy::<ShopPages>::new()}/>
-                <Route path=(LangPrefix, StaticSegment("legal"), ParamSegment("slug")) ssr=SsrMode::Async view={Lazy::<ShopPages>::new()}/>
-                <Route path=(LangPrefix, StaticSegment("blog")) ssr=SsrMode::Async view={Lazy::<ShopPages>::new()}/>
-                <Route path=(LangPrefix, StaticSegment("blog"), ParamSegment("slug")) ssr=SsrMode::Async view={Lazy::<ShopPages>::new()}/>
-                <Route path=(LangPrefix, StaticSegment("shop"), ParamSegment("slug")) ssr=SsrMode::Async view={Lazy::<ShopPages>::new()}/>
+                <Route path=(LangPrefix, StaticSegment("shop")) ssr=SsrMode::Async view=storefront(crate::shop::storefront_page)/>
+                <Route path=(LangPrefix, StaticSegment("cart")) ssr=SsrMode::Async view=storefront(crate::shop::storefront_page)/>
+                <Route path=(LangPrefix, StaticSegment("legal"), ParamSegment("slug")) ssr=SsrMode::Async view=storefront(crate::shop::storefront_page)/>
+                <Route path=(LangPrefix, StaticSegment("blog")) ssr=SsrMode::Async view=storefront(crate::shop::storefront_page)/>
+                <Route path=(LangPrefix, StaticSegment("blog"), ParamSegment("slug")) ssr=SsrMode::Async view=storefront(crate::shop::storefront_page)/>
+                <Route path=(LangPrefix, StaticSegment("shop"), ParamSegment("slug")) ssr=SsrMode::Async view=storefront(crate::shop::storefront_page)/>
                 <Route path=(LangPrefix, StaticSegment("login")) view={Lazy::<SignInPages>::new()}/>
                 <Route path=(LangPrefix, StaticSegment("login"), StaticSegment("code")) view={Lazy::<SignInPages>::new()}/>
                 <Route path=(LangPrefix, StaticSegment("signup")) view={Lazy::<SignInPages>::new()}/>
@@ -90,5 +98,26 @@ pub fn App() -> impl IntoView {
                 <Route path=(LangPrefix, StaticSegment("admin"), StaticSegment("catalog"), ParamSegment("id")) ssr=SsrMode::Async view={Lazy::<AdminPages>::new()}/>
             </Routes>
         </Router>
+    }
+}
+
+/// A storefront page in the route table. Storefront pages are islands pages, rendered by the
+/// server alone: the browser's fully hydrated app never shows one (links to them are
+/// `rel="external"`), so it carries none of their code. Should it reach one anyway, it asks
+/// the server for the page.
+fn storefront<V: IntoView + 'static>(
+    page: impl Fn() -> V + Clone + Send + Sync + 'static,
+) -> impl Fn() -> AnyView + Clone + Send + Sync + 'static {
+    move || {
+        #[cfg(feature = "ssr")]
+        {
+            page().into_any()
+        }
+        #[cfg(not(feature = "ssr"))]
+        {
+            let _ = &page;
+            let _ = window().location().reload();
+            ().into_any()
+        }
     }
 }

@@ -24,7 +24,7 @@ pub fn NotFound() -> impl IntoView {
                 <p class="text-6xl font-extrabold text-fuchsia-600">"404"</p>
                 <h1 class="mt-4 text-2xl font-bold text-slate-900">{t.not_found_title}</h1>
                 <p class="mt-2 text-slate-600">{t.not_found_text}</p>
-                <a href=lang.home() class="mt-8 inline-block font-semibold text-fuchsia-700 hover:underline">{t.back_home}</a>
+                <a href=lang.home() rel=super::islands::crossing(super::islands::here_is_storefront(), lang.home()) class="mt-8 inline-block font-semibold text-fuchsia-700 hover:underline">{t.back_home}</a>
             </section>
         </Layout>
     }

@@ -1,13 +1,12 @@
 //! `/shop` (the catalog: categories, search, products) and `/shop/{slug}` (a product with its
-//! configurator). Links and the search form navigate in the browser once the page is
-//! interactive; without JavaScript they are ordinary links and a GET form.
+//! configurator). Islands pages (see `shell::islands`): the server renders them, and only the
+//! configurator hydrates. Links and the search form are ordinary links and a GET form, which
+//! the storefront's navigation follows in the browser.
 
 use gd_pricing::{price_line, Billing, Selection};
 use leptos::prelude::*;
 use leptos_meta::{Link, Meta, Title};
-use leptos_router::components::Form;
 use leptos_router::hooks::{use_location, use_params_map, use_query_map};
-use leptos_router::{lazy_route, LazyRoute};
 
 use super::api::{
     shop_catalog, shop_product, CatalogView, CheckHandle, HandleCheck, ProductView, TargetKind,
@@ -15,37 +14,28 @@ use super::api::{
 use super::texts::{amount, money, texts, Texts};
 use crate::cart::api::CartAdd;
 use crate::i18n::Lang;
-use crate::shell::CartCount;
+use crate::shell::islands::set_cart_count;
 use crate::shell::Layout;
 use crate::ui::{failed, issue_on, FormError, Loaded, Notice, BUTTON, INPUT, LINK};
 
-/// The storefront's pages share one lazy chunk: the catalog, products, the cart and the legal
-/// pages. Code they share (prices, money, the pricing crate's types) then stays in that chunk
-/// instead of moving into the first-load bundle, as code shared between chunks does.
-pub struct ShopPages;
-
-#[lazy_route]
-impl LazyRoute for ShopPages {
-    fn data() -> Self {
-        ShopPages
-    }
-
-    fn view(_this: Self) -> AnyView {
-        let path = use_location().pathname.get_untracked();
-        let path = path.strip_prefix("/en").unwrap_or(&path);
-        if path == "/cart" {
-            crate::cart::page::cart_page()
-        } else if path.starts_with("/legal/") {
-            crate::content::pages::legal_page_view()
-        } else if path == "/blog" {
-            crate::content::blog::blog_list_view()
-        } else if path.starts_with("/blog/") {
-            crate::content::blog::blog_post_view()
-        } else if path.starts_with("/shop/") {
-            product_view().into_any()
-        } else {
-            catalog_view().into_any()
-        }
+/// The storefront's pages other than the landing page: the catalog, products, the cart, the
+/// blog and the legal pages. Islands pages, rendered by the server only (see
+/// `shell::storefront`).
+pub fn storefront_page() -> AnyView {
+    let path = use_location().pathname.get_untracked();
+    let path = path.strip_prefix("/en").unwrap_or(&path);
+    if path == "/cart" {
+        crate::cart::page::cart_page()
+    } else if path.starts_with("/legal/") {
+        crate::content::pages::legal_page_view()
+    } else if path == "/blog" {
+        crate::content::blog::blog_list_view()
+    } else if path.starts_with("/blog/") {
+        crate::content::blog::blog_post_view()
+    } else if path.starts_with("/shop/") {
+        product_view().into_any()
+    } else {
+        catalog_view().into_any()
     }
 }
 
@@ -80,13 +70,13 @@ fn catalog_view() -> impl IntoView {
             <section class="mx-auto max-w-6xl px-4 py-12">
                 <h1 class="text-3xl font-bold text-slate-900">{t.title}</h1>
                 <p class="mt-2 max-w-2xl text-slate-600">{t.intro}</p>
-                <Form method="GET" action=shop.clone() attr:class="mt-6 flex max-w-md gap-2" attr:role="search">
+                <form method="get" action=shop.clone() class="mt-6 flex max-w-md gap-2" role="search">
                     <label class="sr-only" for="shop-q">{t.search_label}</label>
                     <input id="shop-q" name="q" type="search" maxlength="100" class=INPUT data-testid="shop-search"
-                        prop:value=move || query.with(|q| q.get("q").unwrap_or_default())/>
-                    {move || query.with(|q| q.get("category")).map(|c| view! { <input type="hidden" name="category" value=c/> })}
+                        value=query.with_untracked(|q| q.get("q").unwrap_or_default())/>
+                    {query.with_untracked(|q| q.get("category")).map(|c| view! { <input type="hidden" name="category" value=c/> })}
                     <button type="submit" class="mt-1 rounded-lg bg-fuchsia-600 px-4 py-2 font-semibold text-white hover:bg-fuchsia-700">{t.search_button}</button>
-                </Form>
+                </form>
                 <Loaded lang=lang>
                     {move || Suspend::new(async move {
                         catalog.await.map(|c| catalog_list(lang, t, c))
@@ -209,6 +199,122 @@ fn ProductDetail(lang: Lang, product: ProductView) -> impl IntoView {
         preview,
         seo,
     } = product;
+    let config = Configuration {
+        slug,
+        target,
+        unit,
+        offer,
+        addons,
+        speeds,
+        bundle: !parts.is_empty(),
+    };
+    let gallery =
+        (!images.is_empty()).then(|| {
+            let mut images = images.into_iter();
+            let first = images.next().map(|i| {
+                view! {
+                    <img src=i.src srcset=i.srcset sizes="(min-width: 768px) 560px, 100vw" alt=i.alt
+                        width=i.width.to_string() height=i.height.to_string()
+                        class="w-full rounded-2xl object-cover" data-testid="product-image"/>
+                }
+            });
+            let rest = images.map(|i| view! {
+            <img src=i.src srcset=i.srcset sizes="180px" alt=i.alt loading="lazy"
+                width=i.width.to_string() height=i.height.to_string()
+                class="h-24 w-auto rounded-lg object-cover" data-testid="product-image"/>
+        }).collect_view();
+            view! {
+                <div class="mb-6">
+                    {first}
+                    <div class="mt-3 flex gap-3 overflow-x-auto">{rest}</div>
+                </div>
+            }
+        });
+    let shop = lang.path("/shop");
+    let crumb = category.map(|c| {
+        let href = format!("{shop}?category={}", c.slug);
+        view! { <span aria-hidden="true">" › "</span><a href=href class="hover:text-fuchsia-700">{c.name}</a> }
+    });
+    let parts_list = (!parts.is_empty()).then(|| {
+        view! {
+            <div class="mt-6 rounded-xl bg-slate-50 p-4" data-testid="bundle-parts">
+                <h2 class="font-semibold text-slate-900">{t.contains}</h2>
+                <ul class="mt-2 list-disc space-y-1 pl-5 text-slate-700">
+                    {parts.into_iter().map(|p| {
+                        let times = if p.quantity > 1 { format!("{} × ", p.quantity) } else { String::new() };
+                        let what = format!("{times}{} {} – ", amount(lang, p.amount), p.unit);
+                        view! {
+                            <li>{what}<a href=lang.path(&format!("/shop/{}", p.slug)) class=LINK>{p.name}</a></li>
+                        }
+                    }).collect_view()}
+                </ul>
+            </div>
+        }
+    });
+    view! {
+        <Title text=format!("{name} – Growthdesk")/>
+        <Meta name="description" content=summary.clone()/>
+        <Link rel="canonical" href=seo.canonical.clone()/>
+        <Link rel="alternate" hreflang="de" href=seo.de.clone()/>
+        <Link rel="alternate" hreflang="en" href=seo.en.clone()/>
+        <Link rel="alternate" hreflang="x-default" href=seo.de/>
+        <Meta property="og:type" content="product"/>
+        <Meta property="og:title" content=name.clone()/>
+        <Meta property="og:description" content=summary.clone()/>
+        <Meta property="og:url" content=seo.canonical/>
+        {seo.image.map(|src| view! { <Meta property="og:image" content=src/> })}
+        {preview.then(|| view! { <Meta name="robots" content="noindex"/> })}
+        <script type="application/ld+json" inner_html=seo.json_ld></script>
+        <nav class="text-sm text-slate-500" aria-label="Breadcrumb">
+            <a href=shop class="hover:text-fuchsia-700">{t.title}</a>
+            {crumb}
+        </nav>
+        {preview.then(|| view! {
+            <p role="status" data-testid="preview-banner" class="mt-4 rounded-lg bg-amber-100 px-4 py-3 text-sm font-medium text-amber-900">{t.preview_banner}</p>
+        })}
+        <div class="mt-4 grid gap-10 md:grid-cols-2">
+            <div>
+                {gallery}
+                <h1 class="text-3xl font-bold text-slate-900" data-testid="product-name">{name}</h1>
+                <p class="mt-2 text-lg text-slate-600">{summary}</p>
+                <div class="mt-6 space-y-3 text-slate-700 [&_li]:ml-5 [&_strong]:text-slate-900 [&_ul]:list-disc"
+                    data-testid="product-description" inner_html=description_html></div>
+                {parts_list}
+            </div>
+            <Configurator lang=lang config=config/>
+        </div>
+    }
+}
+
+/// What the configurator needs of a product: its offer (the pricing crate prices it in the
+/// browser, as the server does) and the choices' labels. An island's props travel as JSON in
+/// the page, so this is all the browser gets of the product.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Configuration {
+    slug: String,
+    target: TargetKind,
+    unit: String,
+    offer: gd_pricing::Offer,
+    addons: Vec<super::api::Choice>,
+    speeds: Vec<super::api::Choice>,
+    /// A bundle's tiers are named by their price alone.
+    bundle: bool,
+}
+
+/// The option configurator with its live price and the cart form: the product page's one
+/// island. Without JavaScript the form posts to the cart as plain HTML.
+#[island]
+fn Configurator(lang: Lang, config: Configuration) -> impl IntoView {
+    let t = texts(lang);
+    let Configuration {
+        slug,
+        target,
+        unit,
+        offer,
+        addons,
+        speeds,
+        bundle,
+    } = config;
     let first_tier = offer
         .tiers
         .first()
@@ -274,10 +380,9 @@ fn ProductDetail(lang: Lang, product: ProductView) -> impl IntoView {
         };
         Some(view! { <p class=class data-testid="handle-check">{text}</p> })
     };
-    let count = use_context::<CartCount>();
     Effect::new(move |_| {
-        if let (Some(Ok(cart)), Some(count)) = (add.value().get(), count) {
-            count.0.set(cart.count);
+        if let Some(Ok(cart)) = add.value().get() {
+            set_cart_count(cart.count);
         }
     });
     let vat = offer.vat;
@@ -293,40 +398,13 @@ fn ProductDetail(lang: Lang, product: ProductView) -> impl IntoView {
             price_line(&offer, &selection).ok().map(|l| l.gross)
         }
     });
-    let gallery =
-        (!images.is_empty()).then(|| {
-            let mut images = images.into_iter();
-            let first = images.next().map(|i| {
-                view! {
-                    <img src=i.src srcset=i.srcset sizes="(min-width: 768px) 560px, 100vw" alt=i.alt
-                        width=i.width.to_string() height=i.height.to_string()
-                        class="w-full rounded-2xl object-cover" data-testid="product-image"/>
-                }
-            });
-            let rest = images.map(|i| view! {
-            <img src=i.src srcset=i.srcset sizes="180px" alt=i.alt loading="lazy"
-                width=i.width.to_string() height=i.height.to_string()
-                class="h-24 w-auto rounded-lg object-cover" data-testid="product-image"/>
-        }).collect_view();
-            view! {
-                <div class="mb-6">
-                    {first}
-                    <div class="mt-3 flex gap-3 overflow-x-auto">{rest}</div>
-                </div>
-            }
-        });
-    let shop = lang.path("/shop");
-    let crumb = category.map(|c| {
-        let href = format!("{shop}?category={}", c.slug);
-        view! { <span aria-hidden="true">" › "</span><a href=href class="hover:text-fuchsia-700">{c.name}</a> }
-    });
     let tiers = offer
         .tiers
         .iter()
         .map(|tr| {
             let key = tr.key.clone();
             let checked = key == first_tier;
-            let label = if parts.is_empty() {
+            let label = if !bundle {
                 format!(
                     "{} {unit} – {}",
                     amount(lang, tr.amount),
@@ -427,88 +505,42 @@ fn ProductDetail(lang: Lang, product: ProductView) -> impl IntoView {
             </div>
         }
     });
-    let parts_list = (!parts.is_empty()).then(|| {
-        view! {
-            <div class="mt-6 rounded-xl bg-slate-50 p-4" data-testid="bundle-parts">
-                <h2 class="font-semibold text-slate-900">{t.contains}</h2>
-                <ul class="mt-2 list-disc space-y-1 pl-5 text-slate-700">
-                    {parts.into_iter().map(|p| {
-                        let times = if p.quantity > 1 { format!("{} × ", p.quantity) } else { String::new() };
-                        let what = format!("{times}{} {} – ", amount(lang, p.amount), p.unit);
-                        view! {
-                            <li>{what}<a href=lang.path(&format!("/shop/{}", p.slug)) class=LINK>{p.name}</a></li>
-                        }
-                    }).collect_view()}
-                </ul>
-            </div>
-        }
-    });
     view! {
-        <Title text=format!("{name} – Growthdesk")/>
-        <Meta name="description" content=summary.clone()/>
-        <Link rel="canonical" href=seo.canonical.clone()/>
-        <Link rel="alternate" hreflang="de" href=seo.de.clone()/>
-        <Link rel="alternate" hreflang="en" href=seo.en.clone()/>
-        <Link rel="alternate" hreflang="x-default" href=seo.de/>
-        <Meta property="og:type" content="product"/>
-        <Meta property="og:title" content=name.clone()/>
-        <Meta property="og:description" content=summary.clone()/>
-        <Meta property="og:url" content=seo.canonical/>
-        {seo.image.map(|src| view! { <Meta property="og:image" content=src/> })}
-        {preview.then(|| view! { <Meta name="robots" content="noindex"/> })}
-        <script type="application/ld+json" inner_html=seo.json_ld></script>
-        <nav class="text-sm text-slate-500" aria-label="Breadcrumb">
-            <a href=shop class="hover:text-fuchsia-700">{t.title}</a>
-            {crumb}
-        </nav>
-        {preview.then(|| view! {
-            <p role="status" data-testid="preview-banner" class="mt-4 rounded-lg bg-amber-100 px-4 py-3 text-sm font-medium text-amber-900">{t.preview_banner}</p>
-        })}
-        <div class="mt-4 grid gap-10 md:grid-cols-2">
+        <ActionForm action=add attr:class="h-fit space-y-5 rounded-2xl bg-white p-6 shadow-lg ring-1 ring-slate-200" attr:data-testid="configurator">
+            <input type="hidden" name="lang" value=lang.code()/>
+            <input type="hidden" name="product" value=slug/>
+            <FormError lang=lang error=add_error/>
+            <fieldset class="space-y-1">
+                <legend class="font-medium text-slate-800">{t.tier_label}</legend>
+                {tiers}
+            </fieldset>
+            {addon_inputs}
+            {speed_inputs}
             <div>
-                {gallery}
-                <h1 class="text-3xl font-bold text-slate-900" data-testid="product-name">{name}</h1>
-                <p class="mt-2 text-lg text-slate-600">{summary}</p>
-                <div class="mt-6 space-y-3 text-slate-700 [&_li]:ml-5 [&_strong]:text-slate-900 [&_ul]:list-disc"
-                    data-testid="product-description" inner_html=description_html></div>
-                {parts_list}
+                <label for="product-quantity" class="block font-medium text-slate-800">{t.quantity_label}</label>
+                <input id="product-quantity" name="quantity" type="number" min="1" max=gd_pricing::MAX_QUANTITY.to_string()
+                    value="1" class=INPUT
+                    on:input=move |ev| {
+                        let n = event_target_value(&ev).trim().parse::<u32>().unwrap_or(0);
+                        quantity.set(n);
+                    }/>
             </div>
-            <ActionForm action=add attr:class="h-fit space-y-5 rounded-2xl bg-white p-6 shadow-lg ring-1 ring-slate-200" attr:data-testid="configurator">
-                <input type="hidden" name="lang" value=lang.code()/>
-                <input type="hidden" name="product" value=slug/>
-                <FormError lang=lang error=add_error/>
-                <fieldset class="space-y-1">
-                    <legend class="font-medium text-slate-800">{t.tier_label}</legend>
-                    {tiers}
-                </fieldset>
-                {addon_inputs}
-                {speed_inputs}
-                <div>
-                    <label for="product-quantity" class="block font-medium text-slate-800">{t.quantity_label}</label>
-                    <input id="product-quantity" name="quantity" type="number" min="1" max=gd_pricing::MAX_QUANTITY.to_string()
-                        value="1" class=INPUT
-                        on:input=move |ev| {
-                            let n = event_target_value(&ev).trim().parse::<u32>().unwrap_or(0);
-                            quantity.set(n);
-                        }/>
-                </div>
-                {target_input}
-                <div class="border-t border-slate-200 pt-4" aria-live="polite">
-                    <p class="text-sm text-slate-500">{t.total}</p>
-                    <p class="text-3xl font-bold text-slate-900" data-testid="live-price">
-                        {move || match price.get() {
-                            Some(gross) => format!("{} {}", money(lang, gross), billing_suffix(t, billing)).trim_end().to_owned(),
-                            None => t.no_price.to_owned(),
-                        }}
-                    </p>
-                    <p class="text-sm text-slate-500">{format!("{} ({})", t.incl_vat, vat.percent(lang == Lang::De))}</p>
-                </div>
-                <button type="submit" class=BUTTON data-testid="add-to-cart" disabled=move || add.pending().get()>{t.add_to_cart}</button>
-                <Show when=added>
-                    <Notice text=t.added/>
-                    <a href=lang.path("/cart") class=LINK data-testid="go-to-cart">{t.go_to_cart}</a>
-                </Show>
-            </ActionForm>
-        </div>
+            {target_input}
+            <div class="border-t border-slate-200 pt-4" aria-live="polite">
+                <p class="text-sm text-slate-500">{t.total}</p>
+                <p class="text-3xl font-bold text-slate-900" data-testid="live-price">
+                    {move || match price.get() {
+                        Some(gross) => format!("{} {}", money(lang, gross), billing_suffix(t, billing)).trim_end().to_owned(),
+                        None => t.no_price.to_owned(),
+                    }}
+                </p>
+                <p class="text-sm text-slate-500">{format!("{} ({})", t.incl_vat, vat.percent(lang == Lang::De))}</p>
+            </div>
+            <button type="submit" class=BUTTON data-testid="add-to-cart" disabled=move || add.pending().get()>{t.add_to_cart}</button>
+            <Show when=added>
+                <Notice text=t.added/>
+                <a href=lang.path("/cart") class=LINK data-testid="go-to-cart">{t.go_to_cart}</a>
+            </Show>
+        </ActionForm>
     }
 }
