@@ -7,6 +7,7 @@ mod health;
 mod media;
 mod oauth;
 mod observability;
+mod page_cache;
 mod security;
 mod seo;
 mod viewer;
@@ -26,6 +27,7 @@ use tower::ServiceBuilder;
 
 /// The process-wide Prometheus recorder (shared with the worker when both run in one process).
 pub use gd_process::metrics_handle;
+pub use page_cache::PageCache;
 pub use security::CspNonce;
 
 /// Everything a request handler may need.
@@ -44,6 +46,8 @@ pub struct AppState {
     pub storage: Arc<dyn gd_storage::ObjectStore>,
     /// The pre-checkout Instagram account check.
     pub instagram: Arc<dyn gd_instagram::AccountCheck>,
+    /// The rendered pages every anonymous visitor sees alike, per catalog version.
+    pub pages: PageCache,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -92,6 +96,10 @@ pub fn router(state: AppState) -> Router {
             _,
         >(leptos_context, app::html_document))
         .layer(axum::middleware::from_fn(observability::status_from_error))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            page_cache::serve,
+        ))
         .layer(axum::middleware::from_fn(observability::track_metrics))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

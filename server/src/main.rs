@@ -117,6 +117,7 @@ async fn serve(config: Config, pool: sqlx::PgPool) -> anyhow::Result<()> {
     let state = AppState {
         storage,
         instagram,
+        pages: Default::default(),
         leptos_options,
         pool: pool.clone(),
         config: Arc::new(config),

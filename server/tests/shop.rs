@@ -347,3 +347,94 @@ async fn storefront_pages_are_islands_pages(pool: PgPool) {
     let (_, page) = html(&app, "/shop").await;
     assert!(page.contains(r#"rel="external" href="/login""#), "{page}");
 }
+
+/// The page and the nonce its CSP header allows.
+async fn page_with_nonce(
+    client: &reqwest::Client,
+    app: &TestApp,
+    path: &str,
+) -> (String, Option<String>, String) {
+    let res = client
+        .get(app.url(path))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    let csp = res.headers()["content-security-policy"].to_str().unwrap();
+    let nonce = csp
+        .split("'nonce-")
+        .nth(1)
+        .unwrap()
+        .split('\'')
+        .next()
+        .unwrap()
+        .to_owned();
+    let cache = res
+        .headers()
+        .get("x-cache")
+        .map(|v| v.to_str().unwrap().to_owned());
+    (nonce, cache, res.text().await.unwrap())
+}
+
+/// Pages every anonymous visitor sees alike are rendered once per catalog version and then
+/// served with a fresh nonce each time; a visitor with a cart (or signed in) always gets a
+/// page of their own, and a catalog change renders anew.
+#[sqlx::test(migrations = false)]
+async fn anonymous_pages_are_rendered_once_per_catalog_version(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    app.seed_demo().await;
+    let visitor = app.browser();
+    let path = "/shop/instagram-follower";
+    let (first_nonce, cache, first) = page_with_nonce(&visitor, &app, path).await;
+    assert_eq!(cache.as_deref(), Some("miss"));
+    let (nonce, cache, again) = page_with_nonce(&visitor, &app, path).await;
+    assert_eq!(cache.as_deref(), Some("hit"));
+    assert_ne!(nonce, first_nonce, "every answer has its own nonce");
+    assert!(again.contains(&format!(r#"<script type="module" nonce="{nonce}">"#)));
+    assert!(!again.contains(&first_nonce));
+    assert_eq!(again, first.replace(&first_nonce, &nonce));
+    // Other pages of the storefront are not kept (their content is not the catalog's).
+    let (_, cache, _) = page_with_nonce(&visitor, &app, "/blog").await;
+    assert_eq!(cache, None);
+    let (_, cache, _) = page_with_nonce(&visitor, &app, "/shop/instagram-follower?preview=1").await;
+    assert_eq!(cache, None);
+
+    // With something in the cart, the header differs: rendered for this visitor alone.
+    let res = visitor
+        .post(app.url("/api/cart_add"))
+        .form(&[
+            ("lang", "de"),
+            ("product", "instagram-follower"),
+            ("tier", "1k"),
+            ("quantity", "1"),
+            ("target", "@growth.desk"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let (_, cache, page) = page_with_nonce(&visitor, &app, path).await;
+    assert_eq!(cache, None);
+    assert!(page.contains(r#"<meta name="gd-cart" content="1">"#));
+
+    // A catalog change is a new version: rendered anew, with the change.
+    let stranger = app.browser();
+    let mut tx = app.pool.begin().await.unwrap();
+    sqlx::query("UPDATE products SET name_de = 'Echte Follower' WHERE slug = 'instagram-follower'")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    gd_catalog::notify_changed(&mut tx).await.unwrap();
+    tx.commit().await.unwrap();
+    for _ in 0..200 {
+        let (_, cache, page) = page_with_nonce(&stranger, &app, path).await;
+        if page.contains("Echte Follower") {
+            assert_eq!(cache.as_deref(), Some("miss"));
+            let (_, cache, _) = page_with_nonce(&stranger, &app, path).await;
+            assert_eq!(cache.as_deref(), Some("hit"));
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the renamed product still shows its old name after 10 s");
+}

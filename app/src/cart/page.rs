@@ -103,7 +103,7 @@ fn cart_view_page() -> impl IntoView {
 /// The lines and totals, changed in place: the page's island. Each change is a form (it
 /// works without JavaScript); hydrated, the server's answer (the whole cart, priced anew)
 /// replaces what is shown, and the header's count follows.
-#[island]
+#[island(lazy)]
 fn CartEditor(lang: Lang, cart: CartView) -> impl IntoView {
     let t = texts(lang);
     let cart = RwSignal::new(cart);

@@ -13,7 +13,7 @@ use crate::ui::{issue_on, Field, FormError, INPUT};
 
 /// The landing page's island. `from_url` is the outcome of a form post made without
 /// JavaScript, which arrives in the URL (see `outcome`); the server reads it.
-#[island]
+#[island(lazy)]
 pub fn ContactForm(lang: Lang, from_url: Option<Result<LeadSent, AppError>>) -> impl IntoView {
     let t = lang.t();
     let pending = RwSignal::new(false);

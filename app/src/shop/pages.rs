@@ -303,7 +303,7 @@ pub struct Configuration {
 
 /// The option configurator with its live price and the cart form: the product page's one
 /// island. Without JavaScript the form posts to the cart as plain HTML.
-#[island]
+#[island(lazy)]
 fn Configurator(lang: Lang, config: Configuration) -> impl IntoView {
     let t = texts(lang);
     let Configuration {

@@ -77,6 +77,7 @@ impl TestApp {
             catalog: catalog.clone(),
             storage: gd_storage::from_config(&config.storage).unwrap(),
             instagram: gd_instagram::from_config(&config).unwrap(),
+            pages: Default::default(),
         };
         server::metrics_handle();
         let app = server::router(state);
