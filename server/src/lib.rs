@@ -97,12 +97,12 @@ pub fn router(state: AppState) -> Router {
         >(leptos_context, app::html_document))
         .layer(axum::middleware::from_fn(observability::status_from_error))
         .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
+            (state.pages.clone(), state.catalog.clone()),
             page_cache::serve,
         ))
         .layer(axum::middleware::from_fn(observability::track_metrics))
         .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
+            (state.pool.clone(), state.config.clone()),
             viewer::lookup,
         ))
         .layer(gd_web::session_layer(&state.pool, &state.config))

@@ -20,7 +20,6 @@ use gd_catalog::Catalog;
 use http::{header, HeaderValue, Method, StatusCode};
 
 use crate::security::CspNonce;
-use crate::AppState;
 
 /// At most this many pages are kept (a search with a new word is a new page).
 const CAPACITY: usize = 512;
@@ -153,7 +152,12 @@ fn shared_page(path: &str, query: Option<&str>) -> Option<String> {
 
 /// Serves a kept page, or renders and keeps it. Runs inside the viewer lookup, which tells
 /// whether the visitor is signed in or has a cart.
-pub(crate) async fn serve(State(state): State<AppState>, req: Request, next: Next) -> Response {
+/// (Its state is small on purpose: extracting the whole `AppState` clones it per request.)
+pub(crate) async fn serve(
+    State((pages, catalog)): State<(PageCache, gd_catalog::Cache)>,
+    req: Request,
+    next: Next,
+) -> Response {
     let anonymous = req.extensions().get::<gd_web::RequestUser>().is_none()
         && req
             .extensions()
@@ -166,8 +170,8 @@ pub(crate) async fn serve(State(state): State<AppState>, req: Request, next: Nex
     let (Some(key), Some(nonce)) = (key, nonce) else {
         return next.run(req).await;
     };
-    let catalog = state.catalog.get();
-    if let Some(page) = state.pages.get(&key, &catalog) {
+    let catalog = catalog.get();
+    if let Some(page) = pages.get(&key, &catalog) {
         metrics::counter!("page_cache_total", "result" => "hit").increment(1);
         let mut res = Response::new(Body::from(page.with_nonce(&nonce)));
         res.headers_mut()
@@ -196,7 +200,7 @@ pub(crate) async fn serve(State(state): State<AppState>, req: Request, next: Nex
         return Response::from_parts(parts, Body::empty());
     };
     if let Some(content_type) = parts.headers.get(header::CONTENT_TYPE) {
-        state.pages.put(
+        pages.put(
             key,
             &catalog,
             Page::cut(&html, &nonce, content_type.clone()),

@@ -21,6 +21,8 @@
   async function go(url, push) {
     const mine = ++ticket;
     let shown = null;
+    // Not interactive until the next page's islands are: tests (and the checks above) wait.
+    body.removeAttribute('data-hydrated');
     try {
       const res = await fetch(url, { headers: { Accept: 'text/html' }, credentials: 'same-origin' });
       const html = (res.headers.get('content-type') || '').startsWith('text/html');
@@ -39,7 +41,6 @@
         history.pushState({ y: 0 }, '', shown.href);
       }
       last = page(shown);
-      body.removeAttribute('data-hydrated');
       document.head.querySelectorAll(HEAD).forEach((tag) => tag.remove());
       next.head.querySelectorAll(HEAD).forEach((tag) => document.head.append(document.adoptNode(tag)));
       document.querySelector('main').replaceWith(document.adoptNode(main));

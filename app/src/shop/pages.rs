@@ -13,10 +13,12 @@ use super::api::{
 };
 use super::texts::{amount, money, texts, Texts};
 use crate::cart::api::CartAdd;
+use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::shell::islands::set_cart_count;
 use crate::shell::Layout;
-use crate::ui::{failed, issue_on, FormError, Loaded, Notice, BUTTON, INPUT, LINK};
+use crate::ui::{issue_on, FormError, Loaded, Notice, BUTTON, INPUT, LINK};
+use leptos::server_fn::ServerFn;
 
 /// The storefront's pages other than the landing page: the catalog, products, the cart, the
 /// blog and the legal pages. Islands pages, rendered by the server only (see
@@ -325,17 +327,33 @@ fn Configurator(lang: Lang, config: Configuration) -> impl IntoView {
     let speed = RwSignal::new(speeds.first().map(|s| s.key.clone()));
     let quantity = RwSignal::new(1u32);
     let billing = offer.billing;
-    let add = ServerAction::<CartAdd>::new();
-    let add_error = failed(add);
-    let added = move || matches!(add.value().get(), Some(Ok(_)));
+    // The answers of the cart and of the handle check. The code that talks to the server is
+    // loaded on first use (`#[lazy]`, as the contact form does), so the product page's first
+    // load does not carry it; before hydration the form posts as plain HTML.
+    let adding = RwSignal::new(false);
+    let added: RwSignal<Option<Result<(), AppError>>> = RwSignal::new(None);
+    let add_error = Signal::derive(move || added.get().and_then(|r| r.err()));
     // The handle is checked when the shopper leaves the field (format always; the account
     // itself when an Instagram app is configured). A problem shows where the cart's would.
-    let check = ServerAction::<CheckHandle>::new();
+    let checked: RwSignal<Option<Result<HandleCheck, AppError>>> = RwSignal::new(None);
+    let checks = StoredValue::new(0u32);
+    let check = move |handle: String| {
+        checks.update_value(|n| *n += 1);
+        let mine = checks.get_value();
+        leptos::task::spawn_local(async move {
+            let answer = send_check(handle).await;
+            // Only the answer to the latest check counts.
+            if checks.get_value() == mine {
+                checked.set(Some(answer));
+            }
+        });
+    };
+    let check_error = Signal::derive(move || checked.get().and_then(|r| r.err()));
     let add_issue = issue_on(lang, add_error, "target");
-    let check_issue = issue_on(lang, failed(check), "target");
+    let check_issue = issue_on(lang, check_error, "target");
     let target_issue = Signal::derive(move || add_issue.get().or_else(|| check_issue.get()));
     let check_result = move || {
-        let result = check.value().get()?.ok()?;
+        let result = checked.get()?.ok()?;
         let (ok, text) = match result {
             HandleCheck::Professional {
                 handle,
@@ -380,11 +398,36 @@ fn Configurator(lang: Lang, config: Configuration) -> impl IntoView {
         };
         Some(view! { <p class=class data-testid="handle-check">{text}</p> })
     };
-    Effect::new(move |_| {
-        if let Some(Ok(cart)) = add.value().get() {
-            set_cart_count(cart.count);
+    let on_submit = {
+        let slug = slug.clone();
+        move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            let form = event_target::<leptos::web_sys::HtmlFormElement>(&ev);
+            let Ok(data) = leptos::web_sys::FormData::new_with_form(&form) else {
+                return;
+            };
+            let field = |name: &str| data.get(name).as_string().unwrap_or_default();
+            // What the shopper typed goes as typed: the server checks it and names the field.
+            let input = CartAdd {
+                lang: lang.code().to_owned(),
+                product: slug.clone(),
+                tier: tier.get_untracked(),
+                addons: chosen_addons.get_untracked(),
+                speed: speed.get_untracked().unwrap_or_default(),
+                quantity: field("quantity"),
+                target: field("target"),
+            };
+            adding.set(true);
+            leptos::task::spawn_local(async move {
+                let answer = send_cart_add(input).await;
+                if let Ok(count) = answer {
+                    set_cart_count(count);
+                }
+                added.set(Some(answer.map(|_| ())));
+                adding.set(false);
+            });
         }
-    });
+    };
     let vat = offer.vat;
     let price = Memo::new({
         let offer = offer.clone();
@@ -496,7 +539,7 @@ fn Configurator(lang: Lang, config: Configuration) -> impl IntoView {
                     aria-invalid=move || target_issue.get().is_some().to_string()
                     on:change=move |ev| {
                         if is_handle {
-                            check.dispatch(CheckHandle { handle: event_target_value(&ev) });
+                            check(event_target_value(&ev));
                         }
                     }/>
                 <p id="product-target-hint" class="mt-1 text-xs text-slate-500">{hint}</p>
@@ -506,7 +549,8 @@ fn Configurator(lang: Lang, config: Configuration) -> impl IntoView {
         }
     });
     view! {
-        <ActionForm action=add attr:class="h-fit space-y-5 rounded-2xl bg-white p-6 shadow-lg ring-1 ring-slate-200" attr:data-testid="configurator">
+        <form method="post" action=CartAdd::PATH on:submit=on_submit data-testid="configurator"
+            class="h-fit space-y-5 rounded-2xl bg-white p-6 shadow-lg ring-1 ring-slate-200">
             <input type="hidden" name="lang" value=lang.code()/>
             <input type="hidden" name="product" value=slug/>
             <FormError lang=lang error=add_error/>
@@ -536,11 +580,22 @@ fn Configurator(lang: Lang, config: Configuration) -> impl IntoView {
                 </p>
                 <p class="text-sm text-slate-500">{format!("{} ({})", t.incl_vat, vat.percent(lang == Lang::De))}</p>
             </div>
-            <button type="submit" class=BUTTON data-testid="add-to-cart" disabled=move || add.pending().get()>{t.add_to_cart}</button>
-            <Show when=added>
+            <button type="submit" class=BUTTON data-testid="add-to-cart" disabled=move || adding.get()>{t.add_to_cart}</button>
+            <Show when=move || matches!(added.get(), Some(Ok(())))>
                 <Notice text=t.added/>
                 <a href=lang.path("/cart") class=LINK data-testid="go-to-cart">{t.go_to_cart}</a>
             </Show>
-        </ActionForm>
+        </form>
     }
+}
+
+/// Adds to the cart; the header only needs the new count.
+#[lazy]
+async fn send_cart_add(input: CartAdd) -> Result<u32, AppError> {
+    input.run_on_client().await.map(|cart| cart.count)
+}
+
+#[lazy]
+async fn send_check(handle: String) -> Result<HandleCheck, AppError> {
+    CheckHandle { handle }.run_on_client().await
 }
