@@ -30,9 +30,28 @@ pub use gd_process::metrics_handle;
 pub use page_cache::PageCache;
 pub use security::CspNonce;
 
-/// Everything a request handler may need.
+/// Everything a request handler may need, shared: axum clones a route's whole service (and so
+/// its state) for every request, and the storefront's cached pages answer in a few
+/// microseconds, so a clone must be one reference count, not a copy of every setting.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<AppParts>);
+
+impl AppState {
+    pub fn new(parts: AppParts) -> Self {
+        Self(Arc::new(parts))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = AppParts;
+
+    fn deref(&self) -> &AppParts {
+        &self.0
+    }
+}
+
+/// What [`AppState`] holds.
+pub struct AppParts {
     pub leptos_options: LeptosOptions,
     pub pool: PgPool,
     pub config: Arc<Config>,
@@ -70,12 +89,14 @@ pub fn router(state: AppState) -> Router {
         storage: state.storage.clone(),
         instagram: state.instagram.clone(),
     };
-    // Runs at the start of every SSR render and server-function call.
+    // Runs at the start of every SSR render and server-function call. (Behind an `Arc`, as
+    // the options below: the closures are cloned with their route for every request.)
+    let ctx = Arc::new(ctx);
     let leptos_context = move || {
-        provide_context(ctx.clone());
+        provide_context((*ctx).clone());
         security::provide_nonce_from_request();
     };
-    let options = state.leptos_options.clone();
+    let options = Arc::new(state.leptos_options.clone());
     let routes = generate_route_list(app::App);
 
     Router::new()
@@ -85,7 +106,7 @@ pub fn router(state: AppState) -> Router {
         .merge(media::routes())
         .leptos_routes_with_context(&state, routes, leptos_context.clone(), {
             let options = options.clone();
-            move || app::html_document(options.clone())
+            move || app::html_document((*options).clone())
         })
         .nest(
             &format!("/{}", options.site_pkg_dir),

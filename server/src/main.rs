@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use anyhow::{bail, Context};
 use gd_config::Config;
-use server::AppState;
+use server::{AppParts, AppState};
 
 /// mimalloc instead of glibc's allocator: rendering a page is mostly many small strings, and
 /// glibc's malloc and free took a third of the server's time (docs/BENCHMARKS.md).
@@ -114,7 +114,7 @@ async fn serve(config: Config, pool: sqlx::PgPool) -> anyhow::Result<()> {
     if instagram.is_local() {
         tracing::info!("Instagram account check: format only (INSTAGRAM_DISCOVERY_* unset)");
     }
-    let state = AppState {
+    let state = AppState::new(AppParts {
         storage,
         instagram,
         pages: Default::default(),
@@ -126,7 +126,7 @@ async fn serve(config: Config, pool: sqlx::PgPool) -> anyhow::Result<()> {
         catalog: gd_catalog::Cache::start(pool.clone())
             .await
             .context("loading the catalog")?,
-    };
+    });
     server::metrics_handle();
     let app = server::router(state);
 

@@ -11,13 +11,13 @@ use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::ui::{issue_on, Field, FormError, INPUT};
 
-/// The landing page's island. `from_url` is the outcome of a form post made without
-/// JavaScript, which arrives in the URL (see `outcome`); the server reads it.
+/// The landing page's island.
 #[island(lazy)]
-pub fn ContactForm(lang: Lang, from_url: Option<Result<LeadSent, AppError>>) -> impl IntoView {
+pub fn ContactForm(lang: Lang) -> impl IntoView {
     let t = lang.t();
     let pending = RwSignal::new(false);
     let submitted: RwSignal<Option<Result<LeadSent, AppError>>> = RwSignal::new(None);
+    let from_url = outcome_in_url();
     let echo = |field: &str| match &from_url {
         Some(Err(AppError::Validation { echo, .. })) => {
             echo.get(field).cloned().unwrap_or_default()
@@ -136,6 +136,23 @@ pub fn ContactForm(lang: Lang, from_url: Option<Result<LeadSent, AppError>>) -> 
 #[lazy]
 async fn send_lead(input: SubmitLead) -> Result<LeadSent, AppError> {
     input.run_on_client().await
+}
+
+/// The outcome of a form post made without JavaScript, which arrives in the page's URL
+/// (see `outcome`). Read from the address on both sides, so that the island needs no props
+/// (and the browser no JSON decoder for errors until the form is sent).
+fn outcome_in_url() -> Option<Result<LeadSent, AppError>> {
+    #[cfg(feature = "ssr")]
+    let query = leptos_router::hooks::use_query_map()
+        .get_untracked()
+        .to_query_string();
+    #[cfg(not(feature = "ssr"))]
+    let query = window().location().search().unwrap_or_default();
+    let pairs: Vec<(String, String)> =
+        form_urlencoded::parse(query.trim_start_matches('?').as_bytes())
+            .into_owned()
+            .collect();
+    super::outcome::from_query(|k| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()))
 }
 
 /// The sentence above the form when it failed.

@@ -2,7 +2,6 @@
 
 use leptos::prelude::*;
 use leptos_meta::{Meta, Title};
-use leptos_router::hooks::use_query_map;
 
 use super::contact_form::ContactForm;
 use crate::i18n::Lang;
@@ -11,9 +10,6 @@ use crate::shell::Layout;
 #[component]
 pub fn Landing(lang: Lang) -> impl IntoView {
     let t = lang.t();
-    // The outcome of a form post without JavaScript arrives in the URL.
-    let query = use_query_map().get_untracked();
-    let from_url = super::outcome::from_query(|k| query.get(k));
     view! {
         <Title text=t.hero_title/>
         <Meta name="description" content=t.hero_text/>
@@ -60,7 +56,7 @@ pub fn Landing(lang: Lang) -> impl IntoView {
                     <h2 class="text-3xl font-bold text-slate-900">{t.contact_title}</h2>
                     <p class="mt-4 text-lg text-slate-600">{t.contact_text}</p>
                 </div>
-                <ContactForm lang=lang from_url=from_url/>
+                <ContactForm lang=lang/>
             </section>
         </Layout>
     }

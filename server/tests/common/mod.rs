@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use gd_config::Config;
-use server::AppState;
+use server::{AppParts, AppState};
 use sqlx::PgPool;
 
 /// The password of accounts made by [`TestApp::signed_in`].
@@ -66,7 +66,7 @@ impl TestApp {
         leptos_options.hash_files = false;
         adjust(&mut leptos_options);
         let catalog = gd_catalog::Cache::start(pool.clone()).await.unwrap();
-        let state = AppState {
+        let state = AppState::new(AppParts {
             leptos_options,
             pool: pool.clone(),
             config: config.clone(),
@@ -78,7 +78,7 @@ impl TestApp {
             storage: gd_storage::from_config(&config.storage).unwrap(),
             instagram: gd_instagram::from_config(&config).unwrap(),
             pages: Default::default(),
-        };
+        });
         server::metrics_handle();
         let app = server::router(state);
         let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
