@@ -53,7 +53,7 @@ help:
 	@echo "make run    install what is missing, build, migrate, load demo data, start server + worker"
 	@echo "make test   the same set-up, then fmt, clippy (server + wasm), dependency rule, tests, Playwright"
 	@echo "make admin EMAIL=...  make EMAIL an admin; prints a link to set the password"
-	@echo "make bench  release build and first-load size of the landing page (see docs/BENCHMARKS.md)"
+	@echo "make bench  release build: first load, Lighthouse, sign-in and SSR against nginx (docs/BENCHMARKS.md)"
 
 ## ---- set-up ---------------------------------------------------------------------------
 

@@ -143,13 +143,8 @@ async fn the_catalog_follows_an_admins_change_without_a_restart(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     app.seed_demo().await;
     assert_eq!(html(&app, "/shop/reel-views").await.0, 200);
-    let mut tx = app.pool.begin().await.unwrap();
-    sqlx::query("UPDATE products SET published = false WHERE slug = 'reel-views'")
-        .execute(&mut *tx)
-        .await
-        .unwrap();
-    gd_catalog::notify_changed(&mut tx).await.unwrap();
-    tx.commit().await.unwrap();
+    app.change_catalog("UPDATE products SET published = false WHERE slug = 'reel-views'")
+        .await;
     for _ in 0..200 {
         if html(&app, "/shop/reel-views").await.0 == 404 {
             return;
@@ -292,22 +287,12 @@ async fn storefront_pages_are_islands_pages(pool: PgPool) {
         .send()
         .await
         .unwrap();
-    let csp = res.headers()["content-security-policy"]
-        .to_str()
-        .unwrap()
-        .to_owned();
+    let nonce = common::csp_nonce(&res);
     let page = res.text().await.unwrap();
     assert!(
         page.contains(r#"<meta name="gd-mode" content="islands">"#),
         "{page}"
     );
-    let nonce = csp
-        .split("'nonce-")
-        .nth(1)
-        .unwrap()
-        .split('\'')
-        .next()
-        .unwrap();
     assert!(page.contains(&format!(
         r#"<script type="module" nonce="{nonce}">// Moves between"#
     )));
@@ -360,15 +345,7 @@ async fn page_with_nonce(
         .send()
         .await
         .unwrap();
-    let csp = res.headers()["content-security-policy"].to_str().unwrap();
-    let nonce = csp
-        .split("'nonce-")
-        .nth(1)
-        .unwrap()
-        .split('\'')
-        .next()
-        .unwrap()
-        .to_owned();
+    let nonce = common::csp_nonce(&res);
     let cache = res
         .headers()
         .get("x-cache")
@@ -419,13 +396,10 @@ async fn anonymous_pages_are_rendered_once_per_catalog_version(pool: PgPool) {
 
     // A catalog change is a new version: rendered anew, with the change.
     let stranger = app.browser();
-    let mut tx = app.pool.begin().await.unwrap();
-    sqlx::query("UPDATE products SET name_de = 'Echte Follower' WHERE slug = 'instagram-follower'")
-        .execute(&mut *tx)
-        .await
-        .unwrap();
-    gd_catalog::notify_changed(&mut tx).await.unwrap();
-    tx.commit().await.unwrap();
+    app.change_catalog(
+        "UPDATE products SET name_de = 'Echte Follower' WHERE slug = 'instagram-follower'",
+    )
+    .await;
     for _ in 0..200 {
         let (_, cache, page) = page_with_nonce(&stranger, &app, path).await;
         if page.contains("Echte Follower") {

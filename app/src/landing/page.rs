@@ -7,9 +7,69 @@ use super::contact_form::ContactForm;
 use crate::i18n::Lang;
 use crate::shell::Layout;
 
+/// The landing page's own words. Only the server renders the page (an islands page), so they
+/// stay out of the browser's bundle; the contact form's words are in `Lang::t`.
+struct LandingTexts {
+    hero_kicker: &'static str,
+    hero_title: &'static str,
+    hero_text: &'static str,
+    hero_cta: &'static str,
+    services_title: &'static str,
+    services: [(&'static str, &'static str); 3],
+    process_title: &'static str,
+    process: [(&'static str, &'static str); 3],
+    contact_title: &'static str,
+    contact_text: &'static str,
+}
+
+static DE: LandingTexts = LandingTexts {
+    hero_kicker: "Instagram-Wachstum aus Deutschland",
+    hero_title: "Mehr Reichweite. Echte Follower. Messbar.",
+    hero_text: "Growthdesk plant, startet und misst Ihr Instagram-Wachstum – transparent, DSGVO-konform und mit Live-Zahlen in Ihrem Kundenportal.",
+    hero_cta: "Gespräch vereinbaren",
+    services_title: "Was wir für Sie tun",
+    services: [
+        ("Follower-Wachstum", "Zielgruppengenaue Kampagnen statt leerer Zahlen – Sie sehen jeden Schritt im Portal."),
+        ("Reels & Reichweite", "Mehr Aufrufe für Ihre besten Inhalte, gesteuert nach Ihren Zielen und Ihrem Budget."),
+        ("Analysen", "Follower, Reichweite und Engagement täglich aktualisiert, als übersichtliche Diagramme."),
+    ],
+    process_title: "So läuft es ab",
+    process: [
+        ("1. Gespräch", "Sie erzählen uns von Ihrem Account und Ihren Zielen."),
+        ("2. Plan", "Wir schlagen Pakete und einen Zeitplan vor – mit festem Preis."),
+        ("3. Wachstum", "Wir setzen um, Sie verfolgen die Ergebnisse live."),
+    ],
+    contact_title: "Sprechen Sie mit uns",
+    contact_text: "Schreiben Sie uns kurz, worum es geht. Wir antworten innerhalb eines Werktags.",
+};
+
+static EN: LandingTexts = LandingTexts {
+    hero_kicker: "Instagram growth from Germany",
+    hero_title: "More reach. Real followers. Measured.",
+    hero_text: "Growthdesk plans, runs and measures your Instagram growth – transparent, GDPR-compliant and with live figures in your client portal.",
+    hero_cta: "Book a call",
+    services_title: "What we do for you",
+    services: [
+        ("Follower growth", "Campaigns aimed at your audience instead of empty numbers – every step visible in the portal."),
+        ("Reels & reach", "More views for your best content, steered by your goals and your budget."),
+        ("Analytics", "Followers, reach and engagement updated daily, as clear charts."),
+    ],
+    process_title: "How it works",
+    process: [
+        ("1. Talk", "Tell us about your account and your goals."),
+        ("2. Plan", "We propose packages and a schedule – at a fixed price."),
+        ("3. Grow", "We deliver, you follow the results live."),
+    ],
+    contact_title: "Talk to us",
+    contact_text: "Tell us briefly what it is about. We reply within one working day.",
+};
+
 #[component]
 pub fn Landing(lang: Lang) -> impl IntoView {
-    let t = lang.t();
+    let t = match lang {
+        Lang::De => &DE,
+        Lang::En => &EN,
+    };
     view! {
         <Title text=t.hero_title/>
         <Meta name="description" content=t.hero_text/>

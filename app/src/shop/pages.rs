@@ -327,9 +327,10 @@ fn Configurator(lang: Lang, config: Configuration) -> impl IntoView {
     let speed = RwSignal::new(speeds.first().map(|s| s.key.clone()));
     let quantity = RwSignal::new(1u32);
     let billing = offer.billing;
-    // The answers of the cart and of the handle check. The code that talks to the server is
-    // loaded on first use (`#[lazy]`, as the contact form does), so the product page's first
-    // load does not carry it; before hydration the form posts as plain HTML.
+    // The answers of the cart and of the handle check, called as plain server functions (no
+    // ActionForm: its form decoding would weigh on the first load); before hydration the
+    // form posts as plain HTML. The calls are part of this lazy island, not lazy themselves:
+    // every further lazy unit multiplies the small chunks the page has to fetch.
     let adding = RwSignal::new(false);
     let added: RwSignal<Option<Result<(), AppError>>> = RwSignal::new(None);
     let add_error = Signal::derive(move || added.get().and_then(|r| r.err()));
@@ -590,12 +591,10 @@ fn Configurator(lang: Lang, config: Configuration) -> impl IntoView {
 }
 
 /// Adds to the cart; the header only needs the new count.
-#[lazy]
 async fn send_cart_add(input: CartAdd) -> Result<u32, AppError> {
     input.run_on_client().await.map(|cart| cart.count)
 }
 
-#[lazy]
 async fn send_check(handle: String) -> Result<HandleCheck, AppError> {
     CheckHandle { handle }.run_on_client().await
 }

@@ -102,6 +102,15 @@ impl TestApp {
         self.catalog.reload().await.unwrap();
     }
 
+    /// Runs `sql` in a transaction that announces a catalog change (`NOTIFY`), as an admin's
+    /// edit does; the catalog in memory follows shortly after the commit.
+    pub async fn change_catalog(&self, sql: &str) {
+        let mut tx = self.pool.begin().await.unwrap();
+        sqlx::query(sql).execute(&mut *tx).await.unwrap();
+        gd_catalog::notify_changed(&mut tx).await.unwrap();
+        tx.commit().await.unwrap();
+    }
+
     /// Another browser on our own pages: its own cookies, our `Origin` on every request, JSON
     /// answers from server functions, redirects not followed.
     pub fn browser(&self) -> reqwest::Client {
@@ -479,4 +488,11 @@ impl Drop for OidcMock {
     fn drop(&mut self) {
         let _ = self.child.start_kill();
     }
+}
+
+/// The nonce a response's Content-Security-Policy allows scripts to carry.
+pub fn csp_nonce(res: &reqwest::Response) -> String {
+    let csp = res.headers()["content-security-policy"].to_str().unwrap();
+    let (_, rest) = csp.split_once("'nonce-").expect("a nonce in the CSP");
+    rest.split('\'').next().unwrap().to_owned()
 }
