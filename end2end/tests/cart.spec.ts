@@ -49,7 +49,10 @@ test('a guest fills the cart, signs up and in, and the cart is still there', asy
   await page.getByRole('button', { name: 'Anmelden' }).click();
   await expect(page).toHaveURL(/\/account$/);
   await expect(page.getByTestId('cart-count')).toHaveText('2');
+  // From the account (fully hydrated) to the cart (an islands page): a whole page load.
   await page.getByTestId('cart-link').click();
+  await page.waitForURL('**/cart');
+  await hydrated(page);
   await expect(page.getByTestId('cart-total')).toHaveText('119,80 €');
 
   await page.getByTestId('cart-remove').click();

@@ -13,7 +13,11 @@ test('an admin creates, prices, illustrates and publishes a product; the shop an
   // From the header's admin link to the catalog.
   await page.goto('/');
   await hydrated(page);
+  // The storefront is an islands page and the admin portal a fully hydrated one: the link
+  // loads the whole page, which is used once it has hydrated.
   await page.getByTestId('admin-link').click();
+  await page.waitForURL('**/admin/users');
+  await hydrated(page);
   await page.getByTestId('admin-nav').getByTestId('nav-catalog').click();
   await expect(page.getByTestId('product-table')).toBeVisible();
   await expect(page.locator('[data-testid=product-row][data-slug=tiktok-follower]').getByTestId('product-state')).toHaveText(

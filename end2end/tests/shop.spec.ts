@@ -31,6 +31,8 @@ test('a shopper finds a product and its price follows the configuration at once'
   await hydrated(page);
   await page.getByTestId('product-link').filter({ hasText: 'Instagram-Follower' }).click();
   await expect(page).toHaveURL(/\/shop\/instagram-follower$/);
+  // The configurator is a lazy island: choices count once it has hydrated.
+  await hydrated(page);
   await expect(page.getByTestId('product-name')).toHaveText('Instagram-Follower');
   const price = page.getByTestId('live-price');
   await expect(price).toHaveText('14,90 €');
