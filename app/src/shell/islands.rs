@@ -99,6 +99,17 @@ pub fn CartCountText(count: u32) -> impl IntoView {
 /// hydrate in document order; this one is last, in the footer). Tests wait for the mark.
 #[island]
 pub fn HydrationMark() -> impl IntoView {
+    mark_hydrated();
+}
+
+/// The same mark on a fully hydrated page: the layout is part of each (lazy) page view, so
+/// the mark comes when the page itself has hydrated, not when the app's shell has.
+#[component]
+pub fn PageHydrationMark() -> impl IntoView {
+    mark_hydrated();
+}
+
+fn mark_hydrated() {
     Effect::new(move |_| {
         if let Some(body) = document().body() {
             let _ = body.set_attribute("data-hydrated", "true");

@@ -1,7 +1,9 @@
 use leptos::prelude::*;
 use leptos_meta::Html;
 
-use super::islands::{crossing, here_is_storefront, CartBadge, CartCountText, HydrationMark};
+use super::islands::{
+    crossing, here_is_storefront, CartBadge, CartCountText, HydrationMark, PageHydrationMark,
+};
 use crate::i18n::Lang;
 
 /// Header with navigation and language switch, the page, and the footer.
@@ -86,7 +88,11 @@ pub fn Layout(lang: Lang, children: Children) -> impl IntoView {
                     <a rel=rel(&withdrawal) href=withdrawal class="hover:text-fuchsia-700">{t.legal_withdrawal}</a>
                 </nav>
             </div>
-            {storefront.then(|| view! { <HydrationMark/> })}
+            {if storefront {
+                view! { <HydrationMark/> }.into_any()
+            } else {
+                view! { <PageHydrationMark/> }.into_any()
+            }}
         </footer>
     }
     .into_any();

@@ -59,13 +59,8 @@ pub fn html_document(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    // Lets tests (and curious people) tell when the page has become interactive (on islands
-    // pages the last island says so, see `islands::HydrationMark`).
-    Effect::new(move |_| {
-        if let Some(body) = document().body() {
-            let _ = body.set_attribute("data-hydrated", "true");
-        }
-    });
+    // Tests (and curious people) tell when the page has become interactive by the body's
+    // `data-hydrated`, which the page's layout sets (see `islands::PageHydrationMark`).
     // Pages whose answer depends on who asks render completely before the first byte is sent
     // (`SsrMode::Async`), so their data's error sets the real status: 401, 403, 404.
     view! {
