@@ -16,6 +16,9 @@ pub enum Access {
     /// A signed-in user holding this role; `admin` and `finance` also need two-factor sign-in
     /// set up (403 until it is).
     Role(Role),
+    /// Machine to machine: the request's own credential is its guard (a payment gateway's
+    /// signature, an API key), not a session. Without it: 400 or 401.
+    Credential,
 }
 
 /// Server functions, by path.
@@ -72,6 +75,11 @@ pub const SERVER_FNS: &[(&str, Access)] = &[
     ("/api/admin_publish_product", Access::Role(Role::Admin)),
     ("/api/admin_set_bundle", Access::Role(Role::Admin)),
     ("/api/admin_remove_image", Access::Role(Role::Admin)),
+    ("/api/checkout_summary", Access::SignedIn),
+    ("/api/start_checkout", Access::SignedIn),
+    // Someone else's order is a 404.
+    ("/api/my_order", Access::SignedIn),
+    ("/api/my_orders", Access::SignedIn),
 ];
 
 /// Pages. A page whose data needs sign-in answers 401 (with a sign-in link) to anonymous
@@ -111,6 +119,13 @@ pub const PAGES: &[(&str, Access)] = &[
     ("/en/account", Access::SignedIn),
     ("/account/two-factor", Access::SignedIn),
     ("/en/account/two-factor", Access::SignedIn),
+    ("/checkout", Access::SignedIn),
+    ("/en/checkout", Access::SignedIn),
+    ("/portal/orders", Access::SignedIn),
+    ("/en/portal/orders", Access::SignedIn),
+    // Someone else's order is a 404.
+    ("/portal/orders/{id}", Access::SignedIn),
+    ("/en/portal/orders/{id}", Access::SignedIn),
     ("/admin/users", Access::Role(Role::Admin)),
     ("/en/admin/users", Access::Role(Role::Admin)),
     ("/admin/audit", Access::Role(Role::Admin)),
@@ -147,7 +162,29 @@ pub const ENDPOINTS: &[(&str, &str, Access)] = &[
         "/admin/catalog/{id}/images",
         Access::Role(Role::Admin),
     ),
+    // Stripe's (or the test gateway's) events: the signature over the body is the guard.
+    ("POST", "/webhooks/stripe", Access::Credential),
+    // The test gateway (only without a Stripe key): its API answers our own Stripe client
+    // and needs its API key, as Stripe's does; its hosted page is for the tester.
+    (
+        "POST",
+        "/test-gateway/v1/checkout/sessions",
+        Access::Credential,
+    ),
+    (
+        "GET",
+        "/test-gateway/v1/checkout/sessions/{id}",
+        Access::Credential,
+    ),
+    ("GET", "/test-gateway/pay/{id}", Access::Public),
+    ("POST", "/test-gateway/pay/{id}", Access::Public),
 ];
+
+/// Writes that no browser makes, so the same-origin guard does not apply: their credential
+/// (a signature, an API key) is their guard.
+pub fn outside_same_origin_guard(path: &str) -> bool {
+    path == "/webhooks/stripe" || path.starts_with("/test-gateway/v1/")
+}
 
 /// Public pages whose HTML may be kept by the visitor's browser (revalidated on every use)
 /// when nobody is signed in. Every other answer but the hashed assets is `no-store`.

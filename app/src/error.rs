@@ -37,6 +37,15 @@ pub enum Conflict {
     ProductSlugTaken,
     /// A product without a price cannot be published.
     NotPriced,
+    /// The checkout found nothing to buy.
+    EmptyCart,
+    /// A line of the cart is no longer sold: remove it before checking out.
+    CartUnavailable,
+    /// Monthly and yearly plans cannot share one subscription: buy them one after the other.
+    MixedIntervals,
+    /// The payment page could not be opened (the gateway did not answer): nothing was
+    /// charged; try again.
+    PaymentUnavailable,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]

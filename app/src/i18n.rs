@@ -190,6 +190,18 @@ impl Lang {
             (Lang::En, IssueCode::Unavailable) => {
                 "That did not work just now. Please try again in a moment.".into()
             }
+            (Lang::De, IssueCode::InvalidVatId) => {
+                "Keine gültige USt-IdNr. eines EU-Staats (z. B. DE123456789).".into()
+            }
+            (Lang::En, IssueCode::InvalidVatId) => {
+                "Not a valid EU VAT number (e.g. DE123456789).".into()
+            }
+            (Lang::De, IssueCode::VatCountry) => {
+                "Die USt-IdNr. gehört zu einem anderen Land als die Rechnungsadresse.".into()
+            }
+            (Lang::En, IssueCode::VatCountry) => {
+                "The VAT number belongs to another country than the billing address.".into()
+            }
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod access;
 pub mod admin;
 pub mod auth;
 pub mod cart;
+pub mod checkout;
 pub mod content;
 pub mod error;
 pub mod i18n;

@@ -8,8 +8,10 @@ mod media;
 mod oauth;
 mod observability;
 mod page_cache;
+mod payments;
 mod security;
 mod seo;
+mod test_gateway_page;
 mod viewer;
 
 use std::path::PathBuf;
@@ -67,6 +69,8 @@ pub struct AppParts {
     pub instagram: Arc<dyn gd_instagram::AccountCheck>,
     /// The rendered pages every anonymous visitor sees alike, per catalog version.
     pub pages: PageCache,
+    /// Checkout sessions: Stripe, or the built-in test gateway.
+    pub gateway: gd_payments::Gateway,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -88,6 +92,7 @@ pub fn router(state: AppState) -> Router {
         catalog: state.catalog.clone(),
         storage: state.storage.clone(),
         instagram: state.instagram.clone(),
+        gateway: state.gateway.clone(),
     };
     // Runs at the start of every SSR render and server-function call. (Behind an `Arc`, as
     // the options below: the closures are cloned with their route for every request.)
@@ -104,6 +109,7 @@ pub fn router(state: AppState) -> Router {
         .merge(oauth::routes())
         .merge(seo::routes())
         .merge(media::routes())
+        .merge(payments::routes(state.config.payments.is_test_gateway()))
         .leptos_routes_with_context(&state, routes, leptos_context.clone(), {
             let options = options.clone();
             move || app::html_document((*options).clone())

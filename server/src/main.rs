@@ -118,6 +118,8 @@ async fn serve(config: Config, pool: sqlx::PgPool) -> anyhow::Result<()> {
         storage,
         instagram,
         pages: Default::default(),
+        gateway: gd_payments::Gateway::from_config(&config.payments)
+            .context("setting up the payment gateway")?,
         leptos_options,
         pool: pool.clone(),
         config: Arc::new(config),

@@ -61,7 +61,7 @@ pub(crate) async fn same_origin_writes(
         req.method(),
         &http::Method::GET | &http::Method::HEAD | &http::Method::OPTIONS
     );
-    if safe {
+    if safe || app::access::outside_same_origin_guard(req.uri().path()) {
         return next.run(req).await;
     }
     let headers = req.headers();
@@ -94,6 +94,7 @@ pub(crate) async fn headers(
     let form_targets: String = config
         .login_provider_origins()
         .into_iter()
+        .chain(config.payment_page_origin())
         .map(|o| format!(" {o}"))
         .collect();
     if let Ok(csp) = HeaderValue::from_str(&content_security_policy(&nonce.0, &form_targets)) {

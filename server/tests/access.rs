@@ -78,6 +78,7 @@ async fn each_rule_is_enforced(pool: PgPool) {
                 "{path}: anonymous got {anon}"
             ),
             Access::SignedIn | Access::Role(_) => assert_eq!(anon, 401, "{path}: anonymous"),
+            Access::Credential => panic!("{path}: server functions are called by browsers"),
         }
         // log_out ends the session it is called with; check it last, below.
         if *path == "/api/log_out" {
@@ -168,6 +169,11 @@ async fn each_rule_is_enforced(pool: PgPool) {
             Access::SignedIn | Access::Role(_) => {
                 assert_eq!(anon, 401, "{method} {path}: anonymous")
             }
+            // No signature, no key: refused whoever is signed in.
+            Access::Credential => assert!(
+                anon == 400 || anon == 401,
+                "{method} {path}: without its credential got {anon}"
+            ),
         }
         if let Access::Role(needed) = access {
             for (role, client) in &clients[1..] {

@@ -18,7 +18,48 @@ use crate::JobContext;
 /// Every job type the worker runs: one line each.
 pub(crate) fn register_all(monitor: Monitor, ctx: &JobContext) -> Monitor {
     let monitor = register(monitor, ctx, lead_received);
+    let monitor = register(monitor, ctx, order_confirmation);
+    let monitor = register(monitor, ctx, test_gateway_delivery);
     register(monitor, ctx, account_mail)
+}
+
+/// The buyer's order confirmation, at most once.
+async fn order_confirmation(
+    job: gd_orders::OrderConfirmation,
+    ctx: JobContext,
+) -> Result<(), gd_orders::ConfirmationError> {
+    gd_orders::deliver_confirmation(
+        &ctx.pool,
+        ctx.mailer.as_ref(),
+        job.order_id,
+        &ctx.config.public_url,
+        &ctx.config.agency_email,
+    )
+    .await
+}
+
+/// One event of the built-in test gateway, posted to our own webhook as Stripe would post
+/// it (signed anew at each attempt; retried with back-off until the webhook takes it).
+async fn test_gateway_delivery(
+    job: gd_payments::test_gateway::DeliverEvent,
+    ctx: JobContext,
+) -> Result<(), gd_payments::test_gateway::DeliveryError> {
+    static HTTP: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();
+    let http = HTTP.get_or_init(|| {
+        reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .unwrap_or_default()
+    });
+    let secret = ctx
+        .config
+        .payments
+        .webhook_secrets
+        .first()
+        .map_or("", |s| s.expose());
+    let url = format!("{}/webhooks/stripe", ctx.config.public_url);
+    let mut conn = ctx.pool.acquire().await?;
+    gd_payments::test_gateway::deliver(&mut conn, http, &url, secret, &job.event_id).await
 }
 
 /// Both lead mails, each at most once.

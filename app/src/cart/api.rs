@@ -140,6 +140,9 @@ pub async fn cart_remove(
 }
 
 #[cfg(feature = "ssr")]
+pub(crate) use server::priced_view;
+
+#[cfg(feature = "ssr")]
 mod server {
     use super::*;
     use crate::error::{FieldIssue, IssueCode};
@@ -208,6 +211,16 @@ mod server {
 
     /// The whole cart, priced from the catalog's current prices.
     pub async fn view(lang: &str, cart: Option<uuid::Uuid>) -> Result<CartView, AppError> {
+        // Consumers' prices until the checkout knows who buys.
+        priced_view(lang, cart, gd_pricing::Treatment::Standard).await
+    }
+
+    /// The whole cart, priced under `treatment` (the checkout's, once it knows who buys).
+    pub async fn priced_view(
+        lang: &str,
+        cart: Option<uuid::Uuid>,
+        treatment: gd_pricing::Treatment,
+    ) -> Result<CartView, AppError> {
         let Some(cart) = cart else {
             return Ok(CartView::default());
         };
@@ -217,9 +230,8 @@ mod server {
         let mut conn = ctx.pool.acquire().await.map_err(AppError::internal)?;
         let lines = gd_cart::load(&mut conn, cart).await.map_err(cart_error)?;
         drop(conn);
-        // Consumers' prices until the checkout knows who buys.
-        let (priced, quote) = gd_cart::price(&catalog, lines, gd_pricing::Treatment::Standard)
-            .map_err(AppError::internal)?;
+        let (priced, quote) =
+            gd_cart::price(&catalog, lines, treatment).map_err(AppError::internal)?;
         let count = priced.iter().map(|l| l.line.selection.quantity).sum();
         let lines = priced
             .into_iter()
@@ -231,7 +243,7 @@ mod server {
                     name: name.unwrap_or_default(),
                     details: p
                         .product
-                        .map(|pr| details(pr, &p.line, locale))
+                        .map(|pr| gd_cart::describe(pr, &p.line.selection, locale))
                         .unwrap_or_default(),
                     target: p.line.target.clone(),
                     quantity: p.line.selection.quantity,
@@ -278,47 +290,5 @@ mod server {
             periods,
             count,
         })
-    }
-
-    /// The configuration in words: tier, add-ons and speed, by their labels.
-    fn details(product: &gd_catalog::Product, line: &gd_cart::Line, locale: Locale) -> String {
-        let Some(price) = product.price.as_ref() else {
-            return String::new();
-        };
-        let mut parts = Vec::new();
-        if let Some(tier) = price
-            .offer
-            .tiers
-            .iter()
-            .find(|t| t.key == line.selection.tier)
-        {
-            if product.kind == gd_catalog::ProductKind::Service {
-                let amount = crate::i18n::Lang::from_code(locale.as_str());
-                parts.push(format!(
-                    "{} {}",
-                    crate::shop::amount(amount, tier.amount),
-                    product.unit.get(locale)
-                ));
-            }
-        }
-        for key in &line.selection.addons {
-            parts.push(
-                price
-                    .labels
-                    .addons
-                    .get(key)
-                    .map_or_else(|| key.clone(), |l| l.get(locale).to_owned()),
-            );
-        }
-        if let Some(key) = &line.selection.speed {
-            parts.push(
-                price
-                    .labels
-                    .speeds
-                    .get(key)
-                    .map_or_else(|| key.clone(), |l| l.get(locale).to_owned()),
-            );
-        }
-        parts.join(" · ")
     }
 }

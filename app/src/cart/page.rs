@@ -13,7 +13,7 @@ use crate::i18n::Lang;
 use crate::shell::islands::set_cart_count;
 use crate::shell::Layout;
 use crate::shop::{money, texts as shop_texts};
-use crate::ui::{failed, FormError, Loaded, LINK, SECONDARY};
+use crate::ui::{failed, FormError, Loaded, BUTTON, LINK, SECONDARY};
 
 /// The cart page (a storefront page, see `shop::storefront_page`).
 pub(crate) fn cart_page() -> AnyView {
@@ -36,6 +36,7 @@ struct Texts {
     vat: &'static str,
     total: &'static str,
     for_target: &'static str,
+    checkout: &'static str,
 }
 
 const DE: Texts = Texts {
@@ -54,6 +55,7 @@ const DE: Texts = Texts {
     vat: "MwSt.",
     total: "Summe",
     for_target: "für",
+    checkout: "Zur Kasse",
 };
 
 const EN: Texts = Texts {
@@ -72,6 +74,7 @@ const EN: Texts = Texts {
     vat: "VAT",
     total: "Total",
     for_target: "for",
+    checkout: "Go to checkout",
 };
 
 fn texts(lang: Lang) -> &'static Texts {
@@ -228,7 +231,11 @@ fn cart_contents(
     view! {
         <ul class="mt-6" data-testid="cart-lines">{lines}</ul>
         <div class="mt-6 ml-auto max-w-sm space-y-3">{periods}</div>
-        <a href=lang.path("/shop") class=SECONDARY>{t.to_shop}</a>
+        // The checkout is part of the signed-in app (a full page load, not the storefront's).
+        <div class="mt-6 ml-auto max-w-sm space-y-3">
+            <a href=lang.path("/checkout") rel="external" class=format!("block text-center {BUTTON}") data-testid="cart-checkout">{t.checkout}</a>
+            <a href=lang.path("/shop") class=format!("block text-center {SECONDARY}")>{t.to_shop}</a>
+        </div>
     }
     .into_any()
 }

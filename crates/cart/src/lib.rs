@@ -480,3 +480,57 @@ pub async fn count_items(conn: &mut PgConnection, cart: Uuid) -> Result<u32, Car
     .await?;
     Ok(u32::try_from(n).unwrap_or(0))
 }
+
+/// The configuration in words, in `locale`: the tier ("5.000 Follower", for services), the
+/// add-ons and the speed by their labels. Shown in the cart and frozen into orders.
+pub fn describe(product: &Product, selection: &Selection, locale: gd_common::Locale) -> String {
+    let Some(price) = product.price.as_ref() else {
+        return String::new();
+    };
+    let mut parts = Vec::new();
+    if let Some(tier) = price.offer.tiers.iter().find(|t| t.key == selection.tier) {
+        if product.kind == gd_catalog::ProductKind::Service {
+            parts.push(format!(
+                "{} {}",
+                group_digits(tier.amount, locale),
+                product.unit.get(locale)
+            ));
+        }
+    }
+    for key in &selection.addons {
+        parts.push(
+            price
+                .labels
+                .addons
+                .get(key)
+                .map_or_else(|| key.clone(), |l| l.get(locale).to_owned()),
+        );
+    }
+    if let Some(key) = &selection.speed {
+        parts.push(
+            price
+                .labels
+                .speeds
+                .get(key)
+                .map_or_else(|| key.clone(), |l| l.get(locale).to_owned()),
+        );
+    }
+    parts.join(" · ")
+}
+
+/// `5000` as `5.000` (German) or `5,000` (English).
+fn group_digits(n: u32, locale: gd_common::Locale) -> String {
+    let digits = n.to_string();
+    let sep = match locale {
+        gd_common::Locale::De => '.',
+        gd_common::Locale::En => ',',
+    };
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(sep);
+        }
+        out.push(c);
+    }
+    out
+}

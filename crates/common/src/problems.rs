@@ -47,10 +47,14 @@ pub enum IssueCode {
     InUse,
     /// Something on our side failed; trying again later may work.
     Unavailable,
+    /// Not a VAT id of an EU member state (its format is checked per country).
+    InvalidVatId,
+    /// The VAT id belongs to another country than the billing address.
+    VatCountry,
 }
 
 impl IssueCode {
-    pub const ALL: [IssueCode; 23] = [
+    pub const ALL: [IssueCode; 25] = [
         IssueCode::Required,
         IssueCode::TooLong,
         IssueCode::TooShort,
@@ -74,6 +78,8 @@ impl IssueCode {
         IssueCode::TooMany,
         IssueCode::InUse,
         IssueCode::Unavailable,
+        IssueCode::InvalidVatId,
+        IssueCode::VatCountry,
     ];
 
     /// The code's name in URLs (a form posted without JavaScript gets its problems back there).
@@ -102,6 +108,8 @@ impl IssueCode {
             IssueCode::TooMany => "too-many",
             IssueCode::InUse => "in-use",
             IssueCode::Unavailable => "unavailable",
+            IssueCode::InvalidVatId => "invalid-vat-id",
+            IssueCode::VatCountry => "vat-country",
         }
     }
 

@@ -95,6 +95,39 @@ pub struct InstagramDiscoveryConfig {
     pub token: Secret,
 }
 
+/// Who takes payments. Without `STRIPE_SECRET_KEY` the test gateway built into the server
+/// does, speaking the part of Stripe's API we use.
+#[derive(Debug, Clone)]
+pub struct PaymentsConfig {
+    /// `STRIPE_SECRET_KEY`: Stripe's secret API key. Unset: the built-in test gateway (no
+    /// money moves; its pages say so), with a local key of its own.
+    pub stripe_secret_key: Option<Secret>,
+    /// The key our client sends: Stripe's, or the test gateway's local one.
+    pub api_key: Secret,
+    /// `STRIPE_API_BASE`: where the client sends its requests. Default Stripe's API with a key,
+    /// our own `{PUBLIC_URL}/test-gateway/` without.
+    pub api_base: String,
+    /// `STRIPE_WEBHOOK_SECRET`: the webhook endpoint's signing secret; several, separated by
+    /// commas, while a secret is rotated. Required with a Stripe key; without one, the test
+    /// gateway signs with a local secret (or this one, when set).
+    pub webhook_secrets: Vec<Secret>,
+    /// `TERMS_VERSION`: which version of the terms (AGB) the checkout asks buyers to accept,
+    /// stored with each order. Default `2026-12-01`.
+    pub terms_version: String,
+}
+
+impl PaymentsConfig {
+    /// True when payments go to the built-in test gateway.
+    pub fn is_test_gateway(&self) -> bool {
+        self.stripe_secret_key.is_none()
+    }
+}
+
+/// The test gateway's API key and webhook secret on a local installation. Public knowledge:
+/// they guard nothing but test payments.
+pub const TEST_GATEWAY_KEY: &str = "sk_test_growthdesk_local_gateway";
+pub const TEST_GATEWAY_WEBHOOK_SECRET: &str = "whsec_growthdesk_local_test_gateway";
+
 #[derive(Debug, Clone)]
 pub enum StorageConfig {
     /// A folder on this machine (one server process, or a shared volume).
@@ -276,6 +309,7 @@ pub struct Config {
     /// `pages_read_engagement`). Unset: the handle's format is checked, and the page says the
     /// account was not looked up.
     pub instagram_discovery: Option<InstagramDiscoveryConfig>,
+    pub payments: PaymentsConfig,
     /// `REQUEST_TIMEOUT_SECS`: a request (reading its body included) that takes longer is
     /// answered 408 and its connection freed. Default 30.
     pub request_timeout_secs: u64,
@@ -443,10 +477,54 @@ impl Config {
             }
         };
 
+        let stripe_secret_key = get("STRIPE_SECRET_KEY").map(Secret::new);
+        let webhook_secrets: Vec<Secret> = get("STRIPE_WEBHOOK_SECRET")
+            .map(|v| {
+                v.split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(Secret::new)
+                    .collect()
+            })
+            .unwrap_or_default();
+        let payments = match stripe_secret_key {
+            Some(key) => {
+                if webhook_secrets.is_empty() {
+                    return Err(ConfigError {
+                        name: "STRIPE_WEBHOOK_SECRET",
+                        reason:
+                            "must be set with STRIPE_SECRET_KEY: webhooks could not be verified"
+                                .into(),
+                    });
+                }
+                PaymentsConfig {
+                    api_key: key.clone(),
+                    stripe_secret_key: Some(key),
+                    api_base: get("STRIPE_API_BASE")
+                        .unwrap_or_else(|| "https://api.stripe.com/".to_owned()),
+                    webhook_secrets,
+                    terms_version: get("TERMS_VERSION").unwrap_or_else(|| "2026-12-01".into()),
+                }
+            }
+            None => PaymentsConfig {
+                stripe_secret_key: None,
+                api_key: Secret::new(TEST_GATEWAY_KEY),
+                api_base: get("STRIPE_API_BASE")
+                    .unwrap_or_else(|| format!("{public_url}/test-gateway/")),
+                webhook_secrets: if webhook_secrets.is_empty() {
+                    vec![Secret::new(TEST_GATEWAY_WEBHOOK_SECRET)]
+                } else {
+                    webhook_secrets
+                },
+                terms_version: get("TERMS_VERSION").unwrap_or_else(|| "2026-12-01".into()),
+            },
+        };
+
         Ok(Self {
             two_factor_key,
             storage,
             instagram_discovery,
+            payments,
             database_url: get("DATABASE_URL")
                 .unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/growthdesk".to_owned()),
             migration_database_url: get("MIGRATION_DATABASE_URL").map(Secret::new),
@@ -537,6 +615,12 @@ impl Config {
 
     /// Where the sign-in buttons send the browser (the providers' authorization origins):
     /// the Content-Security-Policy lets forms go there.
+    /// Where the checkout sends buyers to pay (Stripe's hosted page; the test gateway's is our
+    /// own origin): the Content-Security-Policy lets the checkout form's redirect go there.
+    pub fn payment_page_origin(&self) -> Option<&'static str> {
+        (!self.payments.is_test_gateway()).then_some("https://checkout.stripe.com")
+    }
+
     pub fn login_provider_origins(&self) -> Vec<&str> {
         let mut origins: Vec<&str> = self.oauth.iter().map(|p| origin_of(&p.auth_url)).collect();
         origins.sort_unstable();

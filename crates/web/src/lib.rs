@@ -40,6 +40,8 @@ pub struct ServerContext {
     pub storage: Arc<dyn gd_storage::ObjectStore>,
     /// Whether an Instagram handle is a professional account (or a labelled local answer).
     pub instagram: Arc<dyn gd_instagram::AccountCheck>,
+    /// Checkout sessions: Stripe, or the built-in test gateway.
+    pub gateway: gd_payments::Gateway,
 }
 
 /// Why the platform refused or failed a request. Refusals carry their meaning; the rest is

@@ -78,6 +78,7 @@ impl TestApp {
             storage: gd_storage::from_config(&config.storage).unwrap(),
             instagram: gd_instagram::from_config(&config).unwrap(),
             pages: Default::default(),
+            gateway: gd_payments::Gateway::from_config(&config.payments).unwrap(),
         });
         server::metrics_handle();
         let app = server::router(state);

@@ -1,0 +1,527 @@
+//! The checkout's and the client's orders' server functions. All need a signed-in user; an
+//! order of someone else is a 404.
+// The checkout form's fields are the server function's arguments (one per form field, so the
+// form posts without JavaScript); the generated client function has as many.
+#![allow(clippy::too_many_arguments)]
+
+use gd_pricing::{Billing, Cents, Treatment};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::cart::api::{CartLineView, PeriodView};
+use crate::error::{AppError, Conflict};
+
+/// Billing details as typed (and as prefilled from the buyer's last order).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BillingForm {
+    pub name: String,
+    pub company: String,
+    pub street: String,
+    pub postal_code: String,
+    pub city: String,
+    pub country: String,
+    pub vat_id: String,
+}
+
+/// What the checkout page shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckoutView {
+    /// The account the order and its mails go to.
+    pub email: String,
+    pub lines: Vec<CartLineView>,
+    /// The totals under the treatment that the country and VAT id give.
+    pub periods: Vec<PeriodView>,
+    pub treatment: Treatment,
+    /// Why this cart cannot be bought as it is (empty, unavailable lines, monthly and yearly
+    /// plans together).
+    pub blocked: Option<Conflict>,
+    /// Payments go to the built-in test gateway (no money moves).
+    pub test_gateway: bool,
+    pub prefill: BillingForm,
+}
+
+/// The checkout of this user's cart, priced for `country` and `vat_id` (a business from
+/// another EU country with a valid VAT id pays net prices; the rest pay German VAT).
+#[server(prefix = "/api", endpoint = "checkout_summary")]
+pub async fn checkout_summary(
+    #[server(default)] lang: String,
+    #[server(default)] country: String,
+    #[server(default)] vat_id: String,
+) -> Result<CheckoutView, AppError> {
+    server::summary(&lang, &country, &vat_id).await
+}
+
+/// Where the buyer pays.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckoutStarted {
+    pub order_id: String,
+    pub payment_url: String,
+}
+
+/// Creates the order from the cart (pending payment) and its payment page at the gateway;
+/// answers where to pay (a form posted without JavaScript is redirected there). 422 with
+/// the fields for bad billing details or missing consent, 409 when the cart cannot be
+/// bought, 503-like conflict when the gateway cannot be reached (the order is cancelled,
+/// nothing is charged, the cart stays).
+#[server(prefix = "/api", endpoint = "start_checkout")]
+pub async fn start_checkout(
+    #[server(default)] lang: String,
+    #[server(default)] name: String,
+    #[server(default)] company: String,
+    #[server(default)] street: String,
+    #[server(default)] postal_code: String,
+    #[server(default)] city: String,
+    #[server(default)] country: String,
+    #[server(default)] vat_id: String,
+    #[server(default)] terms: String,
+    #[server(default)] early_start: String,
+) -> Result<CheckoutStarted, AppError> {
+    let form = BillingForm {
+        name,
+        company,
+        street,
+        postal_code,
+        city,
+        country,
+        vat_id,
+    };
+    server::start(&lang, form, !terms.is_empty(), !early_start.is_empty()).await
+}
+
+/// An order line as the client sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderLineView {
+    pub name: String,
+    pub details: String,
+    pub target: String,
+    pub quantity: i32,
+    pub billing: Billing,
+    pub total: Cents,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimelineView {
+    pub at: String,
+    /// The status's code (`paid`, …).
+    pub status: String,
+    pub note: Option<String>,
+}
+
+/// One order of the signed-in client.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderView {
+    pub id: String,
+    pub number: i64,
+    /// The status's code (`pending_payment`, `paid`, …).
+    pub status: String,
+    pub created: String,
+    pub lines: Vec<OrderLineView>,
+    pub treatment: Treatment,
+    pub net: Cents,
+    pub vat: Cents,
+    pub total: Cents,
+    pub subscription: bool,
+    /// Paid through the built-in test gateway (no money moved).
+    pub test_gateway: bool,
+    /// Where to pay, while the order waits for payment and its page is open.
+    pub pay_url: Option<String>,
+    pub timeline: Vec<TimelineView>,
+}
+
+/// Order `id` of the signed-in user. With `session_id` (the gateway's way back after
+/// paying), a pending order asks the gateway for the session's state first, so the page
+/// shows "paid" even when the gateway's event has not arrived yet.
+#[server(prefix = "/api", endpoint = "my_order")]
+pub async fn my_order(
+    #[server(default)] id: String,
+    #[server(default)] session_id: String,
+) -> Result<OrderView, AppError> {
+    server::order(&id, &session_id).await
+}
+
+/// A line of the client's order list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderSummary {
+    pub id: String,
+    pub number: i64,
+    pub status: String,
+    pub created: String,
+    pub total: Cents,
+    pub items: String,
+}
+
+/// The signed-in user's orders, newest first.
+#[server(prefix = "/api", endpoint = "my_orders")]
+pub async fn my_orders() -> Result<Vec<OrderSummary>, AppError> {
+    server::orders().await
+}
+
+#[cfg(feature = "ssr")]
+mod server {
+    use gd_common::Locale;
+    use gd_orders::{BillingInput, OrderError};
+    use gd_payments::{Interval, SessionLine, SessionRequest};
+    use gd_pricing::{Billing, Buyer, Treatment, VatId};
+    use uuid::Uuid;
+
+    use super::*;
+    use crate::context::{require_user, server_context};
+
+    fn order_error(e: OrderError) -> AppError {
+        match e {
+            OrderError::EmptyCart => AppError::Conflict(Conflict::EmptyCart),
+            OrderError::Unavailable => AppError::Conflict(Conflict::CartUnavailable),
+            OrderError::MixedIntervals => AppError::Conflict(Conflict::MixedIntervals),
+            OrderError::NotFound => AppError::NotFound,
+            other => AppError::internal(other),
+        }
+    }
+
+    /// The treatment the summary shows: a VAT id that parses and fits the country counts;
+    /// anything else prices as a consumer until the form is sent.
+    fn preview_treatment(country: &str, vat_id: &str) -> Treatment {
+        let country = country.trim().to_ascii_uppercase();
+        let cleaned: String = vat_id
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != '.' && *c != '-')
+            .collect();
+        let prefix = if country == "GR" {
+            "EL"
+        } else {
+            country.as_str()
+        };
+        let buyer = match VatId::parse(&cleaned) {
+            Ok(id) if id.country() == prefix => Buyer::Business(id),
+            _ => Buyer::Consumer,
+        };
+        gd_pricing::treatment(&buyer, gd_orders::SELLER_COUNTRY, false)
+    }
+
+    pub async fn summary(
+        lang: &str,
+        country: &str,
+        vat_id: &str,
+    ) -> Result<CheckoutView, AppError> {
+        let user = require_user().await?;
+        let ctx = server_context()?;
+        let cart = crate::context::cart_id(false).await?;
+        let treatment = preview_treatment(country, vat_id);
+        let view = crate::cart::api::priced_view(lang, cart, treatment).await?;
+        let catalog = ctx.catalog.get();
+        let blocked = match cart {
+            None => Some(Conflict::EmptyCart),
+            Some(cart) => {
+                let mut conn = ctx.pool.acquire().await.map_err(AppError::internal)?;
+                let lines = gd_cart::load(&mut conn, cart)
+                    .await
+                    .map_err(AppError::internal)?;
+                let (priced, quote) =
+                    gd_cart::price(&catalog, lines, treatment).map_err(AppError::internal)?;
+                gd_orders::freeze_lines(&priced, &quote, Locale::parse(lang))
+                    .err()
+                    .map(|e| match order_error(e) {
+                        AppError::Conflict(c) => c,
+                        _ => Conflict::EmptyCart,
+                    })
+            }
+        };
+        let mut conn = ctx.pool.acquire().await.map_err(AppError::internal)?;
+        let prefill = gd_orders::last_billing(&mut conn, user.id)
+            .await
+            .map_err(AppError::internal)?
+            .map(|b| BillingForm {
+                name: b.name,
+                company: b.company,
+                street: b.street,
+                postal_code: b.postal_code,
+                city: b.city,
+                country: b.country,
+                vat_id: b.vat_id,
+            })
+            .unwrap_or_else(|| BillingForm {
+                country: "DE".into(),
+                ..Default::default()
+            });
+        Ok(CheckoutView {
+            email: user.email,
+            lines: view.lines,
+            periods: view.periods,
+            treatment,
+            blocked,
+            test_gateway: ctx.config.payments.is_test_gateway(),
+            prefill,
+        })
+    }
+
+    /// The words of the consent to an early start, as the buyer saw them (stored with the
+    /// order).
+    pub fn early_start_words(lang: &str) -> &'static str {
+        match Locale::parse(lang) {
+            Locale::De => super::super::page::DE.early_start,
+            Locale::En => super::super::page::EN.early_start,
+        }
+    }
+
+    pub async fn start(
+        lang: &str,
+        form: BillingForm,
+        terms: bool,
+        early_start: bool,
+    ) -> Result<CheckoutStarted, AppError> {
+        let user = require_user().await?;
+        let ctx = server_context()?;
+        let locale = Locale::parse(lang);
+        let input = BillingInput {
+            name: form.name.clone(),
+            company: form.company.clone(),
+            street: form.street.clone(),
+            postal_code: form.postal_code.clone(),
+            city: form.city.clone(),
+            country: form.country.clone(),
+            vat_id: form.vat_id.clone(),
+        };
+        let billing = gd_orders::parse_billing(&input);
+        let mut issues = billing.as_ref().err().cloned().unwrap_or_default();
+        if !terms {
+            issues.push(gd_common::FieldIssue::new(
+                "terms",
+                gd_common::IssueCode::ConsentMissing,
+            ));
+        }
+        let billing = match billing {
+            Ok(b) if issues.is_empty() => b,
+            _ => {
+                let echo = [
+                    ("name", &form.name),
+                    ("company", &form.company),
+                    ("street", &form.street),
+                    ("postal_code", &form.postal_code),
+                    ("city", &form.city),
+                    ("country", &form.country),
+                    ("vat_id", &form.vat_id),
+                ]
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v.clone()))
+                .collect();
+                return Err(AppError::Validation { issues, echo });
+            }
+        };
+        let cart = crate::context::cart_id(false)
+            .await?
+            .ok_or(AppError::Conflict(Conflict::EmptyCart))?;
+        let treatment = billing.treatment(false);
+        let catalog = ctx.catalog.get();
+        let mut tx = crate::context::begin().await?;
+        let lines = gd_cart::load(&mut tx, cart)
+            .await
+            .map_err(AppError::internal)?;
+        let cart_line_ids: Vec<Uuid> = lines.iter().map(|l| l.id).collect();
+        let (priced, quote) =
+            gd_cart::price(&catalog, lines, treatment).map_err(AppError::internal)?;
+        let frozen = gd_orders::freeze_lines(&priced, &quote, locale).map_err(order_error)?;
+        let gateway = &ctx.gateway;
+        let order = gd_orders::NewOrder {
+            user_id: user.id,
+            locale,
+            email: user.email.clone(),
+            billing,
+            terms_version: ctx.config.payments.terms_version.clone(),
+            early_start_consent: early_start.then(|| early_start_words(lang).to_owned()),
+            gateway: gateway.kind().as_str(),
+            cart_id: Some(cart),
+            cart_line_ids,
+            lines: frozen.clone(),
+            quote,
+        };
+        let created = gd_orders::create(&mut tx, &order)
+            .await
+            .map_err(order_error)?;
+        crate::context::commit(tx).await?;
+
+        let lang_of = crate::i18n::Lang::from_code(lang);
+        let public = &ctx.config.public_url;
+        let request = SessionRequest {
+            order_id: created.id.to_string(),
+            order_number: created.number,
+            email: user.email.clone(),
+            subscription: frozen.iter().any(|l| l.period != Billing::OneOff),
+            locale: locale.as_str().to_owned(),
+            lines: frozen
+                .iter()
+                .map(|l| SessionLine {
+                    name: session_line_name(l),
+                    amount: l.total.0,
+                    interval: match l.period {
+                        Billing::OneOff => None,
+                        Billing::Monthly => Some(Interval::Month),
+                        Billing::Yearly => Some(Interval::Year),
+                    },
+                })
+                .collect(),
+            success_url: format!(
+                "{public}{}?session_id={{CHECKOUT_SESSION_ID}}",
+                lang_of.path(&format!("/portal/orders/{}", created.id))
+            ),
+            cancel_url: format!("{public}{}", lang_of.path("/cart")),
+            idempotency_key: format!("checkout-{}", created.id),
+        };
+        let session = match gateway.create_session(&request).await {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::error!(error = %e, order = %created.id, "payment page could not be opened");
+                let mut conn = ctx.pool.acquire().await.map_err(AppError::internal)?;
+                gd_orders::settle::cancel_unopened(
+                    &mut conn,
+                    created.id,
+                    "the payment page could not be opened",
+                )
+                .await
+                .map_err(AppError::internal)?;
+                return Err(AppError::Conflict(Conflict::PaymentUnavailable));
+            }
+        };
+        let Some(url) = session.url.clone() else {
+            return Err(AppError::internal(
+                "the gateway answered a session without a payment page",
+            ));
+        };
+        let mut conn = ctx.pool.acquire().await.map_err(AppError::internal)?;
+        gd_orders::attach_session(&mut conn, created.id, &session.id, Some(&url))
+            .await
+            .map_err(AppError::internal)?;
+        if crate::context::is_plain_form_post() {
+            leptos_axum::redirect(&url);
+        }
+        Ok(CheckoutStarted {
+            order_id: created.id.to_string(),
+            payment_url: url,
+        })
+    }
+
+    /// "2 × Instagram Follower (5.000 Follower · Express), @handle": what the payment page
+    /// lists.
+    fn session_line_name(l: &gd_orders::NewLine) -> String {
+        let mut name = format!("{} × {}", l.quantity, l.name);
+        if !l.description.is_empty() {
+            name.push_str(&format!(" ({})", l.description));
+        }
+        if !l.target.is_empty() {
+            name.push_str(&format!(", {}", l.target));
+        }
+        name
+    }
+
+    /// The order, if it is the user's own (admins may look at any).
+    async fn own_order(id: &str) -> Result<(gd_accounts::User, gd_orders::Order), AppError> {
+        let user = require_user().await?;
+        let id = Uuid::parse_str(id.trim()).map_err(|_| AppError::NotFound)?;
+        let ctx = server_context()?;
+        let mut conn = ctx.pool.acquire().await.map_err(AppError::internal)?;
+        let order = gd_orders::load(&mut conn, id)
+            .await
+            .map_err(AppError::internal)?
+            .ok_or(AppError::NotFound)?;
+        if order.user_id != user.id && !user.roles.contains(&gd_common::Role::Admin) {
+            return Err(AppError::NotFound);
+        }
+        Ok((user, order))
+    }
+
+    pub async fn order(id: &str, session_id: &str) -> Result<OrderView, AppError> {
+        let (_, mut order) = own_order(id).await?;
+        let ctx = server_context()?;
+        let session_id = session_id.trim();
+        if order.status == gd_orders::Status::PendingPayment
+            && !session_id.is_empty()
+            && order.session_id.as_deref() == Some(session_id)
+        {
+            // Back from paying, perhaps before the gateway's event: ask the gateway.
+            match ctx.gateway.session(session_id).await {
+                Ok(session) => {
+                    let mut tx = crate::context::begin().await?;
+                    gd_orders::apply_session(
+                        &mut tx,
+                        &session,
+                        gd_orders::Report::Current,
+                        "success_page",
+                    )
+                    .await
+                    .map_err(AppError::internal)?;
+                    crate::context::commit(tx).await?;
+                    let mut conn = ctx.pool.acquire().await.map_err(AppError::internal)?;
+                    if let Some(fresh) = gd_orders::load(&mut conn, order.id)
+                        .await
+                        .map_err(AppError::internal)?
+                    {
+                        order = fresh;
+                    }
+                }
+                // The page still shows the order; the webhook will bring the payment.
+                Err(e) => tracing::warn!(error = %e, "session could not be read on return"),
+            }
+        }
+        let mut conn = ctx.pool.acquire().await.map_err(AppError::internal)?;
+        let timeline = gd_orders::timeline(&mut conn, order.id)
+            .await
+            .map_err(AppError::internal)?;
+        Ok(OrderView {
+            id: order.id.to_string(),
+            number: order.number,
+            status: order.status.as_str().to_owned(),
+            created: order.created_at.format("%d.%m.%Y %H:%M UTC").to_string(),
+            lines: order
+                .lines
+                .iter()
+                .map(|l| OrderLineView {
+                    name: l.name.clone(),
+                    details: l.description.clone(),
+                    target: l.target.clone(),
+                    quantity: l.quantity,
+                    billing: l.period,
+                    total: l.total,
+                })
+                .collect(),
+            treatment: match order.treatment.as_str() {
+                "reverse_charge" => Treatment::ReverseCharge,
+                "small_business" => Treatment::SmallBusiness,
+                _ => Treatment::Standard,
+            },
+            net: order.net,
+            vat: order.vat,
+            total: order.total,
+            subscription: order.subscription,
+            test_gateway: order.gateway == "test",
+            pay_url: (order.status == gd_orders::Status::PendingPayment)
+                .then(|| order.session_url.clone())
+                .flatten(),
+            timeline: timeline
+                .into_iter()
+                .map(|t| TimelineView {
+                    at: t.at.format("%d.%m.%Y %H:%M:%S UTC").to_string(),
+                    status: t.to.as_str().to_owned(),
+                    note: t.note,
+                })
+                .collect(),
+        })
+    }
+
+    pub async fn orders() -> Result<Vec<OrderSummary>, AppError> {
+        let user = require_user().await?;
+        let ctx = server_context()?;
+        let mut conn = ctx.pool.acquire().await.map_err(AppError::internal)?;
+        let rows = gd_orders::list_for_user(&mut conn, user.id, 200)
+            .await
+            .map_err(AppError::internal)?;
+        Ok(rows
+            .into_iter()
+            .map(|r| OrderSummary {
+                id: r.id.to_string(),
+                number: r.number,
+                status: r.status.as_str().to_owned(),
+                created: r.created_at.format("%d.%m.%Y").to_string(),
+                total: r.total,
+                items: r.items,
+            })
+            .collect())
+    }
+}

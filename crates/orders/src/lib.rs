@@ -1,0 +1,47 @@
+//! Orders: what a client bought and where it stands.
+//!
+//! An order is created when a checkout starts ([`create`], status "pending payment") with a
+//! frozen copy of its lines ([`freeze_lines`]: names, configuration, net, VAT and gross) and
+//! the buyer's billing details ([`parse_billing`]), so that later catalog changes never touch
+//! it and an invoice has everything it needs. The payment gateway's events move it forward
+//! exactly once ([`settle`]); its [`Status`] only moves forward, and every move is in its
+//! timeline. The paid transition queues the [`OrderConfirmation`] mail.
+//!
+//! Knows nothing of Leptos, axum or apalis; every function that writes takes the caller's
+//! connection, so the caller owns the transaction.
+
+mod billing;
+mod mails;
+pub mod settle;
+mod status;
+mod store;
+
+pub use billing::{parse_billing, Billing, BillingInput, COUNTRIES, SELLER_COUNTRY};
+pub use mails::{confirmation_text, deliver_confirmation, ConfirmationError, OrderConfirmation};
+pub use settle::{apply_session, Applied, Report};
+pub use status::Status;
+pub use store::{
+    attach_session, by_session, create, freeze_lines, last_billing, list_for_user, load, timeline,
+    Created, NewLine, NewOrder, Order, OrderLine, OrderListItem, TimelineEntry,
+};
+
+/// What can go wrong with orders beyond a database error.
+#[derive(Debug, thiserror::Error)]
+pub enum OrderError {
+    #[error("the cart is empty")]
+    EmptyCart,
+    /// A line is no longer sold: the buyer removes it first.
+    #[error("a line of the cart is no longer available")]
+    Unavailable,
+    /// Monthly and yearly plans cannot share one subscription.
+    #[error("monthly and yearly plans must be bought separately")]
+    MixedIntervals,
+    #[error("no such order")]
+    NotFound,
+    #[error("invalid stored order: {0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Enqueue(#[from] gd_jobs::EnqueueError),
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+}

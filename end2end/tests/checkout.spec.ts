@@ -1,0 +1,109 @@
+import { test, expect, type Page } from '@playwright/test';
+import { hydrated, linkFromOutbox, password } from './helpers';
+
+const run = Date.now().toString(36);
+
+/** A new, verified and signed-in client. */
+async function newClient(page: Page, email: string) {
+  await page.goto('/signup');
+  await hydrated(page);
+  await page.locator('#auth-email').fill(email);
+  await page.locator('#auth-password').fill(password);
+  await page.getByRole('button', { name: 'Konto anlegen' }).click();
+  await expect(page.getByTestId('notice')).toBeVisible();
+  await page.goto(await linkFromOutbox(page, email, 'verify-email'));
+  await hydrated(page);
+  await page.getByRole('button', { name: 'Adresse bestätigen' }).click();
+  await expect(page.getByTestId('notice')).toContainText('bestätigt');
+  await page.locator('#auth-email').fill(email);
+  await page.locator('#auth-password').fill(password);
+  await page.getByRole('button', { name: 'Anmelden' }).click();
+  await expect(page).toHaveURL(/\/account$/);
+}
+
+async function fillCart(page: Page) {
+  await page.goto('/shop/instagram-follower');
+  await hydrated(page);
+  await page.getByLabel('5.000 Follower – 59,90 €').check();
+  await page.locator('#product-target').fill('@growth.desk');
+  await page.getByTestId('add-to-cart').click();
+  await expect(page.getByTestId('cart-count')).toHaveText('1');
+  await page.goto('/cart');
+  await hydrated(page);
+  await page.getByTestId('cart-checkout').click();
+  await page.waitForURL('**/checkout');
+  await hydrated(page);
+}
+
+async function fillBilling(page: Page) {
+  await page.locator('#checkout-name').fill('Kim Beispiel');
+  await page.locator('#checkout-street').fill('Hauptstraße 1');
+  await page.locator('#checkout-postal_code').fill('10115');
+  await page.locator('#checkout-city').fill('Berlin');
+}
+
+test('a client buys through the test gateway and sees the order paid, with its mail', async ({ page }) => {
+  const email = `kaufe.${run}@example.de`;
+  await newClient(page, email);
+  await fillCart(page);
+
+  // The checkout says payments are tests, and prices the cart.
+  await expect(page.getByTestId('test-gateway-notice')).toBeVisible();
+  await expect(page.getByTestId('checkout-email')).toHaveText(email);
+  await expect(page.getByTestId('checkout-total')).toHaveText('59,90 €');
+
+  await fillBilling(page);
+  await page.getByTestId('checkout-terms').check();
+  await page.getByTestId('checkout-early-start').check();
+  await page.getByTestId('checkout-submit').click();
+
+  // The test gateway's hosted page: plainly a test, the amount due.
+  await page.waitForURL('**/test-gateway/pay/**');
+  await expect(page.getByTestId('gateway-banner')).toContainText('kein Geld');
+  await expect(page.getByTestId('gateway-total')).toHaveText('59,90 €');
+  await page.getByTestId('gateway-decline').click();
+  await expect(page.getByTestId('gateway-declined')).toBeVisible();
+  await page.getByTestId('gateway-pay').click();
+
+  // Back on our order page: paid (confirmed with the gateway, or by its event).
+  await page.waitForURL(/\/portal\/orders\/[0-9a-f-]+\?session_id=cs_test_/);
+  await hydrated(page);
+  await expect(page.getByTestId('order-status')).toHaveAttribute('data-status', 'paid');
+  await expect(page.getByTestId('order-total')).toHaveText('59,90 €');
+  await expect(page.getByTestId('cart-count')).toHaveText('0');
+
+  // The order list has it; the confirmation is in the outbox.
+  await page.goto('/portal/orders');
+  await hydrated(page);
+  await expect(page.getByTestId('order-list')).toContainText('Bezahlt');
+  await page.goto('/dev/outbox');
+  await hydrated(page);
+  const mail = page
+    .getByTestId('outbox-mail')
+    .filter({ has: page.getByTestId('outbox-to').filter({ hasText: email }) })
+    .filter({ hasText: 'Ihre Bestellung' });
+  await expect(async () => {
+    await page.getByTestId('outbox-refresh').click();
+    await expect(mail).toHaveCount(1, { timeout: 1_000 });
+  }).toPass({ timeout: 20_000 });
+});
+
+test('a payment that fails later leaves the order unpaid and the cart as it was', async ({ page }) => {
+  // The delayed method's outcome arrives about 15 seconds after the choice.
+  test.setTimeout(90_000);
+  await newClient(page, `spaeter.${run}@example.de`);
+  await fillCart(page);
+  await fillBilling(page);
+  await page.getByTestId('checkout-terms').check();
+  await page.getByTestId('checkout-submit').click();
+  await page.waitForURL('**/test-gateway/pay/**');
+  await page.getByTestId('gateway-later_fails').click();
+
+  // The order waits for the payment, then follows its failure without a reload.
+  await page.waitForURL(/\/portal\/orders\//);
+  await hydrated(page);
+  await expect(page.getByTestId('order-status')).toHaveAttribute('data-status', 'pending_payment');
+  await expect(page.getByTestId('order-waiting')).toBeVisible();
+  await expect(page.getByTestId('order-status')).toHaveAttribute('data-status', 'cancelled', { timeout: 40_000 });
+  await expect(page.getByTestId('cart-count')).toHaveText('1');
+});

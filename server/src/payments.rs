@@ -1,0 +1,333 @@
+//! Payments over HTTP: Stripe's webhook, and the test gateway that stands in for Stripe when
+//! no key is configured.
+//!
+//! `POST /webhooks/stripe` is outside the same-origin guard: Stripe's signature over the raw
+//! body is its guard (400 for a missing, wrong or stale one). Every verified event is
+//! recorded by its id with its payload and acknowledged; checkout-session events are applied
+//! to their order in the same transaction (`gd_orders::settle`), reading the session's
+//! current state from the gateway first, so late and out-of-order deliveries cannot move an
+//! order backwards. A failure answers 500, so the gateway delivers again.
+//!
+//! `/test-gateway/v1/…` answers the requests our Stripe client makes (guarded by the API
+//! key, as Stripe's API is), and `/test-gateway/pay/{id}` is its hosted payment page.
+
+use axum::body::Bytes;
+use axum::extract::{Form, Path, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use gd_orders::settle::{self, Claim, Outcome, ReceivedEvent};
+use gd_orders::Report;
+use gd_payments::test_gateway::{self, Choice, Settled};
+use gd_payments::Event;
+
+use crate::AppState;
+
+pub(crate) fn routes(test_gateway: bool) -> Router<AppState> {
+    let router = Router::new().route("/webhooks/stripe", post(stripe_webhook));
+    if !test_gateway {
+        return router;
+    }
+    router
+        .route("/test-gateway/v1/checkout/sessions", post(api_create))
+        .route("/test-gateway/v1/checkout/sessions/{id}", get(api_retrieve))
+        .route("/test-gateway/pay/{id}", get(pay_page).post(pay_choice))
+}
+
+fn outcome_metric(outcome: &'static str) {
+    metrics::counter!("growthdesk_webhook_events_total", "gateway" => "stripe", "outcome" => outcome)
+        .increment(1);
+}
+
+async fn stripe_webhook(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let secrets: Vec<&str> = state
+        .config
+        .payments
+        .webhook_secrets
+        .iter()
+        .map(|s| s.expose())
+        .collect();
+    let signature = headers
+        .get("stripe-signature")
+        .and_then(|v| v.to_str().ok());
+    let now = chrono::Utc::now().timestamp();
+    if let Err(e) = gd_payments::signature::verify(signature, &body, &secrets, now) {
+        outcome_metric("bad_signature");
+        tracing::warn!(error = %e, "webhook refused");
+        return (StatusCode::BAD_REQUEST, e.to_string()).into_response();
+    }
+    let gateway = state.gateway.kind().as_str();
+    let (payload, event) = match serde_json::from_slice::<serde_json::Value>(&body) {
+        Ok(value) => {
+            let event = serde_json::from_value::<Event>(value.clone()).ok();
+            (value, event)
+        }
+        Err(_) => (
+            serde_json::json!({ "raw": String::from_utf8_lossy(&body) }),
+            None,
+        ),
+    };
+    let Some(event) = event else {
+        // Signed by the gateway but not an event we can read: kept for a person to look at,
+        // and acknowledged (a retry would bring the same bytes).
+        let id = payload["id"].as_str().map_or_else(
+            || format!("unparsable_{}", short_digest(&body)),
+            str::to_owned,
+        );
+        let received = ReceivedEvent {
+            id: &id,
+            gateway,
+            kind: payload["type"].as_str().unwrap_or("unknown"),
+            created: now,
+            payload: &payload,
+        };
+        return record_only(&state, &received, Outcome::Unparsable).await;
+    };
+    let received = ReceivedEvent {
+        id: &event.id,
+        gateway,
+        kind: &event.kind,
+        created: event.created,
+        payload: &payload,
+    };
+    let report = match event.kind.as_str() {
+        "checkout.session.completed" => Report::Current,
+        "checkout.session.async_payment_succeeded" => Report::AsyncSucceeded,
+        "checkout.session.async_payment_failed" => Report::AsyncFailed,
+        "checkout.session.expired" => Report::Expired,
+        _ => return record_only(&state, &received, Outcome::Ignored).await,
+    };
+    let Some(sent) = event.session() else {
+        return record_only(&state, &received, Outcome::Unparsable).await;
+    };
+    // Where order matters, the gateway's current state counts, not the event's copy.
+    let current = match state.gateway.session(&sent.id).await {
+        Ok(session) => session,
+        Err(e) => return failed(&state, &received, &e.to_string()).await,
+    };
+    let result: Result<(Claim, Option<gd_orders::Applied>), gd_orders::OrderError> = async {
+        let mut tx = state.pool.begin().await?;
+        let claim = settle::claim_event(&mut tx, &received).await?;
+        if claim == Claim::Duplicate {
+            tx.commit().await?;
+            return Ok((claim, None));
+        }
+        let applied = gd_orders::apply_session(&mut tx, &current, report, &event.id).await?;
+        settle::finish_event(&mut tx, &event.id, Outcome::Handled, applied.order()).await?;
+        tx.commit().await?;
+        Ok((claim, Some(applied)))
+    }
+    .await;
+    match result {
+        Ok((Claim::Duplicate, _)) => {
+            outcome_metric("duplicate");
+            Json(serde_json::json!({ "received": true, "duplicate": true })).into_response()
+        }
+        Ok((_, applied)) => {
+            outcome_metric("handled");
+            tracing::info!(event = %event.id, kind = %event.kind, ?applied, "webhook event applied");
+            Json(serde_json::json!({ "received": true })).into_response()
+        }
+        Err(e) => failed(&state, &received, &e.to_string()).await,
+    }
+}
+
+/// Records an event we do not act on (or cannot read) and acknowledges it.
+async fn record_only(state: &AppState, received: &ReceivedEvent<'_>, outcome: Outcome) -> Response {
+    let result: Result<Claim, gd_orders::OrderError> = async {
+        let mut tx = state.pool.begin().await?;
+        let claim = settle::claim_event(&mut tx, received).await?;
+        if claim == Claim::New {
+            settle::finish_event(&mut tx, received.id, outcome, None).await?;
+        }
+        tx.commit().await?;
+        Ok(claim)
+    }
+    .await;
+    match result {
+        Ok(_) => {
+            outcome_metric(match outcome {
+                Outcome::Ignored => "ignored",
+                _ => "unparsable",
+            });
+            Json(serde_json::json!({ "received": true })).into_response()
+        }
+        Err(e) => failed(state, received, &e.to_string()).await,
+    }
+}
+
+/// Processing failed: the failure is recorded (in its own transaction) and the gateway is
+/// told to deliver again.
+async fn failed(state: &AppState, received: &ReceivedEvent<'_>, error: &str) -> Response {
+    outcome_metric("failed");
+    tracing::error!(event = %received.id, kind = %received.kind, %error, "webhook event failed");
+    if let Ok(mut conn) = state.pool.acquire().await {
+        if let Err(e) = settle::fail_event(&mut conn, received, error).await {
+            tracing::error!(error = %e, "cannot record the failed webhook event");
+        }
+    }
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        Json(serde_json::json!({ "received": false, "error": "processing failed; deliver again" })),
+    )
+        .into_response()
+}
+
+fn short_digest(body: &[u8]) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(body);
+    digest.iter().take(12).map(|b| format!("{b:02x}")).collect()
+}
+
+// ---- the test gateway's API ----------------------------------------------------------------
+
+/// Stripe's API answers 401 without the right key: the refusal, if any.
+fn refusal(state: &AppState, headers: &HeaderMap) -> Option<Response> {
+    let key = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    match key {
+        Some(k) if state.config.payments.api_key.matches(k) => None,
+        _ => Some(
+            (
+                StatusCode::UNAUTHORIZED,
+                Json(serde_json::json!({ "error": {
+                    "type": "invalid_request_error",
+                    "message": "Invalid API Key provided."
+                }})),
+            )
+                .into_response(),
+        ),
+    }
+}
+
+fn api_answer(
+    result: Result<
+        Result<serde_json::Value, test_gateway::ApiError>,
+        test_gateway::GatewayStoreError,
+    >,
+) -> Response {
+    match result {
+        Ok(Ok(object)) => Json(object).into_response(),
+        Ok(Err(e)) => (
+            StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_REQUEST),
+            Json(e.body()),
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "test gateway failed");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Json(serde_json::json!({ "error": { "type": "api_error", "message": "An error occurred with our connection to the test gateway." } })),
+            )
+                .into_response()
+        }
+    }
+}
+
+async fn api_create(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    if let Some(res) = refusal(&state, &headers) {
+        return res;
+    }
+    let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok());
+    let page_base = format!("{}/test-gateway/pay", state.config.public_url);
+    let result = async {
+        let mut tx = state.pool.begin().await?;
+        let answer = test_gateway::create_session(&mut tx, &body, key, &page_base).await?;
+        tx.commit().await?;
+        Ok(answer)
+    }
+    .await;
+    api_answer(result)
+}
+
+async fn api_retrieve(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    if let Some(res) = refusal(&state, &headers) {
+        return res;
+    }
+    let result = async {
+        let mut conn = state.pool.acquire().await?;
+        test_gateway::retrieve(&mut conn, &id).await
+    }
+    .await;
+    api_answer(result)
+}
+
+// ---- the test gateway's hosted page --------------------------------------------------------
+
+#[derive(serde::Deserialize)]
+struct ChoiceForm {
+    choice: String,
+}
+
+async fn pay_choice(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Form(form): Form<ChoiceForm>,
+) -> Response {
+    let Some(choice) = Choice::parse(&form.choice) else {
+        return (StatusCode::UNPROCESSABLE_ENTITY, "Unknown choice.").into_response();
+    };
+    let result = async {
+        let mut tx = state.pool.begin().await?;
+        let settled = test_gateway::settle(&mut tx, &id, choice).await?;
+        let session = test_gateway::load(&mut tx, &id).await?;
+        tx.commit().await?;
+        Ok::<_, test_gateway::GatewayStoreError>((settled, session))
+    }
+    .await;
+    match result {
+        Ok((Some(Settled::Completed), Some(session))) => {
+            Redirect::to(&session.success_url()).into_response()
+        }
+        Ok((Some(Settled::Declined), _)) => {
+            Redirect::to(&format!("/test-gateway/pay/{id}?declined=1")).into_response()
+        }
+        Ok((Some(_), _)) => Redirect::to(&format!("/test-gateway/pay/{id}")).into_response(),
+        Ok((None, _)) => (StatusCode::NOT_FOUND, "No such session.").into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "test gateway payment failed");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "The test gateway failed; try again.",
+            )
+                .into_response()
+        }
+    }
+}
+
+async fn pay_page(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
+) -> Response {
+    let session = match state.pool.acquire().await {
+        Ok(mut conn) => test_gateway::load(&mut conn, &id).await,
+        Err(e) => Err(e),
+    };
+    match session {
+        Ok(Some(session)) => {
+            let declined = query.as_deref().is_some_and(|q| q.contains("declined=1"));
+            Html(crate::test_gateway_page::render(&session, declined)).into_response()
+        }
+        Ok(None) => (StatusCode::NOT_FOUND, "No such test gateway session.").into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "test gateway page failed");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "The test gateway failed; try again.",
+            )
+                .into_response()
+        }
+    }
+}

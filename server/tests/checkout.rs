@@ -1,0 +1,568 @@
+//! Checkout and payments over HTTP: the webhook's signature (good, bad, stale, rotated), a
+//! purchase through the built-in test gateway with the real worker delivering its events,
+//! exactly one order, payment and confirmation whatever is delivered twice or first, and the
+//! Stripe client's requests against a server speaking Stripe's API.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::{RunningWorker, TestApp};
+use gd_accounts::Role;
+use serde_json::{json, Value};
+use sqlx::PgPool;
+use wiremock::matchers::{header, method, path};
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+
+const SECRET: &str = gd_config::TEST_GATEWAY_WEBHOOK_SECRET;
+
+async fn post(
+    client: &reqwest::Client,
+    app: &TestApp,
+    path: &str,
+    form: &[(&str, &str)],
+) -> (u16, Value) {
+    let res = client.post(app.url(path)).form(form).send().await.unwrap();
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+/// Posts `body` to the webhook as the gateway would, signed with `secret` at `t`.
+async fn deliver(app: &TestApp, body: &str, secret: &str, t: i64) -> u16 {
+    reqwest::Client::new()
+        .post(app.url("/webhooks/stripe"))
+        .header("content-type", "application/json")
+        .header(
+            "stripe-signature",
+            gd_payments::signature::sign(secret, t, body.as_bytes()),
+        )
+        .body(body.to_owned())
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+const BILLING: &[(&str, &str)] = &[
+    ("lang", "de"),
+    ("name", "Erika Mustermann"),
+    ("street", "Hauptstraße 1"),
+    ("postal_code", "10115"),
+    ("city", "Berlin"),
+    ("country", "DE"),
+    ("terms", "on"),
+    ("early_start", "on"),
+];
+
+/// A signed-in client with two followers packages in the cart.
+async fn client_with_cart(app: &TestApp, email: &str) -> reqwest::Client {
+    let client = app.signed_in(email, &[]).await;
+    let (status, cart) = post(
+        &client,
+        app,
+        "/api/cart_add",
+        &[
+            ("lang", "de"),
+            ("product", "instagram-follower"),
+            ("tier", "5k"),
+            ("quantity", "2"),
+            ("target", "@growth.desk"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{cart}");
+    client
+}
+
+#[sqlx::test(migrations = false)]
+async fn the_webhook_takes_only_what_the_gateway_signed(pool: PgPool) {
+    let app = TestApp::spawn_with(pool, &[("STRIPE_WEBHOOK_SECRET", "whsec_old, whsec_new")]).await;
+    let body = json!({"id": "evt_sig_1", "type": "customer.created", "created": now(),
+                      "data": {"object": {"id": "cus_1"}}})
+    .to_string();
+    let res = reqwest::Client::new()
+        .post(app.url("/webhooks/stripe"))
+        .body(body.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 400, "no signature");
+    assert_eq!(
+        deliver(&app, &body, "whsec_other", now()).await,
+        400,
+        "wrong secret"
+    );
+    assert_eq!(
+        deliver(&app, &body, "whsec_new", now() - 301).await,
+        400,
+        "stale"
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM gateway_events").await,
+        0,
+        "nothing refused is kept"
+    );
+    // During a rotation both secrets are good.
+    assert_eq!(deliver(&app, &body, "whsec_old", now()).await, 200);
+    let other = body.replace("evt_sig_1", "evt_sig_2");
+    assert_eq!(deliver(&app, &other, "whsec_new", now()).await, 200);
+    // Several v1 values (Stripe signs with every active secret): any may match.
+    let third = body.replace("evt_sig_1", "evt_sig_3");
+    let t = now();
+    let old = gd_payments::signature::sign("whsec_old", t, third.as_bytes());
+    let new = gd_payments::signature::sign("whsec_unknown", t, third.as_bytes());
+    let header = format!("{new},v1={}", old.split_once("v1=").unwrap().1);
+    let res = reqwest::Client::new()
+        .post(app.url("/webhooks/stripe"))
+        .header("stripe-signature", header)
+        .body(third)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    // A type we do not handle is stored and acknowledged, once.
+    assert_eq!(
+        deliver(&app, &body, "whsec_old", now()).await,
+        200,
+        "a repeat is acknowledged"
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM gateway_events WHERE outcome = 'ignored'")
+            .await,
+        3
+    );
+    // Signed but not an event: kept as unparsable, acknowledged (a retry would not help).
+    assert_eq!(deliver(&app, "not json", "whsec_old", now()).await, 200);
+    assert_eq!(
+        app.count("SELECT count(*) FROM gateway_events WHERE outcome = 'unparsable'")
+            .await,
+        1
+    );
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_purchase_through_the_test_gateway_makes_one_paid_order(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    app.seed_demo().await;
+    let client = client_with_cart(&app, "buyer@example.de").await;
+
+    // The summary prices the cart for the buyer and says payments are tests.
+    let (status, summary) = post(
+        &client,
+        &app,
+        "/api/checkout_summary",
+        &[("lang", "de"), ("country", "DE")],
+    )
+    .await;
+    assert_eq!(status, 200, "{summary}");
+    assert_eq!(summary["test_gateway"], true);
+    assert_eq!(summary["blocked"], Value::Null);
+    assert_eq!(summary["periods"][0]["total"], 2 * 5_990);
+
+    // Missing consent and address: every problem at once, nothing created.
+    let (status, err) = post(
+        &client,
+        &app,
+        "/api/start_checkout",
+        &[("lang", "de"), ("country", "DE")],
+    )
+    .await;
+    assert_eq!(status, 422, "{err}");
+    assert_eq!(app.count("SELECT count(*) FROM orders").await, 0);
+
+    let (status, started) = post(&client, &app, "/api/start_checkout", BILLING).await;
+    assert_eq!(status, 200, "{started}");
+    let order_id = started["order_id"].as_str().unwrap().to_owned();
+    let pay_url = started["payment_url"].as_str().unwrap().to_owned();
+    assert!(
+        pay_url.starts_with(&app.url("/test-gateway/pay/cs_test_")),
+        "{pay_url}"
+    );
+
+    // The hosted page says what it is and what is due.
+    let page = client
+        .get(&pay_url)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Hier fließt kein Geld"), "{page}");
+    assert!(page.contains("119,80 €"), "{page}");
+
+    // A declined card changes nothing.
+    let res = client
+        .post(&pay_url)
+        .form(&[("choice", "decline")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 303);
+    assert!(res.headers()["location"]
+        .to_str()
+        .unwrap()
+        .ends_with("declined=1"));
+    assert_eq!(
+        app.count("SELECT count(*) FROM test_gateway_events").await,
+        0
+    );
+
+    // Paying sends the tester back to the order page, with the session's id.
+    let res = client
+        .post(&pay_url)
+        .form(&[("choice", "pay")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 303);
+    let back = res.headers()["location"].to_str().unwrap().to_owned();
+    assert!(
+        back.contains(&format!("/portal/orders/{order_id}?session_id=cs_test_")),
+        "{back}"
+    );
+
+    // The worker delivers the gateway's signed event to our webhook; the order is paid.
+    let worker = RunningWorker::start(&app);
+    app.wait_for_idle_queue().await;
+    worker.stop().await;
+    let (status, order) = post(&client, &app, "/api/my_order", &[("id", &order_id)]).await;
+    assert_eq!(status, 200, "{order}");
+    assert_eq!(order["status"], "paid");
+    assert_eq!(order["total"], 2 * 5_990);
+    assert_eq!(order["lines"][0]["target"], "@growth.desk");
+    assert_eq!(
+        app.count("SELECT count(*) FROM payments WHERE kind = 'payment'")
+            .await,
+        1
+    );
+    assert_eq!(
+        app.count("SELECT sum(amount)::bigint FROM payments").await,
+        2 * 5_990
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM orders WHERE confirmation_mailed_at IS NOT NULL")
+            .await,
+        1
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM cart_lines").await,
+        0,
+        "the bought lines left the cart"
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM orders WHERE early_start_consent_at IS NOT NULL AND terms_version = '2026-12-01'").await,
+        1
+    );
+    let mails = gd_mail::read_outbox(&app.outbox, 50).await.unwrap();
+    let confirmations: Vec<_> = mails
+        .iter()
+        .filter(|m| m.subject.contains("Ihre Bestellung"))
+        .collect();
+    assert_eq!(confirmations.len(), 1, "one confirmation: {mails:?}");
+    assert_eq!(confirmations[0].to, "buyer@example.de");
+    assert!(
+        confirmations[0].body.contains("119,80 €"),
+        "{}",
+        confirmations[0].body
+    );
+    assert!(
+        confirmations[0].body.contains("Widerrufsfrist"),
+        "the early start is confirmed"
+    );
+
+    // The same event again, and again at once: acknowledged, nothing new.
+    let payload: String = sqlx::query_scalar("SELECT payload FROM test_gateway_events LIMIT 1")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let (a, b) = tokio::join!(
+        deliver(&app, &payload, SECRET, now()),
+        deliver(&app, &payload, SECRET, now())
+    );
+    assert_eq!((a, b), (200, 200));
+    assert_eq!(app.count("SELECT count(*) FROM orders").await, 1);
+    assert_eq!(app.count("SELECT count(*) FROM payments").await, 1);
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM apalis.jobs WHERE job_type = 'growthdesk::order_confirmation'"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM order_events WHERE to_status = 'paid'")
+            .await,
+        1
+    );
+}
+
+#[sqlx::test(migrations = false)]
+async fn the_return_page_confirms_a_payment_before_its_event_arrives(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    app.seed_demo().await;
+    let client = client_with_cart(&app, "quick@example.de").await;
+    let (_, started) = post(&client, &app, "/api/start_checkout", BILLING).await;
+    let order_id = started["order_id"].as_str().unwrap().to_owned();
+    let pay_url = started["payment_url"].as_str().unwrap().to_owned();
+    let session = pay_url.rsplit('/').next().unwrap().to_owned();
+    client
+        .post(&pay_url)
+        .form(&[("choice", "pay")])
+        .send()
+        .await
+        .unwrap();
+
+    // Back on our page before the worker ran: the page asks the gateway and shows "paid".
+    let (status, order) = post(
+        &client,
+        &app,
+        "/api/my_order",
+        &[("id", &order_id), ("session_id", &session)],
+    )
+    .await;
+    assert_eq!(status, 200, "{order}");
+    assert_eq!(order["status"], "paid");
+    // Then the event arrives: nothing more happens.
+    let worker = RunningWorker::start(&app);
+    app.wait_for_idle_queue().await;
+    worker.stop().await;
+    assert_eq!(app.count("SELECT count(*) FROM payments").await, 1);
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM apalis.jobs WHERE job_type = 'growthdesk::order_confirmation'"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM gateway_events WHERE outcome = 'handled'")
+            .await,
+        1
+    );
+
+    // Someone else cannot see the order.
+    let other = app.signed_in("other@example.de", &[]).await;
+    let (status, _) = post(&other, &app, "/api/my_order", &[("id", &order_id)]).await;
+    assert_eq!(status, 404);
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_late_failing_or_expired_payment_leaves_no_paid_order(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    app.seed_demo().await;
+
+    // A delayed method that fails: the session completes unpaid, then the failure arrives.
+    let client = client_with_cart(&app, "later@example.de").await;
+    let (_, started) = post(&client, &app, "/api/start_checkout", BILLING).await;
+    let late_order = started["order_id"].as_str().unwrap().to_owned();
+    let pay_url = started["payment_url"].as_str().unwrap().to_owned();
+    client
+        .post(&pay_url)
+        .form(&[("choice", "later_fails")])
+        .send()
+        .await
+        .unwrap();
+    // The worker's deliveries; the failure is due later, so it is made due now.
+    sqlx::query("UPDATE apalis.jobs SET run_at = now()")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let worker = RunningWorker::start(&app);
+    app.wait_for_idle_queue().await;
+    worker.stop().await;
+    let (_, order) = post(&client, &app, "/api/my_order", &[("id", &late_order)]).await;
+    assert_eq!(order["status"], "cancelled", "{order}");
+    assert_eq!(app.count("SELECT count(*) FROM payments").await, 0);
+
+    // An expired session cancels its order; the cart is untouched and can be bought again.
+    let (_, started) = post(&client, &app, "/api/start_checkout", BILLING).await;
+    let expired_order = started["order_id"].as_str().unwrap().to_owned();
+    let pay_url = started["payment_url"].as_str().unwrap().to_owned();
+    client
+        .post(&pay_url)
+        .form(&[("choice", "expire")])
+        .send()
+        .await
+        .unwrap();
+    let worker = RunningWorker::start(&app);
+    app.wait_for_idle_queue().await;
+    worker.stop().await;
+    let (_, order) = post(&client, &app, "/api/my_order", &[("id", &expired_order)]).await;
+    assert_eq!(order["status"], "cancelled", "{order}");
+    assert_eq!(app.count("SELECT count(*) FROM cart_lines").await, 1);
+    assert_eq!(
+        app.count("SELECT count(*) FROM orders WHERE status = 'paid'")
+            .await,
+        0
+    );
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM apalis.jobs WHERE job_type = 'growthdesk::order_confirmation'"
+        )
+        .await,
+        0
+    );
+}
+
+#[sqlx::test(migrations = false)]
+async fn checkout_refuses_what_cannot_be_bought(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    app.seed_demo().await;
+    let client = app.signed_in("empty@example.de", &[]).await;
+    let (status, summary) = post(&client, &app, "/api/checkout_summary", &[("lang", "de")]).await;
+    assert_eq!(status, 200);
+    assert_eq!(summary["blocked"], "empty_cart");
+    let (status, _) = post(&client, &app, "/api/start_checkout", BILLING).await;
+    assert_eq!(status, 409);
+
+    // A business in Austria with a VAT id pays net; a VAT id of another country is refused.
+    let client = client_with_cart(&app, "firma@example.at").await;
+    let (_, summary) = post(
+        &client,
+        &app,
+        "/api/checkout_summary",
+        &[("lang", "de"), ("country", "AT"), ("vat_id", "ATU12345678")],
+    )
+    .await;
+    assert_eq!(summary["treatment"], "reverse_charge");
+    assert_eq!(
+        summary["periods"][0]["total"], 10_067,
+        "2 × 59,90 € without 19 % VAT"
+    );
+    let mut form = BILLING.to_vec();
+    form.extend([
+        ("country", "AT"),
+        ("vat_id", "DE123456789"),
+        ("company", "Muster GmbH"),
+    ]);
+    let form: Vec<(&str, &str)> = form.into_iter().rev().fold(Vec::new(), |mut acc, (k, v)| {
+        if !acc.iter().any(|(key, _)| *key == k) {
+            acc.push((k, v));
+        }
+        acc
+    });
+    let (status, err) = post(&client, &app, "/api/start_checkout", &form).await;
+    assert_eq!(status, 422, "{err}");
+    assert!(err.to_string().contains("vat_id"), "{err}");
+    // Anonymous visitors are asked to sign in.
+    let (status, _) = post(&app.browser(), &app, "/api/start_checkout", BILLING).await;
+    assert_eq!(status, 401);
+    let _ = Role::Admin;
+}
+
+/// The Stripe client's requests, against a server speaking Stripe's API.
+#[sqlx::test(migrations = false)]
+async fn with_a_stripe_key_the_session_is_created_at_stripe(pool: PgPool) {
+    let stripe = MockServer::start().await;
+    let session = json!({
+        "id": "cs_live_abc", "object": "checkout.session", "mode": "payment", "status": "open",
+        "payment_status": "unpaid", "client_reference_id": null, "metadata": {},
+        "customer": null, "customer_email": "stripe@example.de", "subscription": null,
+        "payment_intent": null, "invoice": null, "amount_subtotal": 11980, "amount_total": 11980,
+        "currency": "eur", "url": "https://checkout.stripe.com/c/pay/cs_live_abc",
+        "success_url": "x", "cancel_url": "y", "created": 1767225600, "expires_at": 1767312000,
+        "livemode": false, "automatic_tax": {"enabled": false, "liability": null, "status": null},
+        "custom_fields": [], "custom_text": {}, "payment_method_types": ["card"], "shipping_options": []
+    });
+    Mock::given(method("POST"))
+        .and(path("/v1/checkout/sessions"))
+        .and(header("authorization", "Bearer sk_test_stripe"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(session))
+        .expect(1)
+        .mount(&stripe)
+        .await;
+    let app = TestApp::spawn_with(
+        pool,
+        &[
+            ("STRIPE_SECRET_KEY", "sk_test_stripe"),
+            ("STRIPE_WEBHOOK_SECRET", "whsec_live"),
+            ("STRIPE_API_BASE", &stripe.uri()),
+        ],
+    )
+    .await;
+    app.seed_demo().await;
+    let client = client_with_cart(&app, "stripe@example.de").await;
+    let (_, summary) = post(&client, &app, "/api/checkout_summary", &[("lang", "de")]).await;
+    assert_eq!(summary["test_gateway"], false);
+    let (status, started) = post(&client, &app, "/api/start_checkout", BILLING).await;
+    assert_eq!(status, 200, "{started}");
+    assert_eq!(
+        started["payment_url"],
+        "https://checkout.stripe.com/c/pay/cs_live_abc"
+    );
+    let order_id = started["order_id"].as_str().unwrap();
+
+    let requests: Vec<Request> = stripe.received_requests().await.unwrap();
+    let req = &requests[0];
+    assert_eq!(
+        req.headers["idempotency-key"].to_str().unwrap(),
+        format!("checkout-{order_id}")
+    );
+    assert!(req.headers.contains_key("stripe-version"));
+    let form: std::collections::HashMap<String, String> =
+        form_urlencoded::parse(&req.body).into_owned().collect();
+    assert_eq!(form["mode"], "payment");
+    assert_eq!(form["client_reference_id"], order_id);
+    assert_eq!(form["metadata[order_id]"], order_id);
+    assert_eq!(form["customer_email"], "stripe@example.de");
+    assert_eq!(form["line_items[0][price_data][currency]"], "eur");
+    assert_eq!(
+        form["line_items[0][price_data][unit_amount]"], "11980",
+        "the server's price"
+    );
+    assert_eq!(form["line_items[0][quantity]"], "1");
+    assert!(form["line_items[0][price_data][product_data][name]"].contains("Instagram"));
+    assert!(
+        form["success_url"].ends_with("?session_id={CHECKOUT_SESSION_ID}"),
+        "{}",
+        form["success_url"]
+    );
+    assert_eq!(
+        sqlx::query_scalar::<_, String>("SELECT session_id FROM orders")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap(),
+        "cs_live_abc"
+    );
+    // The test gateway does not exist with a Stripe key.
+    assert_eq!(
+        app.get("/test-gateway/pay/cs_live_abc")
+            .await
+            .status()
+            .as_u16(),
+        404
+    );
+}
+
+#[sqlx::test(migrations = false)]
+async fn an_unreachable_gateway_cancels_the_order_and_keeps_the_cart(pool: PgPool) {
+    // A port nothing listens on.
+    let closed_port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}", listener.local_addr().unwrap())
+    };
+    let app = TestApp::spawn_with(
+        pool,
+        &[
+            ("STRIPE_SECRET_KEY", "sk_test_stripe"),
+            ("STRIPE_WEBHOOK_SECRET", "whsec_live"),
+            ("STRIPE_API_BASE", &closed_port),
+        ],
+    )
+    .await;
+    app.seed_demo().await;
+    let client = client_with_cart(&app, "down@example.de").await;
+    let (status, err) = post(&client, &app, "/api/start_checkout", BILLING).await;
+    assert_eq!(status, 409, "{err}");
+    assert_eq!(
+        app.count("SELECT count(*) FROM orders WHERE status = 'cancelled'")
+            .await,
+        1
+    );
+    assert_eq!(app.count("SELECT count(*) FROM cart_lines").await, 1);
+}
