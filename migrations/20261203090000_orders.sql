@@ -103,7 +103,9 @@ CREATE TABLE order_events (
     actor_id uuid REFERENCES users (id) ON DELETE SET NULL,
     -- What caused it: a gateway event id, "checkout", "admin", …
     source text NOT NULL,
-    note text
+    note text,
+    -- When the client was told of a change made by hand (the mail job sends it once).
+    mailed_at timestamptz
 );
 
 CREATE INDEX order_events_by_order ON order_events (order_id, id);

@@ -3,6 +3,7 @@
 # page of a running release server, with Debian's Chromium. Prints the four scores per page
 # and fails when one is under its target (performance 90, the others 95).
 # Usage: scripts/lighthouse.sh BASE_URL   (scripts/first-load.sh calls it with its server)
+# LIGHTHOUSE_OUT=dir keeps the full reports (JSON) there, for a closer look at a page.
 set -euo pipefail
 base="$1"
 version=12.8.2 # the last line for Node 20 (13.x needs Node 22)
@@ -11,7 +12,8 @@ if [ ! -x "$dir/node_modules/.bin/lighthouse" ]; then
   npm install --silent --no-audit --no-fund --prefix "$dir" "lighthouse@$version" >/dev/null
 fi
 export CHROME_PATH="${CHROMIUM:-/usr/bin/chromium}"
-out=$(mktemp -d)
+out="${LIGHTHOUSE_OUT:-$(mktemp -d)}"
+mkdir -p "$out"
 failed=0
 for page in / /shop /shop/instagram-follower; do
   name=$(echo "$page" | tr '/' '_')
@@ -35,5 +37,5 @@ for page in / /shop /shop/instagram-follower; do
     process.exit(scores.perf < 90 || scores.a11y < 95 || scores.bp < 95 || scores.seo < 95 ? 1 : 0);
   ' "$out/$name.json" "$page" || failed=1
 done
-rm -rf "$out"
+[ -n "${LIGHTHOUSE_OUT:-}" ] || rm -rf "$out"
 [ "$failed" = 0 ] && echo "lighthouse: every page meets its targets" || echo "lighthouse: a page misses a target (see above)"

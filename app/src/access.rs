@@ -80,6 +80,9 @@ pub const SERVER_FNS: &[(&str, Access)] = &[
     // Someone else's order is a 404.
     ("/api/my_order", Access::SignedIn),
     ("/api/my_orders", Access::SignedIn),
+    ("/api/admin_orders", Access::Role(Role::Admin)),
+    ("/api/admin_order", Access::Role(Role::Admin)),
+    ("/api/admin_move_order", Access::Role(Role::Admin)),
 ];
 
 /// Pages. A page whose data needs sign-in answers 401 (with a sign-in link) to anonymous
@@ -136,6 +139,11 @@ pub const PAGES: &[(&str, Access)] = &[
     ("/en/admin/pages/{id}", Access::Role(Role::Admin)),
     ("/admin/catalog", Access::Role(Role::Admin)),
     ("/en/admin/catalog", Access::Role(Role::Admin)),
+    ("/admin/orders", Access::Role(Role::Admin)),
+    ("/en/admin/orders", Access::Role(Role::Admin)),
+    // An order that does not exist is a 404.
+    ("/admin/orders/{id}", Access::Role(Role::Admin)),
+    ("/en/admin/orders/{id}", Access::Role(Role::Admin)),
     ("/admin/catalog/{id}", Access::Role(Role::Admin)),
     ("/en/admin/catalog/{id}", Access::Role(Role::Admin)),
 ];

@@ -19,6 +19,7 @@ use crate::JobContext;
 pub(crate) fn register_all(monitor: Monitor, ctx: &JobContext) -> Monitor {
     let monitor = register(monitor, ctx, lead_received);
     let monitor = register(monitor, ctx, order_confirmation);
+    let monitor = register(monitor, ctx, order_update);
     let monitor = register(monitor, ctx, test_gateway_delivery);
     register(monitor, ctx, account_mail)
 }
@@ -32,6 +33,21 @@ async fn order_confirmation(
         &ctx.pool,
         ctx.mailer.as_ref(),
         job.order_id,
+        &ctx.config.public_url,
+        &ctx.config.agency_email,
+    )
+    .await
+}
+
+/// A change an admin made to an order by hand, told to the client once.
+async fn order_update(
+    job: gd_orders::OrderUpdate,
+    ctx: JobContext,
+) -> Result<(), gd_orders::ConfirmationError> {
+    gd_orders::deliver_update(
+        &ctx.pool,
+        ctx.mailer.as_ref(),
+        &job,
         &ctx.config.public_url,
         &ctx.config.agency_email,
     )

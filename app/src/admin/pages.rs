@@ -1,4 +1,4 @@
-//! Admin pages: people and roles, audit log.
+//! Admin pages: people and roles, audit log (and the shared lazy route of every admin page).
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -45,14 +45,16 @@ fn words(lang: Lang, e: &AppError) -> &'static str {
 
 /// The links between the admin pages, at the top of each.
 pub(super) fn admin_nav(lang: Lang) -> impl IntoView {
-    let links: [(&str, &str, &str); 4] = match lang {
+    let links: [(&str, &str, &str); 5] = match lang {
         Lang::De => [
+            ("/admin/orders", "Bestellungen", "nav-orders"),
             ("/admin/users", "Personen", "nav-users"),
             ("/admin/catalog", "Katalog", "nav-catalog"),
             ("/admin/pages", "Seiten", "nav-pages"),
             ("/admin/audit", "Audit-Log", "nav-audit"),
         ],
         Lang::En => [
+            ("/admin/orders", "Orders", "nav-orders"),
             ("/admin/users", "People", "nav-users"),
             ("/admin/catalog", "Catalog", "nav-catalog"),
             ("/admin/pages", "Pages", "nav-pages"),
@@ -107,7 +109,11 @@ impl LazyRoute for AdminPages {
         let path = leptos_router::hooks::use_location()
             .pathname
             .get_untracked();
-        if path.ends_with("/admin/catalog") {
+        if path.ends_with("/admin/orders") {
+            super::orders::list_view()
+        } else if path.contains("/admin/orders/") {
+            super::orders::detail_view()
+        } else if path.ends_with("/admin/catalog") {
             super::catalog::list_view()
         } else if path.contains("/admin/catalog/") {
             super::catalog::edit_view()

@@ -10,6 +10,7 @@
 //! Knows nothing of Leptos, axum or apalis; every function that writes takes the caller's
 //! connection, so the caller owns the transaction.
 
+pub mod admin;
 mod billing;
 mod mails;
 pub mod settle;
@@ -17,7 +18,10 @@ mod status;
 mod store;
 
 pub use billing::{parse_billing, Billing, BillingInput, COUNTRIES, SELLER_COUNTRY};
-pub use mails::{confirmation_text, deliver_confirmation, ConfirmationError, OrderConfirmation};
+pub use mails::{
+    confirmation_text, deliver_confirmation, deliver_update, status_words, ConfirmationError,
+    OrderConfirmation, OrderUpdate,
+};
 pub use settle::{apply_session, Applied, Report};
 pub use status::Status;
 pub use store::{

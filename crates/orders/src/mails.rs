@@ -179,3 +179,114 @@ pub fn confirmation_text(order: &Order, public_url: &str) -> (String, String) {
     };
     (subject, body)
 }
+
+/// An admin moved an order by hand: tell the client what changed and why
+/// ([`deliver_update`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderUpdate {
+    pub order_id: Uuid,
+    /// The timeline entry that records the change.
+    pub entry: i64,
+}
+
+impl gd_jobs::Job for OrderUpdate {
+    const QUEUE: &'static str = "growthdesk::order_update";
+}
+
+/// Mails the client the change recorded in timeline entry `entry`, unless it left before.
+pub async fn deliver_update(
+    pool: &PgPool,
+    mailer: &dyn Mailer,
+    job: &OrderUpdate,
+    public_url: &str,
+    agency_email: &str,
+) -> Result<(), ConfirmationError> {
+    let mut conn = pool.acquire().await.map_err(OrderError::from)?;
+    let order = load(&mut conn, job.order_id)
+        .await?
+        .ok_or(OrderError::NotFound)?;
+    let entry = sqlx::query!(
+        "SELECT to_status, note, mailed_at IS NOT NULL AS \"mailed!\" FROM order_events
+         WHERE id = $1 AND order_id = $2",
+        job.entry,
+        job.order_id
+    )
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(OrderError::from)?
+    .ok_or(OrderError::NotFound)?;
+    if entry.mailed {
+        return Ok(());
+    }
+    let de = order.locale == Locale::De;
+    let status = crate::Status::parse(&entry.to_status).map_or("", |s| status_words(s, de));
+    let path = if de { "" } else { "/en" };
+    let subject = if de {
+        format!("Ihre Bestellung {}: {status}", order.number)
+    } else {
+        format!("Your order {}: {status}", order.number)
+    };
+    let body = format!(
+        "{}\n\n{}\n\n{}: {public_url}{path}/portal/orders/{}\n\n{}\n",
+        if de {
+            format!(
+                "Hallo {},\n\nIhre Bestellung {} hat jetzt den Status „{status}“.",
+                order.buyer_name, order.number
+            )
+        } else {
+            format!(
+                "Hello {},\n\nyour order {} is now \"{status}\".",
+                order.buyer_name, order.number
+            )
+        },
+        entry.note.unwrap_or_default(),
+        if de {
+            "Ihre Bestellung im Kundenportal"
+        } else {
+            "Your order in the client portal"
+        },
+        order.id,
+        if de {
+            "Ihr Growthdesk-Team"
+        } else {
+            "The Growthdesk team"
+        },
+    );
+    mailer
+        .send(&Mail {
+            to: order.email.clone(),
+            subject,
+            body,
+            reply_to: Some(agency_email.to_owned()),
+        })
+        .await?;
+    sqlx::query!(
+        "UPDATE order_events SET mailed_at = now() WHERE id = $1",
+        job.entry
+    )
+    .execute(&mut *conn)
+    .await
+    .map_err(OrderError::from)?;
+    Ok(())
+}
+
+/// A status in the client's words.
+pub fn status_words(status: crate::Status, de: bool) -> &'static str {
+    use crate::Status::*;
+    match (status, de) {
+        (PendingPayment, true) => "Zahlung ausstehend",
+        (PendingPayment, false) => "awaiting payment",
+        (Paid, true) => "Bezahlt",
+        (Paid, false) => "paid",
+        (InFulfilment, true) => "In Bearbeitung",
+        (InFulfilment, false) => "in progress",
+        (Completed, true) => "Abgeschlossen",
+        (Completed, false) => "completed",
+        (PartlyRefunded, true) => "Teilweise erstattet",
+        (PartlyRefunded, false) => "partly refunded",
+        (Refunded, true) => "Erstattet",
+        (Refunded, false) => "refunded",
+        (Cancelled, true) => "Storniert",
+        (Cancelled, false) => "cancelled",
+    }
+}

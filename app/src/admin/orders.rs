@@ -1,0 +1,306 @@
+//! `/admin/orders`: every order, filtered by status and searched by number, name or address;
+//! `/admin/orders/{id}`: one order with the buyer's details, its frozen lines, the money that
+//! moved, the gateway's events and the timeline, and the moves an admin may make by hand.
+
+use gd_pricing::{Cents, Treatment, VatRate};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+use super::orders_api::{admin_order, admin_orders, AdminMoveOrder, AdminOrderView};
+use super::pages::admin_nav;
+use crate::error::AppError;
+use crate::i18n::Lang;
+use crate::shell::Layout;
+use crate::ui::{failed, issue_on, FormError, Loaded, Notice, INPUT, LINK, SECONDARY};
+
+fn money(lang: Lang, c: Cents) -> String {
+    match lang {
+        Lang::De => c.de(),
+        Lang::En => c.en(),
+    }
+}
+
+/// A status code in words.
+pub(crate) fn status_words(lang: Lang, status: &str) -> &'static str {
+    let de = lang == Lang::De;
+    match status {
+        "pending_payment" if de => "Zahlung ausstehend",
+        "pending_payment" => "Awaiting payment",
+        "paid" if de => "Bezahlt",
+        "paid" => "Paid",
+        "in_fulfilment" if de => "In Bearbeitung",
+        "in_fulfilment" => "In progress",
+        "completed" if de => "Abgeschlossen",
+        "completed" => "Completed",
+        "partly_refunded" if de => "Teilweise erstattet",
+        "partly_refunded" => "Partly refunded",
+        "refunded" if de => "Erstattet",
+        "refunded" => "Refunded",
+        "cancelled" if de => "Storniert",
+        "cancelled" => "Cancelled",
+        _ if de => "Unbekannt",
+        _ => "Unknown",
+    }
+}
+
+const STATUSES: [&str; 7] = [
+    "pending_payment",
+    "paid",
+    "in_fulfilment",
+    "completed",
+    "partly_refunded",
+    "refunded",
+    "cancelled",
+];
+
+pub(super) fn list_view() -> AnyView {
+    let lang = Lang::here();
+    let de = lang == Lang::De;
+    let title = if de { "Bestellungen" } else { "Orders" };
+    let status = RwSignal::new(String::new());
+    let query = RwSignal::new(String::new());
+    let orders = Resource::new(
+        move || (status.get(), query.get()),
+        |(status, query)| admin_orders(status, query),
+    );
+    view! {
+        <Title text=title/>
+        <Layout lang=lang>
+            <section class="mx-auto max-w-6xl px-4 py-12">
+                {admin_nav(lang)}
+                <h1 class="text-3xl font-bold text-slate-900">{title}</h1>
+                <div class="mt-6 flex flex-wrap gap-4">
+                    <label class="text-sm text-slate-700">
+                        "Status"
+                        <select class=INPUT data-testid="orders-status" on:change=move |ev| status.set(event_target_value(&ev))>
+                            <option value="">{if de { "Alle" } else { "All" }}</option>
+                            {STATUSES.iter().map(|s| view! { <option value=*s>{status_words(lang, s)}</option> }).collect_view()}
+                        </select>
+                    </label>
+                    <label class="text-sm text-slate-700">
+                        {if de { "Nummer, Name oder E-Mail" } else { "Number, name or email" }}
+                        <input type="search" class=INPUT data-testid="orders-search" maxlength="100"
+                            on:change=move |ev| query.set(event_target_value(&ev))/>
+                    </label>
+                </div>
+                <Loaded lang=lang>
+                    {move || Suspend::new(async move {
+                        orders.await.map(|rows| {
+                            if rows.is_empty() {
+                                return view! { <p class="mt-6 text-slate-600">{if de { "Keine Bestellungen." } else { "No orders." }}</p> }.into_any();
+                            }
+                            view! {
+                                <table class="mt-6 w-full text-left text-sm" data-testid="orders-table">
+                                    <thead class="text-slate-500">
+                                        <tr>
+                                            <th class="py-2">{if de { "Nr." } else { "No." }}</th>
+                                            <th>{if de { "Datum" } else { "Date" }}</th>
+                                            <th>{if de { "Kunde" } else { "Client" }}</th>
+                                            <th>"Status"</th>
+                                            <th class="text-right">{if de { "Summe" } else { "Total" }}</th>
+                                        </tr>
+                                    </thead>
+                                    <tbody>
+                                        {rows.into_iter().map(|r| {
+                                            let href = lang.path(&format!("/admin/orders/{}", r.id));
+                                            view! {
+                                                <tr class="border-t border-slate-200" data-testid="orders-row">
+                                                    <td class="py-2"><a class=LINK href=href>{r.number}</a></td>
+                                                    <td>{r.created}</td>
+                                                    <td>{r.buyer} <span class="block text-slate-500">{r.email}</span></td>
+                                                    <td>
+                                                        {status_words(lang, &r.status)}
+                                                        {r.test_gateway.then(|| view! { <span class="ml-2 rounded bg-amber-100 px-1 text-xs text-amber-900">"test"</span> })}
+                                                    </td>
+                                                    <td class="text-right">{money(lang, r.total)}</td>
+                                                </tr>
+                                            }
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                            }.into_any()
+                        })
+                    })}
+                </Loaded>
+            </section>
+        </Layout>
+    }
+    .into_any()
+}
+
+fn move_words(lang: Lang, e: &AppError) -> &'static str {
+    match (lang, e) {
+        (Lang::De, AppError::Validation { .. }) => {
+            "Dieser Schritt ist so nicht möglich: Bitte einen Grund angeben; bezahlte Bestellungen werden über eine Erstattung storniert."
+        }
+        (Lang::En, AppError::Validation { .. }) => {
+            "This move is not possible like this: give a reason; paid orders are cancelled through a refund."
+        }
+        _ => crate::ui::error_text(lang, e),
+    }
+}
+
+pub(super) fn detail_view() -> AnyView {
+    let lang = Lang::here();
+    let de = lang == Lang::De;
+    let params = use_params_map();
+    let id = Memo::new(move |_| params.with(|p| p.get("id").unwrap_or_default()));
+    let moved = ServerAction::<AdminMoveOrder>::new();
+    let order = Resource::new(
+        move || (id.get(), moved.version().get()),
+        |(id, _)| admin_order(id),
+    );
+    let error = failed(moved);
+    let done = move || matches!(moved.value().get(), Some(Ok(())));
+    view! {
+        <Title text=if de { "Bestellung" } else { "Order" }/>
+        <Layout lang=lang>
+            <section class="mx-auto max-w-5xl px-4 py-12">
+                {admin_nav(lang)}
+                <a href=lang.path("/admin/orders") class=LINK>{if de { "← Bestellungen" } else { "← Orders" }}</a>
+                <Loaded lang=lang>
+                    {move || Suspend::new(async move {
+                        order.await.map(|o| order_detail(lang, o, moved, error))
+                    })}
+                </Loaded>
+                <Show when=done><Notice text=if de { "Gespeichert; der Kunde wird benachrichtigt." } else { "Saved; the client is notified." }/></Show>
+            </section>
+        </Layout>
+    }
+    .into_any()
+}
+
+fn order_detail(
+    lang: Lang,
+    o: AdminOrderView,
+    moved: ServerAction<AdminMoveOrder>,
+    error: Signal<Option<AppError>>,
+) -> AnyView {
+    let de = lang == Lang::De;
+    let reason_issue = issue_on(lang, error, "reason");
+    let treatment = match o.treatment {
+        Treatment::Standard => {
+            if de {
+                "Regelbesteuerung"
+            } else {
+                "Standard VAT"
+            }
+        }
+        Treatment::ReverseCharge => "Reverse charge",
+        Treatment::SmallBusiness => {
+            if de {
+                "Kleinunternehmer (§ 19 UStG)"
+            } else {
+                "Small business (§ 19 UStG)"
+            }
+        }
+    };
+    let lines = o
+        .lines
+        .iter()
+        .map(|l| {
+            let rate = VatRate::from_basis_points(u16::try_from(l.vat_rate_bp).unwrap_or(0))
+                .map(|r| r.percent(de))
+                .unwrap_or_default();
+            view! {
+                <tr class="border-t border-slate-200" data-testid="admin-order-line">
+                    <td class="py-2">{format!("{} × {}", l.quantity, l.name)}
+                        <span class="block text-slate-500">{l.details.clone()}</span>
+                        {(!l.target.is_empty()).then(|| view! { <span class="block text-slate-500">{l.target.clone()}</span> })}
+                    </td>
+                    <td>{l.billing.as_str()}</td>
+                    <td class="text-right">{money(lang, l.net)}</td>
+                    <td class="text-right">{rate}</td>
+                    <td class="text-right">{money(lang, l.vat)}</td>
+                    <td class="text-right">{money(lang, l.total)}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let moves = o.moves.clone();
+    let id = o.id.clone();
+    view! {
+        <h1 class="mt-4 text-3xl font-bold text-slate-900">{if de { "Bestellung" } else { "Order" }} " " {o.number}</h1>
+        <p class="mt-2 text-slate-600">{o.created.clone()} " · "
+            <strong data-testid="admin-order-status">{status_words(lang, &o.status)}</strong>
+            {(o.gateway == "test").then(|| view! { " · " <span class="rounded bg-amber-100 px-1 text-amber-900">{if de { "Test-Zahlungsanbieter" } else { "test gateway" }}</span> })}
+        </p>
+        <div class="mt-6 grid gap-6 md:grid-cols-2">
+            <div>
+                <h2 class="font-semibold text-slate-900">{if de { "Kunde" } else { "Client" }}</h2>
+                <p class="text-sm text-slate-700">{o.email.clone()}</p>
+                {o.address.iter().map(|l| view! { <p class="text-sm text-slate-700">{l.clone()}</p> }).collect_view()}
+                {o.vat_id.clone().map(|v| view! { <p class="text-sm text-slate-700">{if de { "USt-IdNr. " } else { "VAT no. " }} {v}</p> })}
+            </div>
+            <div class="text-sm text-slate-700">
+                <h2 class="font-semibold text-slate-900">{if de { "Bedingungen" } else { "Terms" }}</h2>
+                <p>{treatment}</p>
+                <p>{match o.early_start.clone() {
+                    Some(at) => format!("{} {at}", if de { "Sofortiger Beginn verlangt:" } else { "Early start requested:" }),
+                    None => (if de { "Kein sofortiger Beginn verlangt (Widerrufsfrist)." } else { "No early start requested (withdrawal period)." }).to_owned(),
+                }}</p>
+                <p>{if o.subscription { if de { "Abonnement" } else { "Subscription" } } else if de { "Einmalzahlung" } else { "One-off payment" }}</p>
+                {o.session.clone().map(|s| view! { <p class="break-all text-slate-500">{s}</p> })}
+            </div>
+        </div>
+        <table class="mt-6 w-full text-left text-sm">
+            <thead class="text-slate-500"><tr>
+                <th class="py-2">{if de { "Leistung" } else { "Service" }}</th><th>{if de { "Abrechnung" } else { "Billing" }}</th>
+                <th class="text-right">{if de { "Netto" } else { "Net" }}</th><th class="text-right">{if de { "Satz" } else { "Rate" }}</th>
+                <th class="text-right">{if de { "MwSt." } else { "VAT" }}</th><th class="text-right">{if de { "Summe" } else { "Total" }}</th>
+            </tr></thead>
+            <tbody>{lines}</tbody>
+            <tfoot><tr class="border-t border-slate-300 font-semibold">
+                <td class="py-2" colspan="2">{if de { "Gesamt" } else { "Total" }}</td>
+                <td class="text-right">{money(lang, o.net)}</td><td></td>
+                <td class="text-right">{money(lang, o.vat)}</td>
+                <td class="text-right" data-testid="admin-order-total">{money(lang, o.total)}</td>
+            </tr></tfoot>
+        </table>
+        <div class="mt-8 grid gap-6 md:grid-cols-2">
+            <div>
+                <h2 class="font-semibold text-slate-900">{if de { "Zahlungen" } else { "Payments" }}</h2>
+                <ul class="text-sm text-slate-700" data-testid="admin-order-payments">
+                    {o.payments.iter().map(|p| view! {
+                        <li>{p.at.clone()} " · " {p.kind.clone()} " · " {money(lang, p.amount)} <span class="block break-all text-slate-500">{p.reference.clone()}</span></li>
+                    }).collect_view()}
+                </ul>
+                <h2 class="mt-4 font-semibold text-slate-900">{if de { "Ereignisse des Zahlungsanbieters" } else { "Gateway events" }}</h2>
+                <ul class="text-sm text-slate-700" data-testid="admin-order-events">
+                    {o.events.iter().map(|e| view! {
+                        <li>{e.at.clone()} " · " {e.kind.clone()} " · " {e.outcome.clone()}
+                            {e.error.clone().map(|x| view! { <span class="block text-red-700">{x}</span> })}
+                            <span class="block break-all text-slate-500">{e.id.clone()}</span></li>
+                    }).collect_view()}
+                </ul>
+            </div>
+            <div>
+                <h2 class="font-semibold text-slate-900">{if de { "Verlauf" } else { "Timeline" }}</h2>
+                <ul class="text-sm text-slate-700" data-testid="admin-order-timeline">
+                    {o.timeline.iter().map(|t| view! {
+                        <li>{t.at.clone()} " · " {status_words(lang, &t.to)} " · " {t.source.clone()}
+                            {t.note.clone().map(|n| view! { <span class="block text-slate-500">{n}</span> })}</li>
+                    }).collect_view()}
+                </ul>
+            </div>
+        </div>
+        {(!moves.is_empty()).then(|| view! {
+            <ActionForm action=moved attr:class="mt-8 max-w-md space-y-3" attr:data-testid="admin-order-move">
+                <h2 class="font-semibold text-slate-900">{if de { "Von Hand ändern" } else { "Change by hand" }}</h2>
+                <FormError lang=lang error=error words=move_words/>
+                <input type="hidden" name="id" value=id.clone()/>
+                <label class="block text-sm text-slate-700">{if de { "Neuer Status" } else { "New status" }}
+                    <select name="to" class=INPUT>
+                        {moves.iter().map(|m| view! { <option value=m.clone()>{status_words(lang, m)}</option> }).collect_view()}
+                    </select>
+                </label>
+                <label class="block text-sm text-slate-700" for="move-reason">{if de { "Grund (der Kunde liest ihn)" } else { "Reason (the client reads it)" }}</label>
+                <textarea id="move-reason" name="reason" rows="2" maxlength="500" required class=INPUT
+                    aria-invalid=move || reason_issue.get().is_some().to_string()></textarea>
+                <button type="submit" class=SECONDARY>{if de { "Ändern" } else { "Change" }}</button>
+            </ActionForm>
+        })}
+    }
+    .into_any()
+}

@@ -1,0 +1,270 @@
+//! The admins' order server functions: list and search, one order with its lines, payments,
+//! gateway events and timeline, and moving an order by hand with a reason. Admin role.
+
+use gd_pricing::{Billing, Cents, Treatment};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminOrderRow {
+    pub id: String,
+    pub number: i64,
+    pub status: String,
+    pub created: String,
+    pub buyer: String,
+    pub email: String,
+    pub total: Cents,
+    pub test_gateway: bool,
+}
+
+/// Orders, newest first: `status` (a status code, or empty for all) and `query` (the
+/// number, or part of the buyer's name, company or address).
+#[server(prefix = "/api", endpoint = "admin_orders")]
+pub async fn admin_orders(
+    #[server(default)] status: String,
+    #[server(default)] query: String,
+) -> Result<Vec<AdminOrderRow>, AppError> {
+    server::list(&status, &query).await
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminLine {
+    pub name: String,
+    pub details: String,
+    pub target: String,
+    pub quantity: i32,
+    pub billing: Billing,
+    pub vat_rate_bp: i32,
+    pub net: Cents,
+    pub vat: Cents,
+    pub total: Cents,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminPayment {
+    pub kind: String,
+    pub reference: String,
+    pub amount: Cents,
+    pub at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminEvent {
+    pub id: String,
+    pub kind: String,
+    pub outcome: String,
+    pub at: String,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminTimelineEntry {
+    pub at: String,
+    pub from: Option<String>,
+    pub to: String,
+    pub source: String,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminOrderView {
+    pub id: String,
+    pub number: i64,
+    pub status: String,
+    pub created: String,
+    pub email: String,
+    /// Name, company, street, postal code and city, country: as the invoice will show it.
+    pub address: Vec<String>,
+    pub vat_id: Option<String>,
+    pub treatment: Treatment,
+    pub early_start: Option<String>,
+    pub subscription: bool,
+    pub gateway: String,
+    pub session: Option<String>,
+    pub lines: Vec<AdminLine>,
+    pub net: Cents,
+    pub vat: Cents,
+    pub total: Cents,
+    pub payments: Vec<AdminPayment>,
+    pub events: Vec<AdminEvent>,
+    pub timeline: Vec<AdminTimelineEntry>,
+    /// The statuses an admin may move this order to by hand.
+    pub moves: Vec<String>,
+}
+
+#[server(prefix = "/api", endpoint = "admin_order")]
+pub async fn admin_order(#[server(default)] id: String) -> Result<AdminOrderView, AppError> {
+    server::detail(&id).await
+}
+
+/// Moves order `id` to status `to` by hand with a `reason` (required): in the timeline and
+/// the audit log, and the client is mailed. 422 for a move that is not allowed or a missing
+/// reason.
+#[server(prefix = "/api", endpoint = "admin_move_order")]
+pub async fn admin_move_order(
+    #[server(default)] id: String,
+    #[server(default)] to: String,
+    #[server(default)] reason: String,
+) -> Result<(), AppError> {
+    server::move_order(&id, &to, &reason).await
+}
+
+#[cfg(feature = "ssr")]
+mod server {
+    use gd_common::{FieldIssue, IssueCode, Role};
+    use gd_orders::admin::{MoveRefused, OrderFilter};
+    use gd_orders::Status;
+    use uuid::Uuid;
+
+    use super::*;
+    use crate::context::{begin, commit, require_role, server_context};
+
+    const STAMP: &str = "%d.%m.%Y %H:%M UTC";
+
+    pub async fn list(status: &str, query: &str) -> Result<Vec<AdminOrderRow>, AppError> {
+        require_role(Role::Admin).await?;
+        let ctx = server_context()?;
+        let filter = OrderFilter {
+            status: Status::parse(status.trim()),
+            query: query.chars().take(100).collect(),
+        };
+        let mut conn = ctx.pool.acquire().await.map_err(AppError::internal)?;
+        let rows = gd_orders::admin::search(&mut conn, &filter, 200)
+            .await
+            .map_err(AppError::internal)?;
+        Ok(rows
+            .into_iter()
+            .map(|r| AdminOrderRow {
+                id: r.id.to_string(),
+                number: r.number,
+                status: r.status.as_str().to_owned(),
+                created: r.created_at.format(STAMP).to_string(),
+                buyer: r.buyer_name,
+                email: r.email,
+                total: r.total,
+                test_gateway: r.gateway == "test",
+            })
+            .collect())
+    }
+
+    pub async fn detail(id: &str) -> Result<AdminOrderView, AppError> {
+        require_role(Role::Admin).await?;
+        let id = Uuid::parse_str(id.trim()).map_err(|_| AppError::NotFound)?;
+        let ctx = server_context()?;
+        let mut conn = ctx.pool.acquire().await.map_err(AppError::internal)?;
+        let o = gd_orders::load(&mut conn, id)
+            .await
+            .map_err(AppError::internal)?
+            .ok_or(AppError::NotFound)?;
+        let payments = gd_orders::admin::payments_of(&mut conn, id)
+            .await
+            .map_err(AppError::internal)?;
+        let events = gd_orders::admin::events_of(&mut conn, id)
+            .await
+            .map_err(AppError::internal)?;
+        let timeline = gd_orders::timeline(&mut conn, id)
+            .await
+            .map_err(AppError::internal)?;
+        let mut address = vec![o.buyer_name.clone()];
+        address.extend(o.company.clone());
+        address.push(o.street.clone());
+        address.push(format!("{} {}", o.postal_code, o.city));
+        address.push(o.country.clone());
+        Ok(AdminOrderView {
+            id: o.id.to_string(),
+            number: o.number,
+            status: o.status.as_str().to_owned(),
+            created: o.created_at.format(STAMP).to_string(),
+            email: o.email.clone(),
+            address,
+            vat_id: o.vat_id.clone(),
+            treatment: match o.treatment.as_str() {
+                "reverse_charge" => Treatment::ReverseCharge,
+                "small_business" => Treatment::SmallBusiness,
+                _ => Treatment::Standard,
+            },
+            early_start: o
+                .early_start_consent_at
+                .map(|at| at.format(STAMP).to_string()),
+            subscription: o.subscription,
+            gateway: o.gateway.clone(),
+            session: o.session_id.clone(),
+            lines: o
+                .lines
+                .iter()
+                .map(|l| AdminLine {
+                    name: l.name.clone(),
+                    details: l.description.clone(),
+                    target: l.target.clone(),
+                    quantity: l.quantity,
+                    billing: l.period,
+                    vat_rate_bp: l.vat_rate_bp,
+                    net: l.net,
+                    vat: l.vat,
+                    total: l.total,
+                })
+                .collect(),
+            net: o.net,
+            vat: o.vat,
+            total: o.total,
+            payments: payments
+                .into_iter()
+                .map(|p| AdminPayment {
+                    kind: p.kind,
+                    reference: p.gateway_ref,
+                    amount: p.amount,
+                    at: p.created_at.format(STAMP).to_string(),
+                })
+                .collect(),
+            events: events
+                .into_iter()
+                .map(|e| AdminEvent {
+                    id: e.id,
+                    kind: e.kind,
+                    outcome: e.outcome,
+                    at: e.received_at.format(STAMP).to_string(),
+                    error: e.error,
+                })
+                .collect(),
+            timeline: timeline
+                .into_iter()
+                .map(|t| AdminTimelineEntry {
+                    at: t.at.format(STAMP).to_string(),
+                    from: t.from.map(|s| s.as_str().to_owned()),
+                    to: t.to.as_str().to_owned(),
+                    source: t.source,
+                    note: t.note,
+                })
+                .collect(),
+            moves: Status::ALL
+                .into_iter()
+                .filter(|to| gd_orders::admin::may_move_by_hand(o.status, *to))
+                .map(|s| s.as_str().to_owned())
+                .collect(),
+        })
+    }
+
+    pub async fn move_order(id: &str, to: &str, reason: &str) -> Result<(), AppError> {
+        let admin = require_role(Role::Admin).await?;
+        let id = Uuid::parse_str(id.trim()).map_err(|_| AppError::NotFound)?;
+        let invalid = |field: &str, code| AppError::Validation {
+            issues: vec![FieldIssue::new(field, code)],
+            echo: Default::default(),
+        };
+        let to = Status::parse(to.trim()).ok_or_else(|| invalid("to", IssueCode::NotOffered))?;
+        let mut tx = begin().await?;
+        let moved = gd_orders::admin::move_by_hand(&mut tx, id, to, admin.id, reason)
+            .await
+            .map_err(|e| match e {
+                gd_orders::OrderError::NotFound => AppError::NotFound,
+                other => AppError::internal(other),
+            })?;
+        match moved {
+            Ok(()) => commit(tx).await,
+            Err(MoveRefused::NotAllowed) => Err(invalid("to", IssueCode::NotOffered)),
+            Err(MoveRefused::Reason) => Err(invalid("reason", IssueCode::Required)),
+        }
+    }
+}
