@@ -208,3 +208,4 @@ bench: tools node chromium bench-tools
 	@bash scripts/first-load.sh
 	@bash scripts/login-bench.sh
 	@PROFILE=1 bash scripts/ssr-bench.sh
+	@bash scripts/webhook-bench.sh

@@ -126,6 +126,9 @@ pub struct OrderView {
     /// Where to pay, while the order waits for payment and its page is open.
     pub pay_url: Option<String>,
     pub timeline: Vec<TimelineView>,
+    /// Items in the viewer's cart now (the bought lines leave it when the order is paid; the
+    /// header follows).
+    pub cart_count: u32,
 }
 
 /// Order `id` of the signed-in user. With `session_id` (the gateway's way back after
@@ -428,7 +431,7 @@ mod server {
     }
 
     pub async fn order(id: &str, session_id: &str) -> Result<OrderView, AppError> {
-        let (_, mut order) = own_order(id).await?;
+        let (user, mut order) = own_order(id).await?;
         let ctx = server_context()?;
         let session_id = session_id.trim();
         if order.status == gd_orders::Status::PendingPayment
@@ -464,7 +467,11 @@ mod server {
         let timeline = gd_orders::timeline(&mut conn, order.id)
             .await
             .map_err(AppError::internal)?;
+        let cart_count = gd_cart::count_of_user(&mut conn, user.id)
+            .await
+            .map_err(AppError::internal)?;
         Ok(OrderView {
+            cart_count,
             id: order.id.to_string(),
             number: order.number,
             status: order.status.as_str().to_owned(),

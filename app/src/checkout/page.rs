@@ -12,6 +12,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use super::api::{checkout_summary, my_order, my_orders, CheckoutView, OrderView, StartCheckout};
 use crate::error::{AppError, Conflict};
 use crate::i18n::Lang;
+use crate::shell::islands::set_cart_count;
 use crate::shell::Layout;
 use crate::ui::{failed, issue_on, FormError, Loaded, BUTTON, INPUT, LINK};
 
@@ -489,6 +490,8 @@ pub(crate) fn order_view() -> impl IntoView {
     Effect::new(move |_| {
         if let Some(Ok(o)) = order.get() {
             pending.set(o.status == "pending_payment");
+            // Paid on this visit: the header's count follows the cart.
+            set_cart_count(o.cart_count);
         }
     });
     Effect::new(move |handle: Option<Option<IntervalHandle>>| {
