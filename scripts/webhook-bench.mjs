@@ -2,15 +2,18 @@
 // prepares the orders and the load). Prints p50/p99 of the acknowledgement; the webhook
 // answers only after the order's transaction committed, so each acknowledgement is also the
 // moment the paid order was visible.
-// Usage: node scripts/webhook-bench.mjs BASE_URL SECRET SESSIONS_FILE RATE SECONDS
+// The first WARM sessions are sent one by one beforehand and not counted (connections and
+// caches warm up, as on a server that has been running).
+// Usage: node scripts/webhook-bench.mjs BASE_URL SECRET SESSIONS_FILE RATE SECONDS WARM
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 
-const [base, secret, sessionsFile, rateArg, secondsArg] = process.argv.slice(2);
+const [base, secret, sessionsFile, rateArg, secondsArg, warmArg] = process.argv.slice(2);
+const warm = Number(warmArg ?? 0);
 const rate = Number(rateArg);
 const seconds = Number(secondsArg);
 const sessions = readFileSync(sessionsFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-const total = Math.min(sessions.length, rate * seconds);
+const total = Math.min(sessions.length - warm, rate * seconds);
 
 function sign(body) {
   const t = Math.floor(Date.now() / 1000);
@@ -20,7 +23,7 @@ function sign(body) {
 
 const latencies = [];
 let failures = 0;
-async function send(i) {
+async function send(i, record = true) {
   const session = sessions[i];
   const body = JSON.stringify({
     id: `evt_bench_${i}_${Date.now()}`,
@@ -43,8 +46,11 @@ async function send(i) {
   } catch {
     failures++;
   }
-  latencies.push(performance.now() - started);
+  if (record) latencies.push(performance.now() - started);
 }
+
+for (let i = 0; i < warm; i++) await send(sessions.length - 1 - i, false);
+failures = 0;
 
 const pending = [];
 const start = performance.now();

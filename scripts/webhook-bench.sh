@@ -3,7 +3,8 @@
 # steady rate (50/s for 20 s) while wrk loads the storefront's product page, against the
 # release server with the built-in test gateway (the webhook reads each session back from it,
 # as it would from Stripe). The server runs on core 1 (two tokio workers), wrk and the event
-# sender on core 0. Afterwards every order must be paid exactly once.
+# sender on core 0; 50 events beforehand warm the server up. Afterwards every order must be
+# paid exactly once.
 # Usage: scripts/webhook-bench.sh (after `cargo leptos build --release`).
 set -euo pipefail
 bin="${CARGO_TARGET_DIR:-target}/release/server"
@@ -11,7 +12,8 @@ port=3904
 db=growthdesk_bench_pay
 rate="${WEBHOOK_BENCH_RATE:-50}"
 seconds="${WEBHOOK_BENCH_SECONDS:-20}"
-n=$((rate * seconds))
+warm=50
+n=$((rate * seconds + warm))
 pg=postgres://postgres@127.0.0.1:5432
 psql "$pg/postgres" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db"
 unset MIGRATION_DATABASE_URL STRIPE_SECRET_KEY STRIPE_API_BASE STRIPE_WEBHOOK_SECRET
@@ -56,7 +58,7 @@ taskset -c 0 wrk -t1 -c8 -d$((seconds + 4))s --latency -H 'accept: text/html' \
 loader=$!
 sleep 1
 taskset -c 0 node scripts/webhook-bench.mjs "http://127.0.0.1:$port" whsec_growthdesk_local_test_gateway \
-  "$work/sessions.jsonl" "$rate" "$seconds"
+  "$work/sessions.jsonl" "$rate" "$seconds" "$warm"
 wait "$loader"
 echo "  storefront meanwhile: $(awk '/Requests\/sec/ {print $2}' "$work/wrk.txt") requests/s of the product page, p99 $(awk '$1 == "99%" {print $2}' "$work/wrk.txt" || true)"
 paid=$(psql "$DATABASE_URL" -qtAc "SELECT count(*) FROM orders WHERE status = 'paid'")

@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { hydrated, linkFromOutbox, password } from './helpers';
+import { hydrated, signUpAndIn } from './helpers';
 
 const run = Date.now().toString(36);
 
@@ -34,20 +34,7 @@ test('a guest fills the cart, signs up and in, and the cart is still there', asy
 
   // A new account, confirmed from the mail, then signed in: the cart came along.
   const email = `kim.${run}@example.de`;
-  await page.goto('/signup');
-  await hydrated(page);
-  await page.locator('#auth-email').fill(email);
-  await page.locator('#auth-password').fill(password);
-  await page.getByRole('button', { name: 'Konto anlegen' }).click();
-  await expect(page.getByTestId('notice')).toBeVisible();
-  await page.goto(await linkFromOutbox(page, email, 'verify-email'));
-  await hydrated(page);
-  await page.getByRole('button', { name: 'Adresse bestätigen' }).click();
-  await expect(page.getByTestId('notice')).toContainText('bestätigt');
-  await page.locator('#auth-email').fill(email);
-  await page.locator('#auth-password').fill(password);
-  await page.getByRole('button', { name: 'Anmelden' }).click();
-  await expect(page).toHaveURL(/\/account$/);
+  await signUpAndIn(page, email);
   await expect(page.getByTestId('cart-count')).toHaveText('2');
   // From the account (fully hydrated) to the cart (an islands page): a whole page load.
   await page.getByTestId('cart-link').click();

@@ -1,25 +1,7 @@
 import { test, expect, type Page } from '@playwright/test';
-import { hydrated, linkFromOutbox, password } from './helpers';
+import { hydrated, signUpAndIn } from './helpers';
 
 const run = Date.now().toString(36);
-
-/** A new, verified and signed-in client. */
-async function newClient(page: Page, email: string) {
-  await page.goto('/signup');
-  await hydrated(page);
-  await page.locator('#auth-email').fill(email);
-  await page.locator('#auth-password').fill(password);
-  await page.getByRole('button', { name: 'Konto anlegen' }).click();
-  await expect(page.getByTestId('notice')).toBeVisible();
-  await page.goto(await linkFromOutbox(page, email, 'verify-email'));
-  await hydrated(page);
-  await page.getByRole('button', { name: 'Adresse bestätigen' }).click();
-  await expect(page.getByTestId('notice')).toContainText('bestätigt');
-  await page.locator('#auth-email').fill(email);
-  await page.locator('#auth-password').fill(password);
-  await page.getByRole('button', { name: 'Anmelden' }).click();
-  await expect(page).toHaveURL(/\/account$/);
-}
 
 async function fillCart(page: Page) {
   await page.goto('/shop/instagram-follower');
@@ -44,7 +26,7 @@ async function fillBilling(page: Page) {
 
 test('a client buys through the test gateway and sees the order paid, with its mail', async ({ page }) => {
   const email = `kaufe.${run}@example.de`;
-  await newClient(page, email);
+  await signUpAndIn(page, email);
   await fillCart(page);
 
   // The checkout says payments are tests, and prices the cart.
@@ -91,7 +73,7 @@ test('a client buys through the test gateway and sees the order paid, with its m
 test('a payment that fails later leaves the order unpaid and the cart as it was', async ({ page }) => {
   // The delayed method's outcome arrives about 15 seconds after the choice.
   test.setTimeout(90_000);
-  await newClient(page, `spaeter.${run}@example.de`);
+  await signUpAndIn(page, `spaeter.${run}@example.de`);
   await fillCart(page);
   await fillBilling(page);
   await page.getByTestId('checkout-terms').check();

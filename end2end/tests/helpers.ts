@@ -29,6 +29,24 @@ export async function linkFromOutbox(page: Page, email: string, kind: 'verify-em
   return link![0];
 }
 
+/** Signs up as `email`, confirms the address from the mail and signs in (ends on /account). */
+export async function signUpAndIn(page: Page, email: string) {
+  await page.goto('/signup');
+  await hydrated(page);
+  await page.locator('#auth-email').fill(email);
+  await page.locator('#auth-password').fill(password);
+  await page.getByRole('button', { name: 'Konto anlegen' }).click();
+  await expect(page.getByTestId('notice')).toBeVisible();
+  await page.goto(await linkFromOutbox(page, email, 'verify-email'));
+  await hydrated(page);
+  await page.getByRole('button', { name: 'Adresse bestätigen' }).click();
+  await expect(page.getByTestId('notice')).toContainText('bestätigt');
+  await page.locator('#auth-email').fill(email);
+  await page.locator('#auth-password').fill(password);
+  await page.getByRole('button', { name: 'Anmelden' }).click();
+  await expect(page).toHaveURL(/\/account$/);
+}
+
 /** The six-digit code an authenticator app shows for a base32 `secret` (RFC 6238, SHA-1, 30 s). */
 export function totp(secret: string, at = Date.now()): string {
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';

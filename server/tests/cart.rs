@@ -6,20 +6,9 @@
 
 mod common;
 
-use common::{TestApp, PASSWORD};
+use common::{post, TestApp, PASSWORD};
 use serde_json::Value;
 use sqlx::PgPool;
-
-async fn post(
-    client: &reqwest::Client,
-    app: &TestApp,
-    path: &str,
-    form: &[(&str, &str)],
-) -> (u16, Value) {
-    let res = client.post(app.url(path)).form(form).send().await.unwrap();
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(Value::Null))
-}
 
 const FOLLOWERS: &[(&str, &str)] = &[
     ("lang", "de"),

@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{RunningWorker, TestApp};
+use common::{post, RunningWorker, TestApp};
 use gd_accounts::Role;
 use serde_json::{json, Value};
 use sqlx::PgPool;
@@ -14,17 +14,6 @@ use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 const SECRET: &str = gd_config::TEST_GATEWAY_WEBHOOK_SECRET;
-
-async fn post(
-    client: &reqwest::Client,
-    app: &TestApp,
-    path: &str,
-    form: &[(&str, &str)],
-) -> (u16, Value) {
-    let res = client.post(app.url(path)).form(form).send().await.unwrap();
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(Value::Null))
-}
 
 /// Posts `body` to the webhook as the gateway would, signed with `secret` at `t`.
 async fn deliver(app: &TestApp, body: &str, secret: &str, t: i64) -> u16 {

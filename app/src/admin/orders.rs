@@ -9,6 +9,7 @@ use leptos_router::hooks::use_params_map;
 
 use super::orders_api::{admin_order, admin_orders, AdminMoveOrder, AdminOrderView};
 use super::pages::admin_nav;
+use crate::checkout::page::status_text;
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::shell::Layout;
@@ -18,29 +19,6 @@ fn money(lang: Lang, c: Cents) -> String {
     match lang {
         Lang::De => c.de(),
         Lang::En => c.en(),
-    }
-}
-
-/// A status code in words.
-pub(crate) fn status_words(lang: Lang, status: &str) -> &'static str {
-    let de = lang == Lang::De;
-    match status {
-        "pending_payment" if de => "Zahlung ausstehend",
-        "pending_payment" => "Awaiting payment",
-        "paid" if de => "Bezahlt",
-        "paid" => "Paid",
-        "in_fulfilment" if de => "In Bearbeitung",
-        "in_fulfilment" => "In progress",
-        "completed" if de => "Abgeschlossen",
-        "completed" => "Completed",
-        "partly_refunded" if de => "Teilweise erstattet",
-        "partly_refunded" => "Partly refunded",
-        "refunded" if de => "Erstattet",
-        "refunded" => "Refunded",
-        "cancelled" if de => "Storniert",
-        "cancelled" => "Cancelled",
-        _ if de => "Unbekannt",
-        _ => "Unknown",
     }
 }
 
@@ -75,7 +53,7 @@ pub(super) fn list_view() -> AnyView {
                         "Status"
                         <select class=INPUT data-testid="orders-status" on:change=move |ev| status.set(event_target_value(&ev))>
                             <option value="">{if de { "Alle" } else { "All" }}</option>
-                            {STATUSES.iter().map(|s| view! { <option value=*s>{status_words(lang, s)}</option> }).collect_view()}
+                            {STATUSES.iter().map(|s| view! { <option value=*s>{status_text(lang, s)}</option> }).collect_view()}
                         </select>
                     </label>
                     <label class="text-sm text-slate-700">
@@ -110,7 +88,7 @@ pub(super) fn list_view() -> AnyView {
                                                     <td>{r.created}</td>
                                                     <td>{r.buyer} <span class="block text-slate-500">{r.email}</span></td>
                                                     <td>
-                                                        {status_words(lang, &r.status)}
+                                                        {status_text(lang, &r.status)}
                                                         {r.test_gateway.then(|| view! { <span class="ml-2 rounded bg-amber-100 px-1 text-xs text-amber-900">"test"</span> })}
                                                     </td>
                                                     <td class="text-right">{money(lang, r.total)}</td>
@@ -223,7 +201,7 @@ fn order_detail(
     view! {
         <h1 class="mt-4 text-3xl font-bold text-slate-900">{if de { "Bestellung" } else { "Order" }} " " {o.number}</h1>
         <p class="mt-2 text-slate-600">{o.created.clone()} " · "
-            <strong data-testid="admin-order-status">{status_words(lang, &o.status)}</strong>
+            <strong data-testid="admin-order-status">{status_text(lang, &o.status)}</strong>
             {(o.gateway == "test").then(|| view! { " · " <span class="rounded bg-amber-100 px-1 text-amber-900">{if de { "Test-Zahlungsanbieter" } else { "test gateway" }}</span> })}
         </p>
         <div class="mt-6 grid gap-6 md:grid-cols-2">
@@ -279,7 +257,7 @@ fn order_detail(
                 <h2 class="font-semibold text-slate-900">{if de { "Verlauf" } else { "Timeline" }}</h2>
                 <ul class="text-sm text-slate-700" data-testid="admin-order-timeline">
                     {o.timeline.iter().map(|t| view! {
-                        <li>{t.at.clone()} " · " {status_words(lang, &t.to)} " · " {t.source.clone()}
+                        <li>{t.at.clone()} " · " {status_text(lang, &t.to)} " · " {t.source.clone()}
                             {t.note.clone().map(|n| view! { <span class="block text-slate-500">{n}</span> })}</li>
                     }).collect_view()}
                 </ul>
@@ -292,7 +270,7 @@ fn order_detail(
                 <input type="hidden" name="id" value=id.clone()/>
                 <label class="block text-sm text-slate-700">{if de { "Neuer Status" } else { "New status" }}
                     <select name="to" class=INPUT>
-                        {moves.iter().map(|m| view! { <option value=m.clone()>{status_words(lang, m)}</option> }).collect_view()}
+                        {moves.iter().map(|m| view! { <option value=m.clone()>{status_text(lang, m)}</option> }).collect_view()}
                     </select>
                 </label>
                 <label class="block text-sm text-slate-700" for="move-reason">{if de { "Grund (der Kunde liest ihn)" } else { "Reason (the client reads it)" }}</label>

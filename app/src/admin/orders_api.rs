@@ -180,11 +180,7 @@ mod server {
             email: o.email.clone(),
             address,
             vat_id: o.vat_id.clone(),
-            treatment: match o.treatment.as_str() {
-                "reverse_charge" => Treatment::ReverseCharge,
-                "small_business" => Treatment::SmallBusiness,
-                _ => Treatment::Standard,
-            },
+            treatment: o.treatment,
             early_start: o
                 .early_start_consent_at
                 .map(|at| at.format(STAMP).to_string()),

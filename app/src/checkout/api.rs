@@ -164,7 +164,7 @@ mod server {
     use gd_common::Locale;
     use gd_orders::{BillingInput, OrderError};
     use gd_payments::{Interval, SessionLine, SessionRequest};
-    use gd_pricing::{Billing, Buyer, Treatment, VatId};
+    use gd_pricing::Billing;
     use uuid::Uuid;
 
     use super::*;
@@ -180,26 +180,6 @@ mod server {
         }
     }
 
-    /// The treatment the summary shows: a VAT id that parses and fits the country counts;
-    /// anything else prices as a consumer until the form is sent.
-    fn preview_treatment(country: &str, vat_id: &str) -> Treatment {
-        let country = country.trim().to_ascii_uppercase();
-        let cleaned: String = vat_id
-            .chars()
-            .filter(|c| !c.is_whitespace() && *c != '.' && *c != '-')
-            .collect();
-        let prefix = if country == "GR" {
-            "EL"
-        } else {
-            country.as_str()
-        };
-        let buyer = match VatId::parse(&cleaned) {
-            Ok(id) if id.country() == prefix => Buyer::Business(id),
-            _ => Buyer::Consumer,
-        };
-        gd_pricing::treatment(&buyer, gd_orders::SELLER_COUNTRY, false)
-    }
-
     pub async fn summary(
         lang: &str,
         country: &str,
@@ -208,7 +188,7 @@ mod server {
         let user = require_user().await?;
         let ctx = server_context()?;
         let cart = crate::context::cart_id(false).await?;
-        let treatment = preview_treatment(country, vat_id);
+        let treatment = gd_orders::preview_treatment(country, vat_id);
         let view = crate::cart::api::priced_view(lang, cart, treatment).await?;
         let catalog = ctx.catalog.get();
         let blocked = match cart {
@@ -488,11 +468,7 @@ mod server {
                     total: l.total,
                 })
                 .collect(),
-            treatment: match order.treatment.as_str() {
-                "reverse_charge" => Treatment::ReverseCharge,
-                "small_business" => Treatment::SmallBusiness,
-                _ => Treatment::Standard,
-            },
+            treatment: order.treatment,
             net: order.net,
             vat: order.vat,
             total: order.total,

@@ -449,7 +449,8 @@ fn summary_view(lang: Lang, view: &CheckoutView) -> impl IntoView {
     }
 }
 
-fn status_text(lang: Lang, status: &str) -> &'static str {
+/// A status code in the client's words (the admins' pages use the same).
+pub(crate) fn status_text(lang: Lang, status: &str) -> &'static str {
     let de = lang == Lang::De;
     match (status, de) {
         ("pending_payment", true) => "Zahlung ausstehend",

@@ -12,7 +12,7 @@ use crate::i18n::Lang;
 use crate::ui::{issue_on, Field, FormError, INPUT};
 
 /// The landing page's island.
-#[island(lazy)]
+#[island]
 pub fn ContactForm(lang: Lang) -> impl IntoView {
     let t = lang.t();
     let pending = RwSignal::new(false);

@@ -305,7 +305,7 @@ pub struct Configuration {
 
 /// The option configurator with its live price and the cart form: the product page's one
 /// island. Without JavaScript the form posts to the cart as plain HTML.
-#[island(lazy)]
+#[island]
 fn Configurator(lang: Lang, config: Configuration) -> impl IntoView {
     let t = texts(lang);
     let Configuration {
@@ -590,11 +590,40 @@ fn Configurator(lang: Lang, config: Configuration) -> impl IntoView {
     }
 }
 
-/// Adds to the cart; the header only needs the new count.
+/// What the configurator asks the server.
+enum Call {
+    Add(CartAdd),
+    Check(String),
+}
+
+/// What it answers.
+enum Answer {
+    /// The cart's new count (the header only needs that).
+    Added(Result<u32, AppError>),
+    Checked(Result<HandleCheck, AppError>),
+}
+
+/// The configurator's calls to the server: the request, the answer's decoding and the
+/// server-function client load on the first call (`#[lazy]`, one chunk), while the
+/// configurator itself hydrates with the page's main module.
+#[lazy]
+async fn call_server(call: Call) -> Answer {
+    match call {
+        Call::Add(input) => Answer::Added(input.run_on_client().await.map(|cart| cart.count)),
+        Call::Check(handle) => Answer::Checked(CheckHandle { handle }.run_on_client().await),
+    }
+}
+
 async fn send_cart_add(input: CartAdd) -> Result<u32, AppError> {
-    input.run_on_client().await.map(|cart| cart.count)
+    match call_server(Call::Add(input)).await {
+        Answer::Added(answer) => answer,
+        Answer::Checked(_) => Err(AppError::Transport("unexpected answer".into())),
+    }
 }
 
 async fn send_check(handle: String) -> Result<HandleCheck, AppError> {
-    CheckHandle { handle }.run_on_client().await
+    match call_server(Call::Check(handle)).await {
+        Answer::Checked(answer) => answer,
+        Answer::Added(_) => Err(AppError::Transport("unexpected answer".into())),
+    }
 }

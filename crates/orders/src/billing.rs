@@ -62,6 +62,26 @@ fn vat_prefix(country: &str) -> &str {
     }
 }
 
+/// A VAT id as typed, without the spaces, dots and dashes people write into it.
+fn clean_vat_id(typed: &str) -> String {
+    typed
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '.' && *c != '-')
+        .collect()
+}
+
+/// The treatment the checkout's summary shows while the form is being filled: a VAT id that
+/// parses and fits the country counts; anything else prices as a consumer until the form is
+/// sent (and its problems are named then).
+pub fn preview_treatment(country: &str, vat_id: &str) -> Treatment {
+    let country = country.trim().to_ascii_uppercase();
+    let buyer = match VatId::parse(&clean_vat_id(vat_id)) {
+        Ok(id) if id.country() == vat_prefix(&country) => Buyer::Business(id),
+        _ => Buyer::Consumer,
+    };
+    gd_pricing::treatment(&buyer, SELLER_COUNTRY, false)
+}
+
 /// Checks every field; all problems at once.
 pub fn parse_billing(input: &BillingInput) -> Result<Billing, Vec<FieldIssue>> {
     let mut issues = Vec::new();
@@ -74,11 +94,7 @@ pub fn parse_billing(input: &BillingInput) -> Result<Billing, Vec<FieldIssue>> {
     if !COUNTRIES.contains(&country.as_str()) {
         issues.push(FieldIssue::new("country", IssueCode::NotOffered));
     }
-    let vat_text: String = input
-        .vat_id
-        .chars()
-        .filter(|c| !c.is_whitespace() && *c != '.' && *c != '-')
-        .collect();
+    let vat_text = clean_vat_id(&input.vat_id);
     let vat_id = if vat_text.is_empty() {
         None
     } else {
@@ -160,6 +176,16 @@ mod tests {
         gr.company = "Muster AE".into();
         gr.vat_id = "EL123456789".into();
         assert!(parse_billing(&gr).is_ok());
+    }
+
+    #[test]
+    fn the_preview_counts_only_a_fitting_vat_id() {
+        assert_eq!(
+            preview_treatment("at", "ATU 1234-5678"),
+            Treatment::ReverseCharge
+        );
+        assert_eq!(preview_treatment("DE", "ATU12345678"), Treatment::Standard);
+        assert_eq!(preview_treatment("AT", "ATU1"), Treatment::Standard);
     }
 
     #[test]

@@ -17,7 +17,9 @@ pub mod settle;
 mod status;
 mod store;
 
-pub use billing::{parse_billing, Billing, BillingInput, COUNTRIES, SELLER_COUNTRY};
+pub use billing::{
+    parse_billing, preview_treatment, Billing, BillingInput, COUNTRIES, SELLER_COUNTRY,
+};
 pub use mails::{
     confirmation_text, deliver_confirmation, deliver_update, status_words, ConfirmationError,
     OrderConfirmation, OrderUpdate,

@@ -106,8 +106,8 @@ pub fn confirmation_text(order: &Order, public_url: &str) -> (String, String) {
         }
     }
     body.push('\n');
-    match order.treatment.as_str() {
-        "reverse_charge" => {
+    match order.treatment {
+        gd_pricing::Treatment::ReverseCharge => {
             body.push_str(&format!(
                 "{}: {}\n",
                 if de { "Summe (netto)" } else { "Total (net)" },
@@ -119,7 +119,7 @@ pub fn confirmation_text(order: &Order, public_url: &str) -> (String, String) {
                 "Reverse charge: VAT is due from the recipient.\n"
             });
         }
-        "small_business" => {
+        gd_pricing::Treatment::SmallBusiness => {
             body.push_str(&format!(
                 "{}: {}\n",
                 if de { "Summe" } else { "Total" },
@@ -131,7 +131,7 @@ pub fn confirmation_text(order: &Order, public_url: &str) -> (String, String) {
                 "No VAT is charged (small business, § 19 UStG).\n"
             });
         }
-        _ => {
+        gd_pricing::Treatment::Standard => {
             body.push_str(&format!(
                 "{}: {}\n",
                 if de { "Netto" } else { "Net" },

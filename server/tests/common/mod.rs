@@ -306,6 +306,19 @@ impl RunningWorker {
     }
 }
 
+/// Posts `form` to `path` as `client` (a server function, as the pages call them): the status
+/// and the JSON answer (`Null` when there is none).
+pub async fn post(
+    client: &reqwest::Client,
+    app: &TestApp,
+    path: &str,
+    form: &[(&str, &str)],
+) -> (u16, serde_json::Value) {
+    let res = client.post(app.url(path)).form(form).send().await.unwrap();
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(serde_json::Value::Null))
+}
+
 /// Rate limits count in fixed windows aligned to multiples of their length (900 s: :00, :15,
 /// :30, :45). A test that counts up to a limit waits, when the current window ends within
 /// `needed` seconds, until the next one has begun, so its attempts all fall in one window.
