@@ -7,7 +7,6 @@
 mod common;
 
 use common::{post, TestApp, PASSWORD};
-use serde_json::Value;
 use sqlx::PgPool;
 
 const FOLLOWERS: &[(&str, &str)] = &[

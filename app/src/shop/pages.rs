@@ -329,8 +329,9 @@ fn Configurator(lang: Lang, config: Configuration) -> impl IntoView {
     let billing = offer.billing;
     // The answers of the cart and of the handle check, called as plain server functions (no
     // ActionForm: its form decoding would weigh on the first load); before hydration the
-    // form posts as plain HTML. The calls are part of this lazy island, not lazy themselves:
-    // every further lazy unit multiplies the small chunks the page has to fetch.
+    // form posts as plain HTML. The island hydrates with the main module (a lazy island hydrated
+    // only after all its chunks arrived, in one long task after first paint); the calls load
+    // on the first use (`call_server`, one lazy chunk).
     let adding = RwSignal::new(false);
     let added: RwSignal<Option<Result<(), AppError>>> = RwSignal::new(None);
     let add_error = Signal::derive(move || added.get().and_then(|r| r.err()));
