@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{post, RunningWorker, TestApp};
+use common::{post, TestApp};
 use gd_accounts::Role;
 use serde_json::{json, Value};
 use sqlx::PgPool;
@@ -216,9 +216,7 @@ async fn a_purchase_through_the_test_gateway_makes_one_paid_order(pool: PgPool) 
     );
 
     // The worker delivers the gateway's signed event to our webhook; the order is paid.
-    let worker = RunningWorker::start(&app);
-    app.wait_for_idle_queue().await;
-    worker.stop().await;
+    app.run_worker_until_idle().await;
     let (status, order) = post(&client, &app, "/api/my_order", &[("id", &order_id)]).await;
     assert_eq!(status, 200, "{order}");
     assert_eq!(order["status"], "paid");
@@ -332,9 +330,7 @@ async fn a_purchase_through_the_test_gateway_makes_one_paid_order(pool: PgPool) 
     assert_eq!(status, 200);
     let (status, _) = post(&client, &app, "/api/admin_orders", &[]).await;
     assert_eq!(status, 403, "clients do not see the back office");
-    let worker = RunningWorker::start(&app);
-    app.wait_for_idle_queue().await;
-    worker.stop().await;
+    app.run_worker_until_idle().await;
     let (_, order) = post(&client, &app, "/api/my_order", &[("id", &order_id)]).await;
     assert_eq!(order["status"], "completed");
     let mails = gd_mail::read_outbox(&app.outbox, 50).await.unwrap();
@@ -381,9 +377,7 @@ async fn the_return_page_confirms_a_payment_before_its_event_arrives(pool: PgPoo
     assert_eq!(status, 200, "{order}");
     assert_eq!(order["status"], "paid");
     // Then the event arrives: nothing more happens.
-    let worker = RunningWorker::start(&app);
-    app.wait_for_idle_queue().await;
-    worker.stop().await;
+    app.run_worker_until_idle().await;
     assert_eq!(app.count("SELECT count(*) FROM payments").await, 1);
     assert_eq!(
         app.count(
@@ -425,9 +419,7 @@ async fn a_late_failing_or_expired_payment_leaves_no_paid_order(pool: PgPool) {
         .execute(&app.pool)
         .await
         .unwrap();
-    let worker = RunningWorker::start(&app);
-    app.wait_for_idle_queue().await;
-    worker.stop().await;
+    app.run_worker_until_idle().await;
     let (_, order) = post(&client, &app, "/api/my_order", &[("id", &late_order)]).await;
     assert_eq!(order["status"], "cancelled", "{order}");
     assert_eq!(app.count("SELECT count(*) FROM payments").await, 0);
@@ -442,9 +434,7 @@ async fn a_late_failing_or_expired_payment_leaves_no_paid_order(pool: PgPool) {
         .send()
         .await
         .unwrap();
-    let worker = RunningWorker::start(&app);
-    app.wait_for_idle_queue().await;
-    worker.stop().await;
+    app.run_worker_until_idle().await;
     let (_, order) = post(&client, &app, "/api/my_order", &[("id", &expired_order)]).await;
     assert_eq!(order["status"], "cancelled", "{order}");
     assert_eq!(app.count("SELECT count(*) FROM cart_lines").await, 1);

@@ -2,7 +2,7 @@
 //! `/admin/orders/{id}`: one order with the buyer's details, its frozen lines, the money that
 //! moved, the gateway's events and the timeline, and the moves an admin may make by hand.
 
-use gd_pricing::{Cents, Treatment, VatRate};
+use gd_pricing::{Treatment, VatRate};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -13,14 +13,8 @@ use crate::checkout::page::status_text;
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::shell::Layout;
+use crate::shop::money;
 use crate::ui::{failed, issue_on, FormError, Loaded, Notice, INPUT, LINK, SECONDARY};
-
-fn money(lang: Lang, c: Cents) -> String {
-    match lang {
-        Lang::De => c.de(),
-        Lang::En => c.en(),
-    }
-}
 
 const STATUSES: [&str; 7] = [
     "pending_payment",

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use gd_pricing::{Billing, Cents, Treatment};
+use gd_pricing::{Billing, Treatment};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -14,6 +14,7 @@ use crate::error::{AppError, Conflict};
 use crate::i18n::Lang;
 use crate::shell::islands::set_cart_count;
 use crate::shell::Layout;
+use crate::shop::money;
 use crate::ui::{failed, issue_on, FormError, Loaded, BUTTON, INPUT, LINK};
 
 pub(crate) struct Texts {
@@ -198,13 +199,6 @@ const COUNTRIES: [(&str, &str, &str); 27] = [
     ("SI", "Slowenien", "Slovenia"),
     ("SK", "Slowakei", "Slovakia"),
 ];
-
-fn money(lang: Lang, c: Cents) -> String {
-    match lang {
-        Lang::De => c.de(),
-        Lang::En => c.en(),
-    }
-}
 
 fn period_label(t: &Texts, b: Billing) -> &'static str {
     match b {

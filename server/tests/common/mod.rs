@@ -263,6 +263,13 @@ impl TestApp {
         panic!("the job queue did not become idle");
     }
 
+    /// Runs the real worker until nothing is left to do, then stops it.
+    pub async fn run_worker_until_idle(&self) {
+        let worker = RunningWorker::start(self);
+        self.wait_for_idle_queue().await;
+        worker.stop().await;
+    }
+
     pub async fn count(&self, sql: &str) -> i64 {
         sqlx::query_scalar(sql).fetch_one(&self.pool).await.unwrap()
     }
