@@ -453,6 +453,52 @@ async fn a_late_failing_or_expired_payment_leaves_no_paid_order(pool: PgPool) {
 }
 
 #[sqlx::test(migrations = false)]
+async fn a_delayed_payment_is_paid_only_when_it_arrives(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    app.seed_demo().await;
+    let client = client_with_cart(&app, "debit@example.de").await;
+    let (_, started) = post(&client, &app, "/api/start_checkout", BILLING).await;
+    let order_id = started["order_id"].as_str().unwrap().to_owned();
+    let pay_url = started["payment_url"].as_str().unwrap().to_owned();
+    client
+        .post(&pay_url)
+        .form(&[("choice", "later_succeeds")])
+        .send()
+        .await
+        .unwrap();
+    let deliver_kind = |kind: &'static str| {
+        let app = &app;
+        async move {
+            let id: String =
+                sqlx::query_scalar("SELECT id FROM test_gateway_events WHERE type = $1")
+                    .bind(kind)
+                    .fetch_one(&app.pool)
+                    .await
+                    .unwrap();
+            let mut conn = app.pool.acquire().await.unwrap();
+            gd_payments::test_gateway::deliver(
+                &mut conn,
+                &reqwest::Client::new(),
+                &app.url("/webhooks/stripe"),
+                SECRET,
+                &id,
+            )
+            .await
+            .unwrap();
+        }
+    };
+    // The session completes, but the money has not arrived: the order waits.
+    deliver_kind("checkout.session.completed").await;
+    let (_, order) = post(&client, &app, "/api/my_order", &[("id", &order_id)]).await;
+    assert_eq!(order["status"], "pending_payment", "{order}");
+    // Then it does.
+    deliver_kind("checkout.session.async_payment_succeeded").await;
+    let (_, order) = post(&client, &app, "/api/my_order", &[("id", &order_id)]).await;
+    assert_eq!(order["status"], "paid", "{order}");
+    assert_eq!(app.count("SELECT count(*) FROM payments").await, 1);
+}
+
+#[sqlx::test(migrations = false)]
 async fn checkout_refuses_what_cannot_be_bought(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     app.seed_demo().await;

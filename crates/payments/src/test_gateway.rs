@@ -449,15 +449,8 @@ pub async fn settle(
         } else {
             "checkout.session.async_payment_failed"
         };
-        // The settled state is what the API answers from now on (the event arrives later,
-        // as a bank debit's outcome does).
-        sqlx::query!(
-            "UPDATE test_gateway_sessions SET object = $2 WHERE id = $1",
-            id,
-            after
-        )
-        .execute(&mut *conn)
-        .await?;
+        // The session stays complete and unpaid until the outcome is delivered: a bank
+        // debit's money arrives later (see [`deliver`]).
         queue_event(conn, id, kind, &after, LATER_DELAY_SECS).await?;
     }
     Ok(Some(settled))
@@ -540,7 +533,7 @@ pub async fn deliver(
     event_id: &str,
 ) -> Result<(), DeliveryError> {
     let row = sqlx::query!(
-        "SELECT payload, delivered_at FROM test_gateway_events WHERE id = $1",
+        "SELECT payload, type AS kind, session_id, delivered_at FROM test_gateway_events WHERE id = $1",
         event_id
     )
     .fetch_optional(&mut *conn)
@@ -548,6 +541,17 @@ pub async fn deliver(
     .ok_or_else(|| DeliveryError::Unknown(event_id.to_owned()))?;
     if row.delivered_at.is_some() {
         return Ok(());
+    }
+    if row.kind == "checkout.session.async_payment_succeeded" {
+        // The delayed payment arrives now: from here on the API answers "paid".
+        sqlx::query!(
+            r#"UPDATE test_gateway_sessions
+               SET object = jsonb_set(object, '{payment_status}', '"paid"'), updated_at = now()
+               WHERE id = $1"#,
+            row.session_id
+        )
+        .execute(&mut *conn)
+        .await?;
     }
     let header = crate::signature::sign(secret, Utc::now().timestamp(), row.payload.as_bytes());
     let outcome = http
