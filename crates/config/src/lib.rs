@@ -506,6 +506,16 @@ impl Config {
                     terms_version: get("TERMS_VERSION").unwrap_or_else(|| "2026-12-01".into()),
                 }
             }
+            // The test gateway marks an order paid for whoever clicks "pay": never on a site
+            // the public can reach.
+            None if !local => {
+                return Err(ConfigError {
+                    name: "STRIPE_SECRET_KEY",
+                    reason: "must be set when PUBLIC_URL is not local: the built-in test \
+                             gateway would let anyone mark their order paid"
+                        .into(),
+                })
+            }
             None => PaymentsConfig {
                 stripe_secret_key: None,
                 api_key: Secret::new(TEST_GATEWAY_KEY),
@@ -824,6 +834,8 @@ mod tests {
                 "TWO_FACTOR_KEY",
                 "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
             ),
+            ("STRIPE_SECRET_KEY", "sk_test_config"),
+            ("STRIPE_WEBHOOK_SECRET", "whsec_config"),
         ]))
         .unwrap();
         assert_eq!(c.public_url, "https://growthdesk.de");
@@ -852,6 +864,8 @@ mod tests {
                 "TWO_FACTOR_KEY",
                 "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
             ),
+            ("STRIPE_SECRET_KEY", "sk_test_config"),
+            ("STRIPE_WEBHOOK_SECRET", "whsec_config"),
         ]))
         .unwrap();
         assert_eq!(c.public_origin(), "https://growthdesk.de");
@@ -914,6 +928,8 @@ mod tests {
             ("PUBLIC_URL", "https://growthdesk.de"),
             ("METRICS_TOKEN", "t"),
             ("TWO_FACTOR_KEY", key),
+            ("STRIPE_SECRET_KEY", "sk_test_config"),
+            ("STRIPE_WEBHOOK_SECRET", "whsec_config"),
         ]))
         .unwrap();
         assert_eq!(
@@ -923,6 +939,36 @@ mod tests {
         assert!(!format!("{c:?}").contains("0123456789"));
         let e = Config::from_vars(vars(&[("TWO_FACTOR_KEY", "c2hvcnQ=")])).unwrap_err();
         assert_eq!(e.name, "TWO_FACTOR_KEY");
+    }
+
+    #[test]
+    fn a_public_site_takes_payments_at_stripe_only() {
+        let public = [
+            ("PUBLIC_URL", "https://growthdesk.de"),
+            ("METRICS_TOKEN", "t"),
+            (
+                "TWO_FACTOR_KEY",
+                "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+            ),
+        ];
+        let e = Config::from_vars(vars(&public)).unwrap_err();
+        assert_eq!(e.name, "STRIPE_SECRET_KEY");
+        let mut with_key = public.to_vec();
+        with_key.push(("STRIPE_SECRET_KEY", "sk_live_x"));
+        let e = Config::from_vars(vars(&with_key)).unwrap_err();
+        assert_eq!(e.name, "STRIPE_WEBHOOK_SECRET");
+        with_key.push(("STRIPE_WEBHOOK_SECRET", "whsec_a, whsec_b"));
+        let c = Config::from_vars(vars(&with_key)).unwrap();
+        assert!(!c.payments.is_test_gateway());
+        assert_eq!(c.payments.webhook_secrets.len(), 2);
+        assert_eq!(c.payments.api_base, "https://api.stripe.com/");
+        assert!(!format!("{c:?}").contains("sk_live_x"));
+        let local = Config::from_vars(HashMap::new()).unwrap();
+        assert!(local.payments.is_test_gateway());
+        assert_eq!(
+            local.payments.api_base,
+            "http://127.0.0.1:3000/test-gateway/"
+        );
     }
 
     #[test]
@@ -936,6 +982,8 @@ mod tests {
                 "TWO_FACTOR_KEY",
                 "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
             ),
+            ("STRIPE_SECRET_KEY", "sk_test_config"),
+            ("STRIPE_WEBHOOK_SECRET", "whsec_config"),
         ]))
         .unwrap();
         assert!(c.metrics_token.is_some());
@@ -977,6 +1025,8 @@ mod tests {
                     "TWO_FACTOR_KEY",
                     "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
                 ),
+                ("STRIPE_SECRET_KEY", "sk_test_config"),
+                ("STRIPE_WEBHOOK_SECRET", "whsec_config"),
             ]),
         ] {
             assert!(

@@ -23,7 +23,7 @@ pub struct EventData {
 }
 
 impl Event {
-    /// Reads an event from the raw body. `None` when it is not an event at all.
+    /// Reads an event from the raw body (an error when it is not an event at all).
     pub fn parse(body: &[u8]) -> Result<Self, serde_json::Error> {
         serde_json::from_slice(body)
     }
