@@ -105,6 +105,17 @@ async fn stripe_webhook(
     let Some(sent) = event.session() else {
         return record_only(&state, &received, Outcome::Unparsable).await;
     };
+    // A replay (Stripe delivers again when an answer was lost) costs no call to the gateway.
+    if let Ok(mut conn) = state.pool.acquire().await {
+        if settle::already_processed(&mut conn, &event.id)
+            .await
+            .unwrap_or(false)
+        {
+            outcome_metric("duplicate");
+            return Json(serde_json::json!({ "received": true, "duplicate": true }))
+                .into_response();
+        }
+    }
     // Where order matters, the gateway's current state counts, not the event's copy.
     let current = match state.gateway.session(&sent.id).await {
         Ok(session) => session,

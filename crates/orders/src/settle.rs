@@ -64,6 +64,19 @@ pub async fn claim_event(
     })
 }
 
+/// Whether event `id` was processed before: a replay, acknowledged without asking the gateway
+/// for the session again. (Only a shortcut: [`claim_event`] stays the guard against
+/// concurrent deliveries.)
+pub async fn already_processed(conn: &mut PgConnection, id: &str) -> Result<bool, OrderError> {
+    let done = sqlx::query_scalar!(
+        r#"SELECT outcome <> 'failed' AS "done!" FROM gateway_events WHERE id = $1"#,
+        id
+    )
+    .fetch_optional(conn)
+    .await?;
+    Ok(done.unwrap_or(false))
+}
+
 /// How an event ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
