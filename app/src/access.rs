@@ -80,9 +80,14 @@ pub const SERVER_FNS: &[(&str, Access)] = &[
     // Someone else's order is a 404.
     ("/api/my_order", Access::SignedIn),
     ("/api/my_orders", Access::SignedIn),
+    // Someone else's subscription is a 404.
+    ("/api/my_subscriptions", Access::SignedIn),
+    ("/api/change_subscription", Access::SignedIn),
+    ("/api/subscription_portal", Access::SignedIn),
     ("/api/admin_orders", Access::Role(Role::Admin)),
     ("/api/admin_order", Access::Role(Role::Admin)),
     ("/api/admin_move_order", Access::Role(Role::Admin)),
+    ("/api/admin_refund_order", Access::Role(Role::Admin)),
 ];
 
 /// Pages. A page whose data needs sign-in answers 401 (with a sign-in link) to anonymous
@@ -124,8 +129,12 @@ pub const PAGES: &[(&str, Access)] = &[
     ("/en/account/two-factor", Access::SignedIn),
     ("/checkout", Access::SignedIn),
     ("/en/checkout", Access::SignedIn),
+    ("/portal", Access::SignedIn),
+    ("/en/portal", Access::SignedIn),
     ("/portal/orders", Access::SignedIn),
     ("/en/portal/orders", Access::SignedIn),
+    ("/portal/subscriptions", Access::SignedIn),
+    ("/en/portal/subscriptions", Access::SignedIn),
     // Someone else's order is a 404.
     ("/portal/orders/{id}", Access::SignedIn),
     ("/en/portal/orders/{id}", Access::SignedIn),
@@ -186,6 +195,29 @@ pub const ENDPOINTS: &[(&str, &str, Access)] = &[
     ),
     ("GET", "/test-gateway/pay/{id}", Access::Public),
     ("POST", "/test-gateway/pay/{id}", Access::Public),
+    ("POST", "/test-gateway/v1/prices", Access::Credential),
+    (
+        "GET",
+        "/test-gateway/v1/subscriptions/{id}",
+        Access::Credential,
+    ),
+    (
+        "POST",
+        "/test-gateway/v1/subscriptions/{id}",
+        Access::Credential,
+    ),
+    ("GET", "/test-gateway/v1/invoices/{id}", Access::Credential),
+    ("GET", "/test-gateway/v1/refunds", Access::Credential),
+    ("POST", "/test-gateway/v1/refunds", Access::Credential),
+    (
+        "POST",
+        "/test-gateway/v1/billing_portal/sessions",
+        Access::Credential,
+    ),
+    // The test billing portal: whoever holds a portal session's address (made for a signed-in
+    // client by `/api/subscription_portal`), as with Stripe's portal links.
+    ("GET", "/test-gateway/billing/{id}", Access::Public),
+    ("POST", "/test-gateway/billing/{id}", Access::Public),
 ];
 
 /// Writes that no browser makes, so the same-origin guard does not apply: their credential

@@ -46,6 +46,11 @@ pub enum Conflict {
     /// The payment page could not be opened (the gateway did not answer): nothing was
     /// charged; try again.
     PaymentUnavailable,
+    /// The subscription has ended (or never started): it cannot be changed any more.
+    SubscriptionOver,
+    /// Nothing of this order can be refunded here: nothing is left, or its payments are a
+    /// subscription's (refunded at the payment provider's dashboard).
+    NotRefundable,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]

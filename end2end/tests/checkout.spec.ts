@@ -89,3 +89,55 @@ test('a payment that fails later leaves the order unpaid and the cart as it was'
   await expect(page.getByTestId('order-status')).toHaveAttribute('data-status', 'cancelled', { timeout: 40_000 });
   await expect(page.getByTestId('cart-count')).toHaveText('1');
 });
+
+test('a client subscribes, manages the subscription and sees it renewed', async ({ page }) => {
+  test.setTimeout(90_000);
+  await signUpAndIn(page, `abo.${run}@example.de`);
+  await page.goto('/shop/social-media-betreuung');
+  await hydrated(page);
+  await page.locator('#product-target').fill('@growth.desk');
+  await page.getByTestId('add-to-cart').click();
+  await expect(page.getByTestId('cart-count')).toHaveText('1');
+  await page.goto('/cart');
+  await hydrated(page);
+  await page.getByTestId('cart-checkout').click();
+  await page.waitForURL('**/checkout');
+  await hydrated(page);
+  await fillBilling(page);
+  await page.getByTestId('checkout-terms').check();
+  await page.getByTestId('checkout-submit').click();
+
+  // A subscription is paid with its first period; no delayed methods are offered.
+  await page.waitForURL('**/test-gateway/pay/**');
+  await expect(page.getByTestId('gateway-later_succeeds')).toHaveCount(0);
+  await page.getByTestId('gateway-pay').click();
+  await page.waitForURL(/\/portal\/orders\/[0-9a-f-]+\?session_id=cs_test_/);
+  await hydrated(page);
+  await expect(page.getByTestId('order-status')).toHaveAttribute('data-status', 'paid');
+
+  // The portal's dashboard lists it; its page manages it.
+  await page.getByTestId('portal-link').click();
+  await page.waitForURL('**/portal');
+  await expect(page.getByTestId('dashboard-subscriptions')).toContainText('Aktiv');
+  await page.getByTestId('dashboard-subscriptions-link').click();
+  await page.waitForURL('**/portal/subscriptions');
+  await hydrated(page);
+  const sub = page.getByTestId('subscription');
+  await expect(sub).toHaveAttribute('data-status', 'active');
+  await page.getByTestId('subscription-cancel').click();
+  await expect(page.getByTestId('subscription-when')).toContainText('Gekündigt');
+  await page.getByTestId('subscription-resume').click();
+  await expect(page.getByTestId('subscription-when')).toContainText('Verlängert sich');
+
+  // The test gateway's billing portal: its test clock renews the subscription.
+  await page.getByTestId('subscription-payment-method').click();
+  await page.waitForURL('**/test-gateway/billing/**');
+  await expect(page.getByTestId('gateway-banner')).toContainText('kein Geld');
+  await page.getByTestId('portal-end_of_period').click();
+  await page.getByTestId('portal-back').click();
+  await page.waitForURL('**/portal/subscriptions');
+  await expect(async () => {
+    await page.reload();
+    await expect(page.getByTestId('subscription-period')).toHaveCount(2, { timeout: 1_000 });
+  }).toPass({ timeout: 20_000 });
+});

@@ -8,8 +8,13 @@
 //! current state from the gateway first, so late and out-of-order deliveries cannot move an
 //! order backwards. A failure answers 500, so the gateway delivers again.
 //!
+//! Subscription events (`customer.subscription.*`, `invoice.paid`, `invoice.payment_failed`)
+//! are applied the same way from the subscription and invoice read back from the gateway
+//! (`gd_orders::subscriptions`).
+//!
 //! `/test-gateway/v1/…` answers the requests our Stripe client makes (guarded by the API
-//! key, as Stripe's API is), and `/test-gateway/pay/{id}` is its hosted payment page.
+//! key, as Stripe's API is), `/test-gateway/pay/{id}` is its hosted payment page and
+//! `/test-gateway/billing/{id}` its billing portal.
 
 use axum::body::Bytes;
 use axum::extract::{Form, Path, State};
@@ -17,10 +22,13 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use gd_orders::refunds;
 use gd_orders::settle::{self, Claim, Outcome, ReceivedEvent};
+use gd_orders::subscriptions::{self, SubscriptionApplied};
 use gd_orders::Report;
-use gd_payments::test_gateway::{self, Choice, Settled};
-use gd_payments::Event;
+use gd_payments::test_gateway::{self, billing, Choice, Settled};
+use gd_payments::{Event, Invoice, Refund, Session, Subscription};
+use uuid::Uuid;
 
 use crate::AppState;
 
@@ -33,6 +41,24 @@ pub(crate) fn routes(test_gateway: bool) -> Router<AppState> {
         .route("/test-gateway/v1/checkout/sessions", post(api_create))
         .route("/test-gateway/v1/checkout/sessions/{id}", get(api_retrieve))
         .route("/test-gateway/pay/{id}", get(pay_page).post(pay_choice))
+        .route("/test-gateway/v1/prices", post(api_create_price))
+        .route(
+            "/test-gateway/v1/subscriptions/{id}",
+            get(api_subscription).post(api_update_subscription),
+        )
+        .route("/test-gateway/v1/invoices/{id}", get(api_invoice))
+        .route(
+            "/test-gateway/v1/refunds",
+            get(api_list_refunds).post(api_create_refund),
+        )
+        .route(
+            "/test-gateway/v1/billing_portal/sessions",
+            post(api_create_portal_session),
+        )
+        .route(
+            "/test-gateway/billing/{id}",
+            get(portal_page).post(portal_choice),
+        )
 }
 
 fn outcome_metric(outcome: &'static str) {
@@ -95,15 +121,27 @@ async fn stripe_webhook(
         created: event.created,
         payload: &payload,
     };
-    let report = match event.kind.as_str() {
-        "checkout.session.completed" => Report::Current,
-        "checkout.session.async_payment_succeeded" => Report::AsyncSucceeded,
-        "checkout.session.async_payment_failed" => Report::AsyncFailed,
-        "checkout.session.expired" => Report::Expired,
+    let wanted = match event.kind.as_str() {
+        "checkout.session.completed" => Wanted::Session(Report::Current),
+        "checkout.session.async_payment_succeeded" => Wanted::Session(Report::AsyncSucceeded),
+        "checkout.session.async_payment_failed" => Wanted::Session(Report::AsyncFailed),
+        "checkout.session.expired" => Wanted::Session(Report::Expired),
+        "customer.subscription.created"
+        | "customer.subscription.updated"
+        | "customer.subscription.deleted" => Wanted::Subscription,
+        "invoice.paid" | "invoice.payment_failed" => Wanted::Invoice,
+        "charge.refunded" => Wanted::Charge,
         _ => return record_only(&state, &received, Outcome::Ignored).await,
     };
-    let Some(sent) = event.session() else {
-        return record_only(&state, &received, Outcome::Unparsable).await;
+    let object_id = match (&wanted, event.session()) {
+        (Wanted::Session(_), Some(session)) => session.id,
+        (Wanted::Session(_), None) => {
+            return record_only(&state, &received, Outcome::Unparsable).await
+        }
+        (_, _) => match event.object_id() {
+            Some(id) => id.to_owned(),
+            None => return record_only(&state, &received, Outcome::Unparsable).await,
+        },
     };
     // A replay (Stripe delivers again when an answer was lost) costs no call to the gateway.
     if let Ok(mut conn) = state.pool.acquire().await {
@@ -117,21 +155,28 @@ async fn stripe_webhook(
         }
     }
     // Where order matters, the gateway's current state counts, not the event's copy.
-    let current = match state.gateway.session(&sent.id).await {
-        Ok(session) => session,
+    let work = match current_state(&state, wanted, &object_id).await {
+        Ok(Some(work)) => work,
+        // An invoice of no subscription (we make none): nothing to do.
+        Ok(None) => return record_only(&state, &received, Outcome::Ignored).await,
         Err(e) => return failed(&state, &received, &e.to_string()).await,
     };
-    let result: Result<(Claim, Option<gd_orders::Applied>), gd_orders::OrderError> = async {
+    let result: Result<(Claim, Option<Uuid>), gd_orders::OrderError> = async {
         let mut tx = state.pool.begin().await?;
         let claim = settle::claim_event(&mut tx, &received).await?;
         if claim == Claim::Duplicate {
             tx.commit().await?;
             return Ok((claim, None));
         }
-        let applied = gd_orders::apply_session(&mut tx, &current, report, &event.id).await?;
-        settle::finish_event(&mut tx, &event.id, Outcome::Handled, applied.order()).await?;
+        let order = apply(&mut tx, gateway, &work, &event.id).await?;
+        let outcome = if order.is_some() {
+            Outcome::Handled
+        } else {
+            Outcome::Ignored
+        };
+        settle::finish_event(&mut tx, &event.id, outcome, order).await?;
         tx.commit().await?;
-        Ok((claim, Some(applied)))
+        Ok((claim, order))
     }
     .await;
     match result {
@@ -139,13 +184,104 @@ async fn stripe_webhook(
             outcome_metric("duplicate");
             Json(serde_json::json!({ "received": true, "duplicate": true })).into_response()
         }
-        Ok((_, applied)) => {
+        Ok((_, order)) => {
             outcome_metric("handled");
-            tracing::info!(event = %event.id, kind = %event.kind, ?applied, "webhook event applied");
+            tracing::info!(event = %event.id, kind = %event.kind, ?order, "webhook event applied");
             Json(serde_json::json!({ "received": true })).into_response()
         }
         Err(e) => failed(&state, &received, &e.to_string()).await,
     }
+}
+
+/// What kind of object an event is about.
+enum Wanted {
+    Session(Report),
+    Subscription,
+    Invoice,
+    Charge,
+}
+
+/// The gateway's current objects an event is applied from.
+enum Work {
+    /// A checkout session, and the subscription it started (if any).
+    Session(Session, Report, Option<Subscription>),
+    Subscription(Subscription),
+    Invoice(Invoice, Subscription),
+    /// A charge's refunds.
+    Refunds(Vec<Refund>),
+}
+
+/// Reads the current state of the event's object (and of the subscription it belongs to)
+/// from the gateway. `None` for an invoice that bills no subscription.
+async fn current_state(
+    state: &AppState,
+    wanted: Wanted,
+    id: &str,
+) -> Result<Option<Work>, gd_payments::GatewayError> {
+    let gateway = &state.gateway;
+    Ok(Some(match wanted {
+        Wanted::Session(report) => {
+            let session = gateway.session(id).await?;
+            let subscription = match &session.subscription {
+                Some(sub) => Some(gateway.subscription(sub).await?),
+                None => None,
+            };
+            Work::Session(session, report, subscription)
+        }
+        Wanted::Subscription => Work::Subscription(gateway.subscription(id).await?),
+        Wanted::Invoice => {
+            let invoice = gateway.invoice(id).await?;
+            let Some(sub) = &invoice.subscription else {
+                return Ok(None);
+            };
+            let subscription = gateway.subscription(sub).await?;
+            Work::Invoice(invoice, subscription)
+        }
+        Wanted::Charge => Work::Refunds(gateway.refunds_of_charge(id).await?),
+    }))
+}
+
+/// Applies `work` on the event's transaction; answers the order it concerned.
+async fn apply(
+    tx: &mut sqlx::PgConnection,
+    gateway: &str,
+    work: &Work,
+    source: &str,
+) -> Result<Option<Uuid>, gd_orders::OrderError> {
+    Ok(match work {
+        Work::Session(session, report, subscription) => {
+            let applied = gd_orders::apply_session(tx, session, *report, source).await?;
+            if let Some(sub) = subscription {
+                subscriptions::apply_subscription(tx, gateway, sub, source).await?;
+            }
+            applied.order()
+        }
+        Work::Subscription(sub) => subscriptions::apply_subscription(tx, gateway, sub, source)
+            .await?
+            .order(),
+        Work::Invoice(invoice, sub) => {
+            match subscriptions::apply_subscription(tx, gateway, sub, source).await? {
+                SubscriptionApplied::Applied {
+                    subscription,
+                    order,
+                } => {
+                    subscriptions::apply_invoice(tx, gateway, subscription, invoice, source)
+                        .await?;
+                    Some(order)
+                }
+                SubscriptionApplied::NoOrder => None,
+            }
+        }
+        Work::Refunds(refunds) => {
+            let mut order = None;
+            for refund in refunds {
+                let applied =
+                    refunds::apply_refund(tx, gateway, refund, None, None, source).await?;
+                order = order.or(applied.order());
+            }
+            order
+        }
+    })
 }
 
 /// Records an event we do not act on (or cannot read) and acknowledges it.
@@ -304,6 +440,11 @@ async fn pay_choice(
         Ok((Some(Settled::Declined), _)) => {
             Redirect::to(&format!("/test-gateway/pay/{id}?declined=1")).into_response()
         }
+        Ok((Some(Settled::NotOffered), _)) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Delayed payment methods are offered for one-off payments only.",
+        )
+            .into_response(),
         Ok((Some(_), _)) => Redirect::to(&format!("/test-gateway/pay/{id}")).into_response(),
         Ok((None, _)) => (StatusCode::NOT_FOUND, "No such session.").into_response(),
         Err(e) => {
@@ -341,4 +482,187 @@ async fn pay_page(
                 .into_response()
         }
     }
+}
+
+// ---- the test gateway's subscriptions and billing portal ------------------------------------
+
+async fn api_create_price(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Some(res) = refusal(&state, &headers) {
+        return res;
+    }
+    let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok());
+    let result = async {
+        let mut tx = state.pool.begin().await?;
+        let answer = billing::create_price(&mut tx, &body, key).await?;
+        tx.commit().await?;
+        Ok(answer)
+    }
+    .await;
+    api_answer(result)
+}
+
+async fn api_retrieve_object(
+    state: &AppState,
+    headers: &HeaderMap,
+    kind: &str,
+    id: &str,
+) -> Response {
+    if let Some(res) = refusal(state, headers) {
+        return res;
+    }
+    let result = async {
+        let mut conn = state.pool.acquire().await?;
+        billing::retrieve(&mut conn, kind, id).await
+    }
+    .await;
+    api_answer(result)
+}
+
+async fn api_subscription(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    api_retrieve_object(&state, &headers, "subscription", &id).await
+}
+
+async fn api_invoice(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    api_retrieve_object(&state, &headers, "invoice", &id).await
+}
+
+async fn api_update_subscription(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    if let Some(res) = refusal(&state, &headers) {
+        return res;
+    }
+    let result = async {
+        let mut tx = state.pool.begin().await?;
+        let answer = billing::update_subscription(&mut tx, &id, &body).await?;
+        tx.commit().await?;
+        Ok(answer)
+    }
+    .await;
+    api_answer(result)
+}
+
+async fn api_create_portal_session(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Some(res) = refusal(&state, &headers) {
+        return res;
+    }
+    let page_base = format!("{}/test-gateway/billing", state.config.public_url);
+    let result = async {
+        let mut tx = state.pool.begin().await?;
+        let answer = billing::create_portal_session(&mut tx, &body, &page_base).await?;
+        tx.commit().await?;
+        Ok(answer)
+    }
+    .await;
+    api_answer(result)
+}
+
+async fn portal_page(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+    let portal = match state.pool.acquire().await {
+        Ok(mut conn) => billing::portal(&mut conn, &id).await,
+        Err(e) => Err(e),
+    };
+    match portal {
+        Ok(Some(portal)) => Html(crate::test_gateway_page::render_portal(&portal)).into_response(),
+        Ok(None) => (StatusCode::NOT_FOUND, "No such billing portal session.").into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "test gateway portal failed");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "The test gateway failed; try again.",
+            )
+                .into_response()
+        }
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct PortalForm {
+    subscription: String,
+    action: String,
+}
+
+async fn portal_choice(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Form(form): Form<PortalForm>,
+) -> Response {
+    let Some(action) = billing::PortalAction::parse(&form.action) else {
+        return (StatusCode::UNPROCESSABLE_ENTITY, "Unknown action.").into_response();
+    };
+    let result = async {
+        let mut tx = state.pool.begin().await?;
+        let done = billing::portal_action(&mut tx, &id, &form.subscription, action).await?;
+        tx.commit().await?;
+        Ok::<_, test_gateway::GatewayStoreError>(done)
+    }
+    .await;
+    match result {
+        Ok(Some(())) => Redirect::to(&format!("/test-gateway/billing/{id}")).into_response(),
+        Ok(None) => (StatusCode::NOT_FOUND, "No such subscription here.").into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "test gateway portal action failed");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "The test gateway failed; try again.",
+            )
+                .into_response()
+        }
+    }
+}
+
+// ---- the test gateway's refunds --------------------------------------------------------------
+
+async fn api_create_refund(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Some(res) = refusal(&state, &headers) {
+        return res;
+    }
+    let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok());
+    let result = async {
+        let mut tx = state.pool.begin().await?;
+        let answer = test_gateway::refunds::create_refund(&mut tx, &body, key).await?;
+        tx.commit().await?;
+        Ok(answer)
+    }
+    .await;
+    api_answer(result)
+}
+
+async fn api_list_refunds(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
+) -> Response {
+    if let Some(res) = refusal(&state, &headers) {
+        return res;
+    }
+    let result = async {
+        let mut conn = state.pool.acquire().await?;
+        test_gateway::refunds::list_refunds(&mut conn, query.as_deref().unwrap_or("")).await
+    }
+    .await;
+    api_answer(result)
 }

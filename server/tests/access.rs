@@ -225,6 +225,7 @@ async fn the_header_shows_who_is_signed_in_and_their_portals(pool: PgPool) {
     assert!(!anonymous.contains("gd-viewer"));
     assert!(!shown(&anonymous, "viewer-email"));
     assert!(!shown(&anonymous, "account-link"));
+    assert!(!shown(&anonymous, "portal-link"));
     assert!(!shown(&anonymous, "admin-link"));
 
     let client = app
@@ -236,6 +237,7 @@ async fn the_header_shows_who_is_signed_in_and_their_portals(pool: PgPool) {
     assert!(html.contains(r#"href="/en/account""#));
     assert!(shown(&html, "viewer-email"));
     assert!(shown(&html, "account-link"));
+    assert!(shown(&html, "portal-link"));
     assert!(!shown(&html, "admin-link"));
     assert!(!shown(&html, "login-link"));
 

@@ -20,6 +20,7 @@ pub(crate) fn register_all(monitor: Monitor, ctx: &JobContext) -> Monitor {
     let monitor = register(monitor, ctx, lead_received);
     let monitor = register(monitor, ctx, order_confirmation);
     let monitor = register(monitor, ctx, order_update);
+    let monitor = register(monitor, ctx, subscription_notice);
     let monitor = register(monitor, ctx, test_gateway_delivery);
     register(monitor, ctx, account_mail)
 }
@@ -45,6 +46,21 @@ async fn order_update(
     ctx: JobContext,
 ) -> Result<(), gd_orders::ConfirmationError> {
     gd_orders::deliver_update(
+        &ctx.pool,
+        ctx.mailer.as_ref(),
+        &job,
+        &ctx.config.public_url,
+        &ctx.config.agency_email,
+    )
+    .await
+}
+
+/// A subscription's renewal, failed payment or end, told to the client once.
+async fn subscription_notice(
+    job: gd_orders::SubscriptionNotice,
+    ctx: JobContext,
+) -> Result<(), gd_orders::ConfirmationError> {
+    gd_orders::deliver_notice(
         &ctx.pool,
         ctx.mailer.as_ref(),
         &job,

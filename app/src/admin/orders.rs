@@ -7,10 +7,12 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use super::orders_api::{admin_order, admin_orders, AdminMoveOrder, AdminOrderView};
+use super::orders_api::{
+    admin_order, admin_orders, AdminMoveOrder, AdminOrderView, AdminRefundOrder,
+};
 use super::pages::admin_nav;
 use crate::checkout::page::status_text;
-use crate::error::AppError;
+use crate::error::{AppError, Conflict};
 use crate::i18n::Lang;
 use crate::shell::Layout;
 use crate::shop::money;
@@ -113,18 +115,47 @@ fn move_words(lang: Lang, e: &AppError) -> &'static str {
     }
 }
 
+fn refund_words(lang: Lang, e: &AppError) -> &'static str {
+    match (lang, e) {
+        (Lang::De, AppError::Validation { .. }) => {
+            "Bitte einen Betrag bis zum noch erstattbaren und einen Grund angeben."
+        }
+        (Lang::En, AppError::Validation { .. }) => {
+            "Give an amount up to what can still be refunded, and a reason."
+        }
+        (Lang::De, AppError::Conflict(Conflict::NotRefundable)) => {
+            "Hier ist nichts (mehr) zu erstatten; Abo-Zahlungen werden im Dashboard des Zahlungsanbieters erstattet."
+        }
+        (Lang::En, AppError::Conflict(Conflict::NotRefundable)) => {
+            "Nothing (more) to refund here; subscription payments are refunded in the payment provider's dashboard."
+        }
+        (Lang::De, AppError::Conflict(Conflict::PaymentUnavailable)) => {
+            "Der Zahlungsanbieter hat die Erstattung nicht angenommen oder ist nicht erreichbar; es wurde nichts erstattet."
+        }
+        (Lang::En, AppError::Conflict(Conflict::PaymentUnavailable)) => {
+            "The payment provider did not take the refund or cannot be reached; nothing was refunded."
+        }
+        _ => crate::ui::error_text(lang, e),
+    }
+}
+
 pub(super) fn detail_view() -> AnyView {
     let lang = Lang::here();
     let de = lang == Lang::De;
     let params = use_params_map();
     let id = Memo::new(move |_| params.with(|p| p.get("id").unwrap_or_default()));
     let moved = ServerAction::<AdminMoveOrder>::new();
+    let refunded = ServerAction::<AdminRefundOrder>::new();
     let order = Resource::new(
-        move || (id.get(), moved.version().get()),
-        |(id, _)| admin_order(id),
+        move || (id.get(), moved.version().get(), refunded.version().get()),
+        |(id, _, _)| admin_order(id),
     );
     let error = failed(moved);
-    let done = move || matches!(moved.value().get(), Some(Ok(())));
+    let refund_error = failed(refunded);
+    let done = move || {
+        matches!(moved.value().get(), Some(Ok(())))
+            || matches!(refunded.value().get(), Some(Ok(())))
+    };
     view! {
         <Title text=if de { "Bestellung" } else { "Order" }/>
         <Layout lang=lang>
@@ -133,7 +164,7 @@ pub(super) fn detail_view() -> AnyView {
                 <a href=lang.path("/admin/orders") class=LINK>{if de { "← Bestellungen" } else { "← Orders" }}</a>
                 <Loaded lang=lang>
                     {move || Suspend::new(async move {
-                        order.await.map(|o| order_detail(lang, o, moved, error))
+                        order.await.map(|o| order_detail(lang, o, moved, error, refunded, refund_error))
                     })}
                 </Loaded>
                 <Show when=done><Notice text=if de { "Gespeichert; der Kunde wird benachrichtigt." } else { "Saved; the client is notified." }/></Show>
@@ -148,6 +179,8 @@ fn order_detail(
     o: AdminOrderView,
     moved: ServerAction<AdminMoveOrder>,
     error: Signal<Option<AppError>>,
+    refunded: ServerAction<AdminRefundOrder>,
+    refund_error: Signal<Option<AppError>>,
 ) -> AnyView {
     let de = lang == Lang::De;
     let reason_issue = issue_on(lang, error, "reason");
@@ -192,6 +225,28 @@ fn order_detail(
         .collect_view();
     let moves = o.moves.clone();
     let id = o.id.clone();
+    let refund_form = o.refundable.map(|left| {
+        let amount_issue = issue_on(lang, refund_error, "amount");
+        let reason_issue = issue_on(lang, refund_error, "reason");
+        view! {
+            <ActionForm action=refunded attr:class="mt-8 max-w-md space-y-3" attr:data-testid="admin-order-refund">
+                <h2 class="font-semibold text-slate-900">{if de { "Erstatten" } else { "Refund" }}</h2>
+                <p class="text-sm text-slate-600">
+                    {if de { "Noch erstattbar: " } else { "Left to refund: " }}
+                    <span data-testid="admin-order-refundable">{money(lang, left)}</span>
+                </p>
+                <FormError lang=lang error=refund_error words=refund_words/>
+                <input type="hidden" name="id" value=o.id.clone()/>
+                <label class="block text-sm text-slate-700" for="refund-amount">{if de { "Betrag in Euro (leer: alles)" } else { "Amount in euros (empty: all)" }}</label>
+                <input id="refund-amount" name="amount" inputmode="decimal" class=INPUT
+                    aria-invalid=move || amount_issue.get().is_some().to_string()/>
+                <label class="block text-sm text-slate-700" for="refund-reason">{if de { "Grund (der Kunde liest ihn)" } else { "Reason (the client reads it)" }}</label>
+                <textarea id="refund-reason" name="reason" rows="2" maxlength="500" required class=INPUT
+                    aria-invalid=move || reason_issue.get().is_some().to_string()></textarea>
+                <button type="submit" class=SECONDARY>{if de { "Erstatten" } else { "Refund" }}</button>
+            </ActionForm>
+        }
+    });
     view! {
         <h1 class="mt-4 text-3xl font-bold text-slate-900">{if de { "Bestellung" } else { "Order" }} " " {o.number}</h1>
         <p class="mt-2 text-slate-600">{o.created.clone()} " · "
@@ -273,6 +328,7 @@ fn order_detail(
                 <button type="submit" class=SECONDARY>{if de { "Ändern" } else { "Change" }}</button>
             </ActionForm>
         })}
+        {refund_form}
     }
     .into_any()
 }

@@ -92,6 +92,9 @@ pub struct AdminOrderView {
     pub timeline: Vec<AdminTimelineEntry>,
     /// The statuses an admin may move this order to by hand.
     pub moves: Vec<String>,
+    /// What may still be refunded through the gateway (none when nothing, or for a
+    /// subscription, whose payments are refunded at the gateway's dashboard).
+    pub refundable: Option<Cents>,
 }
 
 #[server(prefix = "/api", endpoint = "admin_order")]
@@ -111,6 +114,20 @@ pub async fn admin_move_order(
     server::move_order(&id, &to, &reason).await
 }
 
+/// Refunds `amount` (euros as typed, e.g. `12,50`; empty for all that is left) of order
+/// `id` through the gateway, with a `reason` the client reads: the refund is recorded at
+/// once (the gateway's event later finds it), the order becomes partly refunded or
+/// refunded, and the client is mailed. 422 for a bad amount or a missing reason, 409 when
+/// nothing can be refunded, a conflict when the gateway cannot be reached (nothing moved).
+#[server(prefix = "/api", endpoint = "admin_refund_order")]
+pub async fn admin_refund_order(
+    #[server(default)] id: String,
+    #[server(default)] amount: String,
+    #[server(default)] reason: String,
+) -> Result<(), AppError> {
+    server::refund(&id, &amount, &reason).await
+}
+
 #[cfg(feature = "ssr")]
 mod server {
     use gd_common::{FieldIssue, IssueCode, Role};
@@ -120,6 +137,7 @@ mod server {
 
     use super::*;
     use crate::context::{begin, commit, require_role, server_context};
+    use crate::error::Conflict;
 
     const STAMP: &str = "%d.%m.%Y %H:%M UTC";
 
@@ -167,6 +185,11 @@ mod server {
         let timeline = gd_orders::timeline(&mut conn, id)
             .await
             .map_err(AppError::internal)?;
+        let refundable = gd_orders::refunds::refundable(&mut conn, id)
+            .await
+            .map_err(AppError::internal)?
+            .filter(|r| r.payment_intent.is_some() && r.left() > 0)
+            .map(|r| Cents(r.left()));
         let mut address = vec![o.buyer_name.clone()];
         address.extend(o.company.clone());
         address.push(o.street.clone());
@@ -239,7 +262,77 @@ mod server {
                 .filter(|to| gd_orders::admin::may_move_by_hand(o.status, *to))
                 .map(|s| s.as_str().to_owned())
                 .collect(),
+            refundable,
         })
+    }
+
+    pub async fn refund(id: &str, amount: &str, reason: &str) -> Result<(), AppError> {
+        let admin = require_role(Role::Admin).await?;
+        let id = Uuid::parse_str(id.trim()).map_err(|_| AppError::NotFound)?;
+        let invalid = |field: &str, code| AppError::Validation {
+            issues: vec![FieldIssue::new(field, code)],
+            echo: [
+                ("amount".to_owned(), amount.to_owned()),
+                ("reason".to_owned(), reason.to_owned()),
+            ]
+            .into_iter()
+            .collect(),
+        };
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(invalid("reason", IssueCode::Required));
+        }
+        if reason.chars().count() > 500 {
+            return Err(invalid("reason", IssueCode::TooLong));
+        }
+        let ctx = server_context()?;
+        let mut conn = ctx.pool.acquire().await.map_err(AppError::internal)?;
+        let state = gd_orders::refunds::refundable(&mut conn, id)
+            .await
+            .map_err(AppError::internal)?
+            .ok_or(AppError::NotFound)?;
+        drop(conn);
+        let (Some(intent), true) = (&state.payment_intent, state.left() > 0) else {
+            return Err(AppError::Conflict(Conflict::NotRefundable));
+        };
+        if state.gateway != ctx.gateway.kind().as_str() {
+            return Err(AppError::Conflict(Conflict::NotRefundable));
+        }
+        let cents = if amount.trim().is_empty() {
+            state.left()
+        } else {
+            Cents::parse_euros(amount)
+                .map_err(|_| invalid("amount", IssueCode::OutOfRange))?
+                .0
+        };
+        if cents <= 0 || cents > state.left() {
+            return Err(invalid("amount", IssueCode::OutOfRange));
+        }
+        let refund = ctx
+            .gateway
+            .refund(&gd_payments::RefundRequest {
+                payment_intent: intent.clone(),
+                amount: cents,
+                order_id: id.to_string(),
+                idempotency_key: format!("refund-{id}-{}", Uuid::now_v7()),
+            })
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, order = %id, "refund failed at the gateway");
+                AppError::Conflict(Conflict::PaymentUnavailable)
+            })?;
+        let mut tx = begin().await?;
+        gd_orders::refunds::apply_refund(
+            &mut tx,
+            &state.gateway,
+            &refund,
+            Some(admin.id),
+            Some(reason),
+            "admin",
+        )
+        .await
+        .map_err(AppError::internal)?;
+        commit(tx).await
     }
 
     pub async fn move_order(id: &str, to: &str, reason: &str) -> Result<(), AppError> {

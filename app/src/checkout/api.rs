@@ -323,34 +323,49 @@ mod server {
 
         let lang_of = crate::i18n::Lang::from_code(lang);
         let public = &ctx.config.public_url;
-        let request = SessionRequest {
-            order_id: created.id.to_string(),
-            order_number: created.number,
-            email: user.email.clone(),
-            subscription: frozen.iter().any(|l| l.period != Billing::OneOff),
-            locale: locale.as_str().to_owned(),
-            lines: frozen
-                .iter()
-                .map(|l| SessionLine {
+        let opened = async {
+            let mut lines = Vec::with_capacity(frozen.len());
+            for l in &frozen {
+                let interval = match l.period {
+                    Billing::OneOff => None,
+                    Billing::Monthly => Some(Interval::Month),
+                    Billing::Yearly => Some(Interval::Year),
+                };
+                let price = match interval {
+                    Some(i) => Some(plan_price(l, i).await?),
+                    None => None,
+                };
+                lines.push(SessionLine {
                     name: session_line_name(l),
                     amount: l.total.0,
-                    interval: match l.period {
-                        Billing::OneOff => None,
-                        Billing::Monthly => Some(Interval::Month),
-                        Billing::Yearly => Some(Interval::Year),
-                    },
-                })
-                .collect(),
-            success_url: format!(
-                "{public}{}?session_id={{CHECKOUT_SESSION_ID}}",
-                lang_of.path(&format!("/portal/orders/{}", created.id))
-            ),
-            cancel_url: format!("{public}{}", lang_of.path("/cart")),
-            idempotency_key: format!("checkout-{}", created.id),
-        };
-        let session = match gateway.create_session(&request).await {
+                    interval,
+                    price,
+                });
+            }
+            let request = SessionRequest {
+                order_id: created.id.to_string(),
+                order_number: created.number,
+                email: user.email.clone(),
+                subscription: frozen.iter().any(|l| l.period != Billing::OneOff),
+                locale: locale.as_str().to_owned(),
+                lines,
+                success_url: format!(
+                    "{public}{}?session_id={{CHECKOUT_SESSION_ID}}",
+                    lang_of.path(&format!("/portal/orders/{}", created.id))
+                ),
+                cancel_url: format!("{public}{}", lang_of.path("/cart")),
+                idempotency_key: format!("checkout-{}", created.id),
+            };
+            gateway
+                .create_session(&request)
+                .await
+                .map_err(Opening::Gateway)
+        }
+        .await;
+        let session = match opened {
             Ok(s) => s,
-            Err(e) => {
+            Err(Opening::App(e)) => return Err(e),
+            Err(Opening::Gateway(e)) => {
                 tracing::error!(error = %e, order = %created.id, "payment page could not be opened");
                 let mut conn = ctx.pool.acquire().await.map_err(AppError::internal)?;
                 gd_orders::settle::cancel_unopened(
@@ -378,6 +393,33 @@ mod server {
         Ok(CheckoutStarted {
             order_id: created.id.to_string(),
             payment_url: url,
+        })
+    }
+
+    /// Why a payment page could not be opened.
+    enum Opening {
+        App(AppError),
+        Gateway(gd_payments::GatewayError),
+    }
+
+    /// The gateway's price for recurring line `l` (one per plan and amount, reused).
+    async fn plan_price(l: &gd_orders::NewLine, interval: Interval) -> Result<String, Opening> {
+        use crate::checkout::subscriptions::server::{
+            gateway_price, plan_name, PlanPrice, PriceFailure,
+        };
+        gateway_price(&PlanPrice {
+            slug: &l.slug,
+            tier: &l.tier,
+            addons: &l.addons,
+            speed: l.speed.as_deref(),
+            interval,
+            amount: l.total.0,
+            name: plan_name(l.quantity, &l.name, &l.description),
+        })
+        .await
+        .map_err(|e| match e {
+            PriceFailure::App(e) => Opening::App(e),
+            PriceFailure::Gateway(e) => Opening::Gateway(e),
         })
     }
 
@@ -421,6 +463,11 @@ mod server {
             // Back from paying, perhaps before the gateway's event: ask the gateway.
             match ctx.gateway.session(session_id).await {
                 Ok(session) => {
+                    // A subscription's own events may come later: its state is read too.
+                    let subscription = match &session.subscription {
+                        Some(sub) => ctx.gateway.subscription(sub).await.ok(),
+                        None => None,
+                    };
                     let mut tx = crate::context::begin().await?;
                     gd_orders::apply_session(
                         &mut tx,
@@ -430,6 +477,16 @@ mod server {
                     )
                     .await
                     .map_err(AppError::internal)?;
+                    if let Some(sub) = &subscription {
+                        gd_orders::subscriptions::apply_subscription(
+                            &mut tx,
+                            ctx.gateway.kind().as_str(),
+                            sub,
+                            "success_page",
+                        )
+                        .await
+                        .map_err(AppError::internal)?;
+                    }
                     crate::context::commit(tx).await?;
                     let mut conn = ctx.pool.acquire().await.map_err(AppError::internal)?;
                     if let Some(fresh) = gd_orders::load(&mut conn, order.id)

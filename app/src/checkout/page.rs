@@ -221,7 +221,7 @@ fn checkout_words(lang: Lang, e: &AppError) -> &'static str {
 }
 
 /// Sends the browser to `url` as a new document (the payment page is not ours).
-fn go_to(url: &str) {
+pub(crate) fn go_to(url: &str) {
     #[cfg(feature = "hydrate")]
     {
         let _ = window().location().set_href(url);

@@ -31,7 +31,8 @@ pub fn Layout(lang: Lang, children: Children) -> impl IntoView {
     } else {
         view! { <CartCountText count=cart/> }.into_any()
     };
-    let (account, admin_users, login, cart_page) = (
+    let (portal, account, admin_users, login, cart_page) = (
+        lang.path("/portal"),
         lang.path("/account"),
         lang.path("/admin/users"),
         lang.path("/login"),
@@ -60,6 +61,7 @@ pub fn Layout(lang: Lang, children: Children) -> impl IntoView {
                     // One fixed set of elements, shown or hidden: the smallest code in the
                     // first-load bundle.
                     <span hidden=!signed_in class="max-w-48 truncate text-slate-500" data-testid="viewer-email">{email}</span>
+                    <a hidden=!signed_in rel=rel(&portal) href=portal class="hover:text-fuchsia-700" data-testid="portal-link">{t.nav_portal}</a>
                     <a hidden=!signed_in rel=rel(&account) href=account class="hover:text-fuchsia-700" data-testid="account-link">{t.nav_account}</a>
                     <a hidden=!admin rel=rel(&admin_users) href=admin_users class="hover:text-fuchsia-700" data-testid="admin-link">{t.nav_admin}</a>
                     <a hidden=signed_in rel=rel(&login) href=login class="hover:text-fuchsia-700" data-testid="login-link">{t.nav_login}</a>

@@ -86,6 +86,8 @@ pub fn App() -> impl IntoView {
                 <Route path=(LangPrefix, StaticSegment("account")) ssr=SsrMode::Async view={Lazy::<AccountPage>::new()}/>
                 <Route path=(LangPrefix, StaticSegment("account"), StaticSegment("two-factor")) ssr=SsrMode::Async view={Lazy::<AccountPage>::new()}/>
                 <Route path=(LangPrefix, StaticSegment("checkout")) ssr=SsrMode::Async view={Lazy::<AccountPage>::new()}/>
+                <Route path=(LangPrefix, StaticSegment("portal")) ssr=SsrMode::Async view={Lazy::<AccountPage>::new()}/>
+                <Route path=(LangPrefix, StaticSegment("portal"), StaticSegment("subscriptions")) ssr=SsrMode::Async view={Lazy::<AccountPage>::new()}/>
                 <Route path=(LangPrefix, StaticSegment("portal"), StaticSegment("orders")) ssr=SsrMode::Async view={Lazy::<AccountPage>::new()}/>
                 <Route path=(LangPrefix, StaticSegment("portal"), StaticSegment("orders"), ParamSegment("id")) ssr=SsrMode::Async view={Lazy::<AccountPage>::new()}/>
                 <Route path=(LangPrefix, StaticSegment("admin"), StaticSegment("users")) ssr=SsrMode::Async view={Lazy::<AdminPages>::new()}/>

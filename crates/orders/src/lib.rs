@@ -5,7 +5,10 @@
 //! the buyer's billing details ([`parse_billing`]), so that later catalog changes never touch
 //! it and an invoice has everything it needs. The payment gateway's events move it forward
 //! exactly once ([`settle`]); its [`Status`] only moves forward, and every move is in its
-//! timeline. The paid transition queues the [`OrderConfirmation`] mail.
+//! timeline. The paid transition queues the [`OrderConfirmation`] mail. A checkout in
+//! subscription mode starts a subscription at the gateway, mirrored by [`subscriptions`]
+//! with one row per billing period; its recurring plans are prices at the gateway
+//! ([`price_key`]).
 //!
 //! Knows nothing of Leptos, axum or apalis; every function that writes takes the caller's
 //! connection, so the caller owns the transaction.
@@ -13,23 +16,28 @@
 pub mod admin;
 mod billing;
 mod mails;
+mod prices;
+pub mod refunds;
 pub mod settle;
 mod status;
 mod store;
+pub mod subscriptions;
 
 pub use billing::{
     parse_billing, preview_treatment, Billing, BillingInput, COUNTRIES, SELLER_COUNTRY,
 };
 pub use mails::{
-    confirmation_text, deliver_confirmation, deliver_update, status_words, ConfirmationError,
-    OrderConfirmation, OrderUpdate,
+    confirmation_text, deliver_confirmation, deliver_notice, deliver_update, status_words,
+    ConfirmationError, OrderConfirmation, OrderUpdate,
 };
+pub use prices::{known_price, price_key, remember_price};
 pub use settle::{apply_session, Applied, Report};
 pub use status::Status;
 pub use store::{
     attach_session, by_session, create, freeze_lines, last_billing, list_for_user, load, timeline,
     Created, NewLine, NewOrder, Order, OrderLine, OrderListItem, TimelineEntry,
 };
+pub use subscriptions::{NoticeKind, SubscriptionNotice};
 
 /// What can go wrong with orders beyond a database error.
 #[derive(Debug, thiserror::Error)]

@@ -290,3 +290,164 @@ pub fn status_words(status: crate::Status, de: bool) -> &'static str {
         (Cancelled, false) => "cancelled",
     }
 }
+
+/// Mails the client the notice `job` ([`crate::subscriptions::SubscriptionNotice`]) unless it
+/// left before: a paid renewal, a failed payment (with what to do), the end.
+pub async fn deliver_notice(
+    pool: &PgPool,
+    mailer: &dyn Mailer,
+    job: &crate::subscriptions::SubscriptionNotice,
+    public_url: &str,
+    agency_email: &str,
+) -> Result<(), ConfirmationError> {
+    use crate::subscriptions::NoticeKind;
+    let mut conn = pool.acquire().await.map_err(OrderError::from)?;
+    let sub = crate::subscriptions::list(&mut conn, None, Some(job.subscription_id))
+        .await?
+        .into_iter()
+        .next()
+        .ok_or(OrderError::NotFound)?;
+    let period = match job.period_id {
+        Some(p) => Some(
+            sqlx::query!(
+                r#"SELECT amount, paid_mailed_at IS NOT NULL AS "paid_mailed!",
+                       failure_mailed_at IS NOT NULL AS "failure_mailed!",
+                       period_end AS "period_end: chrono::DateTime<chrono::Utc>"
+                   FROM subscription_periods WHERE id = $1 AND subscription_id = $2"#,
+                p,
+                job.subscription_id
+            )
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(OrderError::from)?
+            .ok_or(OrderError::NotFound)?,
+        ),
+        None => None,
+    };
+    let already = match (job.kind, &period) {
+        (NoticeKind::Renewed, Some(p)) => p.paid_mailed,
+        (NoticeKind::PaymentFailed, Some(p)) => p.failure_mailed,
+        (NoticeKind::Ended, _) => sqlx::query_scalar!(
+            r#"SELECT ended_mailed_at IS NOT NULL AS "mailed!" FROM subscriptions WHERE id = $1"#,
+            job.subscription_id
+        )
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(OrderError::from)?,
+        (_, None) => return Err(OrderError::NotFound.into()),
+    };
+    if already {
+        return Ok(());
+    }
+    let locale = Locale::parse(&sub.lang);
+    let de = locale == Locale::De;
+    let path = if de { "" } else { "/en" };
+    let link = format!("{public_url}{path}/portal/subscriptions");
+    let date = |t: Option<chrono::DateTime<chrono::Utc>>| {
+        t.map_or_else(String::new, |t| {
+            if de {
+                t.format("%d.%m.%Y").to_string()
+            } else {
+                t.format("%Y-%m-%d").to_string()
+            }
+        })
+    };
+    let amount = period.as_ref().map_or(sub.amount, |p| p.amount);
+    let (subject, text) = match (job.kind, de) {
+        (NoticeKind::Renewed, true) => (
+            format!("Ihr Abo „{}“ wurde verlängert", sub.plan),
+            format!(
+                "Ihr Abo „{}“ wurde verlängert und {} wurden bezahlt. Der neue Zeitraum läuft bis {}; wir beginnen mit der Umsetzung.",
+                sub.plan,
+                money(locale, Cents(amount)),
+                date(period.as_ref().and_then(|p| p.period_end))
+            ),
+        ),
+        (NoticeKind::Renewed, false) => (
+            format!("Your subscription \"{}\" was renewed", sub.plan),
+            format!(
+                "Your subscription \"{}\" was renewed and {} was paid. The new period runs until {}; we are starting on it.",
+                sub.plan,
+                money(locale, Cents(amount)),
+                date(period.as_ref().and_then(|p| p.period_end))
+            ),
+        ),
+        (NoticeKind::PaymentFailed, true) => (
+            format!("Zahlung für Ihr Abo „{}“ fehlgeschlagen", sub.plan),
+            format!(
+                "die Zahlung von {} für Ihr Abo „{}“ ist fehlgeschlagen. Bitte hinterlegen Sie im Kundenportal eine gültige Zahlungsmethode; wir versuchen es danach erneut. Bis dahin ist das Abo überfällig.",
+                money(locale, Cents(amount)),
+                sub.plan
+            ),
+        ),
+        (NoticeKind::PaymentFailed, false) => (
+            format!("Payment for your subscription \"{}\" failed", sub.plan),
+            format!(
+                "the payment of {} for your subscription \"{}\" failed. Please add a valid payment method in the client portal; we will try again afterwards. Until then the subscription is past due.",
+                money(locale, Cents(amount)),
+                sub.plan
+            ),
+        ),
+        (NoticeKind::Ended, true) => (
+            format!("Ihr Abo „{}“ ist beendet", sub.plan),
+            format!(
+                "Ihr Abo „{}“ ist beendet; es wird nichts mehr abgebucht. Sie können jederzeit ein neues abschließen.",
+                sub.plan
+            ),
+        ),
+        (NoticeKind::Ended, false) => (
+            format!("Your subscription \"{}\" has ended", sub.plan),
+            format!(
+                "Your subscription \"{}\" has ended; nothing more will be charged. You may start a new one at any time.",
+                sub.plan
+            ),
+        ),
+    };
+    let body = if de {
+        format!(
+            "Hallo {},\n\n{text}\n\nIhre Abos im Kundenportal: {link}\n\nIhr Growthdesk-Team\n",
+            sub.buyer_name
+        )
+    } else {
+        format!(
+            "Hello {},\n\n{text}\n\nYour subscriptions in the client portal: {link}\n\nThe Growthdesk team\n",
+            sub.buyer_name
+        )
+    };
+    mailer
+        .send(&Mail {
+            to: sub.email.clone(),
+            subject,
+            body,
+            reply_to: Some(agency_email.to_owned()),
+        })
+        .await?;
+    match (job.kind, job.period_id) {
+        (NoticeKind::Renewed, Some(p)) => {
+            sqlx::query!(
+                "UPDATE subscription_periods SET paid_mailed_at = now() WHERE id = $1",
+                p
+            )
+            .execute(&mut *conn)
+            .await
+        }
+        (NoticeKind::PaymentFailed, Some(p)) => {
+            sqlx::query!(
+                "UPDATE subscription_periods SET failure_mailed_at = now() WHERE id = $1",
+                p
+            )
+            .execute(&mut *conn)
+            .await
+        }
+        _ => {
+            sqlx::query!(
+                "UPDATE subscriptions SET ended_mailed_at = now() WHERE id = $1",
+                job.subscription_id
+            )
+            .execute(&mut *conn)
+            .await
+        }
+    }
+    .map_err(OrderError::from)?;
+    Ok(())
+}

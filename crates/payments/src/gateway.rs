@@ -5,18 +5,21 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
 use stripe::{Client, ClientBuilder, IdempotencyKey, RequestStrategy, StripeError, StripeRequest};
 use stripe_checkout::checkout_session::{
     CreateCheckoutSession, CreateCheckoutSessionLineItems,
     CreateCheckoutSessionLineItemsPriceData as PriceData,
     CreateCheckoutSessionLineItemsPriceDataRecurring as Recurring,
-    CreateCheckoutSessionLineItemsPriceDataRecurringInterval as StripeInterval, ProductData,
-    RetrieveCheckoutSession,
+    CreateCheckoutSessionLineItemsPriceDataRecurringInterval as StripeInterval,
+    CreateCheckoutSessionSubscriptionData, ProductData, RetrieveCheckoutSession,
 };
 use stripe_checkout::{CheckoutSessionLocale, CheckoutSessionMode};
+use stripe_client_core::{RequestBuilder, StripeMethod};
 use stripe_types::Currency;
 
-use crate::event::{PaymentStatus, Session, SessionMode, SessionStatus};
+use crate::event::{Invoice, PaymentStatus, Session, SessionMode, SessionStatus, Subscription};
 
 /// Who takes the money.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,6 +46,24 @@ pub enum Interval {
     Year,
 }
 
+impl Interval {
+    /// Stripe's word for it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Month => "month",
+            Self::Year => "year",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "month" => Some(Self::Month),
+            "year" => Some(Self::Year),
+            _ => None,
+        }
+    }
+}
+
 /// One line of a session: what the buyer sees on the payment page and is charged.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionLine {
@@ -50,6 +71,32 @@ pub struct SessionLine {
     /// Euro cents charged for the line (per period when recurring).
     pub amount: i64,
     pub interval: Option<Interval>,
+    /// The gateway's price for a recurring plan ([`Gateway::create_price`]); the line is
+    /// charged at that price instead of from `amount` and `interval`.
+    pub price: Option<String>,
+}
+
+/// A recurring price to create at the gateway for one of our plans.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PriceRequest {
+    /// The product's name as the buyer sees it on the payment page and invoices.
+    pub name: String,
+    /// Euro cents per period.
+    pub amount: i64,
+    pub interval: Interval,
+    /// Our digest of the plan (stored as `metadata[growthdesk_key]`, and the idempotency key).
+    pub key: String,
+}
+
+/// A change the client makes to their subscription.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SubscriptionChange {
+    /// Ends it when the paid period is over.
+    CancelAtPeriodEnd,
+    /// Takes a cancellation at the period's end back.
+    Resume,
+    /// Moves its item to another price (the difference is prorated on the next invoice).
+    SwitchPrice { item: String, price: String },
 }
 
 /// A checkout session to create for an order.
@@ -155,6 +202,12 @@ impl Gateway {
             .lines
             .iter()
             .map(|line| {
+                let mut item = CreateCheckoutSessionLineItems::new();
+                item.quantity = Some(1);
+                if let Some(price) = &line.price {
+                    item.price = Some(price.clone());
+                    return item;
+                }
                 let mut price = PriceData::new(Currency::EUR);
                 price.unit_amount = Some(line.amount);
                 price.product_data = Some(ProductData::new(line.name.clone()));
@@ -164,9 +217,7 @@ impl Gateway {
                         Interval::Year => StripeInterval::Year,
                     })
                 });
-                let mut item = CreateCheckoutSessionLineItems::new();
                 item.price_data = Some(price);
-                item.quantity = Some(1);
                 item
             })
             .collect();
@@ -176,7 +227,15 @@ impl Gateway {
         ]);
         let key = IdempotencyKey::new(&req.idempotency_key)
             .map_err(|e| GatewayError::Config(e.to_string()))?;
-        let session = CreateCheckoutSession::new()
+        let mut create = CreateCheckoutSession::new();
+        if req.subscription {
+            // The subscription carries our order id too, so that its own events (which may
+            // arrive before the session's) find the order.
+            let mut data = CreateCheckoutSessionSubscriptionData::new();
+            data.metadata = Some(metadata.clone());
+            create = create.subscription_data(data);
+        }
+        let session = create
             .mode(if req.subscription {
                 CheckoutSessionMode::Subscription
             } else {
@@ -205,6 +264,163 @@ impl Gateway {
     pub async fn session(&self, id: &str) -> Result<Session, GatewayError> {
         let session = RetrieveCheckoutSession::new(id).send(&self.client).await?;
         Ok(from_stripe(&session))
+    }
+}
+
+/// A form body as Stripe reads it.
+pub(crate) fn form(pairs: &[(&str, &str)]) -> String {
+    form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish()
+}
+
+/// Subscriptions, invoices, prices and billing portal sessions: requests made through the
+/// same `async-stripe` client (its authentication, retries and error handling), with answers
+/// read by our own tolerant types ([`crate::event`]) instead of the generated ones, which
+/// refuse an object missing any of their many required fields.
+impl Gateway {
+    pub(crate) async fn call<T: DeserializeOwned>(
+        &self,
+        method: StripeMethod,
+        path: String,
+        body: Option<String>,
+        idempotency_key: Option<&str>,
+    ) -> Result<T, GatewayError> {
+        self.call_with_query(method, path, None, body, idempotency_key)
+            .await
+    }
+
+    pub(crate) async fn call_with_query<T: DeserializeOwned>(
+        &self,
+        method: StripeMethod,
+        path: String,
+        query: Option<String>,
+        body: Option<String>,
+        idempotency_key: Option<&str>,
+    ) -> Result<T, GatewayError> {
+        let mut builder = RequestBuilder::new(method, path);
+        builder.query = query;
+        builder.body = body;
+        let mut request = builder.customize::<miniserde::json::Value>();
+        if let Some(key) = idempotency_key {
+            let key = IdempotencyKey::new(key).map_err(|e| GatewayError::Config(e.to_string()))?;
+            request = request.request_strategy(RequestStrategy::Idempotent(key));
+        }
+        let value = request.send(&self.client).await?;
+        serde_json::from_str(&miniserde::json::to_string(&value))
+            .map_err(|e| GatewayError::Unexpected(e.to_string()))
+    }
+
+    /// Creates the recurring price of one of our plans; answers its id.
+    pub async fn create_price(&self, req: &PriceRequest) -> Result<String, GatewayError> {
+        #[derive(Deserialize)]
+        struct Created {
+            id: String,
+        }
+        let amount = req.amount.to_string();
+        let body = form(&[
+            ("currency", "eur"),
+            ("unit_amount", &amount),
+            ("recurring[interval]", req.interval.as_str()),
+            ("product_data[name]", &req.name),
+            ("metadata[growthdesk_key]", &req.key),
+        ]);
+        let created: Created = self
+            .call(
+                StripeMethod::Post,
+                "/prices".into(),
+                Some(body),
+                Some(&format!("price-{}", req.key)),
+            )
+            .await?;
+        Ok(created.id)
+    }
+
+    /// The subscription as the gateway knows it now.
+    pub async fn subscription(&self, id: &str) -> Result<Subscription, GatewayError> {
+        self.call(
+            StripeMethod::Get,
+            format!("/subscriptions/{}", path_segment(id)?),
+            None,
+            None,
+        )
+        .await
+    }
+
+    /// Applies a client's change to subscription `id`; answers the subscription after it.
+    pub async fn change_subscription(
+        &self,
+        id: &str,
+        change: &SubscriptionChange,
+        idempotency_key: &str,
+    ) -> Result<Subscription, GatewayError> {
+        let body = match change {
+            SubscriptionChange::CancelAtPeriodEnd => form(&[("cancel_at_period_end", "true")]),
+            SubscriptionChange::Resume => form(&[("cancel_at_period_end", "false")]),
+            SubscriptionChange::SwitchPrice { item, price } => form(&[
+                ("items[0][id]", item),
+                ("items[0][price]", price),
+                ("proration_behavior", "create_prorations"),
+            ]),
+        };
+        self.call(
+            StripeMethod::Post,
+            format!("/subscriptions/{}", path_segment(id)?),
+            Some(body),
+            Some(idempotency_key),
+        )
+        .await
+    }
+
+    /// The invoice as the gateway knows it now.
+    pub async fn invoice(&self, id: &str) -> Result<Invoice, GatewayError> {
+        self.call(
+            StripeMethod::Get,
+            format!("/invoices/{}", path_segment(id)?),
+            None,
+            None,
+        )
+        .await
+    }
+
+    /// A billing portal page where `customer` updates their payment method (and sees their
+    /// invoices); answers its address.
+    pub async fn portal_session(
+        &self,
+        customer: &str,
+        return_url: &str,
+        locale: &str,
+    ) -> Result<String, GatewayError> {
+        #[derive(Deserialize)]
+        struct Created {
+            url: String,
+        }
+        let body = form(&[
+            ("customer", customer),
+            ("return_url", return_url),
+            ("locale", if locale == "en" { "en" } else { "de" }),
+        ]);
+        let created: Created = self
+            .call(
+                StripeMethod::Post,
+                "/billing_portal/sessions".into(),
+                Some(body),
+                None,
+            )
+            .await?;
+        Ok(created.url)
+    }
+}
+
+/// A gateway id as one path segment: ids are letters, digits and `_` only.
+pub(crate) fn path_segment(id: &str) -> Result<&str, GatewayError> {
+    if !id.is_empty()
+        && id.len() <= 255
+        && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    {
+        Ok(id)
+    } else {
+        Err(GatewayError::Config(format!("not a gateway id: {id:?}")))
     }
 }
 

@@ -118,12 +118,14 @@ macro_rules! lazy_page {
 lazy_page!(AccountPage, account_pages_view);
 
 /// The signed-in client's pages share one lazy chunk: account settings, two-factor
-/// settings, the checkout and the client's orders.
+/// settings, the checkout and the client portal (dashboard, orders, subscriptions).
 fn account_pages_view() -> AnyView {
     let path = use_location().pathname.get_untracked();
     match path.strip_prefix("/en").unwrap_or(&path) {
         "/account/two-factor" => two_factor::two_factor_view().into_any(),
         "/checkout" => crate::checkout::page::checkout_view().into_any(),
+        "/portal" => crate::checkout::portal::dashboard_view().into_any(),
+        "/portal/subscriptions" => crate::checkout::portal::subscriptions_view().into_any(),
         "/portal/orders" => crate::checkout::page::orders_view().into_any(),
         p if p.starts_with("/portal/orders/") => crate::checkout::page::order_view().into_any(),
         _ => account_view().into_any(),

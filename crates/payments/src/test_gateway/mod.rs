@@ -8,7 +8,11 @@
 //! to our own `/webhooks/stripe` through a job that is retried as Stripe retries. No money
 //! moves, and its page says so.
 //!
-//! The HTTP routes live in the server; this module holds what they do.
+//! Subscriptions, their invoices and renewals, prices and the billing portal are in
+//! [`billing`]. The HTTP routes live in the server; this module holds what they do.
+
+pub mod billing;
+pub mod refunds;
 
 use std::collections::BTreeMap;
 
@@ -48,10 +52,14 @@ impl ApiError {
     }
 
     fn not_found(id: &str) -> Self {
+        Self::no_such("checkout.session", id)
+    }
+
+    pub(crate) fn no_such(kind: &str, id: &str) -> Self {
         Self {
             status: 404,
             kind: "invalid_request_error",
-            message: format!("No such checkout.session: '{id}'"),
+            message: format!("No such {kind}: '{id}'"),
             param: Some("id".to_owned()),
         }
     }
@@ -105,6 +113,15 @@ pub struct PageLine {
     pub name: String,
     pub amount: i64,
     pub interval: Option<String>,
+    /// The price the line was created from (`line_items[i][price]`), if any.
+    #[serde(default)]
+    pub price: Option<String>,
+    #[serde(default = "one")]
+    pub quantity: i64,
+}
+
+fn one() -> i64 {
+    1
 }
 
 /// What the hosted page shows of a session.
@@ -173,7 +190,23 @@ pub async fn create_session(
             });
         }
     }
-    let request = match parse_create(&form) {
+    let mut prices = BTreeMap::new();
+    for (key, id) in &form {
+        if key.starts_with("line_items[") && key.ends_with("][price]") {
+            match billing::load_object(conn, id, "price").await? {
+                Some(price) => {
+                    prices.insert(id.clone(), price);
+                }
+                None => {
+                    return Ok(Err(ApiError::invalid(
+                        key,
+                        format!("No such price: '{id}'"),
+                    )))
+                }
+            }
+        }
+    }
+    let request = match parse_create(&form, &prices) {
         Ok(r) => r,
         Err(e) => return Ok(Err(e)),
     };
@@ -237,7 +270,10 @@ struct CreateRequest {
 
 /// Reads the parameters of a create request as Stripe would, refusing what Stripe refuses
 /// (for the parts we use).
-fn parse_create(form: &BTreeMap<String, String>) -> Result<CreateRequest, ApiError> {
+fn parse_create(
+    form: &BTreeMap<String, String>,
+    prices: &BTreeMap<String, Value>,
+) -> Result<CreateRequest, ApiError> {
     let mode = form
         .get("mode")
         .cloned()
@@ -255,6 +291,37 @@ fn parse_create(form: &BTreeMap<String, String>) -> Result<CreateRequest, ApiErr
         let key = |rest: &str| format!("line_items[{i}]{rest}");
         if !form.keys().any(|k| k.starts_with(&key("["))) {
             break;
+        }
+        let quantity: i64 = match form.get(&key("[quantity]")) {
+            None => 1,
+            Some(q) => q
+                .parse()
+                .ok()
+                .filter(|q| *q >= 1)
+                .ok_or_else(|| ApiError::invalid(&key("[quantity]"), "Invalid integer"))?,
+        };
+        if let Some(price_id) = form.get(&key("[price]")) {
+            let price = prices
+                .get(price_id)
+                .ok_or_else(|| ApiError::invalid(&key("[price]"), "No such price"))?;
+            let interval = price["recurring"]["interval"].as_str().map(str::to_owned);
+            if interval.is_some() && mode != "subscription" {
+                return Err(ApiError::invalid(
+                    &key("[price]"),
+                    "You must be in `subscription` mode to use recurring prices.",
+                ));
+            }
+            lines.push(PageLine {
+                name: price["nickname"].as_str().unwrap_or("").to_owned(),
+                amount: price["unit_amount"]
+                    .as_i64()
+                    .unwrap_or(0)
+                    .saturating_mul(quantity),
+                interval,
+                price: Some(price_id.clone()),
+                quantity,
+            });
+            continue;
         }
         let param = key("[price_data][unit_amount]");
         let amount: i64 = form
@@ -279,14 +346,6 @@ fn parse_create(form: &BTreeMap<String, String>) -> Result<CreateRequest, ApiErr
                     "Missing required param: name.",
                 )
             })?;
-        let quantity: i64 = match form.get(&key("[quantity]")) {
-            None => 1,
-            Some(q) => q
-                .parse()
-                .ok()
-                .filter(|q| *q >= 1)
-                .ok_or_else(|| ApiError::invalid(&key("[quantity]"), "Invalid integer"))?,
-        };
         let interval = form.get(&key("[price_data][recurring][interval]")).cloned();
         if let Some(i) = &interval {
             if i != "month" && i != "year" {
@@ -306,6 +365,8 @@ fn parse_create(form: &BTreeMap<String, String>) -> Result<CreateRequest, ApiErr
             name,
             amount: amount.saturating_mul(quantity),
             interval,
+            price: None,
+            quantity,
         });
     }
     if lines.is_empty() {
@@ -376,6 +437,8 @@ pub enum Settled {
     Expired,
     /// The session was no longer open (paid in another tab, expired).
     NotOpen,
+    /// Not offered for this session (a delayed method for a subscription).
+    NotOffered,
 }
 
 /// Applies the tester's `choice` to session `id`, and queues the events it causes, in the
@@ -386,7 +449,7 @@ pub async fn settle(
     choice: Choice,
 ) -> Result<Option<Settled>, GatewayStoreError> {
     let row = sqlx::query!(
-        "SELECT object FROM test_gateway_sessions WHERE id = $1 FOR UPDATE",
+        "SELECT object, line_items FROM test_gateway_sessions WHERE id = $1 FOR UPDATE",
         id
     )
     .fetch_optional(&mut *conn)
@@ -399,6 +462,10 @@ pub async fn settle(
     let suffix = Uuid::new_v4().simple().to_string();
     let subscription = object["mode"] == "subscription";
     let mut later: Option<(bool, Value)> = None;
+    if subscription && matches!(choice, Choice::LaterSucceeds | Choice::LaterFails) {
+        // Delayed methods are offered for one-off payments only (the page does not show them).
+        return Ok(Some(Settled::NotOffered));
+    }
     let settled = match choice {
         Choice::Decline => return Ok(Some(Settled::Declined)),
         Choice::Expire => {
@@ -411,8 +478,12 @@ pub async fn settle(
             object["url"] = Value::Null;
             object["customer"] = json!(format!("cus_test_{suffix}"));
             if subscription {
-                object["subscription"] = json!(format!("sub_test_{suffix}"));
-                object["invoice"] = json!(format!("in_test_{suffix}"));
+                let lines: Vec<PageLine> =
+                    serde_json::from_value(row.line_items).unwrap_or_default();
+                let (sub, invoice) =
+                    billing::start_subscription(conn, &object, &lines, &suffix).await?;
+                object["subscription"] = json!(sub);
+                object["invoice"] = json!(invoice);
             } else {
                 object["payment_intent"] = json!(format!("pi_test_{suffix}"));
             }
@@ -437,12 +508,15 @@ pub async fn settle(
     )
     .execute(&mut *conn)
     .await?;
+    if choice == Choice::Pay && !subscription {
+        refunds::record_charge(conn, &object).await?;
+    }
     let kind = if settled == Settled::Expired {
         "checkout.session.expired"
     } else {
         "checkout.session.completed"
     };
-    queue_event(conn, id, kind, &object, 0).await?;
+    queue_event(conn, Some(id), kind, &object, 0).await?;
     if let Some((succeeds, after)) = later {
         let kind = if succeeds {
             "checkout.session.async_payment_succeeded"
@@ -451,15 +525,16 @@ pub async fn settle(
         };
         // The session stays complete and unpaid until the outcome is delivered: a bank
         // debit's money arrives later (see [`deliver`]).
-        queue_event(conn, id, kind, &after, LATER_DELAY_SECS).await?;
+        queue_event(conn, Some(id), kind, &after, LATER_DELAY_SECS).await?;
     }
     Ok(Some(settled))
 }
 
-/// Stores an event about session `id` and queues its delivery after `delay_secs`.
-async fn queue_event(
+/// Stores an event (about a session, if `session_id`) and queues its delivery after
+/// `delay_secs`.
+pub(crate) async fn queue_event(
     conn: &mut PgConnection,
-    session_id: &str,
+    session_id: Option<&str>,
     kind: &str,
     object: &Value,
     delay_secs: u64,
@@ -544,14 +619,17 @@ pub async fn deliver(
     }
     if row.kind == "checkout.session.async_payment_succeeded" {
         // The delayed payment arrives now: from here on the API answers "paid".
-        sqlx::query!(
+        let paid = sqlx::query_scalar!(
             r#"UPDATE test_gateway_sessions
                SET object = jsonb_set(object, '{payment_status}', '"paid"'), updated_at = now()
-               WHERE id = $1"#,
+               WHERE id = $1 RETURNING object"#,
             row.session_id
         )
-        .execute(&mut *conn)
+        .fetch_optional(&mut *conn)
         .await?;
+        if let Some(session) = paid {
+            refunds::record_charge(conn, &session).await?;
+        }
     }
     let header = crate::signature::sign(secret, Utc::now().timestamp(), row.payload.as_bytes());
     let outcome = http
@@ -618,7 +696,7 @@ mod tests {
             ("line_items[1][quantity]", "2"),
             ("metadata[order_id]", "o1"),
         ]);
-        let r = parse_create(&f).expect("valid");
+        let r = parse_create(&f, &BTreeMap::new()).expect("valid");
         assert_eq!(r.lines.len(), 2);
         assert_eq!(r.lines[1].amount, 2000);
         assert_eq!(r.metadata.get("order_id").map(String::as_str), Some("o1"));
@@ -634,18 +712,20 @@ mod tests {
             ("line_items[0][price_data][product_data][name]", "A"),
             ("line_items[0][price_data][recurring][interval]", "month"),
         ];
-        let e = parse_create(&form(&base))
+        let e = parse_create(&form(&base), &BTreeMap::new())
             .err()
             .expect("recurring in payment mode");
         assert_eq!(
             e.param.as_deref(),
             Some("line_items[0][price_data][recurring]")
         );
-        let e = parse_create(&form(&base[..2])).err().expect("no lines");
+        let e = parse_create(&form(&base[..2]), &BTreeMap::new())
+            .err()
+            .expect("no lines");
         assert_eq!(e.param.as_deref(), Some("line_items"));
         let mut negative = base[..5].to_vec();
         negative[3] = ("line_items[0][price_data][unit_amount]", "-1");
-        let e = parse_create(&form(&negative))
+        let e = parse_create(&form(&negative), &BTreeMap::new())
             .err()
             .expect("negative amount");
         assert_eq!(
