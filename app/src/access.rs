@@ -77,6 +77,8 @@ pub const SERVER_FNS: &[(&str, Access)] = &[
     ("/api/admin_remove_image", Access::Role(Role::Admin)),
     ("/api/checkout_summary", Access::SignedIn),
     ("/api/start_checkout", Access::SignedIn),
+    // Makes an account inside the checkout (rate limited per address, like sign-up).
+    ("/api/checkout_sign_up", Access::Public),
     // Someone else's order is a 404.
     ("/api/my_order", Access::SignedIn),
     ("/api/my_orders", Access::SignedIn),
@@ -127,6 +129,7 @@ pub const PAGES: &[(&str, Access)] = &[
     ("/en/account", Access::SignedIn),
     ("/account/two-factor", Access::SignedIn),
     ("/en/account/two-factor", Access::SignedIn),
+    // Anonymous visitors get 401 with the form that makes an account right there.
     ("/checkout", Access::SignedIn),
     ("/en/checkout", Access::SignedIn),
     ("/portal", Access::SignedIn),

@@ -90,9 +90,8 @@ test('a payment that fails later leaves the order unpaid and the cart as it was'
   await expect(page.getByTestId('cart-count')).toHaveText('1');
 });
 
-test('a client subscribes, manages the subscription and sees it renewed', async ({ page }) => {
+test('a new shopper makes the account in the checkout, subscribes and manages it', async ({ page }) => {
   test.setTimeout(90_000);
-  await signUpAndIn(page, `abo.${run}@example.de`);
   await page.goto('/shop/social-media-betreuung');
   await hydrated(page);
   await page.locator('#product-target').fill('@growth.desk');
@@ -102,6 +101,12 @@ test('a client subscribes, manages the subscription and sees it renewed', async 
   await hydrated(page);
   await page.getByTestId('cart-checkout').click();
   await page.waitForURL('**/checkout');
+  await hydrated(page);
+  // No account yet: it is made right here, and the checkout goes on.
+  await page.locator('#guest-email').fill(`abo.${run}@example.de`);
+  await page.locator('#guest-password').fill('abo-passwort-2026');
+  await page.getByTestId('checkout-sign-up').click();
+  await expect(page.getByTestId('checkout-email')).toHaveText(`abo.${run}@example.de`);
   await hydrated(page);
   await fillBilling(page);
   await page.getByTestId('checkout-terms').check();

@@ -654,3 +654,87 @@ async fn an_unreachable_gateway_cancels_the_order_and_keeps_the_cart(pool: PgPoo
     );
     assert_eq!(app.count("SELECT count(*) FROM cart_lines").await, 1);
 }
+
+#[sqlx::test(migrations = false)]
+async fn a_shopper_makes_the_account_inside_the_checkout(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    app.seed_demo().await;
+    let guest = app.browser();
+    let (status, _) = post(
+        &guest,
+        &app,
+        "/api/cart_add",
+        &[
+            ("lang", "de"),
+            ("product", "instagram-follower"),
+            ("tier", "5k"),
+            ("quantity", "1"),
+            ("target", "@growth.desk"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200);
+    // The checkout page answers 401, with the form that makes an account right there.
+    let res = guest
+        .get(app.url("/checkout"))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 401);
+    assert!(res.text().await.unwrap().contains("checkout-guest"));
+    for (email, password) in [
+        ("not-an-address", "lang-genug-42"),
+        ("neu@example.de", "kurz"),
+    ] {
+        let (status, err) = post(
+            &guest,
+            &app,
+            "/api/checkout_sign_up",
+            &[("email", email), ("password", password), ("lang", "de")],
+        )
+        .await;
+        assert_eq!(status, 422, "{email}: {err}");
+    }
+    let (status, body) = post(
+        &guest,
+        &app,
+        "/api/checkout_sign_up",
+        &[
+            ("email", "neu@example.de"),
+            ("password", "lang-genug-42"),
+            ("lang", "de"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    // Signed in now, with the guest's cart.
+    let (status, summary) = post(&guest, &app, "/api/checkout_summary", &[("lang", "de")]).await;
+    assert_eq!(status, 200, "{summary}");
+    assert_eq!(summary["email"], "neu@example.de");
+    assert_eq!(summary["lines"].as_array().unwrap().len(), 1);
+    let (status, started) = post(&guest, &app, "/api/start_checkout", BILLING).await;
+    assert_eq!(status, 200, "{started}");
+    app.run_worker_until_idle().await;
+    let mails = gd_mail::read_outbox(&app.outbox, 50).await.unwrap();
+    assert!(
+        mails.iter().any(|m| m.to == "neu@example.de"),
+        "the verification mail left: {mails:?}"
+    );
+    // An address with an account already: sign in instead (its owner is mailed).
+    let other = app.browser();
+    let (status, _) = post(
+        &other,
+        &app,
+        "/api/checkout_sign_up",
+        &[
+            ("email", "NEU@example.de"),
+            ("password", "ganz-anders-99"),
+            ("lang", "de"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 409);
+    let (status, _) = post(&other, &app, "/api/checkout_summary", &[("lang", "de")]).await;
+    assert_eq!(status, 401, "not signed in");
+}

@@ -51,6 +51,21 @@ pub async fn checkout_summary(
     server::summary(&lang, &country, &vat_id).await
 }
 
+/// A shopper without an account creates it inside the checkout and goes on signed in: the
+/// account is a client's, its address still to be verified (the verification mail is sent
+/// at once; the order confirmation goes to the same address). The guest cart becomes the
+/// account's. 422 for a bad address or weak password, 409 when the address has an account
+/// already (sign in instead; that address is mailed how), 429 after 10 accounts per hour from
+/// one address.
+#[server(prefix = "/api", endpoint = "checkout_sign_up")]
+pub async fn checkout_sign_up(
+    #[server(default)] email: String,
+    #[server(default)] password: String,
+    #[server(default)] lang: String,
+) -> Result<(), AppError> {
+    server::sign_up(&email, &password, &lang).await
+}
+
 /// Where the buyer pays.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CheckoutStarted {
@@ -234,6 +249,40 @@ mod server {
             test_gateway: ctx.config.payments.is_test_gateway(),
             prefill,
         })
+    }
+
+    pub async fn sign_up(email: &str, password: &str, lang: &str) -> Result<(), AppError> {
+        use crate::auth::api::server::{
+            account_error, email_issue, invalid, ip, password_issue, throttle,
+        };
+        throttle(&[gd_accounts::Limit::new(
+            format!("sign_up:ip:{}", ip()),
+            10,
+            3600,
+        )])
+        .await?;
+        let email = gd_accounts::Email::parse(email).map_err(|p| invalid(vec![email_issue(p)]))?;
+        let password = gd_accounts::Password::parse(password, &[email.as_str()])
+            .map_err(|p| invalid(vec![password_issue(p)]))?;
+        let locale = gd_accounts::Locale::parse(crate::i18n::Lang::from_code(lang).code());
+        let mut tx = crate::context::begin().await?;
+        let outcome = gd_accounts::sign_up(&mut tx, &email, &password, locale)
+            .await
+            .map_err(account_error)?;
+        let user = match outcome {
+            gd_accounts::SignUp::Created { user_id } => gd_accounts::find_user(&mut tx, user_id)
+                .await
+                .map_err(account_error)?
+                .ok_or_else(|| AppError::internal("the new account is missing"))?,
+            gd_accounts::SignUp::AlreadyRegistered { .. } => {
+                // The address's owner is mailed how to sign in (queued in this transaction).
+                crate::context::commit(tx).await?;
+                return Err(AppError::Conflict(Conflict::EmailTaken));
+            }
+        };
+        crate::context::commit(tx).await?;
+        crate::context::sign_in(&user).await?;
+        Ok(())
     }
 
     /// The words of the consent to an early start, as the buyer saw them (stored with the

@@ -9,7 +9,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use super::api::{checkout_summary, my_order, my_orders, CheckoutView, OrderView, StartCheckout};
+use super::api::{
+    checkout_summary, my_order, my_orders, CheckoutSignUp, CheckoutView, OrderView, StartCheckout,
+};
 use crate::error::{AppError, Conflict};
 use crate::i18n::Lang;
 use crate::shell::islands::set_cart_count;
@@ -64,6 +66,14 @@ pub(crate) struct Texts {
     pub no_orders: &'static str,
     pub to_shop: &'static str,
     pub redirecting: &'static str,
+    pub guest_title: &'static str,
+    pub guest_intro: &'static str,
+    pub guest_email: &'static str,
+    pub guest_password: &'static str,
+    pub guest_password_hint: &'static str,
+    pub guest_submit: &'static str,
+    pub guest_login: &'static str,
+    pub guest_taken: &'static str,
 }
 
 pub(crate) const DE: Texts = Texts {
@@ -112,6 +122,14 @@ pub(crate) const DE: Texts = Texts {
     no_orders: "Sie haben noch nichts bestellt.",
     to_shop: "Zu den Leistungen",
     redirecting: "Weiter zur Zahlung …",
+    guest_title: "Neu hier? Konto anlegen und weiter",
+    guest_intro: "Ihre Bestellungen, Abos und Rechnungen finden Sie danach im Kundenportal. Wir schicken Ihnen einen Link, um die Adresse zu bestätigen; bestellen können Sie sofort.",
+    guest_email: "E-Mail-Adresse",
+    guest_password: "Passwort",
+    guest_password_hint: "Mindestens 8 Zeichen; keine häufig benutzten Passwörter.",
+    guest_submit: "Konto anlegen und zur Kasse",
+    guest_login: "Schon Kunde? Anmelden – Ihr Warenkorb bleibt erhalten.",
+    guest_taken: "Für diese Adresse gibt es schon ein Konto. Bitte melden Sie sich an; wir haben Ihnen auch eine E-Mail dazu geschickt.",
 };
 
 pub(crate) const EN: Texts = Texts {
@@ -160,6 +178,14 @@ pub(crate) const EN: Texts = Texts {
     no_orders: "You have not ordered anything yet.",
     to_shop: "See our services",
     redirecting: "On to the payment …",
+    guest_title: "New here? Create an account and go on",
+    guest_intro: "Your orders, subscriptions and invoices are then in the client portal. We send you a link to confirm the address; you can order right away.",
+    guest_email: "Email address",
+    guest_password: "Password",
+    guest_password_hint: "At least 8 characters; no commonly used passwords.",
+    guest_submit: "Create account and check out",
+    guest_login: "Already a client? Sign in – your cart stays.",
+    guest_taken: "This address has an account already. Please sign in; we have mailed you about it too.",
 };
 
 pub(crate) fn texts(lang: Lang) -> &'static Texts {
@@ -220,6 +246,52 @@ fn checkout_words(lang: Lang, e: &AppError) -> &'static str {
     }
 }
 
+fn guest_words(lang: Lang, e: &AppError) -> &'static str {
+    match e {
+        AppError::Conflict(Conflict::EmailTaken) => texts(lang).guest_taken,
+        other => crate::ui::error_text(lang, other),
+    }
+}
+
+/// The checkout for a shopper who is not signed in: an account is made right here (or they
+/// sign in), then the checkout goes on. The page answers 401 as every signed-in page does.
+fn guest_view(lang: Lang, sign_up: ServerAction<CheckoutSignUp>) -> AnyView {
+    #[cfg(feature = "ssr")]
+    if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+        res.set_status(AppError::Unauthorized.status());
+    }
+    let t = texts(lang);
+    let error = failed(sign_up);
+    let email_issue = issue_on(lang, error, "email");
+    let password_issue = issue_on(lang, error, "password");
+    view! {
+        <div class="mt-8 max-w-md" data-testid="checkout-guest">
+            <h2 class="text-lg font-semibold text-slate-900">{t.guest_title}</h2>
+            <p class="mt-1 text-sm text-slate-600">{t.guest_intro}</p>
+            <ActionForm action=sign_up attr:class="mt-4 space-y-4">
+                <input type="hidden" name="lang" value=lang.code()/>
+                <FormError lang=lang error=error words=guest_words/>
+                <div>
+                    <label for="guest-email" class="block text-sm font-medium text-slate-700">{t.guest_email}</label>
+                    <input id="guest-email" name="email" type="email" autocomplete="email" required class=INPUT
+                        aria-invalid=move || email_issue.get().is_some().to_string() aria-describedby="guest-email-error"/>
+                    <p id="guest-email-error" class="mt-1 text-sm text-red-700">{move || email_issue.get()}</p>
+                </div>
+                <div>
+                    <label for="guest-password" class="block text-sm font-medium text-slate-700">{t.guest_password}</label>
+                    <input id="guest-password" name="password" type="password" autocomplete="new-password" required class=INPUT
+                        aria-invalid=move || password_issue.get().is_some().to_string() aria-describedby="guest-password-error"/>
+                    <p class="mt-1 text-xs text-slate-500">{t.guest_password_hint}</p>
+                    <p id="guest-password-error" class="mt-1 text-sm text-red-700">{move || password_issue.get()}</p>
+                </div>
+                <button type="submit" class=BUTTON data-testid="checkout-sign-up">{t.guest_submit}</button>
+            </ActionForm>
+            <p class="mt-4"><a class=LINK href=lang.path("/login") data-testid="checkout-login">{t.guest_login}</a></p>
+        </div>
+    }
+    .into_any()
+}
+
 /// Sends the browser to `url` as a new document (the payment page is not ours).
 pub(crate) fn go_to(url: &str) {
     #[cfg(feature = "hydrate")]
@@ -240,6 +312,13 @@ pub(crate) fn checkout_view() -> impl IntoView {
         move |(c, v)| checkout_summary(lang.code().to_owned(), c, v),
     );
     let start = ServerAction::<StartCheckout>::new();
+    let sign_up = ServerAction::<CheckoutSignUp>::new();
+    // Signed up here: the whole page loads anew (the header follows the new account).
+    Effect::new(move |_| {
+        if let Some(Ok(())) = sign_up.value().get() {
+            go_to(&lang.path("/checkout"));
+        }
+    });
     let error = failed(start);
     let redirecting = RwSignal::new(false);
     Effect::new(move |_| {
@@ -255,7 +334,10 @@ pub(crate) fn checkout_view() -> impl IntoView {
                 <h1 class="text-3xl font-bold text-slate-900">{t.title}</h1>
                 <Loaded lang=lang>
                     {move || Suspend::new(async move {
-                        summary.await.map(|view| checkout_body(lang, view, start, error, country, vat_id, redirecting))
+                        match summary.await {
+                            Err(AppError::Unauthorized) => Ok(guest_view(lang, sign_up)),
+                            other => other.map(|view| checkout_body(lang, view, start, error, country, vat_id, redirecting)),
+                        }
                     })}
                 </Loaded>
             </section>
@@ -467,7 +549,8 @@ pub(crate) fn status_text(lang: Lang, status: &str) -> &'static str {
 }
 
 /// `/portal/orders/{id}`: one order. While it waits for its payment it asks again every two
-/// seconds (the gateway's event usually lands within a second of the buyer's return).
+/// seconds (the gateway's event usually lands within a second of the buyer's return); while
+/// it is under way, every 15 seconds, so that its timeline follows without a reload.
 pub(crate) fn order_view() -> impl IntoView {
     let lang = Lang::here();
     let t = texts(lang);
@@ -480,27 +563,38 @@ pub(crate) fn order_view() -> impl IntoView {
         move || (id(), tick.get()),
         move |(id, _)| my_order(id, session_id.clone()),
     );
-    // A short poll while the payment is awaited; it stops once the order moved on.
-    let pending = RwSignal::new(false);
+    // A short poll while the payment is awaited (every 2 s), a slow one while the order is
+    // under way (every 15 s: fulfilment, refunds), none once it is final.
+    let every = RwSignal::new(None::<u64>);
     Effect::new(move |_| {
         if let Some(Ok(o)) = order.get() {
-            pending.set(o.status == "pending_payment");
+            every.set(match o.status.as_str() {
+                "pending_payment" => Some(2),
+                "paid" | "in_fulfilment" | "partly_refunded" => Some(15),
+                _ => None,
+            });
             // Paid on this visit: the header's count follows the cart.
             set_cart_count(o.cart_count);
         }
     });
-    Effect::new(move |handle: Option<Option<IntervalHandle>>| {
-        let running = handle.flatten();
-        if pending.get() {
-            running.or_else(|| {
-                set_interval_with_handle(move || tick.update(|n| *n += 1), Duration::from_secs(2))
+    Effect::new(move |before: Option<Option<(u64, IntervalHandle)>>| {
+        let running = before.flatten();
+        let wanted = every.get();
+        match running {
+            Some((secs, handle)) if Some(secs) == wanted => Some((secs, handle)),
+            other => {
+                if let Some((_, handle)) = other {
+                    handle.clear();
+                }
+                wanted.and_then(|secs| {
+                    set_interval_with_handle(
+                        move || tick.update(|n| *n += 1),
+                        Duration::from_secs(secs),
+                    )
                     .ok()
-            })
-        } else {
-            if let Some(h) = running {
-                h.clear();
+                    .map(|handle| (secs, handle))
+                })
             }
-            None
         }
     });
     view! {

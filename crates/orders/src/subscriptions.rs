@@ -241,7 +241,11 @@ pub async fn apply_invoice(
          VALUES ($1, $2, $3, $4, $5, to_timestamp($6::bigint), to_timestamp($7::bigint), $8, $9,
                  $10, CASE WHEN $9 = 'paid' THEN now() END, CASE WHEN $9 = 'failed' THEN now() END)
          ON CONFLICT (gateway, invoice_ref) DO UPDATE SET
-             status = EXCLUDED.status, amount = EXCLUDED.amount,
+             -- Paid and void are final: a state read earlier and applied later (two
+             -- deliveries at once) never takes them back.
+             status = CASE WHEN subscription_periods.status IN ('paid', 'void')
+                           THEN subscription_periods.status ELSE EXCLUDED.status END,
+             amount = EXCLUDED.amount,
              attempts = greatest(subscription_periods.attempts, EXCLUDED.attempts),
              period_start = EXCLUDED.period_start, period_end = EXCLUDED.period_end,
              paid_at = coalesce(subscription_periods.paid_at, EXCLUDED.paid_at),
