@@ -3,10 +3,12 @@ import { hydrated, signUpAndIn } from './helpers';
 
 const run = Date.now().toString(36);
 
-async function fillCart(page: Page) {
-  await page.goto('/shop/instagram-follower');
+/** Puts `product` (with the tier labelled `tier`, or its first) for @growth.desk in the cart
+ * and goes from the cart to the checkout. */
+async function toCheckout(page: Page, product: string, tier?: string) {
+  await page.goto(`/shop/${product}`);
   await hydrated(page);
-  await page.getByLabel('5.000 Follower – 59,90 €').check();
+  if (tier) await page.getByLabel(tier).check();
   await page.locator('#product-target').fill('@growth.desk');
   await page.getByTestId('add-to-cart').click();
   await expect(page.getByTestId('cart-count')).toHaveText('1');
@@ -15,6 +17,10 @@ async function fillCart(page: Page) {
   await page.getByTestId('cart-checkout').click();
   await page.waitForURL('**/checkout');
   await hydrated(page);
+}
+
+async function fillCart(page: Page) {
+  await toCheckout(page, 'instagram-follower', '5.000 Follower – 59,90 €');
 }
 
 async function fillBilling(page: Page) {
@@ -92,16 +98,7 @@ test('a payment that fails later leaves the order unpaid and the cart as it was'
 
 test('a new shopper makes the account in the checkout, subscribes and manages it', async ({ page }) => {
   test.setTimeout(90_000);
-  await page.goto('/shop/social-media-betreuung');
-  await hydrated(page);
-  await page.locator('#product-target').fill('@growth.desk');
-  await page.getByTestId('add-to-cart').click();
-  await expect(page.getByTestId('cart-count')).toHaveText('1');
-  await page.goto('/cart');
-  await hydrated(page);
-  await page.getByTestId('cart-checkout').click();
-  await page.waitForURL('**/checkout');
-  await hydrated(page);
+  await toCheckout(page, 'social-media-betreuung');
   // No account yet: it is made right here, and the checkout goes on.
   await page.locator('#guest-email').fill(`abo.${run}@example.de`);
   await page.locator('#guest-password').fill('abo-passwort-2026');

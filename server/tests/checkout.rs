@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{post, TestApp};
+use common::{deliver_event, now, post, TestApp, BILLING};
 use gd_accounts::Role;
 use serde_json::{json, Value};
 use sqlx::PgPool;
@@ -15,56 +15,13 @@ use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 const SECRET: &str = gd_config::TEST_GATEWAY_WEBHOOK_SECRET;
 
-/// Posts `body` to the webhook as the gateway would, signed with `secret` at `t`.
 async fn deliver(app: &TestApp, body: &str, secret: &str, t: i64) -> u16 {
-    reqwest::Client::new()
-        .post(app.url("/webhooks/stripe"))
-        .header("content-type", "application/json")
-        .header(
-            "stripe-signature",
-            gd_payments::signature::sign(secret, t, body.as_bytes()),
-        )
-        .body(body.to_owned())
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .as_u16()
+    deliver_event(app, body, secret, t).await
 }
-
-fn now() -> i64 {
-    chrono::Utc::now().timestamp()
-}
-
-const BILLING: &[(&str, &str)] = &[
-    ("lang", "de"),
-    ("name", "Erika Mustermann"),
-    ("street", "Hauptstraße 1"),
-    ("postal_code", "10115"),
-    ("city", "Berlin"),
-    ("country", "DE"),
-    ("terms", "on"),
-    ("early_start", "on"),
-];
 
 /// A signed-in client with two followers packages in the cart.
 async fn client_with_cart(app: &TestApp, email: &str) -> reqwest::Client {
-    let client = app.signed_in(email, &[]).await;
-    let (status, cart) = post(
-        &client,
-        app,
-        "/api/cart_add",
-        &[
-            ("lang", "de"),
-            ("product", "instagram-follower"),
-            ("tier", "5k"),
-            ("quantity", "2"),
-            ("target", "@growth.desk"),
-        ],
-    )
-    .await;
-    assert_eq!(status, 200, "{cart}");
-    client
+    common::client_with_cart(app, email, "instagram-follower", "5k", "2").await
 }
 
 #[sqlx::test(migrations = false)]

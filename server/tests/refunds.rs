@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{post, TestApp};
+use common::{deliver_event, now, post, TestApp, BILLING};
 use gd_accounts::Role;
 use serde_json::json;
 use sqlx::PgPool;
@@ -15,49 +15,13 @@ use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 const SECRET: &str = gd_config::TEST_GATEWAY_WEBHOOK_SECRET;
 
-const BILLING: &[(&str, &str)] = &[
-    ("lang", "de"),
-    ("name", "Erika Mustermann"),
-    ("street", "Hauptstraße 1"),
-    ("postal_code", "10115"),
-    ("city", "Berlin"),
-    ("country", "DE"),
-    ("terms", "on"),
-];
-
 async fn deliver(app: &TestApp, body: &str, secret: &str) -> u16 {
-    reqwest::Client::new()
-        .post(app.url("/webhooks/stripe"))
-        .header("content-type", "application/json")
-        .header(
-            "stripe-signature",
-            gd_payments::signature::sign(secret, chrono::Utc::now().timestamp(), body.as_bytes()),
-        )
-        .body(body.to_owned())
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .as_u16()
+    deliver_event(app, body, secret, now()).await
 }
 
 /// A client who bought two 5k followers packages (119,80 €) through the test gateway.
 async fn paid_order(app: &TestApp, email: &str) -> (reqwest::Client, String) {
-    let client = app.signed_in(email, &[]).await;
-    let (status, _) = post(
-        &client,
-        app,
-        "/api/cart_add",
-        &[
-            ("lang", "de"),
-            ("product", "instagram-follower"),
-            ("tier", "5k"),
-            ("quantity", "2"),
-            ("target", "@growth.desk"),
-        ],
-    )
-    .await;
-    assert_eq!(status, 200);
+    let client = common::client_with_cart(app, email, "instagram-follower", "5k", "2").await;
     let (status, started) = post(&client, app, "/api/start_checkout", BILLING).await;
     assert_eq!(status, 200, "{started}");
     let res = client
@@ -280,7 +244,7 @@ async fn with_a_stripe_key_the_refund_is_asked_of_stripe(pool: PgPool) {
         .mount(&stripe)
         .await;
     let event = json!({"id": "evt_refund_1", "type": "charge.refunded",
-        "created": chrono::Utc::now().timestamp(),
+        "created": now(),
         "data": {"object": {"id": "ch_live_r", "object": "charge"}}})
     .to_string();
     assert_eq!(deliver(&app, &event, "whsec_live").await, 200);

@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{post, TestApp};
+use common::{deliver_event, now, post, TestApp, BILLING};
 use serde_json::{json, Value};
 use sqlx::PgPool;
 use wiremock::matchers::{header, method, path};
@@ -14,55 +14,13 @@ use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 const SECRET: &str = gd_config::TEST_GATEWAY_WEBHOOK_SECRET;
 
-const BILLING: &[(&str, &str)] = &[
-    ("lang", "de"),
-    ("name", "Erika Mustermann"),
-    ("street", "Hauptstraße 1"),
-    ("postal_code", "10115"),
-    ("city", "Berlin"),
-    ("country", "DE"),
-    ("terms", "on"),
-    ("early_start", "on"),
-];
-
-fn now() -> i64 {
-    chrono::Utc::now().timestamp()
-}
-
 async fn deliver(app: &TestApp, body: &str, secret: &str) -> u16 {
-    reqwest::Client::new()
-        .post(app.url("/webhooks/stripe"))
-        .header("content-type", "application/json")
-        .header(
-            "stripe-signature",
-            gd_payments::signature::sign(secret, now(), body.as_bytes()),
-        )
-        .body(body.to_owned())
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .as_u16()
+    deliver_event(app, body, secret, now()).await
 }
 
 /// A signed-in client with the monthly social media management (basic) in the cart.
 async fn client_with_plan(app: &TestApp, email: &str) -> reqwest::Client {
-    let client = app.signed_in(email, &[]).await;
-    let (status, cart) = post(
-        &client,
-        app,
-        "/api/cart_add",
-        &[
-            ("lang", "de"),
-            ("product", "social-media-betreuung"),
-            ("tier", "basic"),
-            ("quantity", "1"),
-            ("target", "@growth.desk"),
-        ],
-    )
-    .await;
-    assert_eq!(status, 200, "{cart}");
-    client
+    common::client_with_cart(app, email, "social-media-betreuung", "basic", "1").await
 }
 
 async fn subscriptions(client: &reqwest::Client, app: &TestApp) -> Value {

@@ -149,16 +149,12 @@ pub async fn apply_subscription(
         gd_accounts::record(conn, &audit("subscription.started")).await?;
     }
     if sub.status.is_final() && !was.is_some_and(SubscriptionStatus::is_final) {
-        gd_accounts::record(conn, &audit("subscription.ended")).await?;
-        gd_jobs::enqueue(
-            &mut *conn,
-            &SubscriptionNotice {
-                subscription_id: id,
-                period_id: None,
-                kind: NoticeKind::Ended,
-            },
-        )
-        .await?;
+        let notice = SubscriptionNotice {
+            subscription_id: id,
+            period_id: None,
+            kind: NoticeKind::Ended,
+        };
+        tell(conn, "subscription.ended", &notice, details.clone()).await?;
     } else if let Some(before) = &before {
         if before.cancel_at_period_end != sub.cancel_at_period_end {
             let action = if sub.cancel_at_period_end {
@@ -287,44 +283,42 @@ pub async fn apply_invoice(
         if reason == "first" {
             return Ok(InvoiceApplied::Recorded(id));
         }
-        gd_accounts::record(
-            conn,
-            &AuditEvent::new("subscription.renewal_paid")
-                .subject(subscription)
-                .details(details),
-        )
-        .await?;
-        gd_jobs::enqueue(
-            &mut *conn,
-            &SubscriptionNotice {
-                subscription_id: subscription,
-                period_id: Some(id),
-                kind: NoticeKind::Renewed,
-            },
-        )
-        .await?;
+        let notice = SubscriptionNotice {
+            subscription_id: subscription,
+            period_id: Some(id),
+            kind: NoticeKind::Renewed,
+        };
+        tell(conn, "subscription.renewal_paid", &notice, details).await?;
         return Ok(InvoiceApplied::RenewalPaid(id));
     }
     if status == "failed" && was.as_deref() != Some("failed") && was.as_deref() != Some("paid") {
-        gd_accounts::record(
-            conn,
-            &AuditEvent::new("subscription.payment_failed")
-                .subject(subscription)
-                .details(details),
-        )
-        .await?;
-        gd_jobs::enqueue(
-            &mut *conn,
-            &SubscriptionNotice {
-                subscription_id: subscription,
-                period_id: Some(id),
-                kind: NoticeKind::PaymentFailed,
-            },
-        )
-        .await?;
+        let notice = SubscriptionNotice {
+            subscription_id: subscription,
+            period_id: Some(id),
+            kind: NoticeKind::PaymentFailed,
+        };
+        tell(conn, "subscription.payment_failed", &notice, details).await?;
         return Ok(InvoiceApplied::PaymentFailed(id));
     }
     Ok(InvoiceApplied::Recorded(id))
+}
+
+/// Audits what happened to a subscription and queues the client's mail about it.
+async fn tell(
+    conn: &mut PgConnection,
+    action: &'static str,
+    notice: &SubscriptionNotice,
+    details: serde_json::Value,
+) -> Result<(), OrderError> {
+    gd_accounts::record(
+        conn,
+        &AuditEvent::new(action)
+            .subject(notice.subscription_id)
+            .details(details),
+    )
+    .await?;
+    gd_jobs::enqueue(&mut *conn, notice).await?;
+    Ok(())
 }
 
 /// What the client is told about their subscription.

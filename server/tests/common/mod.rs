@@ -396,7 +396,8 @@ impl Maildev {
             smtp_port,
             web_port,
         };
-        for _ in 0..100 {
+        // Node starts slowly while the other test binaries load both cores: up to 30 s.
+        for _ in 0..300 {
             if reqwest::get(format!("http://127.0.0.1:{web_port}/api/healthz"))
                 .await
                 .is_ok_and(|r| r.status().is_success())
@@ -516,4 +517,66 @@ pub fn csp_nonce(res: &reqwest::Response) -> String {
     let csp = res.headers()["content-security-policy"].to_str().unwrap();
     let (_, rest) = csp.split_once("'nonce-").expect("a nonce in the CSP");
     rest.split('\'').next().unwrap().to_owned()
+}
+
+/// Billing details as a German consumer types them at checkout, with both consents.
+pub const BILLING: &[(&str, &str)] = &[
+    ("lang", "de"),
+    ("name", "Erika Mustermann"),
+    ("street", "Hauptstraße 1"),
+    ("postal_code", "10115"),
+    ("city", "Berlin"),
+    ("country", "DE"),
+    ("terms", "on"),
+    ("early_start", "on"),
+];
+
+/// Unix seconds now.
+pub fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+/// Posts `body` to the webhook as the gateway would, signed with `secret` at `t`; answers the
+/// status.
+pub async fn deliver_event(app: &TestApp, body: &str, secret: &str, t: i64) -> u16 {
+    reqwest::Client::new()
+        .post(app.url("/webhooks/stripe"))
+        .header("content-type", "application/json")
+        .header(
+            "stripe-signature",
+            gd_payments::signature::sign(secret, t, body.as_bytes()),
+        )
+        .body(body.to_owned())
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+/// A signed-in client (a new account) with `quantity` × `product` at `tier` for
+/// `@growth.desk` in the cart.
+pub async fn client_with_cart(
+    app: &TestApp,
+    email: &str,
+    product: &str,
+    tier: &str,
+    quantity: &str,
+) -> reqwest::Client {
+    let client = app.signed_in(email, &[]).await;
+    let (status, cart) = post(
+        &client,
+        app,
+        "/api/cart_add",
+        &[
+            ("lang", "de"),
+            ("product", product),
+            ("tier", tier),
+            ("quantity", quantity),
+            ("target", "@growth.desk"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{cart}");
+    client
 }

@@ -122,16 +122,8 @@ pub async fn create_price(
     body: &[u8],
     idempotency_key: Option<&str>,
 ) -> Answer {
-    if let Some(key) = idempotency_key {
-        let earlier = sqlx::query_scalar!(
-            "SELECT object FROM test_gateway_objects WHERE idempotency_key = $1",
-            key
-        )
-        .fetch_optional(&mut *conn)
-        .await?;
-        if let Some(earlier) = earlier {
-            return Ok(Ok(earlier));
-        }
+    if let Some(earlier) = replayed(conn, idempotency_key).await? {
+        return Ok(Ok(earlier));
     }
     let form: BTreeMap<String, String> = form_urlencoded::parse(body).into_owned().collect();
     if form.get("currency").map(String::as_str) != Some("eur") {
@@ -172,7 +164,23 @@ pub async fn create_price(
     Ok(Ok(price))
 }
 
-fn metadata(form: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+/// The object a create with the same Idempotency-Key made before, which Stripe answers again.
+pub(crate) async fn replayed(
+    conn: &mut PgConnection,
+    idempotency_key: Option<&str>,
+) -> Result<Option<Value>, sqlx::Error> {
+    let Some(key) = idempotency_key else {
+        return Ok(None);
+    };
+    sqlx::query_scalar!(
+        "SELECT object FROM test_gateway_objects WHERE idempotency_key = $1",
+        key
+    )
+    .fetch_optional(conn)
+    .await
+}
+
+pub(crate) fn metadata(form: &BTreeMap<String, String>) -> BTreeMap<String, String> {
     form.iter()
         .filter_map(|(k, v)| {
             k.strip_prefix("metadata[")

@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use super::billing::load_object;
+use super::billing::{load_object, metadata, replayed};
 use super::{queue_event, ApiError, GatewayStoreError};
 
 type Answer = Result<Result<Value, ApiError>, GatewayStoreError>;
@@ -59,16 +59,8 @@ pub async fn create_refund(
     body: &[u8],
     idempotency_key: Option<&str>,
 ) -> Answer {
-    if let Some(key) = idempotency_key {
-        let earlier = sqlx::query_scalar!(
-            "SELECT object FROM test_gateway_objects WHERE idempotency_key = $1",
-            key
-        )
-        .fetch_optional(&mut *conn)
-        .await?;
-        if let Some(earlier) = earlier {
-            return Ok(Ok(earlier));
-        }
+    if let Some(earlier) = replayed(conn, idempotency_key).await? {
+        return Ok(Ok(earlier));
     }
     let form: BTreeMap<String, String> = form_urlencoded::parse(body).into_owned().collect();
     let Some(intent) = form.get("payment_intent") else {
@@ -127,9 +119,7 @@ pub async fn create_refund(
         "payment_intent": intent,
         "status": "succeeded",
         "reason": form.get("reason"),
-        "metadata": form.iter()
-            .filter_map(|(k, v)| k.strip_prefix("metadata[").and_then(|k| k.strip_suffix(']')).map(|k| (k.to_owned(), v.clone())))
-            .collect::<BTreeMap<String, String>>(),
+        "metadata": metadata(&form),
         "created": Utc::now().timestamp(),
     });
     charge["amount_refunded"] = json!(refunded + amount);
