@@ -167,6 +167,21 @@ pub async fn require_role(role: Role) -> Result<User, AppError> {
     Ok(gd_web::require_role(current_user().await?, role)?)
 }
 
+/// The signed-in user holding one of `roles` (as [`require_role`]; without any of them 403,
+/// or `SecondFactorRequired` when one is held but its second factor is not set up yet).
+pub async fn require_any_role(roles: &[Role]) -> Result<User, AppError> {
+    let user = gd_web::require_user(current_user().await?)?;
+    let mut refusal = gd_web::WebError::Forbidden;
+    for role in roles {
+        match gd_web::role_check(&user, *role) {
+            Ok(()) => return Ok(user),
+            Err(e @ gd_web::WebError::SecondFactorRequired) => refusal = e,
+            Err(_) => {}
+        }
+    }
+    Err(refusal.into())
+}
+
 /// This visitor's cart (see [`gd_web::cart_id`]); with `create`, a guest gets one.
 pub async fn cart_id(create: bool) -> Result<Option<uuid::Uuid>, AppError> {
     let ctx = server_context()?;

@@ -77,7 +77,9 @@ async fn each_rule_is_enforced(pool: PgPool) {
                 anon != 401 && anon != 403 && anon < 500,
                 "{path}: anonymous got {anon}"
             ),
-            Access::SignedIn | Access::Role(_) => assert_eq!(anon, 401, "{path}: anonymous"),
+            Access::SignedIn | Access::Role(_) | Access::AnyRole(_) => {
+                assert_eq!(anon, 401, "{path}: anonymous")
+            }
             Access::Credential => panic!("{path}: server functions are called by browsers"),
         }
         // log_out ends the session it is called with; check it last, below.
@@ -94,6 +96,9 @@ async fn each_rule_is_enforced(pool: PgPool) {
                 .as_u16();
             match access {
                 Access::Role(needed) if *needed != *role => {
+                    assert_eq!(status, 403, "{path} as {role:?}")
+                }
+                Access::AnyRole(roles) if !roles.contains(role) => {
                     assert_eq!(status, 403, "{path} as {role:?}")
                 }
                 _ => assert!(
@@ -135,6 +140,7 @@ async fn each_rule_is_enforced(pool: PgPool) {
                 let status = client.get(app.url(path)).send().await.unwrap().status();
                 let expected = match access {
                     Access::Role(needed) if *needed != *role => 403,
+                    Access::AnyRole(roles) if !roles.contains(role) => 403,
                     // An order that is not theirs (here: none at all) is a 404 to anyone
                     // signed in; its owner's view is in the checkout tests.
                     _ if path.contains("/orders/") => 404,
@@ -169,7 +175,7 @@ async fn each_rule_is_enforced(pool: PgPool) {
                 anon != 401 && anon != 403 && anon < 500,
                 "{method} {path}: anonymous got {anon}"
             ),
-            Access::SignedIn | Access::Role(_) => {
+            Access::SignedIn | Access::Role(_) | Access::AnyRole(_) => {
                 assert_eq!(anon, 401, "{method} {path}: anonymous")
             }
             // No signature, no key: refused whoever is signed in.

@@ -1,4 +1,4 @@
-//! Refunds over HTTP: an admin refunds part and then the rest of an order through the
+//! Refunds over HTTP: finance refunds part and an admin the rest of an order through the
 //! built-in test gateway; each refund is recorded once however its gateway event is
 //! delivered, the order follows (partly refunded, refunded), the client is mailed; and with a
 //! Stripe key the refund request reaches a server speaking Stripe's API.
@@ -36,7 +36,7 @@ async fn paid_order(app: &TestApp, email: &str) -> (reqwest::Client, String) {
 }
 
 #[sqlx::test(migrations = false)]
-async fn an_admin_refunds_part_then_the_rest_each_once(pool: PgPool) {
+async fn finance_and_admins_refund_part_then_the_rest_each_once(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     app.seed_demo().await;
     let (client, order_id) = paid_order(&app, "erstattung@example.de").await;
@@ -76,9 +76,21 @@ async fn an_admin_refunds_part_then_the_rest_each_once(pool: PgPool) {
         0
     );
 
-    // Part of it: partly refunded, in the timeline with the reason, the client mailed.
+    // Part of it, by finance: partly refunded, in the timeline with the reason, the client
+    // mailed. (Finance refunds; moving an order by hand stays with admins.)
+    let finance = app
+        .signed_in("geld@growthdesk.localhost", &[Role::Finance])
+        .await;
+    let (status, _) = post(
+        &finance,
+        &app,
+        "/api/admin_move_order",
+        &[("id", &order_id), ("to", "completed"), ("reason", "x")],
+    )
+    .await;
+    assert_eq!(status, 403);
     let (status, body) = post(
-        &admin,
+        &finance,
         &app,
         "/api/admin_refund_order",
         &[

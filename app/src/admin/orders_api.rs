@@ -1,5 +1,6 @@
 //! The admins' order server functions: list and search, one order with its lines, payments,
-//! gateway events and timeline, and moving an order by hand with a reason. Admin role.
+//! gateway events and timeline, moving an order by hand with a reason (admins), refunds
+//! (admins and finance).
 
 use gd_pricing::{Billing, Cents, Treatment};
 use leptos::prelude::*;
@@ -136,13 +137,16 @@ mod server {
     use uuid::Uuid;
 
     use super::*;
-    use crate::context::{begin, commit, require_role, server_context};
+    use crate::context::{begin, commit, require_any_role, require_role, server_context};
     use crate::error::Conflict;
 
     const STAMP: &str = "%d.%m.%Y %H:%M UTC";
 
+    /// Admins, and finance (who refunds), work on orders.
+    const DESK: &[Role] = &[Role::Admin, Role::Finance];
+
     pub async fn list(status: &str, query: &str) -> Result<Vec<AdminOrderRow>, AppError> {
-        require_role(Role::Admin).await?;
+        require_any_role(DESK).await?;
         let ctx = server_context()?;
         let filter = OrderFilter {
             status: Status::parse(status.trim()),
@@ -168,7 +172,7 @@ mod server {
     }
 
     pub async fn detail(id: &str) -> Result<AdminOrderView, AppError> {
-        require_role(Role::Admin).await?;
+        require_any_role(DESK).await?;
         let id = Uuid::parse_str(id.trim()).map_err(|_| AppError::NotFound)?;
         let ctx = server_context()?;
         let mut conn = ctx.pool.acquire().await.map_err(AppError::internal)?;
@@ -267,7 +271,7 @@ mod server {
     }
 
     pub async fn refund(id: &str, amount: &str, reason: &str) -> Result<(), AppError> {
-        let admin = require_role(Role::Admin).await?;
+        let admin = require_any_role(DESK).await?;
         let id = Uuid::parse_str(id.trim()).map_err(|_| AppError::NotFound)?;
         let invalid = |field: &str, code| AppError::Validation {
             issues: vec![FieldIssue::new(field, code)],
