@@ -412,6 +412,16 @@ async fn api_retrieve(
 
 // ---- the test gateway's hosted page --------------------------------------------------------
 
+/// A test gateway page that failed: logged, and a plain 500 for the tester.
+fn page_failed(what: &str, error: &dyn std::fmt::Display) -> Response {
+    tracing::error!(%error, "{what}");
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "The test gateway failed; try again.",
+    )
+        .into_response()
+}
+
 #[derive(serde::Deserialize)]
 struct ChoiceForm {
     choice: String,
@@ -447,14 +457,7 @@ async fn pay_choice(
             .into_response(),
         Ok((Some(_), _)) => Redirect::to(&format!("/test-gateway/pay/{id}")).into_response(),
         Ok((None, _)) => (StatusCode::NOT_FOUND, "No such session.").into_response(),
-        Err(e) => {
-            tracing::error!(error = %e, "test gateway payment failed");
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "The test gateway failed; try again.",
-            )
-                .into_response()
-        }
+        Err(e) => page_failed("test gateway payment failed", &e),
     }
 }
 
@@ -473,14 +476,7 @@ async fn pay_page(
             Html(crate::test_gateway_page::render(&session, declined)).into_response()
         }
         Ok(None) => (StatusCode::NOT_FOUND, "No such test gateway session.").into_response(),
-        Err(e) => {
-            tracing::error!(error = %e, "test gateway page failed");
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "The test gateway failed; try again.",
-            )
-                .into_response()
-        }
+        Err(e) => page_failed("test gateway page failed", &e),
     }
 }
 
@@ -584,14 +580,7 @@ async fn portal_page(State(state): State<AppState>, Path(id): Path<String>) -> R
     match portal {
         Ok(Some(portal)) => Html(crate::test_gateway_page::render_portal(&portal)).into_response(),
         Ok(None) => (StatusCode::NOT_FOUND, "No such billing portal session.").into_response(),
-        Err(e) => {
-            tracing::error!(error = %e, "test gateway portal failed");
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "The test gateway failed; try again.",
-            )
-                .into_response()
-        }
+        Err(e) => page_failed("test gateway portal failed", &e),
     }
 }
 
@@ -619,14 +608,7 @@ async fn portal_choice(
     match result {
         Ok(Some(())) => Redirect::to(&format!("/test-gateway/billing/{id}")).into_response(),
         Ok(None) => (StatusCode::NOT_FOUND, "No such subscription here.").into_response(),
-        Err(e) => {
-            tracing::error!(error = %e, "test gateway portal action failed");
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "The test gateway failed; try again.",
-            )
-                .into_response()
-        }
+        Err(e) => page_failed("test gateway portal action failed", &e),
     }
 }
 
