@@ -140,7 +140,7 @@ pub async fn cart_remove(
 }
 
 #[cfg(feature = "ssr")]
-pub(crate) use server::priced_view;
+pub(crate) use server::view_of;
 
 #[cfg(feature = "ssr")]
 mod server {
@@ -216,7 +216,7 @@ mod server {
     }
 
     /// The whole cart, priced under `treatment` (the checkout's, once it knows who buys).
-    pub async fn priced_view(
+    pub(super) async fn priced_view(
         lang: &str,
         cart: Option<uuid::Uuid>,
         treatment: gd_pricing::Treatment,
@@ -232,9 +232,19 @@ mod server {
         drop(conn);
         let (priced, quote) =
             gd_cart::price(&catalog, lines, treatment).map_err(AppError::internal)?;
+        Ok(view_of(&priced, &quote, locale))
+    }
+
+    /// The cart's lines and totals as priced (shared by the cart page and the checkout, which
+    /// prices the cart once for both its summary and its check).
+    pub(crate) fn view_of(
+        priced: &[gd_cart::PricedLine<'_>],
+        quote: &gd_pricing::Quote,
+        locale: Locale,
+    ) -> CartView {
         let count = priced.iter().map(|l| l.line.selection.quantity).sum();
         let lines = priced
-            .into_iter()
+            .iter()
             .map(|p| {
                 let name = p.product.map(|pr| pr.name.get(locale).to_owned());
                 CartLineView {
@@ -270,7 +280,7 @@ mod server {
             .collect();
         let periods = quote
             .periods
-            .into_iter()
+            .iter()
             .map(|t| PeriodView {
                 billing: t.billing,
                 rates: t
@@ -285,10 +295,10 @@ mod server {
                 total: t.total,
             })
             .collect();
-        Ok(CartView {
+        CartView {
             lines,
             periods,
             count,
-        })
+        }
     }
 }

@@ -204,26 +204,25 @@ mod server {
         let ctx = server_context()?;
         let cart = crate::context::cart_id(false).await?;
         let treatment = gd_orders::preview_treatment(country, vat_id);
-        let view = crate::cart::api::priced_view(lang, cart, treatment).await?;
+        let locale = Locale::parse(lang);
         let catalog = ctx.catalog.get();
-        let blocked = match cart {
-            None => Some(Conflict::EmptyCart),
-            Some(cart) => {
-                let mut conn = ctx.pool.acquire().await.map_err(AppError::internal)?;
-                let lines = gd_cart::load(&mut conn, cart)
-                    .await
-                    .map_err(AppError::internal)?;
-                let (priced, quote) =
-                    gd_cart::price(&catalog, lines, treatment).map_err(AppError::internal)?;
-                gd_orders::freeze_lines(&priced, &quote, Locale::parse(lang))
-                    .err()
-                    .map(|e| match order_error(e) {
-                        AppError::Conflict(c) => c,
-                        _ => Conflict::EmptyCart,
-                    })
-            }
-        };
         let mut conn = ctx.pool.acquire().await.map_err(AppError::internal)?;
+        let lines = match cart {
+            Some(cart) => gd_cart::load(&mut conn, cart)
+                .await
+                .map_err(AppError::internal)?,
+            None => Vec::new(),
+        };
+        // Priced once: for the summary, and for whether it can be bought as it is.
+        let (priced, quote) =
+            gd_cart::price(&catalog, lines, treatment).map_err(AppError::internal)?;
+        let view = crate::cart::api::view_of(&priced, &quote, locale);
+        let blocked = gd_orders::freeze_lines(&priced, &quote, locale)
+            .err()
+            .map(|e| match order_error(e) {
+                AppError::Conflict(c) => c,
+                _ => Conflict::EmptyCart,
+            });
         let prefill = gd_orders::last_billing(&mut conn, user.id)
             .await
             .map_err(AppError::internal)?

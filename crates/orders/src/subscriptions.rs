@@ -46,17 +46,16 @@ pub async fn apply_subscription(
         .as_deref()
         .and_then(|o| Uuid::parse_str(o).ok());
     let order = sqlx::query!(
-        r#"SELECT o.id, o.user_id, o.gateway,
-               (SELECT l.product_slug FROM order_lines l
-                WHERE l.order_id = o.id AND l.billing <> 'one_off' ORDER BY l.position LIMIT 1) AS "slug?",
-               (SELECT l.tier_key FROM order_lines l
-                WHERE l.order_id = o.id AND l.billing <> 'one_off' ORDER BY l.position LIMIT 1) AS "tier?",
-               (SELECT l.billing FROM order_lines l
-                WHERE l.order_id = o.id AND l.billing <> 'one_off' ORDER BY l.position LIMIT 1) AS "billing?",
+        r#"SELECT o.id, o.user_id, first.product_slug AS "slug?", first.tier_key AS "tier?",
+               first.billing AS "billing?",
                (SELECT string_agg(l.product_name || CASE WHEN l.description = '' THEN ''
                                   ELSE ' (' || l.description || ')' END, ', ' ORDER BY l.position)
                 FROM order_lines l WHERE l.order_id = o.id AND l.billing <> 'one_off') AS "plan?"
            FROM orders o
+           LEFT JOIN LATERAL (
+               SELECT l.product_slug, l.tier_key, l.billing FROM order_lines l
+               WHERE l.order_id = o.id AND l.billing <> 'one_off' ORDER BY l.position LIMIT 1
+           ) first ON true
            WHERE o.mode = 'subscription' AND o.gateway = $3
              AND (o.id = $1 OR ($1::uuid IS NULL AND o.subscription_ref = $2))
            FOR UPDATE OF o"#,
