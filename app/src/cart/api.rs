@@ -215,7 +215,7 @@ mod server {
         priced_view(lang, cart, gd_pricing::Treatment::Standard).await
     }
 
-    /// The whole cart, priced under `treatment` (the checkout's, once it knows who buys).
+    /// The whole cart, priced under `treatment`.
     pub(super) async fn priced_view(
         lang: &str,
         cart: Option<uuid::Uuid>,
