@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
-.PHONY: help run test setup tools node chromium roles db db-reset build migrate seed admin \
+.PHONY: help run test setup tools node chromium roles db db-reset build migrate seed admin provider \
         python-tools lint fmt-check clippy clippy-wasm wasm-deps domain-deps sqlx-db sqlx-check sqlx-prepare unit \
         e2e bench bench-tools size clean-site
 
@@ -36,12 +36,12 @@ SQLX_VERSION = $(shell awk '/^name = "sqlx"$$/ {getline; gsub(/version = |"/, ""
 TOOL_BUILD_ENV := CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 CARGO_TARGET_DIR=$(HOME)/.cache/growthdesk/tools
 
 # The server side and the browser side are built separately: ssr and hydrate never together.
-SERVER_PKGS := -p server -p worker -p app -p gd-accounts -p gd-cart -p gd-catalog -p gd-common -p gd-config -p gd-content -p gd-db -p gd-instagram -p gd-jobs -p gd-leads -p gd-mail -p gd-oauth -p gd-orders -p gd-payments -p gd-pricing -p gd-process -p gd-storage -p gd-web
+SERVER_PKGS := -p server -p worker -p app -p gd-accounts -p gd-cart -p gd-catalog -p gd-common -p gd-config -p gd-content -p gd-db -p gd-fulfilment -p gd-instagram -p gd-jobs -p gd-leads -p gd-mail -p gd-oauth -p gd-orders -p gd-payments -p gd-pricing -p gd-process -p gd-storage -p gd-web
 BIN := $(CARGO_TARGET_DIR)/debug
 # Crates that must never reach the browser bundle.
 WASM_FORBIDDEN := sqlx sqlx-core tokio axum apalis apalis-sql apalis-core lettre aws-sdk-s3 async-stripe mio hyper
 # Domain crates know nothing of Leptos, the web server, the job runner or sessions.
-DOMAIN_CRATES := gd-accounts gd-cart gd-catalog gd-instagram gd-leads gd-mail gd-oauth gd-orders gd-payments gd-common gd-config gd-content gd-jobs gd-pricing gd-storage
+DOMAIN_CRATES := gd-accounts gd-cart gd-catalog gd-fulfilment gd-instagram gd-leads gd-mail gd-oauth gd-orders gd-payments gd-common gd-config gd-content gd-jobs gd-pricing gd-storage
 DOMAIN_FORBIDDEN := leptos leptos_axum axum axum-core tower tower-http apalis apalis-core apalis-sql tower-sessions
 # Dependencies whose own dependencies are not the domain's doing: reqwest (the HTTP client of
 # the provider adapters) and aws-smithy-http-client (the S3 adapter's HTTP client) build their
@@ -53,6 +53,7 @@ help:
 	@echo "make run    install what is missing, build, migrate, load demo data, start server + worker"
 	@echo "make test   the same set-up, then fmt, clippy (server + wasm), dependency rule, tests, Playwright"
 	@echo "make admin EMAIL=...  make EMAIL an admin; prints a link to set the password"
+	@echo "make provider  only the local stand-in SMM panel (make run starts it too)"
 	@echo "make bench  release build: first load, Lighthouse, sign-in and SSR against nginx (docs/BENCHMARKS.md)"
 
 ## ---- set-up ---------------------------------------------------------------------------
@@ -129,6 +130,11 @@ seed: migrate
 
 run: setup build seed
 	@bash scripts/run.sh
+
+# The local stand-in SMM panel alone (make run starts it too): a real HTTP server speaking the
+# SMM panel API v2 with made-up orders that complete after SMM_STANDIN_SECONDS (default 20).
+provider: build
+	$(BIN)/smm-standin
 
 # make admin EMAIL=chef@example.de — makes EMAIL an admin and prints a link to set the password.
 admin: migrate

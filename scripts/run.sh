@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs server and worker together; Ctrl-C (or SIGTERM) stops both gracefully.
+# Runs server, worker and the local stand-ins together; Ctrl-C (or SIGTERM) stops them all.
 set -euo pipefail
 bin="${CARGO_TARGET_DIR:-target}/debug"
 pids=()
@@ -18,6 +18,15 @@ if [ -z "${OAUTH_GOOGLE_CLIENT_ID:-}" ] && ! grep -qs '^OAUTH_GOOGLE_CLIENT_ID=.
   pids+=($!)
   oidc_note="  \"Weiter mit Google\" uses the local OpenID Connect server on port ${oidc_port} (signs in oidc.demo@example.de)."
 fi
+# The local stand-in SMM panel (not a real provider): the demo routes likes and reel views to
+# it, so an order goes to a provider, is polled and completes offline. SMM_STANDIN=0 leaves it
+# off (its lines then wait, and retry, until it is started with `make provider`).
+provider_note=""
+if [ "${SMM_STANDIN:-1}" != 0 ]; then
+  "$bin/smm-standin" &
+  pids+=($!)
+  provider_note="  Likes and reel views go to the local stand-in SMM panel at http://${SMM_STANDIN_ADDR:-127.0.0.1:3005} (not a real provider)."
+fi
 "$bin/worker" &
 worker=$!
 "$bin/server" &
@@ -28,6 +37,7 @@ url="${PUBLIC_URL:-http://127.0.0.1:3000}"
 echo
 echo "  Growthdesk runs at ${url}  (English: ${url}/en, local mail outbox: ${url}/dev/outbox)"
 [ -n "$oidc_note" ] && echo "$oidc_note"
+[ -n "$provider_note" ] && echo "$provider_note"
 echo "  Ctrl-C stops server and worker."
 echo
 # Whichever stops first (a crash, or Ctrl-C), stop the other one too.

@@ -95,6 +95,20 @@ pub const SERVER_FNS: &[(&str, Access)] = &[
     ("/api/admin_order", ORDER_DESK),
     ("/api/admin_move_order", Access::Role(Role::Admin)),
     ("/api/admin_refund_order", ORDER_DESK),
+    ("/api/admin_fulfilment", Access::Role(Role::Admin)),
+    ("/api/admin_fulfilment_claim", Access::Role(Role::Admin)),
+    ("/api/admin_fulfilment_note", Access::Role(Role::Admin)),
+    ("/api/admin_fulfilment_complete", Access::Role(Role::Admin)),
+    ("/api/admin_fulfilment_decide", Access::Role(Role::Admin)),
+    ("/api/admin_fulfilment_refilled", Access::Role(Role::Admin)),
+    ("/api/admin_providers", Access::Role(Role::Admin)),
+    ("/api/admin_add_provider", Access::Role(Role::Admin)),
+    ("/api/admin_sync_provider", Access::Role(Role::Admin)),
+    ("/api/admin_switch_provider", Access::Role(Role::Admin)),
+    ("/api/admin_set_route", Access::Role(Role::Admin)),
+    ("/api/admin_remove_route", Access::Role(Role::Admin)),
+    // Someone else's fulfilment is a 404.
+    ("/api/request_refill", Access::SignedIn),
 ];
 
 /// Pages. A page whose data needs sign-in answers 401 (with a sign-in link) to anonymous
@@ -156,6 +170,10 @@ pub const PAGES: &[(&str, Access)] = &[
     ("/en/admin/pages/{id}", Access::Role(Role::Admin)),
     ("/admin/catalog", Access::Role(Role::Admin)),
     ("/en/admin/catalog", Access::Role(Role::Admin)),
+    ("/admin/fulfilment", Access::Role(Role::Admin)),
+    ("/en/admin/fulfilment", Access::Role(Role::Admin)),
+    ("/admin/providers", Access::Role(Role::Admin)),
+    ("/en/admin/providers", Access::Role(Role::Admin)),
     ("/admin/orders", ORDER_DESK),
     ("/en/admin/orders", ORDER_DESK),
     // An order that does not exist is a 404.

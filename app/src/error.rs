@@ -51,6 +51,13 @@ pub enum Conflict {
     /// Nothing of this order can be refunded here: nothing is left, or its payments are a
     /// subscription's (refunded at the payment provider's dashboard).
     NotRefundable,
+    /// The fulfilment changed meanwhile (another admin claimed or finished it): reload.
+    TaskChanged,
+    /// The fulfilment provider did not answer (its words are in the provider list).
+    ProviderUnavailable,
+    /// This delivery cannot be refilled now (not delivered, outside the guarantee, or a
+    /// refill is under way).
+    RefillNotNow,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]

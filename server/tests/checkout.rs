@@ -172,11 +172,13 @@ async fn a_purchase_through_the_test_gateway_makes_one_paid_order(pool: PgPool) 
         "{back}"
     );
 
-    // The worker delivers the gateway's signed event to our webhook; the order is paid.
+    // The worker delivers the gateway's signed event to our webhook; the order is paid, and
+    // its delivery has begun (a manual task for the followers).
     app.run_worker_until_idle().await;
     let (status, order) = post(&client, &app, "/api/my_order", &[("id", &order_id)]).await;
     assert_eq!(status, 200, "{order}");
-    assert_eq!(order["status"], "paid");
+    assert_eq!(order["status"], "in_fulfilment");
+    assert_eq!(order["delivery"][0]["status"], "queued");
     assert_eq!(order["total"], 2 * 5_990);
     assert_eq!(order["lines"][0]["target"], "@growth.desk");
     assert_eq!(
@@ -255,7 +257,8 @@ async fn a_purchase_through_the_test_gateway_makes_one_paid_order(pool: PgPool) 
     let (_, detail) = post(&admin, &app, "/api/admin_order", &[("id", &order_id)]).await;
     assert_eq!(detail["payments"][0]["amount"], 2 * 5_990);
     assert_eq!(detail["events"][0]["kind"], "checkout.session.completed");
-    assert_eq!(detail["moves"], json!(["in_fulfilment", "completed"]));
+    // Its delivery has begun (in fulfilment): by hand it can only be completed.
+    assert_eq!(detail["moves"], json!(["completed"]));
     // A paid order is not cancelled by hand (a refund does that); every move needs a reason.
     let (status, _) = post(
         &admin,

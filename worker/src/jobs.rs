@@ -22,7 +22,44 @@ pub(crate) fn register_all(monitor: Monitor, ctx: &JobContext) -> Monitor {
     let monitor = register(monitor, ctx, order_update);
     let monitor = register(monitor, ctx, subscription_notice);
     let monitor = register(monitor, ctx, test_gateway_delivery);
+    let monitor = register(monitor, ctx, start_fulfilment);
+    let monitor = register(monitor, ctx, submit_fulfilment);
+    let monitor = register(monitor, ctx, submit_refill);
     register(monitor, ctx, account_mail)
+}
+
+fn provider_http() -> &'static reqwest::Client {
+    gd_fulfilment::providers::http()
+}
+
+/// A paid order or renewal becomes fulfilments (manual tasks, provider orders).
+async fn start_fulfilment(
+    job: gd_orders::StartFulfilment,
+    ctx: JobContext,
+) -> Result<(), gd_fulfilment::FulfilmentError> {
+    let mut tx = ctx.pool.begin().await?;
+    let planned = gd_fulfilment::plan(&mut tx, job.order_id, job.period_id).await?;
+    tx.commit().await?;
+    tracing::info!(order = %job.order_id, ?planned, "fulfilment planned");
+    Ok(())
+}
+
+/// One fulfilment sent to its provider, at most once.
+async fn submit_fulfilment(
+    job: gd_fulfilment::SubmitFulfilment,
+    ctx: JobContext,
+) -> Result<(), gd_fulfilment::FulfilmentError> {
+    let outcome = gd_fulfilment::submit(&ctx.pool, provider_http(), job.fulfilment_id).await?;
+    tracing::info!(fulfilment = %job.fulfilment_id, ?outcome, "fulfilment submitted");
+    Ok(())
+}
+
+/// A client's refill sent to the provider.
+async fn submit_refill(
+    job: gd_fulfilment::refills::SubmitRefill,
+    ctx: JobContext,
+) -> Result<(), gd_fulfilment::FulfilmentError> {
+    gd_fulfilment::refills::submit_refill(&ctx.pool, provider_http(), job.refill_id).await
 }
 
 /// The buyer's order confirmation, at most once.

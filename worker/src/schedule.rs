@@ -60,7 +60,18 @@ pub static TASKS: &[Task] = &[
     task!("forget_spent_tokens", HOURLY, forget_spent_tokens),
     task!("forget_old_rate_limits", HOURLY, forget_old_rate_limits),
     task!("delete_stale_guest_carts", HOURLY, delete_stale_guest_carts),
+    task!("poll_fulfilment", Duration::from_secs(30), poll_fulfilment),
 ];
+
+/// Asks providers where their open orders stand (in batches) and moves the fulfilments and
+/// their orders on.
+async fn poll_fulfilment(ctx: JobContext) -> anyhow::Result<u64> {
+    let report = gd_fulfilment::poll(&ctx.pool, gd_fulfilment::providers::http(), 1000).await?;
+    if report.failed_providers > 0 {
+        tracing::warn!(?report, "some providers did not answer the status poll");
+    }
+    Ok(u64::try_from(report.asked + report.refills).unwrap_or(u64::MAX))
+}
 
 /// Carts of visitors who never signed in, unchanged for `GUEST_CART_DAYS`.
 async fn delete_stale_guest_carts(ctx: JobContext) -> anyhow::Result<u64> {

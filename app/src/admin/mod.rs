@@ -1,10 +1,12 @@
-//! The admin portal: people and their roles, the audit log, written pages, the catalog and
-//! the orders.
+//! The admin portal: people and their roles, the audit log, written pages, the catalog, the
+//! orders and their fulfilment (work list, providers and routes).
 //! Lazy routes; every server function needs the `admin` role.
 
 pub mod api;
 mod catalog;
 pub mod catalog_api;
+mod fulfilment;
+pub mod fulfilment_api;
 mod orders;
 pub mod orders_api;
 mod pages;

@@ -18,11 +18,12 @@ use crate::shell::Layout;
 use crate::shop::money;
 use crate::ui::{failed, issue_on, FormError, Loaded, Notice, INPUT, LINK, SECONDARY};
 
-const STATUSES: [&str; 7] = [
+const STATUSES: [&str; 8] = [
     "pending_payment",
     "paid",
     "in_fulfilment",
     "completed",
+    "partly_fulfilled",
     "partly_refunded",
     "refunded",
     "cancelled",

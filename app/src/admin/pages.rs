@@ -45,9 +45,11 @@ fn words(lang: Lang, e: &AppError) -> &'static str {
 
 /// The links between the admin pages, at the top of each.
 pub(super) fn admin_nav(lang: Lang) -> impl IntoView {
-    let links: [(&str, &str, &str); 5] = match lang {
+    let links: [(&str, &str, &str); 7] = match lang {
         Lang::De => [
             ("/admin/orders", "Bestellungen", "nav-orders"),
+            ("/admin/fulfilment", "Fulfilment", "nav-fulfilment"),
+            ("/admin/providers", "Anbieter", "nav-providers"),
             ("/admin/users", "Personen", "nav-users"),
             ("/admin/catalog", "Katalog", "nav-catalog"),
             ("/admin/pages", "Seiten", "nav-pages"),
@@ -55,6 +57,8 @@ pub(super) fn admin_nav(lang: Lang) -> impl IntoView {
         ],
         Lang::En => [
             ("/admin/orders", "Orders", "nav-orders"),
+            ("/admin/fulfilment", "Fulfilment", "nav-fulfilment"),
+            ("/admin/providers", "Providers", "nav-providers"),
             ("/admin/users", "People", "nav-users"),
             ("/admin/catalog", "Catalog", "nav-catalog"),
             ("/admin/pages", "Pages", "nav-pages"),
@@ -109,7 +113,11 @@ impl LazyRoute for AdminPages {
         let path = leptos_router::hooks::use_location()
             .pathname
             .get_untracked();
-        if path.ends_with("/admin/orders") {
+        if path.ends_with("/admin/fulfilment") {
+            super::fulfilment::work_view()
+        } else if path.ends_with("/admin/providers") {
+            super::fulfilment::providers_view()
+        } else if path.ends_with("/admin/orders") {
             super::orders::list_view()
         } else if path.contains("/admin/orders/") {
             super::orders::detail_view()

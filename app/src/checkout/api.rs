@@ -141,9 +141,41 @@ pub struct OrderView {
     /// Where to pay, while the order waits for payment and its page is open.
     pub pay_url: Option<String>,
     pub timeline: Vec<TimelineView>,
+    /// How the delivery goes: one entry per item (and per cycle of a subscription).
+    pub delivery: Vec<DeliveryView>,
     /// Items in the viewer's cart now (the bought lines leave it when the order is paid; the
     /// header follows).
     pub cart_count: u32,
+}
+
+/// One delivered (or to be delivered) item of an order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryView {
+    pub id: String,
+    pub title: String,
+    pub target: String,
+    pub quantity: i64,
+    /// queued, held, submitting, submitted, in_progress, completed, partial, cancelled.
+    pub status: String,
+    /// A subscription's later cycle.
+    pub renewal: bool,
+    /// The count (followers, likes) when delivery started, as the provider saw it.
+    pub start_count: Option<i64>,
+    /// What is left to deliver.
+    pub remains: Option<i64>,
+    pub finished: Option<String>,
+    /// The last refill's status: requested, submitted, completed, rejected.
+    pub refill: Option<String>,
+    /// Whether a refill may be asked for now (delivered, inside the guarantee window).
+    pub refillable: bool,
+    pub guarantee_days: i32,
+}
+
+/// The signed-in client asks for a refill of delivered item `id` of one of their orders
+/// (inside the product's guarantee window). 409 when it cannot be refilled now.
+#[server(prefix = "/api", endpoint = "request_refill")]
+pub async fn request_refill(#[server(default)] id: String) -> Result<(), AppError> {
+    server::request_refill(&id).await
 }
 
 /// Order `id` of the signed-in user. With `session_id` (the gateway's way back after
@@ -555,7 +587,11 @@ mod server {
         let cart_count = gd_cart::count_of_user(&mut conn, user.id)
             .await
             .map_err(AppError::internal)?;
+        let delivery = gd_fulfilment::tasks::of_order(&mut conn, order.id)
+            .await
+            .map_err(AppError::internal)?;
         Ok(OrderView {
+            delivery: delivery.into_iter().map(delivery_view).collect(),
             cart_count,
             id: order.id.to_string(),
             number: order.number,
@@ -591,6 +627,49 @@ mod server {
                 })
                 .collect(),
         })
+    }
+
+    fn delivery_view(p: gd_fulfilment::tasks::Part) -> DeliveryView {
+        let open_refill = matches!(p.refill.as_deref(), Some("requested" | "submitted"));
+        let refillable = !open_refill
+            && gd_fulfilment::refills::may_refill(
+                &p.status,
+                p.finished_at,
+                p.guarantee_days,
+                p.refill_offered,
+                chrono::Utc::now(),
+            )
+            .is_ok();
+        DeliveryView {
+            id: p.id.to_string(),
+            title: p.title,
+            target: p.target,
+            quantity: p.quantity,
+            status: p.status,
+            renewal: p.period_id.is_some(),
+            start_count: p.start_count,
+            remains: p.remains,
+            finished: p
+                .finished_at
+                .map(|t| t.format("%d.%m.%Y %H:%M UTC").to_string()),
+            refill: p.refill,
+            refillable,
+            guarantee_days: p.guarantee_days,
+        }
+    }
+
+    pub async fn request_refill(id: &str) -> Result<(), AppError> {
+        let user = require_user().await?;
+        let id = uuid::Uuid::parse_str(id.trim()).map_err(|_| AppError::NotFound)?;
+        let mut tx = crate::context::begin().await?;
+        gd_fulfilment::refills::request(&mut tx, id, user.id)
+            .await
+            .map_err(|e| match e {
+                gd_fulfilment::FulfilmentError::NotFound => AppError::NotFound,
+                other => AppError::internal(other),
+            })?
+            .map_err(|_| AppError::Conflict(crate::error::Conflict::RefillNotNow))?;
+        crate::context::commit(tx).await
     }
 
     pub async fn orders() -> Result<Vec<OrderSummary>, AppError> {

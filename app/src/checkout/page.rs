@@ -10,7 +10,8 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::api::{
-    checkout_summary, my_order, my_orders, CheckoutSignUp, CheckoutView, OrderView, StartCheckout,
+    checkout_summary, my_order, my_orders, CheckoutSignUp, CheckoutView, DeliveryView, OrderView,
+    RequestRefill, StartCheckout,
 };
 use crate::error::{AppError, Conflict};
 use crate::i18n::Lang;
@@ -537,6 +538,8 @@ pub(crate) fn status_text(lang: Lang, status: &str) -> &'static str {
         ("in_fulfilment", false) => "In progress",
         ("completed", true) => "Abgeschlossen",
         ("completed", false) => "Completed",
+        ("partly_fulfilled", true) => "Teilweise geliefert",
+        ("partly_fulfilled", false) => "Partly delivered",
         ("partly_refunded", true) => "Teilweise erstattet",
         ("partly_refunded", false) => "Partly refunded",
         ("refunded", true) => "Erstattet",
@@ -559,9 +562,10 @@ pub(crate) fn order_view() -> impl IntoView {
     let id = move || params.with(|p| p.get("id").unwrap_or_default());
     let session_id = query.with_untracked(|q| q.get("session_id").unwrap_or_default());
     let tick = RwSignal::new(0u32);
+    let refill = ServerAction::<RequestRefill>::new();
     let order = Resource::new(
-        move || (id(), tick.get()),
-        move |(id, _)| my_order(id, session_id.clone()),
+        move || (id(), tick.get(), refill.version().get()),
+        move |(id, _, _)| my_order(id, session_id.clone()),
     );
     // A short poll while the payment is awaited (every 2 s), a slow one while the order is
     // under way (every 15 s: fulfilment, refunds), none once it is final.
@@ -570,7 +574,7 @@ pub(crate) fn order_view() -> impl IntoView {
         if let Some(Ok(o)) = order.get() {
             every.set(match o.status.as_str() {
                 "pending_payment" => Some(2),
-                "paid" | "in_fulfilment" | "partly_refunded" => Some(15),
+                "paid" | "in_fulfilment" | "partly_refunded" | "partly_fulfilled" => Some(15),
                 _ => None,
             });
             // Paid on this visit: the header's count follows the cart.
@@ -602,7 +606,7 @@ pub(crate) fn order_view() -> impl IntoView {
         <Layout lang=lang>
             <section class="mx-auto max-w-3xl px-4 py-12">
                 <Loaded lang=lang>
-                    {move || Suspend::new(async move { order.await.map(|o| order_body(lang, o)) })}
+                    {move || Suspend::new(async move { order.await.map(|o| order_body(lang, o, refill)) })}
                 </Loaded>
                 <p class="mt-8"><a class=LINK href=lang.path("/portal/orders")>{t.orders_title}</a></p>
             </section>
@@ -610,7 +614,7 @@ pub(crate) fn order_view() -> impl IntoView {
     }
 }
 
-fn order_body(lang: Lang, o: OrderView) -> impl IntoView {
+fn order_body(lang: Lang, o: OrderView, refill: ServerAction<RequestRefill>) -> impl IntoView {
     let t = texts(lang);
     let waiting = o.status == "pending_payment";
     let lines = o
@@ -667,8 +671,106 @@ fn order_body(lang: Lang, o: OrderView) -> impl IntoView {
             <div class="flex justify-between text-base font-semibold text-slate-900"><span>{t.total}</span><span data-testid="order-total">{money(lang, o.total)}</span></div>
         </div>
         {note.map(|n| view! { <p class="text-sm text-slate-700">{n}</p> })}
+        {delivery(lang, &o.delivery, refill)}
         <h2 class="mt-8 text-lg font-semibold text-slate-900">{t.timeline}</h2>
         <ul class="mt-2 space-y-1" data-testid="order-timeline">{timeline}</ul>
+    }
+}
+
+/// Where each item's delivery stands, with the refill button inside the guarantee window.
+fn delivery(
+    lang: Lang,
+    parts: &[DeliveryView],
+    refill: ServerAction<RequestRefill>,
+) -> Option<impl IntoView> {
+    if parts.is_empty() {
+        return None;
+    }
+    let de = lang == Lang::De;
+    let refused = Signal::derive(move || {
+        refill
+            .value()
+            .get()
+            .and_then(|r| r.err())
+            .map(|_| {
+                if de {
+                    "Eine Nachfüllung ist gerade nicht möglich (schon beantragt oder Garantie abgelaufen)."
+                } else {
+                    "A refill is not possible now (already asked for, or the guarantee has ended)."
+                }
+            })
+    });
+    let items = parts
+        .iter()
+        .map(|p| {
+            let progress = match (p.status.as_str(), p.remains) {
+                ("in_progress" | "submitted", Some(left)) if left > 0 && left < p.quantity => {
+                    Some(format!("{} / {}", p.quantity - left, p.quantity))
+                }
+                ("partial", Some(left)) => Some(format!("{} / {}", p.quantity - left, p.quantity)),
+                _ => None,
+            };
+            let refill_state = p.refill.as_deref().map(|r| match (r, de) {
+                ("requested" | "submitted", true) => "Nachfüllung beantragt",
+                ("requested" | "submitted", false) => "Refill requested",
+                ("completed", true) => "Nachgefüllt",
+                ("completed", false) => "Refilled",
+                (_, true) => "Nachfüllung abgelehnt",
+                (_, false) => "Refill declined",
+            });
+            let id = p.id.clone();
+            let days = p.guarantee_days;
+            view! {
+                <li class="py-3" data-testid="delivery-item" data-status=p.status.clone()>
+                    <div class="flex justify-between gap-4">
+                        <span class="font-medium text-slate-900">{p.title.clone()}
+                            {p.renewal.then_some(if de { " (Verlängerung)" } else { " (renewal)" })}</span>
+                        <span class="whitespace-nowrap text-sm" data-testid="delivery-status">{delivery_status(lang, &p.status)}</span>
+                    </div>
+                    <p class="text-sm text-slate-600">{p.target.clone()}
+                        {progress.map(|x| format!(" · {x}"))}
+                        {p.start_count.map(|c| format!(" · {} {c}", if de { "Startwert" } else { "start count" }))}
+                        {p.finished.clone().map(|f| format!(" · {f}"))}
+                        {refill_state.map(|r| format!(" · {r}"))}
+                    </p>
+                    {p.refillable.then(|| view! {
+                        <ActionForm action=refill attr:class="mt-2">
+                            <input type="hidden" name="id" value=id.clone()/>
+                            <button type="submit" class=LINK data-testid="request-refill">{if de {
+                                format!("Nachfüllen lassen (Garantie {days} Tage)")
+                            } else {
+                                format!("Ask for a refill ({days}-day guarantee)")
+                            }}</button>
+                        </ActionForm>
+                    })}
+                </li>
+            }
+        })
+        .collect_view();
+    Some(view! {
+        <h2 class="mt-8 text-lg font-semibold text-slate-900">{if de { "Lieferung" } else { "Delivery" }}</h2>
+        {move || refused.get().map(|text| view! { <p role="alert" class="mt-2 rounded-lg bg-red-50 px-4 py-3 text-sm text-red-800">{text}</p> })}
+        <ul class="mt-2 divide-y divide-slate-200" data-testid="order-delivery">{items}</ul>
+    })
+}
+
+/// A delivery's status in the client's words.
+fn delivery_status(lang: Lang, status: &str) -> &'static str {
+    match (status, lang == Lang::De) {
+        ("queued" | "held", true) => "Wird vorbereitet",
+        ("queued" | "held", false) => "Being prepared",
+        ("submitting" | "submitted", true) => "Gestartet",
+        ("submitting" | "submitted", false) => "Started",
+        ("in_progress", true) => "Läuft",
+        ("in_progress", false) => "Under way",
+        ("completed", true) => "Geliefert",
+        ("completed", false) => "Delivered",
+        ("partial", true) => "Teilweise geliefert",
+        ("partial", false) => "Partly delivered",
+        ("cancelled", true) => "Storniert",
+        ("cancelled", false) => "Cancelled",
+        (_, true) => "Unbekannt",
+        (_, false) => "Unknown",
     }
 }
 

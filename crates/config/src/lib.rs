@@ -255,6 +255,9 @@ pub struct Config {
     pub lead_duplicate_window_secs: i64,
     /// `WORKER_CONCURRENCY`: jobs one worker process runs at once. Default 4.
     pub worker_concurrency: usize,
+    /// `FULFILMENT_STUCK_HOURS`: an order in fulfilment with no change for this many hours is
+    /// flagged for admins. Default 48.
+    pub fulfilment_stuck_hours: i64,
     /// `WORKER_METRICS_ADDR`: where the worker serves Prometheus metrics at `/metrics` (job
     /// counters, queue depth and latency, scheduled runs), e.g. `127.0.0.1:9091`; the
     /// `METRICS_TOKEN` applies there too. Unset (default): the worker listens nowhere.
@@ -568,6 +571,11 @@ impl Config {
                 600,
             )?,
             worker_concurrency: parse_or("WORKER_CONCURRENCY", get("WORKER_CONCURRENCY"), 4)?,
+            fulfilment_stuck_hours: parse_or(
+                "FULFILMENT_STUCK_HOURS",
+                get("FULFILMENT_STUCK_HOURS"),
+                48,
+            )?,
             worker_metrics_addr: get("WORKER_METRICS_ADDR")
                 .map(|v| {
                     v.parse().map_err(|e| ConfigError {

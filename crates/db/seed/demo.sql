@@ -161,3 +161,30 @@ VALUES
 ON CONFLICT (id) DO NOTHING;
 
 SELECT pg_notify('catalog_changed', '');
+
+-- Fulfilment: the local stand-in SMM panel (`make provider`, started by `make run`; labelled as
+-- such in the admin portal) delivers likes and reel views; followers, the bundle and social
+-- media management are delivered by hand (tasks in the admin portal). Its services are loaded
+-- again from the panel by "Load services" in the admin portal.
+INSERT INTO fulfilment_providers (id, name, api_url, api_key, currency)
+VALUES ('00000000-0000-7000-8000-000000000601', 'Lokaler Stand-in-Anbieter (kein echter Anbieter)',
+        'http://127.0.0.1:3005/api/v2', 'standin-key', 'EUR')
+ON CONFLICT DO NOTHING;
+
+INSERT INTO provider_services (provider_id, service, name, kind, category, rate_micros,
+                               min_quantity, max_quantity, refill, cancel, dripfeed)
+VALUES
+    ('00000000-0000-7000-8000-000000000601', '1001', 'Instagram Followers · Stand-in', 'Default',
+     'Instagram', 900000, 10, 100000, true, true, false),
+    ('00000000-0000-7000-8000-000000000601', '1002', 'Instagram Likes · Stand-in', 'Default',
+     'Instagram', 200000, 10, 100000, true, true, false),
+    ('00000000-0000-7000-8000-000000000601', '1003', 'Instagram Views · Stand-in', 'Default',
+     'Instagram', 50000, 100, 1000000, false, true, false),
+    ('00000000-0000-7000-8000-000000000601', '1004', 'Expensive test service · Stand-in',
+     'Default', 'Test', 500000000, 1, 100000, false, false, false)
+ON CONFLICT DO NOTHING;
+
+INSERT INTO fulfilment_routes (product_id, speed_key, provider_id, service) VALUES
+    ('00000000-0000-7000-8000-000000000202', '', '00000000-0000-7000-8000-000000000601', '1002'),
+    ('00000000-0000-7000-8000-000000000203', '', '00000000-0000-7000-8000-000000000601', '1003')
+ON CONFLICT DO NOTHING;

@@ -225,6 +225,65 @@ pub async fn move_by_hand(
     Ok(Ok(()))
 }
 
+/// Moves `order` to `to` because something outside a person's hands happened (its
+/// fulfilment started, finished, or finished in part), with `note` for the client, in the
+/// caller's transaction: the timeline and, with `mail`, the client's mail. With `to` equal to
+/// the current status the entry only records the news (delivery started, a subscription's next
+/// cycle delivered). Returns
+/// the status the order was in, or `None` when the move is not allowed from there (an order
+/// refunded meanwhile keeps its status; nothing is written).
+pub async fn move_by_system(
+    conn: &mut PgConnection,
+    order: Uuid,
+    to: Status,
+    source: &str,
+    note: &str,
+    mail: bool,
+) -> Result<Option<Status>, OrderError> {
+    let status: Option<String> =
+        sqlx::query_scalar!("SELECT status FROM orders WHERE id = $1 FOR UPDATE", order)
+            .fetch_optional(&mut *conn)
+            .await?;
+    let from = status
+        .as_deref()
+        .and_then(Status::parse)
+        .ok_or(OrderError::NotFound)?;
+    if from != to && !from.may_become(to) {
+        return Ok(None);
+    }
+    if from != to {
+        sqlx::query!(
+            "UPDATE orders SET status = $2, updated_at = now() WHERE id = $1",
+            order,
+            to.as_str()
+        )
+        .execute(&mut *conn)
+        .await?;
+    }
+    let entry: i64 = sqlx::query_scalar!(
+        "INSERT INTO order_events (order_id, from_status, to_status, source, note)
+         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        order,
+        from.as_str(),
+        to.as_str(),
+        source,
+        Some(note).filter(|n| !n.is_empty())
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    if mail {
+        gd_jobs::enqueue(
+            conn,
+            &crate::mails::OrderUpdate {
+                order_id: order,
+                entry,
+            },
+        )
+        .await?;
+    }
+    Ok(Some(from))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,7 +5,8 @@
 //! the buyer's billing details ([`parse_billing`]), so that later catalog changes never touch
 //! it and an invoice has everything it needs. The payment gateway's events move it forward
 //! exactly once ([`settle`]); its [`Status`] only moves forward, and every move is in its
-//! timeline. The paid transition queues the [`OrderConfirmation`] mail. A checkout in
+//! timeline. The paid transition queues the [`OrderConfirmation`] mail and
+//! [`StartFulfilment`]. A checkout in
 //! subscription mode starts a subscription at the gateway, mirrored by [`subscriptions`]
 //! with one row per billing period; its recurring plans are prices at the gateway
 //! ([`price_key`]).
@@ -38,6 +39,19 @@ pub use store::{
     Created, NewLine, NewOrder, Order, OrderLine, OrderListItem, TimelineEntry,
 };
 pub use subscriptions::{NoticeKind, SubscriptionNotice};
+
+/// A paid order (`period_id` None) or a paid subscription renewal (the period) is to be
+/// delivered: `gd_fulfilment::plan` turns its lines into fulfilments. Enqueued by the
+/// transition that recorded the money, so once per payment.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct StartFulfilment {
+    pub order_id: uuid::Uuid,
+    pub period_id: Option<uuid::Uuid>,
+}
+
+impl gd_jobs::Job for StartFulfilment {
+    const QUEUE: &'static str = "growthdesk::start_fulfilment";
+}
 
 /// What can go wrong with orders beyond a database error.
 #[derive(Debug, thiserror::Error)]

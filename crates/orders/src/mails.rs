@@ -282,6 +282,8 @@ pub fn status_words(status: crate::Status, de: bool) -> &'static str {
         (InFulfilment, false) => "in progress",
         (Completed, true) => "Abgeschlossen",
         (Completed, false) => "completed",
+        (PartlyFulfilled, true) => "Teilweise geliefert",
+        (PartlyFulfilled, false) => "partly delivered",
         (PartlyRefunded, true) => "Teilweise erstattet",
         (PartlyRefunded, false) => "partly refunded",
         (Refunded, true) => "Erstattet",

@@ -282,6 +282,14 @@ pub async fn apply_session(
             )
             .await?;
             gd_jobs::enqueue(&mut *conn, &OrderConfirmation { order_id: order.id }).await?;
+            gd_jobs::enqueue(
+                &mut *conn,
+                &crate::StartFulfilment {
+                    order_id: order.id,
+                    period_id: None,
+                },
+            )
+            .await?;
             return Ok(Applied::Paid(order.id));
         }
         if status == Status::Cancelled && new_payment {

@@ -1,5 +1,6 @@
-//! The order's status machine: pending payment → paid → in fulfilment → completed, or
-//! cancelled, refunded, partly refunded. A status only moves forward.
+//! The order's status machine: pending payment → paid → in fulfilment → completed or partly
+//! fulfilled (a provider delivered only part), or cancelled, refunded, partly refunded. A
+//! status only moves forward.
 
 use serde::{Deserialize, Serialize};
 
@@ -10,17 +11,19 @@ pub enum Status {
     Paid,
     InFulfilment,
     Completed,
+    PartlyFulfilled,
     PartlyRefunded,
     Refunded,
     Cancelled,
 }
 
 impl Status {
-    pub const ALL: [Status; 7] = [
+    pub const ALL: [Status; 8] = [
         Status::PendingPayment,
         Status::Paid,
         Status::InFulfilment,
         Status::Completed,
+        Status::PartlyFulfilled,
         Status::PartlyRefunded,
         Status::Refunded,
         Status::Cancelled,
@@ -32,6 +35,7 @@ impl Status {
             Status::Paid => "paid",
             Status::InFulfilment => "in_fulfilment",
             Status::Completed => "completed",
+            Status::PartlyFulfilled => "partly_fulfilled",
             Status::PartlyRefunded => "partly_refunded",
             Status::Refunded => "refunded",
             Status::Cancelled => "cancelled",
@@ -51,13 +55,19 @@ impl Status {
             (PendingPayment, Paid | Cancelled)
                 | (
                     Paid,
-                    InFulfilment | Completed | PartlyRefunded | Refunded | Cancelled
+                    InFulfilment
+                        | Completed
+                        | PartlyFulfilled
+                        | PartlyRefunded
+                        | Refunded
+                        | Cancelled
                 )
                 | (
                     InFulfilment,
-                    Completed | PartlyRefunded | Refunded | Cancelled
+                    Completed | PartlyFulfilled | PartlyRefunded | Refunded | Cancelled
                 )
                 | (Completed, PartlyRefunded | Refunded)
+                | (PartlyFulfilled, Completed | PartlyRefunded | Refunded)
                 | (PartlyRefunded, Refunded)
         )
     }

@@ -288,6 +288,15 @@ pub async fn apply_invoice(
             kind: NoticeKind::Renewed,
         };
         tell(conn, "subscription.renewal_paid", &notice, details).await?;
+        // The renewal's money starts the next cycle of the plan's delivery.
+        gd_jobs::enqueue(
+            &mut *conn,
+            &crate::StartFulfilment {
+                order_id: sub.order_id,
+                period_id: Some(id),
+            },
+        )
+        .await?;
         return Ok(InvoiceApplied::RenewalPaid(id));
     }
     if status == "failed" && was.as_deref() != Some("failed") && was.as_deref() != Some("paid") {
