@@ -215,7 +215,7 @@ async fn the_outbox_page_lists_local_mail(pool: PgPool) {
             to: "anna@example.de".into(),
             subject: "Ihre Anfrage bei Growthdesk".into(),
             body: "Hallo Anna".into(),
-            reply_to: None,
+            ..gd_mail::Mail::default()
         })
         .await
         .unwrap();

@@ -93,8 +93,11 @@ async fn a_subscription_renews_fails_recovers_and_ends_each_once(pool: PgPool) {
     app.run_worker_until_idle().await;
 
     let (_, order) = post(&client, &app, "/api/my_order", &[("id", &order_id)]).await;
-    assert_eq!(order["status"], "paid");
+    // Paid, and the first month's work is a task for the team.
+    assert_eq!(order["status"], "in_fulfilment");
     assert_eq!(order["subscription"], true);
+    assert_eq!(order["delivery"].as_array().unwrap().len(), 1, "{order}");
+    assert_eq!(order["delivery"][0]["renewal"], false);
     let list = subscriptions(&client, &app).await;
     assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
     let sub = &list[0];
@@ -161,6 +164,12 @@ async fn a_subscription_renews_fails_recovers_and_ends_each_once(pool: PgPool) {
         2 * 49_900
     );
     assert_eq!(mails_with(&app, "verlängert").await, 1);
+    // The renewal's money starts the next month's work: one more task, marked as a renewal.
+    let (_, order) = post(&client, &app, "/api/my_order", &[("id", &order_id)]).await;
+    let delivery = order["delivery"].as_array().unwrap();
+    assert_eq!(delivery.len(), 2, "{order}");
+    assert_eq!(delivery[1]["renewal"], true);
+    assert_eq!(delivery[1]["status"], "queued");
 
     // A declined card: past due, the client told once, however often it is retried.
     portal(&client, &portal_url, &gateway_sub, "card_declined").await;

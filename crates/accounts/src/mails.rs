@@ -1,8 +1,12 @@
-//! Account mails: the job that asks for one ([`AccountMail`]), their words, and sending them.
+//! Account mails: the job that asks for one ([`AccountMail`]), their words (the mail
+//! templates), and sending them.
 
 use gd_common::Locale;
-use gd_mail::{Mail, Mailer};
+use gd_mail::outbox::{deliver, Outgoing};
+use gd_mail::templates::render;
+use gd_mail::Mailer;
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -72,57 +76,18 @@ pub(crate) async fn notify_change_to(
     Ok(())
 }
 
-/// The words of a security notice.
-fn notice_text(change: &SecurityChange, locale: Locale, base: &str) -> (String, String) {
-    let de = locale == Locale::De;
-    let what = match (change, de) {
-        (SecurityChange::EmailChanged { new_email }, true) => {
-            format!("Ihr Konto verwendet jetzt die Adresse {new_email} statt dieser.")
-        }
-        (SecurityChange::EmailChanged { new_email }, false) => {
-            format!("Your account now uses the address {new_email} instead of this one.")
-        }
-        (SecurityChange::PasswordChanged, true) => "Ihr Passwort wurde geändert.".to_owned(),
-        (SecurityChange::PasswordChanged, false) => "Your password was changed.".to_owned(),
-        (SecurityChange::PasswordReset, true) => {
-            "Ihr Passwort wurde über einen Link aus einer Mail neu gesetzt.".to_owned()
-        }
-        (SecurityChange::PasswordReset, false) => {
-            "Your password was reset through a link from a mail.".to_owned()
-        }
-        (SecurityChange::LoginLinked { provider }, true) => {
-            format!("Ihr Konto ist jetzt mit einem {provider}-Konto verknüpft.")
-        }
-        (SecurityChange::LoginLinked { provider }, false) => {
-            format!("A {provider} account is now linked to your account.")
-        }
-        (SecurityChange::LoginUnlinked { provider }, true) => {
-            format!("Die Verknüpfung mit {provider} wurde entfernt.")
-        }
-        (SecurityChange::LoginUnlinked { provider }, false) => {
-            format!("The link to {provider} was removed.")
-        }
-        (SecurityChange::TwoFactorOn, true) => {
-            "Die Zwei-Faktor-Anmeldung wurde eingeschaltet.".to_owned()
-        }
-        (SecurityChange::TwoFactorOn, false) => "Two-factor sign-in was turned on.".to_owned(),
-        (SecurityChange::TwoFactorOff, true) => {
-            "Die Zwei-Faktor-Anmeldung wurde ausgeschaltet.".to_owned()
-        }
-        (SecurityChange::TwoFactorOff, false) => "Two-factor sign-in was turned off.".to_owned(),
+/// A security notice's template values.
+fn notice_values(change: &SecurityChange, forgot: &str) -> serde_json::Value {
+    let (change, new_email, provider) = match change {
+        SecurityChange::EmailChanged { new_email } => ("email_changed", Some(new_email), None),
+        SecurityChange::PasswordChanged => ("password_changed", None, None),
+        SecurityChange::PasswordReset => ("password_reset", None, None),
+        SecurityChange::LoginLinked { provider } => ("login_linked", None, Some(provider)),
+        SecurityChange::LoginUnlinked { provider } => ("login_unlinked", None, Some(provider)),
+        SecurityChange::TwoFactorOn => ("two_factor_on", None, None),
+        SecurityChange::TwoFactorOff => ("two_factor_off", None, None),
     };
-    let forgot = format!("{base}/forgot-password");
-    if de {
-        (
-            "Ihr Growthdesk-Konto wurde geändert".to_owned(),
-            format!("{what}\n\nWaren Sie das, ist alles in Ordnung. Wenn nicht, setzen Sie sofort ein neues Passwort: {forgot}\nund antworten Sie auf diese Mail.\n"),
-        )
-    } else {
-        (
-            "Your Growthdesk account was changed".to_owned(),
-            format!("{what}\n\nIf this was you, all is well. If not, set a new password at once: {forgot}\nand reply to this mail.\n"),
-        )
-    }
+    json!({ "change": change, "new_email": new_email, "provider": provider, "forgot": forgot })
 }
 
 impl gd_jobs::Job for AccountMail {
@@ -136,15 +101,19 @@ pub enum DeliverError {
     Account(#[from] AccountError),
     #[error(transparent)]
     Mail(#[from] gd_mail::MailError),
+    #[error(transparent)]
+    Template(#[from] gd_mail::templates::TemplateError),
 }
 
-/// Sends the mail `job` asks for. A verification or reset link is made now, replacing any
-/// older one; a deleted account gets nothing.
+/// Sends the mail `job` asks for, once under `key` (the job's own id: a retried job finds the
+/// mail it sent). A verification or reset link is made now, replacing any older one; a
+/// deleted account gets nothing.
 pub async fn deliver_account_mail(
     pool: &PgPool,
     mailer: &dyn Mailer,
     job: &AccountMail,
     public_url: &str,
+    key: &str,
 ) -> Result<(), DeliverError> {
     let mut conn = pool.acquire().await.map_err(AccountError::from)?;
     let Some(user) = find_user(&mut conn, job.user_id).await? else {
@@ -156,80 +125,58 @@ pub async fn deliver_account_mail(
         Locale::En => format!("{public_url}/en"),
     };
     let mut to = user.email.clone();
-    let (subject, body) = match &job.kind {
+    let (kind, values) = match &job.kind {
         AccountMailKind::VerifyEmail => {
             let token = issue_token(&mut conn, user.id, TokenPurpose::VerifyEmail).await?;
             let link = format!("{base}/verify-email?token={}", token.expose());
-            match user.locale {
-                Locale::De => (
-                    "Bitte bestätigen Sie Ihre E-Mail-Adresse".to_owned(),
-                    format!("Willkommen bei Growthdesk!\n\nBitte bestätigen Sie Ihre E-Mail-Adresse mit diesem Link (48 Stunden gültig):\n{link}\n\nWenn Sie sich nicht registriert haben, können Sie diese Mail ignorieren.\n"),
-                ),
-                Locale::En => (
-                    "Please confirm your email address".to_owned(),
-                    format!("Welcome to Growthdesk!\n\nPlease confirm your email address with this link (valid for 48 hours):\n{link}\n\nIf you did not sign up, you can ignore this mail.\n"),
-                ),
-            }
+            ("verify_email", json!({ "link": link }))
         }
-        AccountMailKind::AlreadyRegistered => {
-            let login = format!("{base}/login");
-            let forgot = format!("{base}/forgot-password");
-            match user.locale {
-                Locale::De => (
-                    "Sie haben bereits ein Konto bei Growthdesk".to_owned(),
-                    format!("Jemand wollte mit dieser Adresse ein neues Konto anlegen. Sie haben bereits eines.\n\nAnmelden: {login}\nPasswort vergessen: {forgot}\n\nWaren Sie das nicht, müssen Sie nichts tun.\n"),
-                ),
-                Locale::En => (
-                    "You already have a Growthdesk account".to_owned(),
-                    format!("Someone tried to create a new account with this address. You already have one.\n\nSign in: {login}\nForgot your password: {forgot}\n\nIf this was not you, there is nothing to do.\n"),
-                ),
-            }
-        }
+        AccountMailKind::AlreadyRegistered => (
+            "already_registered",
+            json!({ "login": format!("{base}/login"), "forgot": format!("{base}/forgot-password") }),
+        ),
         AccountMailKind::ConfirmEmailChange { new_email } => {
             let token = crate::issue_email_change_token(&mut conn, user.id, new_email).await?;
             let link = format!("{base}/verify-email?token={}", token.expose());
             to = new_email.clone();
-            match user.locale {
-                Locale::De => (
-                    "Bitte bestätigen Sie Ihre neue E-Mail-Adresse".to_owned(),
-                    format!("Ihr Growthdesk-Konto soll künftig diese Adresse verwenden. Bitte bestätigen Sie das mit diesem Link (48 Stunden gültig):\n{link}\n\nHaben Sie das nicht veranlasst, ignorieren Sie diese Mail.\n"),
-                ),
-                Locale::En => (
-                    "Please confirm your new email address".to_owned(),
-                    format!("Your Growthdesk account is to use this address from now on. Please confirm with this link (valid for 48 hours):\n{link}\n\nIf you did not ask for this, ignore this mail.\n"),
-                ),
-            }
+            ("confirm_email_change", json!({ "link": link }))
         }
         AccountMailKind::SecurityNotice {
             change,
             to: address,
         } => {
             to = address.clone();
-            notice_text(change, user.locale, &base)
+            (
+                "security_notice",
+                notice_values(change, &format!("{base}/forgot-password")),
+            )
         }
         AccountMailKind::ResetPassword => {
             let token = issue_token(&mut conn, user.id, TokenPurpose::ResetPassword).await?;
             let link = format!("{base}/reset-password?token={}", token.expose());
-            match user.locale {
-                Locale::De => (
-                    "Neues Passwort für Growthdesk".to_owned(),
-                    format!("Mit diesem Link legen Sie ein neues Passwort fest (eine Stunde gültig, nur einmal verwendbar):\n{link}\n\nDanach sind alle anderen Anmeldungen beendet. Haben Sie das nicht angefordert, ignorieren Sie diese Mail.\n"),
-                ),
-                Locale::En => (
-                    "A new password for Growthdesk".to_owned(),
-                    format!("Use this link to choose a new password (valid for one hour, once):\n{link}\n\nAll other sign-ins end afterwards. If you did not ask for this, ignore this mail.\n"),
-                ),
-            }
+            ("reset_password", json!({ "link": link }))
         }
     };
-    mailer
-        .send(&Mail {
-            to,
-            subject,
-            body,
-            reply_to: None,
-        })
-        .await?;
+    let lang = match user.locale {
+        Locale::De => "de",
+        Locale::En => "en",
+    };
+    let mail = Outgoing {
+        key: key.to_owned(),
+        kind,
+        lang,
+        to,
+        reply_to: None,
+        rendered: render(kind, lang, values)?,
+        // A link that signs in or sets a password is not kept once it left.
+        sensitive: matches!(
+            kind,
+            "verify_email" | "confirm_email_change" | "reset_password"
+        ),
+        order_id: None,
+        user_id: Some(user.id),
+    };
+    deliver(pool, mailer, &mail).await?;
     Ok(())
 }
 

@@ -1,6 +1,7 @@
 //! The lead's job: sending its two mails, each at most once even when the job is retried.
 
-use gd_mail::{Mail, Mailer};
+use gd_mail::outbox::{deliver, Outgoing};
+use gd_mail::Mailer;
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -32,6 +33,8 @@ pub enum DeliverError {
     Lead(#[from] LeadError),
     #[error(transparent)]
     Mail(#[from] gd_mail::MailError),
+    #[error(transparent)]
+    Template(#[from] gd_mail::templates::TemplateError),
 }
 
 /// Sends whichever of the confirmation (to the lead) and the notification (to the agency) has
@@ -46,27 +49,35 @@ pub async fn deliver_mails(
     let lead = load(&mut conn, lead_id).await?;
 
     if lead.confirmation_sent_at.is_none() {
-        let text = confirmation_mail(&lead, to.public_url);
-        mailer
-            .send(&Mail {
-                to: format!("{} <{}>", sanitize_display_name(&lead.name), lead.email),
-                subject: text.subject,
-                body: text.body,
-                reply_to: Some(to.agency_email.to_owned()),
-            })
-            .await?;
+        let (kind, lang, rendered) = confirmation_mail(&lead, to.public_url)?;
+        let mail = Outgoing {
+            key: format!("lead_confirmation:{lead_id}"),
+            kind,
+            lang,
+            to: format!("{} <{}>", sanitize_display_name(&lead.name), lead.email),
+            reply_to: Some(to.agency_email.to_owned()),
+            rendered,
+            sensitive: false,
+            order_id: None,
+            user_id: None,
+        };
+        deliver(pool, mailer, &mail).await?;
         mark_confirmation_sent(&mut conn, lead_id).await?;
     }
     if lead.notification_sent_at.is_none() {
-        let text = crate::notification_mail(&lead);
-        mailer
-            .send(&Mail {
-                to: to.agency_email.to_owned(),
-                subject: text.subject,
-                body: text.body,
-                reply_to: Some(lead.email.clone()),
-            })
-            .await?;
+        let (kind, lang, rendered) = crate::notification_mail(&lead)?;
+        let mail = Outgoing {
+            key: format!("lead_notification:{lead_id}"),
+            kind,
+            lang,
+            to: to.agency_email.to_owned(),
+            reply_to: Some(lead.email.clone()),
+            rendered,
+            sensitive: false,
+            order_id: None,
+            user_id: None,
+        };
+        deliver(pool, mailer, &mail).await?;
         mark_notification_sent(&mut conn, lead_id).await?;
     }
     Ok(())

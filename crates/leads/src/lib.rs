@@ -13,7 +13,7 @@ pub use input::{
     parse, Email, Field, FieldIssue, InstagramHandle, IssueCode, LeadInput, Locale, Message,
     NewLead, PersonName, Problem,
 };
-pub use mails::{confirmation_mail, notification_mail, MailText};
+pub use mails::{confirmation_mail, notification_mail, LeadMail};
 pub use store::{load, mark_confirmation_sent, mark_notification_sent, submit, Lead, Submission};
 
 /// What can go wrong with leads beyond bad input.

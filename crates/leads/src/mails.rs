@@ -1,71 +1,44 @@
-//! The words of the two mails a lead causes.
+//! The two mails a lead causes, on the mail templates (`lead_confirmation`,
+//! `lead_notification`).
+
+use gd_mail::templates::{render, Rendered, TemplateError};
+use serde_json::json;
 
 use crate::{Lead, Locale};
 
-/// A plain-text mail before it is addressed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MailText {
-    pub subject: String,
-    pub body: String,
-}
+/// A rendered mail: its template kind, its language and its words.
+pub type LeadMail = (&'static str, &'static str, Rendered);
 
 /// To the person who wrote: we have your message, here is what happens next.
-pub fn confirmation_mail(lead: &Lead, public_url: &str) -> MailText {
-    match lead.locale() {
-        Locale::De => MailText {
-            subject: "Ihre Anfrage bei Growthdesk".into(),
-            body: format!(
-                "Hallo {name},\n\n\
-                 vielen Dank für Ihre Nachricht. Wir melden uns innerhalb eines Werktags bei Ihnen.\n\n\
-                 Ihre Nachricht:\n{message}\n\n\
-                 Viele Grüße\nIhr Growthdesk-Team\n{url}\n",
-                name = lead.name,
-                message = quote(&lead.message),
-                url = public_url,
-            ),
-        },
-        Locale::En => MailText {
-            subject: "Your enquiry at Growthdesk".into(),
-            body: format!(
-                "Hello {name},\n\n\
-                 thank you for your message. We will get back to you within one working day.\n\n\
-                 Your message:\n{message}\n\n\
-                 Best regards\nThe Growthdesk team\n{url}/en\n",
-                name = lead.name,
-                message = quote(&lead.message),
-                url = public_url,
-            ),
-        },
-    }
+pub fn confirmation_mail(lead: &Lead, public_url: &str) -> Result<LeadMail, TemplateError> {
+    let (lang, url) = match lead.locale() {
+        Locale::De => ("de", public_url.to_owned()),
+        Locale::En => ("en", format!("{public_url}/en")),
+    };
+    let rendered = render(
+        "lead_confirmation",
+        lang,
+        json!({ "name": lead.name, "message": lead.message, "url": url }),
+    )?;
+    Ok(("lead_confirmation", lang, rendered))
 }
 
-/// To the agency: a new lead with everything needed to answer it.
-pub fn notification_mail(lead: &Lead) -> MailText {
-    MailText {
-        subject: format!("Neue Anfrage: {} <{}>", lead.name, lead.email),
-        body: format!(
-            "Neue Anfrage über das Kontaktformular\n\n\
-             Name: {}\nE-Mail: {}\nInstagram: {}\nSprache: {}\nEingegangen: {}\nLead-ID: {}\n\n\
-             Nachricht:\n{}\n",
-            lead.name,
-            lead.email,
-            lead.instagram_handle
-                .as_deref()
-                .map(|h| format!("@{h}"))
-                .unwrap_or_else(|| "—".into()),
-            lead.locale,
-            lead.created_at.format("%d.%m.%Y %H:%M UTC"),
-            lead.id,
-            quote(&lead.message),
-        ),
-    }
-}
-
-fn quote(text: &str) -> String {
-    text.lines()
-        .map(|l| format!("> {l}"))
-        .collect::<Vec<_>>()
-        .join("\n")
+/// To the agency (in German, its language): a new lead with everything needed to answer it.
+pub fn notification_mail(lead: &Lead) -> Result<LeadMail, TemplateError> {
+    let rendered = render(
+        "lead_notification",
+        "de",
+        json!({
+            "name": lead.name,
+            "email": lead.email,
+            "instagram": lead.instagram_handle.as_deref().map(|h| format!("@{h}")),
+            "lead_lang": lead.locale,
+            "received": lead.created_at.format("%d.%m.%Y %H:%M UTC").to_string(),
+            "lead_id": lead.id.to_string(),
+            "message": lead.message,
+        }),
+    )?;
+    Ok(("lead_notification", "de", rendered))
 }
 
 #[cfg(test)]
@@ -90,17 +63,23 @@ mod tests {
 
     #[test]
     fn confirmation_speaks_the_leads_language() {
-        let de = confirmation_mail(&lead("de"), "http://x");
-        assert!(de.body.starts_with("Hallo Anna"));
-        assert!(de.body.contains("> Zeile 1\n> Zeile 2"));
-        let en = confirmation_mail(&lead("en"), "http://x");
+        let (_, lang, de) = confirmation_mail(&lead("de"), "http://x").unwrap();
+        assert_eq!(lang, "de");
+        assert!(de.text.starts_with("Hallo Anna"));
+        assert!(de.text.contains("> Zeile 1\n> Zeile 2"));
+        let (_, _, en) = confirmation_mail(&lead("en"), "http://x").unwrap();
         assert_eq!(en.subject, "Your enquiry at Growthdesk");
+        assert!(en.text.contains("\nhttp://x/en\n"), "{}", en.text);
     }
 
     #[test]
     fn notification_has_the_contact_details() {
-        let n = notification_mail(&lead("en"));
+        let (_, _, n) = notification_mail(&lead("en")).unwrap();
         assert!(n.subject.contains("anna@example.de"));
-        assert!(n.body.contains("Instagram: @anna.bakes"));
+        assert!(n.text.contains("Instagram: @anna.bakes"), "{}", n.text);
+        let mut none = lead("de");
+        none.instagram_handle = None;
+        let (_, _, n) = notification_mail(&none).unwrap();
+        assert!(n.text.contains("Instagram: —"), "{}", n.text);
     }
 }

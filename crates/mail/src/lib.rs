@@ -1,6 +1,11 @@
 //! Outgoing mail behind one small trait, [`Mailer`], with two real implementations:
 //! [`SmtpMailer`] (lettre over SMTP, used when `SMTP_HOST` is set) and [`OutboxMailer`] (lettre's
 //! file transport: one `.eml` file per mail in a local folder, listed by the outbox page).
+//! Every mail's words come from [`templates`] (German and English, text and HTML from one
+//! source); [`outbox::deliver`] sends them at most once per key and records each delivery.
+
+pub mod outbox;
+pub mod templates;
 
 use std::future::Future;
 use std::path::{Path, PathBuf};
@@ -9,18 +14,21 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use gd_config::{Config, SmtpSecurity};
-use lettre::message::{header::ContentType, Mailbox};
+use lettre::message::{header::ContentType, Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use serde::{Deserialize, Serialize};
 
-/// One plain-text mail to one recipient.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One mail to one recipient: plain text, and an HTML alternative when there is one.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Mail {
     pub to: String,
     pub subject: String,
     pub body: String,
+    pub html: Option<String>,
     pub reply_to: Option<String>,
+    /// `<id@host>`: the same mail sent again keeps it, so mail clients show it once.
+    pub message_id: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -35,9 +43,17 @@ pub enum MailError {
     Outbox(#[from] lettre::transport::file::Error),
     #[error("outbox I/O: {0}")]
     Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Template(#[from] templates::TemplateError),
+    #[error("delivery record: {0}")]
+    Database(#[from] sqlx::Error),
+    /// Another run of the same job is sending this mail right now: try again later.
+    #[error("the mail is being sent by another run")]
+    InFlight,
 }
 
-pub type SendFuture<'a> = Pin<Box<dyn Future<Output = Result<(), MailError>> + Send + 'a>>;
+/// A send's outcome: the receiving side's answer ("250 2.0.0 Ok: queued as …").
+pub type SendFuture<'a> = Pin<Box<dyn Future<Output = Result<String, MailError>> + Send + 'a>>;
 
 /// Something that delivers mail.
 pub trait Mailer: Send + Sync {
@@ -88,12 +104,22 @@ fn build(from: &Mailbox, mail: &Mail) -> Result<Message, MailError> {
     let mut builder = Message::builder()
         .from(from.clone())
         .to(parse_mailbox(&mail.to)?)
-        .subject(mail.subject.clone())
-        .header(ContentType::TEXT_PLAIN);
+        .subject(mail.subject.clone());
     if let Some(reply_to) = &mail.reply_to {
         builder = builder.reply_to(parse_mailbox(reply_to)?);
     }
-    Ok(builder.body(mail.body.clone())?)
+    if let Some(id) = &mail.message_id {
+        builder = builder.message_id(Some(id.clone()));
+    }
+    Ok(match &mail.html {
+        Some(html) => builder.multipart(MultiPart::alternative_plain_html(
+            mail.body.clone(),
+            html.clone(),
+        ))?,
+        None => builder
+            .header(ContentType::TEXT_PLAIN)
+            .body(mail.body.clone())?,
+    })
 }
 
 pub struct SmtpMailer {
@@ -106,8 +132,9 @@ impl Mailer for SmtpMailer {
     fn send<'a>(&'a self, mail: &'a Mail) -> SendFuture<'a> {
         Box::pin(async move {
             let message = build(&self.from, mail)?;
-            self.transport.send(message).await?;
-            Ok(())
+            let response = self.transport.send(message).await?;
+            let words: Vec<&str> = response.message().collect();
+            Ok(format!("{} {}", response.code(), words.join(" ")))
         })
     }
 
@@ -140,7 +167,7 @@ impl Mailer for OutboxMailer {
             let message = build(&self.from, mail)?;
             let id = self.transport.send(message).await?;
             tracing::info!(outbox = %self.dir.display(), %id, "mail written to the local outbox");
-            Ok(())
+            Ok(format!("written to the local outbox as {id}.eml"))
         })
     }
 
@@ -238,7 +265,7 @@ mod tests {
                     to: "Jörg Müller <joerg@example.de>".into(),
                     subject: format!("Grüße Nr. {n}"),
                     body: "Schöne Grüße aus Köln – äöüß".into(),
-                    reply_to: None,
+                    ..Mail::default()
                 })
                 .await
                 .unwrap();
@@ -273,7 +300,7 @@ mod tests {
                 to: "nope".into(),
                 subject: "s".into(),
                 body: "b".into(),
-                reply_to: None,
+                ..Mail::default()
             },
         )
         .unwrap_err();

@@ -28,7 +28,7 @@ pub use billing::{
     parse_billing, preview_treatment, Billing, BillingInput, COUNTRIES, SELLER_COUNTRY,
 };
 pub use mails::{
-    confirmation_text, deliver_confirmation, deliver_notice, deliver_update, status_words,
+    confirmation_mail, deliver_confirmation, deliver_notice, deliver_update, status_words,
     ConfirmationError, OrderConfirmation, OrderUpdate,
 };
 pub use prices::{known_price, price_key, remember_price};

@@ -1,10 +1,14 @@
-//! The order confirmation: queued by the transition that made the order paid, sent by the
-//! worker at most once per order (recorded as soon as it left).
+//! The order's mails, on the mail templates: the confirmation (queued by the transition that
+//! made the order paid), a change of status (by hand, by fulfilment, by a refund) and the
+//! subscription notices; each sent by the worker at most once (its outbox key).
 
 use gd_common::Locale;
-use gd_mail::{Mail, Mailer};
+use gd_mail::outbox::{deliver, Outgoing};
+use gd_mail::templates::{render, Rendered, TemplateError};
+use gd_mail::Mailer;
 use gd_pricing::{Billing as Period, Cents};
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -27,6 +31,15 @@ pub enum ConfirmationError {
     Order(#[from] OrderError),
     #[error(transparent)]
     Mail(#[from] gd_mail::MailError),
+    #[error(transparent)]
+    Template(#[from] TemplateError),
+}
+
+fn lang(locale: Locale) -> &'static str {
+    match locale {
+        Locale::De => "de",
+        Locale::En => "en",
+    }
 }
 
 /// Sends the confirmation of order `order_id` unless it left before.
@@ -44,15 +57,18 @@ pub async fn deliver_confirmation(
     if order.confirmation_mailed_at.is_some() {
         return Ok(());
     }
-    let (subject, body) = confirmation_text(&order, public_url);
-    mailer
-        .send(&Mail {
-            to: order.email.clone(),
-            subject,
-            body,
-            reply_to: Some(agency_email.to_owned()),
-        })
-        .await?;
+    let mail = Outgoing {
+        key: format!("order_confirmation:{order_id}"),
+        kind: "order_confirmation",
+        lang: lang(order.locale),
+        to: order.email.clone(),
+        reply_to: Some(agency_email.to_owned()),
+        rendered: confirmation_mail(&order, public_url)?,
+        sensitive: false,
+        order_id: Some(order.id),
+        user_id: Some(order.user_id),
+    };
+    deliver(pool, mailer, &mail).await?;
     sqlx::query!(
         "UPDATE orders SET confirmation_mailed_at = now() WHERE id = $1",
         order_id
@@ -70,114 +86,48 @@ fn money(locale: Locale, c: Cents) -> String {
     }
 }
 
-/// The confirmation's subject and plain-text body, in the order's language.
-pub fn confirmation_text(order: &Order, public_url: &str) -> (String, String) {
+/// The confirmation in the order's language.
+pub fn confirmation_mail(order: &Order, public_url: &str) -> Result<Rendered, TemplateError> {
     let de = order.locale == Locale::De;
     let m = |c| money(order.locale, c);
-    let mut body = String::new();
-    let hello = if de { "Hallo" } else { "Hello" };
-    body.push_str(&format!("{hello} {},\n\n", order.buyer_name));
-    body.push_str(if de {
-        "vielen Dank für Ihre Bestellung. Ihre Zahlung ist eingegangen.\n\n"
-    } else {
-        "thank you for your order. We have received your payment.\n\n"
-    });
-    let number = if de { "Bestellnummer" } else { "Order number" };
-    body.push_str(&format!("{number}: {}\n\n", order.number));
-    for l in &order.lines {
-        let period = match (l.period, de) {
-            (Period::OneOff, _) => "",
-            (Period::Monthly, true) => " / Monat",
-            (Period::Monthly, false) => " / month",
-            (Period::Yearly, true) => " / Jahr",
-            (Period::Yearly, false) => " / year",
-        };
-        body.push_str(&format!("{} × {}", l.quantity, l.name));
-        if !l.description.is_empty() {
-            body.push_str(&format!(" ({})", l.description));
-        }
-        body.push_str(&format!(": {}{period}\n", m(l.total)));
-        if !l.target.is_empty() {
-            body.push_str(&format!(
-                "   {} {}\n",
-                if de { "für" } else { "for" },
-                l.target
-            ));
-        }
-    }
-    body.push('\n');
-    match order.treatment {
-        gd_pricing::Treatment::ReverseCharge => {
-            body.push_str(&format!(
-                "{}: {}\n",
-                if de { "Summe (netto)" } else { "Total (net)" },
-                m(order.total)
-            ));
-            body.push_str(if de {
-                "Steuerschuldnerschaft des Leistungsempfängers (Reverse Charge).\n"
-            } else {
-                "Reverse charge: VAT is due from the recipient.\n"
-            });
-        }
-        gd_pricing::Treatment::SmallBusiness => {
-            body.push_str(&format!(
-                "{}: {}\n",
-                if de { "Summe" } else { "Total" },
-                m(order.total)
-            ));
-            body.push_str(if de {
-                "Gemäß § 19 UStG wird keine Umsatzsteuer berechnet.\n"
-            } else {
-                "No VAT is charged (small business, § 19 UStG).\n"
-            });
-        }
-        gd_pricing::Treatment::Standard => {
-            body.push_str(&format!(
-                "{}: {}\n",
-                if de { "Netto" } else { "Net" },
-                m(order.net)
-            ));
-            body.push_str(&format!(
-                "{}: {}\n",
-                if de { "MwSt." } else { "VAT" },
-                m(order.vat)
-            ));
-            body.push_str(&format!(
-                "{}: {}\n",
-                if de { "Gesamt" } else { "Total" },
-                m(order.total)
-            ));
-        }
-    }
-    body.push('\n');
-    if order.early_start_consent_at.is_some() {
-        body.push_str(if de {
-            "Sie haben verlangt, dass wir vor Ablauf der Widerrufsfrist mit der Leistung beginnen, und bestätigt, dass Ihr Widerrufsrecht mit vollständiger Erbringung der Leistung erlischt.\n\n"
-        } else {
-            "You asked us to start before the withdrawal period ends and confirmed that your right of withdrawal lapses once the service is fully provided.\n\n"
-        });
-    }
+    let lines: Vec<serde_json::Value> = order
+        .lines
+        .iter()
+        .map(|l| {
+            json!({
+                "quantity": l.quantity,
+                "name": l.name,
+                "description": l.description,
+                "total": m(l.total),
+                "period": match l.period {
+                    Period::OneOff => "one_off",
+                    Period::Monthly => "monthly",
+                    Period::Yearly => "yearly",
+                },
+                "target": l.target,
+            })
+        })
+        .collect();
     let path = if de { "" } else { "/en" };
-    body.push_str(&format!(
-        "{}: {public_url}{path}/portal/orders/{}\n\n",
-        if de {
-            "Ihre Bestellung im Kundenportal"
-        } else {
-            "Your order in the client portal"
-        },
-        order.id
-    ));
-    body.push_str(if de {
-        "Ihr Growthdesk-Team\n"
-    } else {
-        "The Growthdesk team\n"
-    });
-    let subject = if de {
-        format!("Ihre Bestellung {} bei Growthdesk", order.number)
-    } else {
-        format!("Your Growthdesk order {}", order.number)
-    };
-    (subject, body)
+    render(
+        "order_confirmation",
+        lang(order.locale),
+        json!({
+            "name": order.buyer_name,
+            "number": order.number,
+            "lines": lines,
+            "treatment": match order.treatment {
+                gd_pricing::Treatment::Standard => "standard",
+                gd_pricing::Treatment::ReverseCharge => "reverse_charge",
+                gd_pricing::Treatment::SmallBusiness => "small_business",
+            },
+            "net": m(order.net),
+            "vat": m(order.vat),
+            "total": m(order.total),
+            "early_start": order.early_start_consent_at.is_some(),
+            "link": format!("{public_url}{path}/portal/orders/{}", order.id),
+        }),
+    )
 }
 
 /// An admin moved an order by hand: tell the client what changed and why
@@ -221,45 +171,29 @@ pub async fn deliver_update(
     let de = order.locale == Locale::De;
     let status = crate::Status::parse(&entry.to_status).map_or("", |s| status_words(s, de));
     let path = if de { "" } else { "/en" };
-    let subject = if de {
-        format!("Ihre Bestellung {}: {status}", order.number)
-    } else {
-        format!("Your order {}: {status}", order.number)
+    let rendered = render(
+        "order_update",
+        lang(order.locale),
+        json!({
+            "name": order.buyer_name,
+            "number": order.number,
+            "status": status,
+            "note": entry.note.unwrap_or_default(),
+            "link": format!("{public_url}{path}/portal/orders/{}", order.id),
+        }),
+    )?;
+    let mail = Outgoing {
+        key: format!("order_update:{}", job.entry),
+        kind: "order_update",
+        lang: lang(order.locale),
+        to: order.email.clone(),
+        reply_to: Some(agency_email.to_owned()),
+        rendered,
+        sensitive: false,
+        order_id: Some(order.id),
+        user_id: Some(order.user_id),
     };
-    let body = format!(
-        "{}\n\n{}\n\n{}: {public_url}{path}/portal/orders/{}\n\n{}\n",
-        if de {
-            format!(
-                "Hallo {},\n\nIhre Bestellung {} hat jetzt den Status „{status}“.",
-                order.buyer_name, order.number
-            )
-        } else {
-            format!(
-                "Hello {},\n\nyour order {} is now \"{status}\".",
-                order.buyer_name, order.number
-            )
-        },
-        entry.note.unwrap_or_default(),
-        if de {
-            "Ihre Bestellung im Kundenportal"
-        } else {
-            "Your order in the client portal"
-        },
-        order.id,
-        if de {
-            "Ihr Growthdesk-Team"
-        } else {
-            "The Growthdesk team"
-        },
-    );
-    mailer
-        .send(&Mail {
-            to: order.email.clone(),
-            subject,
-            body,
-            reply_to: Some(agency_email.to_owned()),
-        })
-        .await?;
+    deliver(pool, mailer, &mail).await?;
     sqlx::query!(
         "UPDATE order_events SET mailed_at = now() WHERE id = $1",
         job.entry
@@ -355,75 +289,39 @@ pub async fn deliver_notice(
         })
     };
     let amount = period.as_ref().map_or(sub.amount, |p| p.amount);
-    let (subject, text) = match (job.kind, de) {
-        (NoticeKind::Renewed, true) => (
-            format!("Ihr Abo „{}“ wurde verlängert", sub.plan),
-            format!(
-                "Ihr Abo „{}“ wurde verlängert und {} wurden bezahlt. Der neue Zeitraum läuft bis {}; wir beginnen mit der Umsetzung.",
-                sub.plan,
-                money(locale, Cents(amount)),
-                date(period.as_ref().and_then(|p| p.period_end))
-            ),
-        ),
-        (NoticeKind::Renewed, false) => (
-            format!("Your subscription \"{}\" was renewed", sub.plan),
-            format!(
-                "Your subscription \"{}\" was renewed and {} was paid. The new period runs until {}; we are starting on it.",
-                sub.plan,
-                money(locale, Cents(amount)),
-                date(period.as_ref().and_then(|p| p.period_end))
-            ),
-        ),
-        (NoticeKind::PaymentFailed, true) => (
-            format!("Zahlung für Ihr Abo „{}“ fehlgeschlagen", sub.plan),
-            format!(
-                "die Zahlung von {} für Ihr Abo „{}“ ist fehlgeschlagen. Bitte hinterlegen Sie im Kundenportal eine gültige Zahlungsmethode; wir versuchen es danach erneut. Bis dahin ist das Abo überfällig.",
-                money(locale, Cents(amount)),
-                sub.plan
-            ),
-        ),
-        (NoticeKind::PaymentFailed, false) => (
-            format!("Payment for your subscription \"{}\" failed", sub.plan),
-            format!(
-                "the payment of {} for your subscription \"{}\" failed. Please add a valid payment method in the client portal; we will try again afterwards. Until then the subscription is past due.",
-                money(locale, Cents(amount)),
-                sub.plan
-            ),
-        ),
-        (NoticeKind::Ended, true) => (
-            format!("Ihr Abo „{}“ ist beendet", sub.plan),
-            format!(
-                "Ihr Abo „{}“ ist beendet; es wird nichts mehr abgebucht. Sie können jederzeit ein neues abschließen.",
-                sub.plan
-            ),
-        ),
-        (NoticeKind::Ended, false) => (
-            format!("Your subscription \"{}\" has ended", sub.plan),
-            format!(
-                "Your subscription \"{}\" has ended; nothing more will be charged. You may start a new one at any time.",
-                sub.plan
-            ),
-        ),
+    let kind = match job.kind {
+        NoticeKind::Renewed => "subscription_renewed",
+        NoticeKind::PaymentFailed => "subscription_payment_failed",
+        NoticeKind::Ended => "subscription_ended",
     };
-    let body = if de {
-        format!(
-            "Hallo {},\n\n{text}\n\nIhre Abos im Kundenportal: {link}\n\nIhr Growthdesk-Team\n",
-            sub.buyer_name
-        )
-    } else {
-        format!(
-            "Hello {},\n\n{text}\n\nYour subscriptions in the client portal: {link}\n\nThe Growthdesk team\n",
-            sub.buyer_name
-        )
+    let rendered = render(
+        kind,
+        lang(locale),
+        json!({
+            "name": sub.buyer_name,
+            "plan": sub.plan,
+            "amount": money(locale, Cents(amount)),
+            "until": date(period.as_ref().and_then(|p| p.period_end)),
+            "link": link,
+        }),
+    )?;
+    let mail = Outgoing {
+        key: format!(
+            "{kind}:{}:{}",
+            job.subscription_id,
+            job.period_id
+                .map_or_else(|| "end".to_owned(), |p| p.to_string())
+        ),
+        kind,
+        lang: lang(locale),
+        to: sub.email.clone(),
+        reply_to: Some(agency_email.to_owned()),
+        rendered,
+        sensitive: false,
+        order_id: Some(sub.order_id),
+        user_id: Some(sub.user_id),
     };
-    mailer
-        .send(&Mail {
-            to: sub.email.clone(),
-            subject,
-            body,
-            reply_to: Some(agency_email.to_owned()),
-        })
-        .await?;
+    deliver(pool, mailer, &mail).await?;
     match (job.kind, job.period_id) {
         (NoticeKind::Renewed, Some(p)) => {
             sqlx::query!(
