@@ -387,12 +387,25 @@ async fn a_send_without_a_definite_answer_is_held_never_repeated(pool: PgPool) {
     );
     panel.verify().await;
 
-    // A run that died mid-request (the row says `submitting`) is held too, and sends nothing.
-    sqlx::query("UPDATE fulfilments SET status = 'submitting', hold_reason = NULL")
+    // Another run is sending it right now (`submitting`, just marked): this run sends nothing
+    // and looks again later.
+    sqlx::query(
+        "UPDATE fulfilments SET status = 'submitting', hold_reason = NULL, submitted_at = now()",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let id = uuid::Uuid::parse_str(&part).unwrap();
+    let busy = gd_fulfilment::submit(&app.pool, gd_fulfilment::providers::http(), id).await;
+    assert!(
+        matches!(busy, Err(gd_fulfilment::FulfilmentError::Provider(_))),
+        "{busy:?}"
+    );
+    // A run that died mid-request (marked long ago, no answer) is held, and sends nothing.
+    sqlx::query("UPDATE fulfilments SET submitted_at = now() - interval '5 minutes'")
         .execute(&app.pool)
         .await
         .unwrap();
-    let id = uuid::Uuid::parse_str(&part).unwrap();
     let outcome = gd_fulfilment::submit(&app.pool, gd_fulfilment::providers::http(), id)
         .await
         .unwrap();

@@ -25,7 +25,7 @@ pub(crate) fn register_all(monitor: Monitor, ctx: &JobContext) -> Monitor {
     let monitor = register(monitor, ctx, start_fulfilment);
     let monitor = register(monitor, ctx, submit_fulfilment);
     let monitor = register(monitor, ctx, submit_refill);
-    register(monitor, ctx, account_mail)
+    register_keyed(monitor, ctx, account_mail)
 }
 
 fn provider_http() -> &'static reqwest::Client {
@@ -140,10 +140,21 @@ async fn lead_received(job: LeadReceived, ctx: JobContext) -> Result<(), gd_lead
     gd_leads::deliver_mails(&ctx.pool, ctx.mailer.as_ref(), job.lead_id, &to).await
 }
 
-/// A verification, reset, email-change or "already registered" mail.
-async fn account_mail(job: AccountMail, ctx: JobContext) -> Result<(), gd_accounts::DeliverError> {
-    gd_accounts::deliver_account_mail(&ctx.pool, ctx.mailer.as_ref(), &job, &ctx.config.public_url)
-        .await
+/// A verification, reset, email-change or "already registered" mail, once per job (its id is
+/// the mail's outbox key: the job's payload alone does not tell two requests apart).
+async fn account_mail(
+    job: AccountMail,
+    ctx: JobContext,
+    task: String,
+) -> Result<(), gd_accounts::DeliverError> {
+    gd_accounts::deliver_account_mail(
+        &ctx.pool,
+        ctx.mailer.as_ref(),
+        &job,
+        &ctx.config.public_url,
+        &format!("account_mail:{task}"),
+    )
+    .await
 }
 
 /// Adds a worker for job type `J` to `monitor`: it takes jobs from `J::QUEUE` and hands each to
@@ -152,6 +163,18 @@ pub fn register<J, H, Fut, E>(monitor: Monitor, ctx: &JobContext, handler: H) ->
 where
     J: Job,
     H: Fn(J, JobContext) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = Result<(), E>> + Send + 'static,
+    E: std::error::Error + Send + Sync + 'static,
+{
+    register_keyed(monitor, ctx, move |job, ctx, _task| handler(job, ctx))
+}
+
+/// [`register`] for a handler that also needs the job's id, which stays the same across its
+/// retries (what makes a side effect of this job, and of no other, happen once).
+pub fn register_keyed<J, H, Fut, E>(monitor: Monitor, ctx: &JobContext, handler: H) -> Monitor
+where
+    J: Job,
+    H: Fn(J, JobContext, String) -> Fut + Clone + Send + Sync + 'static,
     Fut: Future<Output = Result<(), E>> + Send + 'static,
     E: std::error::Error + Send + Sync + 'static,
 {
@@ -169,7 +192,7 @@ where
                 let handler = handler.clone();
                 async move {
                     let ctx = JobContext::clone(&ctx);
-                    let outcome = handler(job, ctx.clone()).await;
+                    let outcome = handler(job, ctx.clone(), task.to_string()).await;
                     finish(&ctx, J::QUEUE, &task, &attempt, &sql, outcome).await
                 }
             },
@@ -195,10 +218,17 @@ fn process_tag() -> &'static str {
     })
 }
 
+/// `J`'s queue. Each worker beats (`apalis.workers.last_seen`) five times per orphan time: a
+/// worker silent for the whole `WORKER_ORPHAN_AFTER_SECS` is dead, and every worker of the
+/// queue hands the jobs it was running back to the queue. apalis's own beat (30 s) would make
+/// a live worker look dead under an orphan time that short.
 fn storage<J: Job>(ctx: &JobContext) -> PostgresStorage<J> {
+    let orphan_after = ctx.config.worker_orphan_after();
     let config = apalis_sql::Config::new(J::QUEUE)
         .set_poll_interval(Duration::from_millis(500))
-        .set_buffer_size(8);
+        .set_buffer_size(8)
+        .set_reenqueue_orphaned_after(orphan_after)
+        .set_keep_alive((orphan_after / 5).min(Duration::from_secs(30)));
     PostgresStorage::new_with_config(ctx.pool.clone(), config)
 }
 

@@ -18,7 +18,7 @@ use gd_config::Config;
 use gd_mail::Mailer;
 use sqlx::PgPool;
 
-pub use jobs::{backoff, register};
+pub use jobs::{backoff, register, register_keyed};
 
 /// What every job handler may use.
 #[derive(Clone)]

@@ -255,6 +255,11 @@ pub struct Config {
     pub lead_duplicate_window_secs: i64,
     /// `WORKER_CONCURRENCY`: jobs one worker process runs at once. Default 4.
     pub worker_concurrency: usize,
+    /// `WORKER_ORPHAN_AFTER_SECS`: a worker process that has not shown a sign of life (its
+    /// heartbeat, five per this span) for this many seconds counts as dead, and the jobs it was
+    /// running go back to the queue for another worker. At least 5; too short and a live but
+    /// stalled worker's jobs run twice, too long and a crashed worker's jobs wait. Default 120.
+    pub worker_orphan_after_secs: u64,
     /// `FULFILMENT_STUCK_HOURS`: an order in fulfilment with no change for this many hours is
     /// flagged for admins. Default 48.
     pub fulfilment_stuck_hours: i64,
@@ -400,6 +405,19 @@ impl Config {
             return Err(ConfigError {
                 name: "RATE_LIMIT_RETENTION_HOURS",
                 reason: "must be at least 1: the longest rate-limit window is one hour".into(),
+            });
+        }
+
+        let worker_orphan_after_secs = parse_or(
+            "WORKER_ORPHAN_AFTER_SECS",
+            get("WORKER_ORPHAN_AFTER_SECS"),
+            120,
+        )?;
+        if worker_orphan_after_secs < 5 {
+            return Err(ConfigError {
+                name: "WORKER_ORPHAN_AFTER_SECS",
+                reason: "must be at least 5: a live worker's heartbeat may lag a second or two"
+                    .into(),
             });
         }
 
@@ -571,6 +589,7 @@ impl Config {
                 600,
             )?,
             worker_concurrency: parse_or("WORKER_CONCURRENCY", get("WORKER_CONCURRENCY"), 4)?,
+            worker_orphan_after_secs,
             fulfilment_stuck_hours: parse_or(
                 "FULFILMENT_STUCK_HOURS",
                 get("FULFILMENT_STUCK_HOURS"),
@@ -619,6 +638,12 @@ impl Config {
     /// How long rate-limit counters are kept (`RATE_LIMIT_RETENTION_HOURS`).
     pub fn rate_limit_retention(&self) -> Duration {
         Duration::from_secs(u64::from(self.rate_limit_retention_hours) * 3600)
+    }
+
+    /// How long a silent worker's running jobs wait before another worker may take them
+    /// (`WORKER_ORPHAN_AFTER_SECS`).
+    pub fn worker_orphan_after(&self) -> Duration {
+        Duration::from_secs(self.worker_orphan_after_secs)
     }
 
     /// True when the site is served over https, so cookies get `Secure` and HSTS is sent.
@@ -1084,6 +1109,18 @@ mod tests {
         );
         let e = Config::from_vars(vars(&[("WORKER_METRICS_ADDR", "9091")])).unwrap_err();
         assert_eq!(e.name, "WORKER_METRICS_ADDR");
+    }
+
+    #[test]
+    fn a_dead_workers_jobs_go_back_after_the_orphan_time() {
+        let c = Config::from_vars(HashMap::new()).unwrap();
+        assert_eq!(c.worker_orphan_after(), Duration::from_secs(120));
+        let c = Config::from_vars(vars(&[("WORKER_ORPHAN_AFTER_SECS", "8")])).unwrap();
+        assert_eq!(c.worker_orphan_after(), Duration::from_secs(8));
+        for value in ["4", "0", "-1", "2m"] {
+            let e = Config::from_vars(vars(&[("WORKER_ORPHAN_AFTER_SECS", value)])).unwrap_err();
+            assert_eq!(e.name, "WORKER_ORPHAN_AFTER_SECS", "{value}");
+        }
     }
 
     #[test]

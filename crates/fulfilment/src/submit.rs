@@ -5,6 +5,8 @@
 //! answer, an error, the worker killed mid-request and the job run again), a fulfilment found
 //! `submitting` is never sent again; without a definite answer it is held as `uncertain` for
 //! an admin, who looks at the provider's panel and sends it again or enters its order id.
+//! While the request may still be under way (a second run of the same job, which apalis starts
+//! when another worker starts), the second run waits for the first's answer instead.
 
 use gd_accounts::AuditEvent;
 use serde::{Deserialize, Serialize};
@@ -13,6 +15,10 @@ use uuid::Uuid;
 
 use crate::providers::{connect, AddOrder, DripFeed, ProviderError};
 use crate::FulfilmentError;
+
+/// How long a request to a provider may be under way (its timeout plus a margin): a fulfilment
+/// `submitting` for longer was left by a run that died.
+const IN_FLIGHT: std::time::Duration = std::time::Duration::from_secs(40);
 
 /// Sends fulfilment `fulfilment_id` to its provider ([`submit`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -48,20 +54,30 @@ pub async fn submit(
     let Some(f) = sqlx::query!(
         r#"SELECT f.status, f.method, f.service AS "service?", f.target, f.quantity, f.drip_runs,
                   f.drip_interval_minutes, p.kind AS "kind?", p.api_url AS "api_url?",
-                  p.api_key AS "api_key?"
+                  p.api_key AS "api_key?",
+                  coalesce(f.submitted_at > now() - make_interval(secs => $2), false) AS "in_flight!"
            FROM fulfilments f
            LEFT JOIN fulfilment_providers p ON p.id = f.provider_id
            WHERE f.id = $1
            FOR UPDATE OF f"#,
-        id
+        id,
+        IN_FLIGHT.as_secs_f64()
     )
     .fetch_optional(&mut *tx)
     .await?
     else {
         return Err(FulfilmentError::NotFound);
     };
+    if f.status == "submitting" && f.in_flight {
+        // Another run is asking the provider right now (apalis hands a running job to a
+        // worker that starts meanwhile): its answer decides; this run looks again later.
+        return Err(FulfilmentError::Provider(
+            "another run is sending it right now".to_owned(),
+        ));
+    }
     if f.status == "submitting" {
-        // A run before this one marked it and never recorded an answer: it died mid-request.
+        // A run before this one marked it and never recorded an answer in time: it died
+        // mid-request.
         hold(
             &mut tx,
             id,
