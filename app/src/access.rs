@@ -109,6 +109,12 @@ pub const SERVER_FNS: &[(&str, Access)] = &[
     ("/api/admin_remove_route", Access::Role(Role::Admin)),
     // Someone else's fulfilment is a 404.
     ("/api/request_refill", Access::SignedIn),
+    ("/api/admin_jobs", Access::Role(Role::Admin)),
+    ("/api/admin_retry_job", Access::Role(Role::Admin)),
+    ("/api/admin_cancel_job", Access::Role(Role::Admin)),
+    ("/api/admin_mail_preview", Access::Role(Role::Admin)),
+    ("/api/admin_order_mails", ORDER_DESK),
+    ("/api/admin_person_mails", Access::Role(Role::Admin)),
 ];
 
 /// Pages. A page whose data needs sign-in answers 401 (with a sign-in link) to anonymous
@@ -170,6 +176,10 @@ pub const PAGES: &[(&str, Access)] = &[
     ("/en/admin/pages/{id}", Access::Role(Role::Admin)),
     ("/admin/catalog", Access::Role(Role::Admin)),
     ("/en/admin/catalog", Access::Role(Role::Admin)),
+    ("/admin/jobs", Access::Role(Role::Admin)),
+    ("/en/admin/jobs", Access::Role(Role::Admin)),
+    ("/admin/mail", Access::Role(Role::Admin)),
+    ("/en/admin/mail", Access::Role(Role::Admin)),
     ("/admin/fulfilment", Access::Role(Role::Admin)),
     ("/en/admin/fulfilment", Access::Role(Role::Admin)),
     ("/admin/providers", Access::Role(Role::Admin)),

@@ -226,6 +226,7 @@ fn order_detail(
         .collect_view();
     let moves = o.moves.clone();
     let id = o.id.clone();
+    let mails = super::ops::order_mails(lang, o.id.clone());
     let refund_form = o.refundable.map(|left| {
         let amount_issue = issue_on(lang, refund_error, "amount");
         let reason_issue = issue_on(lang, refund_error, "reason");
@@ -330,6 +331,7 @@ fn order_detail(
             </ActionForm>
         })}
         {refund_form}
+        {mails}
     }
     .into_any()
 }

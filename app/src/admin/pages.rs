@@ -45,7 +45,7 @@ fn words(lang: Lang, e: &AppError) -> &'static str {
 
 /// The links between the admin pages, at the top of each.
 pub(super) fn admin_nav(lang: Lang) -> impl IntoView {
-    let links: [(&str, &str, &str); 7] = match lang {
+    let links: [(&str, &str, &str); 9] = match lang {
         Lang::De => [
             ("/admin/orders", "Bestellungen", "nav-orders"),
             ("/admin/fulfilment", "Fulfilment", "nav-fulfilment"),
@@ -54,6 +54,8 @@ pub(super) fn admin_nav(lang: Lang) -> impl IntoView {
             ("/admin/catalog", "Katalog", "nav-catalog"),
             ("/admin/pages", "Seiten", "nav-pages"),
             ("/admin/audit", "Audit-Log", "nav-audit"),
+            ("/admin/jobs", "Jobs", "nav-jobs"),
+            ("/admin/mail", "Mails", "nav-mail"),
         ],
         Lang::En => [
             ("/admin/orders", "Orders", "nav-orders"),
@@ -63,6 +65,8 @@ pub(super) fn admin_nav(lang: Lang) -> impl IntoView {
             ("/admin/catalog", "Catalog", "nav-catalog"),
             ("/admin/pages", "Pages", "nav-pages"),
             ("/admin/audit", "Audit log", "nav-audit"),
+            ("/admin/jobs", "Jobs", "nav-jobs"),
+            ("/admin/mail", "Mail", "nav-mail"),
         ],
     };
     view! {
@@ -113,7 +117,11 @@ impl LazyRoute for AdminPages {
         let path = leptos_router::hooks::use_location()
             .pathname
             .get_untracked();
-        if path.ends_with("/admin/fulfilment") {
+        if path.ends_with("/admin/jobs") {
+            super::ops::jobs_view()
+        } else if path.ends_with("/admin/mail") {
+            super::ops::mail_view()
+        } else if path.ends_with("/admin/fulfilment") {
             super::fulfilment::work_view()
         } else if path.ends_with("/admin/providers") {
             super::fulfilment::providers_view()

@@ -97,6 +97,8 @@ pub fn App() -> impl IntoView {
                 <Route path=(LangPrefix, StaticSegment("admin"), StaticSegment("orders")) ssr=SsrMode::Async view={Lazy::<AdminPages>::new()}/>
                 <Route path=(LangPrefix, StaticSegment("admin"), StaticSegment("fulfilment")) ssr=SsrMode::Async view={Lazy::<AdminPages>::new()}/>
                 <Route path=(LangPrefix, StaticSegment("admin"), StaticSegment("providers")) ssr=SsrMode::Async view={Lazy::<AdminPages>::new()}/>
+                <Route path=(LangPrefix, StaticSegment("admin"), StaticSegment("jobs")) ssr=SsrMode::Async view={Lazy::<AdminPages>::new()}/>
+                <Route path=(LangPrefix, StaticSegment("admin"), StaticSegment("mail")) ssr=SsrMode::Async view={Lazy::<AdminPages>::new()}/>
                 <Route path=(LangPrefix, StaticSegment("admin"), StaticSegment("orders"), ParamSegment("id")) ssr=SsrMode::Async view={Lazy::<AdminPages>::new()}/>
                 <Route path=(LangPrefix, StaticSegment("admin"), StaticSegment("catalog")) ssr=SsrMode::Async view={Lazy::<AdminPages>::new()}/>
                 <Route path=(LangPrefix, StaticSegment("admin"), StaticSegment("catalog"), ParamSegment("id")) ssr=SsrMode::Async view={Lazy::<AdminPages>::new()}/>

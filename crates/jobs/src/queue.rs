@@ -105,3 +105,83 @@ pub async fn latencies(conn: &mut PgConnection) -> Result<Vec<QueueLatency>, sql
     .fetch_all(conn)
     .await
 }
+
+/// One job as the admins' jobs page shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobRow {
+    pub id: String,
+    pub job_type: String,
+    /// queued (pending), running, retrying (failed with attempts left), failed (no attempts
+    /// left: dead), done, cancelled.
+    pub state: String,
+    pub attempts: i32,
+    pub max_attempts: i32,
+    pub run_at: chrono::DateTime<chrono::Utc>,
+    pub done_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub last_error: Option<String>,
+}
+
+/// The job states the jobs page filters by, from apalis's statuses.
+pub const STATES: [&str; 6] = ["queued", "running", "retrying", "dead", "done", "cancelled"];
+
+/// Jobs in `state` (one of [`STATES`]; empty: every state but done), newest first.
+pub async fn list(
+    conn: &mut PgConnection,
+    state: &str,
+    limit: i64,
+) -> Result<Vec<JobRow>, sqlx::Error> {
+    sqlx::query_as!(
+        JobRow,
+        r#"SELECT id, job_type, state AS "state!", attempts, max_attempts,
+                  run_at AS "run_at: chrono::DateTime<chrono::Utc>",
+                  done_at AS "done_at: chrono::DateTime<chrono::Utc>", last_error
+           FROM (SELECT *, CASE
+                     WHEN status = 'Pending' THEN 'queued'
+                     WHEN status = 'Running' THEN 'running'
+                     WHEN status = 'Failed' AND attempts < max_attempts THEN 'retrying'
+                     WHEN status = 'Killed' AND last_error = $3 THEN 'cancelled'
+                     WHEN status IN ('Failed', 'Killed') THEN 'dead'
+                     ELSE 'done' END AS state
+                 FROM apalis.jobs) j
+           WHERE ($1 = '' AND state <> 'done') OR state = $1
+           ORDER BY run_at DESC
+           LIMIT $2"#,
+        state,
+        limit,
+        CANCELLED
+    )
+    .fetch_all(conn)
+    .await
+}
+
+/// What a cancelled job says as its last error.
+pub const CANCELLED: &str = "cancelled by an admin";
+
+/// Runs a dead or retrying job again now, with its attempts counted afresh. False when the
+/// job is not in such a state (it ran meanwhile).
+pub async fn retry_now(conn: &mut PgConnection, id: &str) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query!(
+        "UPDATE apalis.jobs SET status = 'Pending', attempts = 0, run_at = now(),
+             lock_by = NULL, lock_at = NULL, done_at = NULL
+         WHERE id = $1 AND status IN ('Failed', 'Killed')",
+        id
+    )
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Cancels a job that is waiting (queued or waiting for a retry): it never runs. False when
+/// it is running or finished.
+pub async fn cancel(conn: &mut PgConnection, id: &str) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query!(
+        "UPDATE apalis.jobs SET status = 'Killed', last_error = $2, done_at = now(),
+             lock_by = NULL, lock_at = NULL
+         WHERE id = $1 AND (status = 'Pending' OR (status = 'Failed' AND attempts < max_attempts))",
+        id,
+        CANCELLED
+    )
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}

@@ -170,10 +170,11 @@ pub async fn of_order(
     .await?)
 }
 
-/// The mails to or about user `user` (by account or by address), newest first.
-pub async fn of_user(
+/// The mails to the person with address `email`: those of the account that has it and those
+/// sent to it (a lead's, a changed address's), newest first.
+pub async fn to_person(
     conn: &mut sqlx::PgConnection,
-    user: Uuid,
+    email: &str,
     limit: i64,
 ) -> Result<Vec<Record>, MailError> {
     Ok(sqlx::query_as!(
@@ -182,11 +183,12 @@ pub async fn of_user(
                   m.answer, m.created_at AS "created_at: DateTime<Utc>",
                   m.sent_at AS "sent_at: DateTime<Utc>"
            FROM mail_outbox m
-           WHERE m.user_id = $1
-              OR lower(m.to_address) = (SELECT lower(email) FROM users WHERE id = $1)
+           WHERE m.user_id IN (SELECT id FROM users WHERE lower(email) = lower($1))
+              OR lower(m.to_address) = lower($1)
+              OR right(lower(m.to_address), length($1) + 2) = '<' || lower($1) || '>'
            ORDER BY m.created_at DESC, m.id DESC
            LIMIT $2"#,
-        user,
+        email,
         limit
     )
     .fetch_all(conn)

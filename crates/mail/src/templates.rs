@@ -271,8 +271,9 @@ fn layout(subject: &str, content: &str, lang: &str) -> String {
 
 /// Sample data for each kind: what the admins' preview renders, and what the tests render
 /// every template with.
-pub fn sample(kind: &str) -> serde_json::Value {
+pub fn sample(kind: &str, lang: &str) -> serde_json::Value {
     use serde_json::json;
+    let de = lang == "de";
     let link = "https://growthdesk.example/portal/orders/0190f5a4-0000-7000-8000-000000000001";
     match kind {
         "verify_email" | "confirm_email_change" => {
@@ -311,8 +312,10 @@ pub fn sample(kind: &str) -> serde_json::Value {
             "early_start": true, "link": link
         }),
         "order_update" => json!({
-            "name": "Erika Mustermann", "number": 10042, "status": "Abgeschlossen",
-            "note": "Alles ist geliefert.", "link": link
+            "name": "Erika Mustermann", "number": 10042,
+            "status": if de { "Abgeschlossen" } else { "completed" },
+            "note": if de { "Alles ist geliefert." } else { "Everything has been delivered." },
+            "link": link
         }),
         "subscription_renewed" => json!({
             "name": "Erika Mustermann", "plan": "Social-Media-Betreuung · Basic",
@@ -335,7 +338,7 @@ mod tests {
     fn every_template_renders_in_both_languages_with_its_sample() {
         for kind in KINDS {
             for lang in ["de", "en"] {
-                let r = render(kind, lang, sample(kind))
+                let r = render(kind, lang, sample(kind, lang))
                     .unwrap_or_else(|e| panic!("{kind}/{lang}: {e}"));
                 assert!(!r.subject.is_empty(), "{kind}/{lang}");
                 assert!(r.text.len() > 20, "{kind}/{lang}: {}", r.text);
@@ -351,8 +354,8 @@ mod tests {
 
     #[test]
     fn the_language_decides_the_words() {
-        let de = render("order_update", "de", sample("order_update")).unwrap();
-        let en = render("order_update", "en", sample("order_update")).unwrap();
+        let de = render("order_update", "de", sample("order_update", "de")).unwrap();
+        let en = render("order_update", "en", sample("order_update", "en")).unwrap();
         assert_eq!(de.subject, "Ihre Bestellung 10042: Abgeschlossen");
         assert!(de
             .text
@@ -405,7 +408,7 @@ mod tests {
 
     #[test]
     fn order_lines_and_tax_notes_follow_the_treatment() {
-        let mut ctx = sample("order_confirmation");
+        let mut ctx = sample("order_confirmation", "de");
         let r = render("order_confirmation", "de", &ctx).unwrap();
         assert!(
             r.text.contains(
