@@ -25,9 +25,12 @@ PORT="$oidc_port" OIDC_CLIENT_ID="$OAUTH_GOOGLE_CLIENT_ID" OIDC_CLIENT_SECRET="$
 oidc=$!
 # The demo catalog (and its demo rows) for the shop tests; migrates first.
 "$bin/server" seed
+# The local stand-in SMM panel the demo routes likes and views to, quick to complete.
+SMM_STANDIN_ADDR="127.0.0.1:3005" SMM_STANDIN_SECONDS=3 "$bin/smm-standin" &
+panel=$!
 "$bin/worker" &
 worker=$!
 "$bin/server" &
 server=$!
-trap 'kill -TERM $server $worker $oidc 2>/dev/null || true; wait' INT TERM EXIT
-wait -n $server $worker $oidc
+trap 'kill -TERM $server $worker $oidc $panel 2>/dev/null || true; wait' INT TERM EXIT
+wait -n $server $worker $oidc $panel

@@ -142,3 +142,62 @@ export function pngPhoto(width: number, height: number): Buffer {
     chunk('IEND', Buffer.alloc(0)),
   ]);
 }
+
+/** Puts `product` (with the tier labelled `tier`, or its first) for `target` in the cart and
+ * goes from the cart to the checkout. */
+export async function toCheckout(page: Page, product: string, tier?: string, target = '@growth.desk') {
+  await page.goto(`/shop/${product}`);
+  await hydrated(page);
+  if (tier) await page.getByLabel(tier).check();
+  await page.locator('#product-target').fill(target);
+  await page.getByTestId('add-to-cart').click();
+  await expect(page.getByTestId('cart-count')).toHaveText('1');
+  await page.goto('/cart');
+  await hydrated(page);
+  await page.getByTestId('cart-checkout').click();
+  await page.waitForURL('**/checkout');
+  await hydrated(page);
+}
+
+export async function fillBilling(page: Page) {
+  await page.locator('#checkout-name').fill('Kim Beispiel');
+  await page.locator('#checkout-street').fill('Hauptstraße 1');
+  await page.locator('#checkout-postal_code').fill('10115');
+  await page.locator('#checkout-city').fill('Berlin');
+}
+
+/** Fills the billing form, accepts the terms, pays on the test gateway's page; ends on the
+ * order page and returns its address. */
+export async function payOnTestGateway(page: Page): Promise<string> {
+  await fillBilling(page);
+  await page.getByTestId('checkout-terms').check();
+  await page.getByTestId('checkout-early-start').check();
+  await page.getByTestId('checkout-submit').click();
+  await page.waitForURL('**/test-gateway/pay/**');
+  await page.getByTestId('gateway-pay').click();
+  await page.waitForURL(/\/portal\/orders\/[0-9a-f-]+\?session_id=cs_test_/);
+  await hydrated(page);
+  return page.url().split('?')[0];
+}
+
+/** An admin as an operator makes one (`make admin`), with two-factor sign-in set up; ends
+ * signed in on the two-factor page. */
+export async function signedInAdmin(page: Page, email: string, baseURL: string) {
+  await page.goto(createAdmin(email, baseURL));
+  await hydrated(page);
+  await page.locator('#auth-password').fill(password);
+  await page.getByRole('button', { name: 'Passwort speichern' }).click();
+  await expect(page.getByTestId('notice')).toContainText('Ihr neues Passwort gilt');
+  await page.locator('#auth-email').fill(email);
+  await page.locator('#auth-password').fill(password);
+  await page.getByRole('button', { name: 'Anmelden' }).click();
+  await expect(page.getByTestId('account-roles')).toHaveText('admin');
+  await page.goto('/account/two-factor');
+  await hydrated(page);
+  await page.getByRole('button', { name: 'Authenticator-App einrichten' }).click();
+  await expect(page.getByTestId('totp-qr')).toBeVisible();
+  const secret = (await page.getByTestId('totp-secret').textContent())!.trim();
+  await page.locator('#auth-code').fill(totp(secret));
+  await page.getByRole('button', { name: 'Einschalten' }).click();
+  await expect(page.getByTestId('recovery-codes').locator('li')).toHaveCount(10);
+}

@@ -27,7 +27,8 @@ pub struct Mail {
     pub body: String,
     pub html: Option<String>,
     pub reply_to: Option<String>,
-    /// `<id@host>`: the same mail sent again keeps it, so mail clients show it once.
+    /// The mail's own id: its Message-ID is `<id@the sender's domain>`; the same mail sent
+    /// again keeps it, so mail clients show it once.
     pub message_id: Option<String>,
 }
 
@@ -109,7 +110,7 @@ fn build(from: &Mailbox, mail: &Mail) -> Result<Message, MailError> {
         builder = builder.reply_to(parse_mailbox(reply_to)?);
     }
     if let Some(id) = &mail.message_id {
-        builder = builder.message_id(Some(id.clone()));
+        builder = builder.message_id(Some(format!("<{id}@{}>", from.email.domain())));
     }
     Ok(match &mail.html {
         Some(html) => builder.multipart(MultiPart::alternative_plain_html(

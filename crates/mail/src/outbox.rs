@@ -106,7 +106,7 @@ pub async fn deliver(
             body: mail.rendered.text.clone(),
             html: Some(mail.rendered.html.clone()),
             reply_to: mail.reply_to.clone(),
-            message_id: Some(format!("<{}@growthdesk>", row.id)),
+            message_id: Some(row.id.to_string()),
         })
         .await;
     match sent {
@@ -127,8 +127,12 @@ pub async fn deliver(
         }
         Err(e) => {
             sqlx::query!(
-                "UPDATE mail_outbox SET state = 'failed', answer = $2, updated_at = now()
-                 WHERE id = $1",
+                // A secret link does not wait in the table for the next try (which makes a new
+                // one); a run that took longer than the window does not overwrite a newer one.
+                "UPDATE mail_outbox SET state = 'failed', answer = $2, updated_at = now(),
+                     text_body = CASE WHEN sensitive THEN NULL ELSE text_body END,
+                     html_body = CASE WHEN sensitive THEN NULL ELSE html_body END
+                 WHERE id = $1 AND state = 'sending'",
                 row.id,
                 e.to_string()
             )
