@@ -43,6 +43,9 @@ pub enum FulfilmentError {
     /// The provider could not be asked (nothing was sent); the job tries again later.
     #[error("provider not reached: {0}")]
     Provider(String),
+    /// Another run is sending this fulfilment to its provider right now.
+    #[error("another run is sending it right now")]
+    InFlight,
     #[error("invalid stored data: {0}")]
     Invalid(String),
     #[error(transparent)]

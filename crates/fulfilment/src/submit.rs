@@ -50,6 +50,24 @@ pub async fn submit(
     http: &reqwest::Client,
     id: Uuid,
 ) -> Result<Submitted, FulfilmentError> {
+    // Another run asking the provider right now (apalis hands a running job to a worker that
+    // starts meanwhile) decides; this run waits for its answer, or for the window to pass.
+    let started = std::time::Instant::now();
+    loop {
+        match submit_once(pool, http, id).await {
+            Err(FulfilmentError::InFlight) if started.elapsed() < IN_FLIGHT + IN_FLIGHT => {
+                tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+            }
+            other => return other,
+        }
+    }
+}
+
+async fn submit_once(
+    pool: &PgPool,
+    http: &reqwest::Client,
+    id: Uuid,
+) -> Result<Submitted, FulfilmentError> {
     let mut tx = pool.begin().await?;
     let Some(f) = sqlx::query!(
         r#"SELECT f.status, f.method, f.service AS "service?", f.target, f.quantity, f.drip_runs,
@@ -71,9 +89,7 @@ pub async fn submit(
     if f.status == "submitting" && f.in_flight {
         // Another run is asking the provider right now (apalis hands a running job to a
         // worker that starts meanwhile): its answer decides; this run looks again later.
-        return Err(FulfilmentError::Provider(
-            "another run is sending it right now".to_owned(),
-        ));
+        return Err(FulfilmentError::InFlight);
     }
     if f.status == "submitting" {
         // A run before this one marked it and never recorded an answer in time: it died

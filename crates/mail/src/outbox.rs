@@ -85,19 +85,33 @@ pub async fn deliver(
         return Ok(Delivered::AlreadySent);
     }
     // A second run of the same job while the first is still sending (apalis hands a running
-    // job to a worker that starts meanwhile) waits for the first instead of sending again.
-    let claimed = sqlx::query_scalar!(
-        "UPDATE mail_outbox SET state = 'sending', attempts = attempts + 1, updated_at = now()
-         WHERE id = $1 AND state <> 'sent'
-           AND NOT (state = 'sending' AND updated_at > now() - make_interval(secs => $2))
-         RETURNING id",
-        row.id,
-        SENDING_WINDOW.as_secs_f64()
-    )
-    .fetch_optional(pool)
-    .await?;
-    if claimed.is_none() {
-        return Err(MailError::InFlight);
+    // job to a worker that starts meanwhile) waits for the first's outcome instead of sending
+    // again; a first run that died leaves `sending` older than the window, and this run sends.
+    let started = std::time::Instant::now();
+    loop {
+        let claimed = sqlx::query_scalar!(
+            "UPDATE mail_outbox SET state = 'sending', attempts = attempts + 1, updated_at = now()
+             WHERE id = $1 AND state <> 'sent'
+               AND NOT (state = 'sending' AND updated_at > now() - make_interval(secs => $2))
+             RETURNING id",
+            row.id,
+            SENDING_WINDOW.as_secs_f64()
+        )
+        .fetch_optional(pool)
+        .await?;
+        if claimed.is_some() {
+            break;
+        }
+        let state = sqlx::query_scalar!("SELECT state FROM mail_outbox WHERE id = $1", row.id)
+            .fetch_one(pool)
+            .await?;
+        if state == "sent" {
+            return Ok(Delivered::AlreadySent);
+        }
+        if started.elapsed() > SENDING_WINDOW + std::time::Duration::from_secs(5) {
+            return Err(MailError::InFlight);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
     let sent = mailer
         .send(&Mail {
