@@ -213,5 +213,6 @@ bench: tools node chromium bench-tools
 	@bash scripts/size-report.sh target/site/pkg $(CARGO_TARGET_DIR)/release/hash.txt
 	@bash scripts/first-load.sh
 	@bash scripts/login-bench.sh
+	@JOB_BENCH_RUNS=3 bash scripts/job-bench.sh
 	@PROFILE=1 bash scripts/ssr-bench.sh
 	@bash scripts/webhook-bench.sh

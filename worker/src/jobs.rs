@@ -222,11 +222,17 @@ fn process_tag() -> &'static str {
 /// worker silent for the whole `WORKER_ORPHAN_AFTER_SECS` is dead, and every worker of the
 /// queue hands the jobs it was running back to the queue. apalis's own beat (30 s) would make
 /// a live worker look dead under an orphan time that short.
+///
+/// A poll claims up to 1,000 due jobs, and the worker runs them `WORKER_CONCURRENCY` at a
+/// time: a queue drains at most buffer ÷ poll interval jobs per second, 16/s with the former
+/// 8 (`scripts/job-bench.sh`, docs/BENCHMARKS.md). A short queue is taken in one poll as before;
+/// the poll interval stays, as it sets the idle load (two statements per queue and poll). The
+/// price: in a backlog a worker holds that many jobs as running before it starts them.
 fn storage<J: Job>(ctx: &JobContext) -> PostgresStorage<J> {
     let orphan_after = ctx.config.worker_orphan_after();
     let config = apalis_sql::Config::new(J::QUEUE)
         .set_poll_interval(Duration::from_millis(500))
-        .set_buffer_size(8)
+        .set_buffer_size(1000)
         .set_reenqueue_orphaned_after(orphan_after)
         .set_keep_alive((orphan_after / 5).min(Duration::from_secs(30)));
     PostgresStorage::new_with_config(ctx.pool.clone(), config)
