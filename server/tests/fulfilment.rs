@@ -309,6 +309,17 @@ async fn the_margin_guard_holds_a_loss_until_an_admin_decides(pool: PgPool) {
     let panel = panel_answering(json!({"status": "In progress", "remains": "400"})).await;
     provider_at(&app, &panel).await;
     let admin = app.signed_in("chef@example.de", &[Role::Admin]).await;
+    // The demo's route (0.20 per 1,000 likes) leaves a margin on every tier.
+    let (_, providers) = post(&admin, &app, "/api/admin_providers", &[]).await;
+    let likes = providers["routes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["product_id"] == "00000000-0000-7000-8000-000000000202")
+        .unwrap()
+        .clone();
+    assert_eq!(likes["tiers"][0]["loss"], false, "{likes}");
+    assert_eq!(likes["tiers"][0]["cost"], 10, "{likes}");
     // Likes routed to the stand-in's expensive service (500 per 1,000): 500 € for 8,90 €.
     let (status, err) = post(
         &admin,

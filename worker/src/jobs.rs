@@ -28,10 +28,6 @@ pub(crate) fn register_all(monitor: Monitor, ctx: &JobContext) -> Monitor {
     register_keyed(monitor, ctx, account_mail)
 }
 
-fn provider_http() -> &'static reqwest::Client {
-    gd_fulfilment::providers::http()
-}
-
 /// A paid order or renewal becomes fulfilments (manual tasks, provider orders).
 async fn start_fulfilment(
     job: gd_orders::StartFulfilment,
@@ -49,7 +45,12 @@ async fn submit_fulfilment(
     job: gd_fulfilment::SubmitFulfilment,
     ctx: JobContext,
 ) -> Result<(), gd_fulfilment::FulfilmentError> {
-    let outcome = gd_fulfilment::submit(&ctx.pool, provider_http(), job.fulfilment_id).await?;
+    let outcome = gd_fulfilment::submit(
+        &ctx.pool,
+        gd_fulfilment::providers::http(),
+        job.fulfilment_id,
+    )
+    .await?;
     tracing::info!(fulfilment = %job.fulfilment_id, ?outcome, "fulfilment submitted");
     Ok(())
 }
@@ -59,7 +60,12 @@ async fn submit_refill(
     job: gd_fulfilment::refills::SubmitRefill,
     ctx: JobContext,
 ) -> Result<(), gd_fulfilment::FulfilmentError> {
-    gd_fulfilment::refills::submit_refill(&ctx.pool, provider_http(), job.refill_id).await
+    gd_fulfilment::refills::submit_refill(
+        &ctx.pool,
+        gd_fulfilment::providers::http(),
+        job.refill_id,
+    )
+    .await
 }
 
 /// The buyer's order confirmation, at most once.

@@ -132,7 +132,7 @@ pub struct TierMargin {
     pub amount: i64,
     pub price: Cents,
     pub cost: Cents,
-    /// The provider's cost exceeds the tier's price net of VAT: lines are held.
+    /// The provider's cost exceeds the tier's price net of its VAT: lines are held.
     pub loss: bool,
 }
 
@@ -466,12 +466,11 @@ pub(crate) mod server {
                     tiers: r
                         .tiers
                         .into_iter()
-                        .map(|(amount, price, cost)| TierMargin {
-                            amount,
-                            price: Cents(price),
-                            cost: Cents(cost),
-                            // Tier prices are gross at 19 %: the guard compares net.
-                            loss: cost * 119 > price * 100,
+                        .map(|t| TierMargin {
+                            amount: t.amount,
+                            price: Cents(t.gross),
+                            cost: Cents(t.cost),
+                            loss: t.loss(),
                         })
                         .collect(),
                 })

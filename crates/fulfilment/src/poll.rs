@@ -165,8 +165,9 @@ async fn apply(
              status = $2, provider_status = $3, start_count = coalesce($4, start_count),
              remains = CASE WHEN $2 = 'completed' THEN 0 ELSE coalesce($5, remains) END,
              charge_micros = coalesce($6, charge_micros), error = NULL,
-             started_at = CASE WHEN $2 <> 'submitted' THEN coalesce(started_at, now()) END,
-             finished_at = CASE WHEN $7 THEN now() END,
+             started_at = CASE WHEN $2 <> 'submitted' THEN coalesce(started_at, now())
+                               ELSE started_at END,
+             finished_at = CASE WHEN $7 THEN now() ELSE finished_at END,
              last_polled_at = now(),
              updated_at = CASE WHEN status <> $2 THEN now() ELSE updated_at END
          WHERE id = $1 AND status IN ('submitted', 'in_progress')

@@ -119,24 +119,32 @@ pub async fn add_provider(
     )
     .fetch_optional(&mut *conn)
     .await?;
-    if taken.is_some() {
+    let id = Uuid::now_v7();
+    // Two admins adding the same name at once: the second is told, not given an error page.
+    let inserted = match taken {
+        Some(_) => None,
+        None => {
+            sqlx::query_scalar!(
+                "INSERT INTO fulfilment_providers (id, name, kind, api_url, api_key, currency,
+                 eur_per_unit_micros)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)
+             ON CONFLICT (name) DO NOTHING
+             RETURNING id",
+                id,
+                name,
+                kind,
+                url,
+                key,
+                currency,
+                rate.unwrap_or(1_000_000)
+            )
+            .fetch_optional(&mut *conn)
+            .await?
+        }
+    };
+    if inserted.is_none() {
         return Ok(Err(vec![Problem::new(IssueCode::InUse).on("name")]));
     }
-    let id = Uuid::now_v7();
-    sqlx::query!(
-        "INSERT INTO fulfilment_providers (id, name, kind, api_url, api_key, currency,
-             eur_per_unit_micros)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        id,
-        name,
-        kind,
-        url,
-        key,
-        currency,
-        rate.unwrap_or(1_000_000)
-    )
-    .execute(&mut *conn)
-    .await?;
     gd_accounts::record(
         conn,
         &AuditEvent::new("provider.added")
@@ -345,8 +353,25 @@ pub struct RouteView {
     pub service_name: String,
     pub available: bool,
     pub guarantee_days: i32,
-    /// (tier amount, tier gross price, provider cost in euro cents) per tier.
-    pub tiers: Vec<(i64, i64, i64)>,
+    /// Per tier: its amount, its gross price, its net price (the offer's own VAT rate taken
+    /// out: what the margin guard compares) and the provider's cost, in euro cents.
+    pub tiers: Vec<TierCost>,
+}
+
+/// What one tier of a routed product costs at the provider, against what it sells for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TierCost {
+    pub amount: i64,
+    pub gross: i64,
+    pub net: i64,
+    pub cost: i64,
+}
+
+impl TierCost {
+    /// The margin guard would hold a line of this tier.
+    pub fn loss(&self) -> bool {
+        self.cost > self.net
+    }
 }
 
 /// Every route.
@@ -376,9 +401,16 @@ pub async fn routes(conn: &mut PgConnection) -> Result<Vec<RouteView>, Fulfilmen
                         .iter()
                         .map(|t| {
                             let amount = i64::from(t.amount);
-                            let cost =
-                                crate::cost_cents(r.rate_micros, amount, r.eur_per_unit_micros);
-                            (amount, t.price.0, cost)
+                            TierCost {
+                                amount,
+                                gross: t.price.0,
+                                net: gd_pricing::net_of(t.price, o.offer.vat).0,
+                                cost: crate::cost_cents(
+                                    r.rate_micros,
+                                    amount,
+                                    r.eur_per_unit_micros,
+                                ),
+                            }
                         })
                         .collect()
                 })
