@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
-.PHONY: help run test setup tools node chromium roles db db-reset build migrate seed admin provider \
+.PHONY: help run test setup disk tools node chromium roles db db-reset build migrate seed admin provider \
         python-tools lint fmt-check clippy clippy-wasm wasm-deps domain-deps sqlx-db sqlx-check sqlx-prepare unit \
         e2e bench bench-tools size clean-site
 
@@ -60,7 +60,11 @@ help:
 
 setup: tools node python-tools roles db
 
-tools:
+# A build cache that filled the disk failed a CI run: keep some space free first.
+disk:
+	@bash scripts/disk-guard.sh
+
+tools: disk
 	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
 	@if ! cargo leptos --version 2>/dev/null | grep -qx "cargo-leptos $(CARGO_LEPTOS_VERSION)"; then \
 	  echo "Installing cargo-leptos $(CARGO_LEPTOS_VERSION) (about 20 minutes, once per machine)"; \
@@ -191,7 +195,7 @@ domain-deps:
 	if [ $$failed -ne 0 ]; then exit 1; fi; \
 	echo "domain crates ($(DOMAIN_CRATES)) are free of: $(DOMAIN_FORBIDDEN)"
 
-unit: node python-tools roles
+unit: disk node python-tools roles
 	$(call create_db,growthdesk_test)
 	DATABASE_URL=$(TEST_DATABASE_URL) cargo test $(SERVER_PKGS)
 
