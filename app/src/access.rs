@@ -26,6 +26,9 @@ pub enum Access {
 /// Who works on orders: admins, and finance for refunds.
 pub const ORDER_DESK: Access = Access::AnyRole(&[Role::Admin, Role::Finance]);
 
+/// Who works on the money: finance, and admins who may look.
+pub const FINANCE_DESK: Access = Access::AnyRole(&[Role::Finance, Role::Admin]);
+
 /// Server functions, by path.
 pub const SERVER_FNS: &[(&str, Access)] = &[
     ("/api/submit_lead", Access::Public),
@@ -86,6 +89,9 @@ pub const SERVER_FNS: &[(&str, Access)] = &[
     ("/api/checkout_sign_up", Access::Public),
     // Someone else's order is a 404.
     ("/api/my_order", Access::SignedIn),
+    // The caller's own invoices (another's order: 404).
+    ("/api/my_invoices", Access::SignedIn),
+    ("/api/finance_invoices", FINANCE_DESK),
     ("/api/my_orders", Access::SignedIn),
     // Someone else's subscription is a 404.
     ("/api/my_subscriptions", Access::SignedIn),
@@ -163,6 +169,10 @@ pub const PAGES: &[(&str, Access)] = &[
     ("/en/portal/orders", Access::SignedIn),
     ("/portal/subscriptions", Access::SignedIn),
     ("/en/portal/subscriptions", Access::SignedIn),
+    ("/portal/invoices", Access::SignedIn),
+    ("/en/portal/invoices", Access::SignedIn),
+    ("/finance", FINANCE_DESK),
+    ("/en/finance", FINANCE_DESK),
     // Someone else's order is a 404.
     ("/portal/orders/{id}", Access::SignedIn),
     ("/en/portal/orders/{id}", Access::SignedIn),
@@ -215,6 +225,20 @@ pub const ENDPOINTS: &[(&str, &str, Access)] = &[
         "/admin/catalog/{id}/images",
         Access::Role(Role::Admin),
     ),
+    // A proof (image or PDF, multipart form) on fulfilment `id`, and a proof's file by its
+    // note's id: admins only, never under `/media`.
+    (
+        "POST",
+        "/admin/fulfilment/{id}/proof",
+        Access::Role(Role::Admin),
+    ),
+    (
+        "GET",
+        "/admin/fulfilment/proofs/{id}",
+        Access::Role(Role::Admin),
+    ),
+    // An invoice's PDF or XML: its client, finance and admins (anyone else: 404).
+    ("GET", "/documents/invoices/{id}/{file}", Access::SignedIn),
     // Stripe's (or the test gateway's) events: the signature over the body is the guard.
     ("POST", "/webhooks/stripe", Access::Credential),
     // The test gateway (only without a Stripe key): its API answers our own Stripe client

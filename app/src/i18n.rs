@@ -202,6 +202,12 @@ impl Lang {
             (Lang::En, IssueCode::VatCountry) => {
                 "The VAT number belongs to another country than the billing address.".into()
             }
+            (Lang::De, IssueCode::NotAProof) => {
+                "Bitte ein Bild (JPEG, PNG, WebP) oder ein PDF anhängen.".into()
+            }
+            (Lang::En, IssueCode::NotAProof) => {
+                "Please attach an image (JPEG, PNG, WebP) or a PDF.".into()
+            }
         }
     }
 }
@@ -222,6 +228,7 @@ pub struct Texts {
     pub nav_portal: &'static str,
     pub nav_login: &'static str,
     pub nav_admin: &'static str,
+    pub nav_finance: &'static str,
     pub menu: &'static str,
     pub field_name: &'static str,
     pub field_email: &'static str,
@@ -258,6 +265,7 @@ static DE: Texts = Texts {
     nav_portal: "Kundenportal",
     nav_login: "Anmelden",
     nav_admin: "Verwaltung",
+    nav_finance: "Finanzen",
     menu: "Menü",
     field_name: "Name",
     field_email: "E-Mail",
@@ -294,6 +302,7 @@ static EN: Texts = Texts {
     nav_portal: "Portal",
     nav_login: "Sign in",
     nav_admin: "Admin",
+    nav_finance: "Finance",
     menu: "Menu",
     field_name: "Name",
     field_email: "Email",

@@ -16,6 +16,7 @@ pub mod checkout;
 pub mod content;
 pub mod error;
 pub mod i18n;
+pub mod invoices;
 pub mod landing;
 #[cfg(feature = "ssr")]
 pub mod markdown;

@@ -3,12 +3,14 @@
 //! the binary serves and the tests call directly.
 
 mod assets;
+mod documents;
 mod health;
 mod media;
 mod oauth;
 mod observability;
 mod page_cache;
 mod payments;
+mod proofs;
 mod security;
 mod seo;
 mod test_gateway_page;
@@ -109,6 +111,8 @@ pub fn router(state: AppState) -> Router {
         .merge(oauth::routes())
         .merge(seo::routes())
         .merge(media::routes())
+        .merge(proofs::routes())
+        .merge(documents::routes())
         .merge(payments::routes(state.config.payments.is_test_gateway()))
         .leptos_routes_with_context(&state, routes, leptos_context.clone(), {
             let options = options.clone();

@@ -40,40 +40,48 @@ const PUBLIC_PREFIX: &str = "catalog/";
 /// One upload is decoded and resized at a time (each may take a few hundred MB briefly).
 static PROCESSING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
 
-/// True for the routes that take uploads (and so a larger body).
-pub(crate) fn is_upload(method: &http::Method, path: &str) -> bool {
-    method == http::Method::POST && path.starts_with("/admin/catalog/") && path.ends_with("/images")
+/// The body limit of the routes that take uploads (and so a larger body); None for every
+/// other route.
+pub(crate) fn upload_limit(method: &http::Method, path: &str) -> Option<usize> {
+    if method != http::Method::POST {
+        return None;
+    }
+    if path.starts_with("/admin/catalog/") && path.ends_with("/images") {
+        Some(UPLOAD_LIMIT_BYTES)
+    } else if crate::proofs::is_upload(path) {
+        Some(crate::proofs::UPLOAD_LIMIT_BYTES)
+    } else {
+        None
+    }
 }
 
 /// The body limit of every request: 413 before anything is read when the declared length is
-/// over it, and an error for whoever reads past it otherwise.
+/// over it, and an error for whoever reads past it otherwise. An admin's plain upload form
+/// gets its page back with the reason instead.
 pub(crate) async fn limit_body(req: Request, next: Next) -> Response {
-    let limit = if is_upload(req.method(), req.uri().path()) {
-        UPLOAD_LIMIT_BYTES
-    } else {
-        crate::BODY_LIMIT_BYTES
-    };
+    let upload = upload_limit(req.method(), req.uri().path());
+    let limit = upload.unwrap_or(crate::BODY_LIMIT_BYTES);
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > limit as u64) {
-        // The admin's plain upload form gets its page back with the reason.
-        if limit == UPLOAD_LIMIT_BYTES {
-            let id = req
-                .uri()
-                .path()
-                .trim_start_matches("/admin/catalog/")
-                .trim_end_matches("/images");
-            if let Ok(id) = uuid::Uuid::parse_str(id) {
-                return Redirect::to(&format!(
-                    "/admin/catalog/{id}?image_error={}&limit={}",
-                    IssueCode::FileTooLarge.name(),
-                    gd_catalog::images::MAX_BYTES / 1024 / 1024
-                ))
-                .into_response();
-            }
+        let path = req.uri().path();
+        if let Some(id) = path
+            .strip_prefix("/admin/catalog/")
+            .and_then(|rest| rest.strip_suffix("/images"))
+            .and_then(|id| uuid::Uuid::parse_str(id).ok())
+        {
+            return Redirect::to(&format!(
+                "/admin/catalog/{id}?image_error={}&limit={}",
+                IssueCode::FileTooLarge.name(),
+                gd_catalog::images::MAX_BYTES / 1024 / 1024
+            ))
+            .into_response();
+        }
+        if crate::proofs::is_upload(path) {
+            return crate::proofs::too_large();
         }
         return (StatusCode::PAYLOAD_TOO_LARGE, "The request is too large.").into_response();
     }
@@ -111,6 +119,33 @@ async fn serve(State(state): State<AppState>, Path(key): Path<String>) -> Respon
     }
 }
 
+/// Who is asking: an admin with two-factor sign-in, as for every admin server function; the
+/// answer to give otherwise (401, 403, or 500 when the check itself failed).
+pub(crate) async fn signed_in_admin(
+    state: &AppState,
+    session: Option<axum::Extension<Session>>,
+) -> Result<gd_accounts::User, Response> {
+    let user = match session {
+        Some(axum::Extension(session)) => {
+            gd_web::session_user(&session, &state.pool, state.config.session_absolute_days).await
+        }
+        None => Ok(None),
+    };
+    match user.and_then(|u| gd_web::require_role(u, Role::Admin)) {
+        Ok(user) => Ok(user),
+        Err(gd_web::WebError::Unauthorized) => {
+            Err((StatusCode::UNAUTHORIZED, "Please sign in.").into_response())
+        }
+        Err(gd_web::WebError::Forbidden | gd_web::WebError::SecondFactorRequired) => {
+            Err((StatusCode::FORBIDDEN, "Not allowed.").into_response())
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "cannot check the user");
+            Err((StatusCode::INTERNAL_SERVER_ERROR, "Please try again.").into_response())
+        }
+    }
+}
+
 /// What the upload came to, as the product page's address says it.
 enum Outcome {
     Added,
@@ -123,25 +158,9 @@ async fn upload(
     Path(id): Path<String>,
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Response {
-    // Who is asking: an admin with two-factor sign-in, as for every admin server function.
-    let user = match session {
-        Some(axum::Extension(session)) => {
-            gd_web::session_user(&session, &state.pool, state.config.session_absolute_days).await
-        }
-        None => Ok(None),
-    };
-    let user = match user.and_then(|u| gd_web::require_role(u, Role::Admin)) {
+    let user = match signed_in_admin(&state, session).await {
         Ok(user) => user,
-        Err(gd_web::WebError::Unauthorized) => {
-            return (StatusCode::UNAUTHORIZED, "Please sign in.").into_response()
-        }
-        Err(gd_web::WebError::Forbidden | gd_web::WebError::SecondFactorRequired) => {
-            return (StatusCode::FORBIDDEN, "Not allowed.").into_response()
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "upload: cannot check the user");
-            return (StatusCode::INTERNAL_SERVER_ERROR, "Please try again.").into_response();
-        }
+        Err(refused) => return refused,
     };
     let Ok(product) = uuid::Uuid::parse_str(&id) else {
         return StatusCode::NOT_FOUND.into_response();

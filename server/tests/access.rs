@@ -245,6 +245,7 @@ async fn the_header_shows_who_is_signed_in_and_their_portals(pool: PgPool) {
     assert!(shown(&html, "account-link"));
     assert!(shown(&html, "portal-link"));
     assert!(!shown(&html, "admin-link"));
+    assert!(!shown(&html, "finance-link"));
     assert!(!shown(&html, "login-link"));
 
     let admin = app
@@ -254,9 +255,11 @@ async fn the_header_shows_who_is_signed_in_and_their_portals(pool: PgPool) {
         )
         .await;
     let html = page(admin, "/").await;
-    assert!(html.contains(r#"content="admin|admin@example.de""#));
+    assert!(html.contains(r#"content="admin,finance|admin@example.de""#));
     assert!(shown(&html, "admin-link"));
     assert!(html.contains(r#"href="/admin/users""#));
+    assert!(shown(&html, "finance-link"));
+    assert!(html.contains(r#"href="/finance""#));
 }
 
 #[sqlx::test(migrations = false)]

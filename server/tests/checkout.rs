@@ -435,9 +435,8 @@ async fn a_delayed_payment_is_paid_only_when_it_arrives(pool: PgPool) {
                     .fetch_one(&app.pool)
                     .await
                     .unwrap();
-            let mut conn = app.pool.acquire().await.unwrap();
             gd_payments::test_gateway::deliver(
-                &mut conn,
+                &app.pool,
                 &reqwest::Client::new(),
                 &app.url("/webhooks/stripe"),
                 SECRET,

@@ -48,17 +48,8 @@ async fn bought(
     )
     .await;
     assert_eq!(status, 200, "{cart}");
-    let (status, started) = post(&client, app, "/api/start_checkout", BILLING).await;
-    assert_eq!(status, 200, "{started}");
-    let res = client
-        .post(started["payment_url"].as_str().unwrap())
-        .form(&[("choice", "pay")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status().as_u16(), 303);
-    app.run_worker_until_idle().await;
-    (client, started["order_id"].as_str().unwrap().to_owned())
+    let order = common::pay_cart(app, &client, BILLING).await;
+    (client, order)
 }
 
 /// The demo's stand-in provider, pointed at `panel`.
@@ -205,6 +196,163 @@ async fn a_manual_task_is_claimed_and_completed_and_the_client_follows(pool: PgP
     assert_eq!(status, 404);
 }
 
+fn proof_form(bytes: Vec<u8>, name: &str, note: &str) -> reqwest::multipart::Form {
+    reqwest::multipart::Form::new()
+        .text("lang", "de")
+        .text("note", note.to_owned())
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()),
+        )
+}
+
+/// Files under the local object storage's `proofs/`.
+fn stored_proofs(app: &TestApp) -> Vec<std::path::PathBuf> {
+    fn walk(dir: &std::path::Path, found: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, found);
+            } else {
+                found.push(path);
+            }
+        }
+    }
+    let mut found = Vec::new();
+    walk(&app.outbox.join("storage").join("proofs"), &mut found);
+    found
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_proof_is_attached_to_a_task_and_shown_to_admins_only(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    app.seed_demo().await;
+    let (client, order) = bought(&app, "beleg@example.de", "instagram-follower", "5k", "1").await;
+    let (part, _, _) = one_part(&app).await;
+    let admin = app.signed_in("chef@example.de", &[Role::Admin]).await;
+    let upload = |form| {
+        admin
+            .post(app.url(&format!("/admin/fulfilment/{part}/proof")))
+            .multipart(form)
+            .send()
+    };
+
+    // A screenshot with a note: stored, and the admin is sent back to the work list.
+    let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR proof pixels".to_vec();
+    let res = upload(proof_form(
+        png.clone(),
+        "C:\\shots\\Beleg März.png",
+        "Screenshot",
+    ))
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["location"], "/admin/fulfilment?proof=added");
+    assert_eq!(stored_proofs(&app).len(), 1);
+
+    // What is not an image or a PDF, an empty form, and a file over 10 MB come back as
+    // problems in the address; nothing more is stored.
+    let res = upload(proof_form(b"<html><script>".to_vec(), "x.png", ""))
+        .await
+        .unwrap();
+    assert_eq!(
+        res.headers()["location"],
+        "/admin/fulfilment?proof_error=not-a-proof"
+    );
+    let res = upload(reqwest::multipart::Form::new().text("lang", "en"))
+        .await
+        .unwrap();
+    assert_eq!(
+        res.headers()["location"],
+        "/en/admin/fulfilment?proof_error=required"
+    );
+    let mut big = b"%PDF-1.7\n".to_vec();
+    big.resize(gd_fulfilment::tasks::PROOF_MAX_BYTES + 1, b' ');
+    let res = upload(proof_form(big, "big.pdf", "")).await.unwrap();
+    assert_eq!(
+        res.headers()["location"],
+        "/admin/fulfilment?proof_error=file-too-large&limit=10"
+    );
+    // A note over its limit stores no file either.
+    let res = upload(proof_form(png.clone(), "a.png", &"x".repeat(2001)))
+        .await
+        .unwrap();
+    assert_eq!(
+        res.headers()["location"],
+        "/admin/fulfilment?proof_error=too-long&limit=2000"
+    );
+    // A task that does not exist.
+    let res = admin
+        .post(app.url(&format!("/admin/fulfilment/{}/proof", uuid::Uuid::now_v7())))
+        .multipart(proof_form(png.clone(), "a.png", ""))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    assert_eq!(stored_proofs(&app).len(), 1);
+
+    // The work list shows the note with its proof; the admin can open it.
+    let (status, work) = post(&admin, &app, "/api/admin_fulfilment", &[]).await;
+    assert_eq!(status, 200, "{work}");
+    let note = &work["parts"][0]["notes"][0];
+    assert_eq!(note["body"], "Screenshot", "{work}");
+    assert_eq!(note["author"], "chef@example.de");
+    assert_eq!(note["proof"][1], "Beleg März.png");
+    assert_eq!(note["image"], true);
+    let href = note["proof"][0].as_str().unwrap().to_owned();
+    let res = admin.get(app.url(&href)).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "image/png");
+    assert_eq!(
+        res.headers()["content-disposition"],
+        "inline; filename=\"Beleg M_rz.png\"; filename*=UTF-8''Beleg%20M%C3%A4rz.png"
+    );
+    assert_eq!(res.bytes().await.unwrap().to_vec(), png);
+
+    // The client, and everyone else, cannot; it is not under the public media either.
+    assert_eq!(
+        client.get(app.url(&href)).send().await.unwrap().status(),
+        403
+    );
+    assert_eq!(
+        app.client
+            .get(app.url(&href))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+    let key: String = sqlx::query_scalar("SELECT file_key FROM fulfilment_notes")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert!(key.starts_with(&format!("proofs/{part}/")), "{key}");
+    assert_eq!(
+        app.client
+            .get(app.url(&format!("/media/{key}")))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    // The order's page keeps it after the task is done.
+    let (status, _) = post(
+        &admin,
+        &app,
+        "/api/admin_fulfilment_complete",
+        &[("id", &part), ("delivered", "")],
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, o) = post(&admin, &app, "/api/admin_order", &[("id", &order)]).await;
+    assert_eq!(status, 200, "{o}");
+    assert_eq!(o["delivery"][0]["status"], "completed");
+    assert_eq!(o["delivery"][0]["notes"][0]["proof"][0], href.as_str());
+    assert_eq!(o["suggested_refund"], Value::Null);
+}
+
 /// A panel that takes one add and reports its order with `status`.
 async fn panel_answering(order_state: Value) -> MockServer {
     let panel = MockServer::start().await;
@@ -295,6 +443,12 @@ async fn a_partial_delivery_suggests_a_refund_for_the_rest(pool: PgPool) {
         .unwrap_or_default()
         .to_owned();
     assert!(note.contains("2,22 €"), "{o}");
+    // The admin's order page says so too, and offers it as the refund's amount.
+    let admin = app.signed_in("chef@example.de", &[Role::Admin]).await;
+    let (status, a) = post(&admin, &app, "/api/admin_order", &[("id", &order)]).await;
+    assert_eq!(status, 200, "{a}");
+    assert_eq!(a["suggested_refund"], 222, "{a}");
+    assert_eq!(a["delivery"][0]["remains"], 250);
     assert_eq!(
         app.count("SELECT count(*) FROM audit_log WHERE action = 'order.partly_fulfilled'")
             .await,

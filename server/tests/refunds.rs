@@ -22,17 +22,8 @@ async fn deliver(app: &TestApp, body: &str, secret: &str) -> u16 {
 /// A client who bought two 5k followers packages (119,80 €) through the test gateway.
 async fn paid_order(app: &TestApp, email: &str) -> (reqwest::Client, String) {
     let client = common::client_with_cart(app, email, "instagram-follower", "5k", "2").await;
-    let (status, started) = post(&client, app, "/api/start_checkout", BILLING).await;
-    assert_eq!(status, 200, "{started}");
-    let res = client
-        .post(started["payment_url"].as_str().unwrap())
-        .form(&[("choice", "pay")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status().as_u16(), 303);
-    app.run_worker_until_idle().await;
-    (client, started["order_id"].as_str().unwrap().to_owned())
+    let order = common::pay_cart(app, &client, BILLING).await;
+    (client, order)
 }
 
 #[sqlx::test(migrations = false)]

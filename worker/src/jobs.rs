@@ -25,6 +25,9 @@ pub(crate) fn register_all(monitor: Monitor, ctx: &JobContext) -> Monitor {
     let monitor = register(monitor, ctx, start_fulfilment);
     let monitor = register(monitor, ctx, submit_fulfilment);
     let monitor = register(monitor, ctx, submit_refill);
+    let monitor = register(monitor, ctx, issue_invoice);
+    let monitor = register(monitor, ctx, issue_credit_note);
+    let monitor = register(monitor, ctx, render_invoice);
     register_keyed(monitor, ctx, account_mail)
 }
 
@@ -37,6 +40,59 @@ async fn start_fulfilment(
     let planned = gd_fulfilment::plan(&mut tx, job.order_id, job.period_id).await?;
     tx.commit().await?;
     tracing::info!(order = %job.order_id, ?planned, "fulfilment planned");
+    Ok(())
+}
+
+/// A paid order or renewal gets its invoice (once: the payment is its source).
+async fn issue_invoice(
+    job: gd_orders::IssueInvoice,
+    ctx: JobContext,
+) -> Result<(), gd_invoices::InvoiceError> {
+    let settings = gd_invoices::Settings::from_config(&ctx.config);
+    let mut tx = ctx.pool.begin().await?;
+    let issued = match job.period_id {
+        None => gd_invoices::issue::for_order(&mut tx, job.order_id, &settings).await?,
+        Some(period) => gd_invoices::issue::for_period(&mut tx, period, &settings).await?,
+    };
+    tx.commit().await?;
+    tracing::info!(order = %job.order_id, ?issued, "invoice issued");
+    Ok(())
+}
+
+/// A refund gets its credit note, correcting the order's invoice.
+async fn issue_credit_note(
+    job: gd_orders::IssueCreditNote,
+    ctx: JobContext,
+) -> Result<(), gd_invoices::InvoiceError> {
+    let settings = gd_invoices::Settings::from_config(&ctx.config);
+    let mut tx = ctx.pool.begin().await?;
+    let issued =
+        gd_invoices::issue::credit_note(&mut tx, job.payment_id, job.reason.as_deref(), &settings)
+            .await?;
+    tx.commit().await?;
+    tracing::info!(payment = %job.payment_id, ?issued, "credit note issued");
+    Ok(())
+}
+
+/// An invoice's PDF (and e-invoice XML) rendered and stored.
+async fn render_invoice(
+    job: gd_invoices::RenderInvoice,
+    ctx: JobContext,
+) -> Result<(), gd_invoices::InvoiceError> {
+    let logo = match &ctx.config.agency.logo {
+        Some(path) => Some(tokio::fs::read(path).await.map_err(|e| {
+            gd_invoices::InvoiceError::Render(format!("AGENCY_LOGO {}: {e}", path.display()))
+        })?),
+        None => None,
+    };
+    let rendered = gd_invoices::render::render_and_store(
+        &ctx.pool,
+        ctx.storage.as_ref(),
+        job.invoice_id,
+        logo,
+    )
+    .await?;
+    tracing::info!(invoice = %job.invoice_id, ?rendered, "invoice rendered");
     Ok(())
 }
 
@@ -133,8 +189,7 @@ async fn test_gateway_delivery(
         .first()
         .map_or("", |s| s.expose());
     let url = format!("{}/webhooks/stripe", ctx.config.public_url);
-    let mut conn = ctx.pool.acquire().await?;
-    gd_payments::test_gateway::deliver(&mut conn, http, &url, secret, &job.event_id).await
+    gd_payments::test_gateway::deliver(&ctx.pool, http, &url, secret, &job.event_id).await
 }
 
 /// Both lead mails, each at most once.

@@ -26,6 +26,8 @@ pub struct JobContext {
     pub pool: PgPool,
     pub mailer: Arc<dyn Mailer>,
     pub config: Arc<Config>,
+    /// Where invoice files go (the configured object storage).
+    pub storage: Arc<dyn gd_storage::ObjectStore>,
 }
 
 /// Runs every job worker, the schedule and (when `WORKER_METRICS_ADDR` is set) the metrics

@@ -18,9 +18,11 @@ async fn main() -> anyhow::Result<()> {
     .await?;
     let mailer = gd_mail::from_config(&config)?;
     tracing::info!(mail = %mailer.describe(), "worker started");
+    let storage = gd_storage::from_config(&config.storage)?;
     let ctx = JobContext {
         pool: pool.clone(),
         mailer,
+        storage,
         config: Arc::new(config),
     };
     worker::run(ctx, gd_process::shutdown_signal()).await?;

@@ -21,6 +21,7 @@ async fn context(pool: &PgPool, vars: &[(&str, &str)]) -> JobContext {
     JobContext {
         pool: pool.clone(),
         mailer: gd_mail::from_config(&config).unwrap(),
+        storage: gd_storage::from_config(&config.storage).unwrap(),
         config: Arc::new(config),
     }
 }

@@ -287,7 +287,7 @@ pub fn edit_view() -> AnyView {
                 {super::pages::admin_nav(lang)}
                 <a href=lang.path("/admin/catalog") class=LINK>{format!("← {}", t.title)}</a>
                 <h1 class="mt-2 text-3xl font-bold text-slate-900">{t.edit}</h1>
-                <UploadOutcome lang=lang/>
+                <UploadOutcome lang=lang name="image" added=t.image_added/>
                 <Loaded lang=lang>
                     {move || Suspend::new(async move {
                         texts_form.await.map(move |f| view! { <ProductSection lang=lang f=f save=save/> })
@@ -597,20 +597,19 @@ fn ImageSection(
 }
 
 /// What the last upload came to, from the address the upload sent the browser back to
-/// (`?image=added`, or `?image_error=<problem>&limit=<n>`).
+/// (`?<name>=added`, or `?<name>_error=<problem>&limit=<n>`): a product image, a proof.
 #[component]
-fn UploadOutcome(lang: Lang) -> impl IntoView {
-    let t = texts(lang);
+pub(super) fn UploadOutcome(lang: Lang, name: &'static str, added: &'static str) -> impl IntoView {
     let query = leptos_router::hooks::use_query_map();
     move || {
         query.with(|q| {
-            if q.get("image").as_deref() == Some("added") {
-                return Some(view! { <div id="upload-outcome" class="mt-4"><Notice text=t.image_added/></div> }.into_any());
+            if q.get(name).as_deref() == Some("added") {
+                return Some(view! { <div id="upload-outcome" class="mt-4"><Notice text=added/></div> }.into_any());
             }
-            let code = IssueCode::from_name(&q.get("image_error")?)?;
+            let code = IssueCode::from_name(&q.get(&format!("{name}_error"))?)?;
             let max = q.get("limit").and_then(|l| l.parse().ok());
             let text = lang.issue(&crate::error::FieldIssue {
-                field: "image".into(),
+                field: name.into(),
                 code,
                 max,
             });

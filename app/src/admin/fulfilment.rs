@@ -10,7 +10,7 @@ use leptos_meta::Title;
 use super::fulfilment_api::{
     admin_fulfilment, admin_providers, AdminAddProvider, AdminFulfilmentClaim,
     AdminFulfilmentComplete, AdminFulfilmentDecide, AdminFulfilmentNote, AdminFulfilmentRefilled,
-    AdminRemoveRoute, AdminSetRoute, AdminSwitchProvider, AdminSyncProvider, PartView,
+    AdminRemoveRoute, AdminSetRoute, AdminSwitchProvider, AdminSyncProvider, NoteView, PartView,
     ProvidersView,
 };
 use super::pages::admin_nav;
@@ -140,6 +140,7 @@ pub(super) fn work_view() -> AnyView {
                     <a href=lang.path("/admin/providers") class=LINK data-testid="to-providers">{if de { "Anbieter und Routen →" } else { "Providers and routes →" }}</a>
                 </div>
                 <div class="mt-4"><FormError lang=lang error=error words=words/></div>
+                <super::catalog::UploadOutcome lang=lang name="proof" added=if de { "Beleg angehängt." } else { "Proof attached." }/>
                 <Loaded lang=lang>
                     {move || Suspend::new(async move {
                         work.await.map(|w| {
@@ -186,8 +187,10 @@ fn part_card(lang: Lang, p: PartView, steps: Steps) -> impl IntoView {
     };
     let ids: [String; 5] = std::array::from_fn(|_| p.id.clone());
     let [claim_id, complete_id, decide_id, refill_id, note_id] = ids;
+    let proof_action = format!("/admin/fulfilment/{}/proof", p.id);
+    let notes = notes_list(lang, p.notes.clone());
     view! {
-        <li class="rounded-xl border border-slate-200 p-4" data-testid="work-item" data-status=p.status.clone() data-method=p.method.clone()>
+        <li id=format!("part-{}", p.id) class="rounded-xl border border-slate-200 p-4" data-testid="work-item" data-status=p.status.clone() data-method=p.method.clone()>
             <div class="flex flex-wrap items-baseline justify-between gap-2">
                 <p class="font-semibold text-slate-900">{p.title.clone()}</p>
                 <span class="rounded bg-slate-100 px-2 text-sm text-slate-700" data-testid="work-status">{part_status(lang, &p.status)}</span>
@@ -249,15 +252,60 @@ fn part_card(lang: Lang, p: PartView, steps: Steps) -> impl IntoView {
                     </ActionForm>
                 })}
             </div>
+            {notes}
             <ActionForm action=steps.note attr:class="mt-3 flex items-end gap-2">
                 <input type="hidden" name="id" value=note_id.clone()/>
                 <label class="flex-1 text-sm text-slate-700">{if de { "Notiz" } else { "Note" }}
-                    <input name="body" maxlength="2000" class=INPUT/>
+                    <input name="body" maxlength="2000" class=INPUT data-testid="note-body"/>
                 </label>
-                <button type="submit" class=SECONDARY>{if de { "Notieren" } else { "Add note" }}</button>
+                <button type="submit" class=SECONDARY data-testid="note-add">{if de { "Notieren" } else { "Add note" }}</button>
             </ActionForm>
+            // A plain form: the file goes to the server as multipart, and the answer brings the
+            // browser back here with the outcome in the address.
+            {manual.then(|| view! {
+                <form method="post" enctype="multipart/form-data" action=proof_action.clone()
+                    class="mt-3 flex flex-wrap items-end gap-2" data-testid="proof-form">
+                    <input type="hidden" name="lang" value=lang.code()/>
+                    <label class="text-sm text-slate-700">{if de { "Beleg (Bild oder PDF, bis 10 MB)" } else { "Proof (image or PDF, up to 10 MB)" }}
+                        <input name="file" type="file" required accept="image/jpeg,image/png,image/webp,application/pdf"
+                            class="mt-1 block text-sm" data-testid="proof-file"/>
+                    </label>
+                    <label class="flex-1 text-sm text-slate-700">{if de { "Notiz dazu" } else { "Note with it" }}
+                        <input name="note" maxlength="2000" class=INPUT/>
+                    </label>
+                    <button type="submit" class=SECONDARY data-testid="proof-upload">{if de { "Anhängen" } else { "Attach" }}</button>
+                </form>
+            })}
         </li>
     }
+}
+
+/// A part's notes and proofs: who, when, what; an image proof as a thumbnail.
+pub(super) fn notes_list(lang: Lang, notes: Vec<NoteView>) -> Option<impl IntoView> {
+    let de = lang == Lang::De;
+    (!notes.is_empty()).then(|| view! {
+        <ul class="mt-3 space-y-2 border-l-2 border-slate-200 pl-3 text-sm" data-testid="notes">
+            {notes.into_iter().map(|n| {
+                let proof = n.proof.map(|(href, name)| {
+                    let thumb = n.image.then(|| view! {
+                        <img src=href.clone() alt=if de { "Beleg" } else { "Proof" } loading="lazy"
+                            class="mt-1 max-h-32 rounded border border-slate-200"/>
+                    });
+                    view! {
+                        <a class=LINK href=href.clone() target="_blank" rel="noopener" data-testid="proof-link">{name}</a>
+                        {thumb}
+                    }
+                });
+                view! {
+                    <li data-testid="note">
+                        <p class="text-xs text-slate-500">{n.at} {n.author.map(|a| format!(" · {a}"))}</p>
+                        {(!n.body.is_empty()).then(|| view! { <p class="whitespace-pre-wrap text-slate-800">{n.body.clone()}</p> })}
+                        {proof}
+                    </li>
+                }
+            }).collect_view()}
+        </ul>
+    })
 }
 
 pub(super) fn providers_view() -> AnyView {

@@ -39,6 +39,20 @@ pub struct PartView {
     pub refillable: bool,
     pub created: String,
     pub updated: String,
+    /// The admins' notes and proofs, oldest first (the work list only).
+    pub notes: Vec<NoteView>,
+}
+
+/// A note, or a proof with its note, on a fulfilment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NoteView {
+    pub at: String,
+    pub author: Option<String>,
+    pub body: String,
+    /// The proof's address (`/admin/fulfilment/proofs/{note}`) and its file name.
+    pub proof: Option<(String, String)>,
+    /// Whether the proof is an image (shown as a thumbnail).
+    pub image: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -285,6 +299,33 @@ pub(crate) mod server {
             refillable,
             created: p.created_at.format(STAMP).to_string(),
             updated: p.updated_at.format(STAMP).to_string(),
+            notes: Vec::new(),
+        }
+    }
+
+    /// A part's view with its notes and proofs.
+    pub(crate) fn with_notes(p: Part, notes: Vec<gd_fulfilment::tasks::Note>) -> PartView {
+        let mut v = view(p);
+        v.notes = notes.into_iter().map(note_view).collect();
+        v
+    }
+
+    fn note_view(n: gd_fulfilment::tasks::Note) -> NoteView {
+        let image = n
+            .file_type
+            .as_deref()
+            .is_some_and(|t| t.starts_with("image/"));
+        NoteView {
+            at: n.at.format(STAMP).to_string(),
+            author: n.author,
+            body: n.body,
+            proof: n.file_key.map(|_| {
+                (
+                    format!("/admin/fulfilment/proofs/{}", n.id),
+                    n.file_name.unwrap_or_default(),
+                )
+            }),
+            image,
         }
     }
 
@@ -299,8 +340,18 @@ pub(crate) mod server {
         let stuck = gd_fulfilment::tasks::stuck(&mut conn, hours)
             .await
             .map_err(failed)?;
+        let ids: Vec<Uuid> = parts.iter().map(|p| p.id).collect();
+        let mut notes = gd_fulfilment::tasks::notes_of(&mut conn, &ids)
+            .await
+            .map_err(failed)?;
         Ok(WorkView {
-            parts: parts.into_iter().map(view).collect(),
+            parts: parts
+                .into_iter()
+                .map(|p| {
+                    let these = notes.remove(&p.id).unwrap_or_default();
+                    with_notes(p, these)
+                })
+                .collect(),
             stuck: stuck
                 .into_iter()
                 .map(|(id, number, since)| StuckOrder {

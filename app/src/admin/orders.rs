@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
+use super::fulfilment_api::PartView;
 use super::orders_api::{
     admin_order, admin_orders, AdminMoveOrder, AdminOrderView, AdminRefundOrder,
 };
@@ -14,6 +15,7 @@ use super::pages::admin_nav;
 use crate::checkout::page::status_text;
 use crate::error::{AppError, Conflict};
 use crate::i18n::Lang;
+use crate::invoices::api::InvoiceRow;
 use crate::shell::Layout;
 use crate::shop::money;
 use crate::ui::{failed, issue_on, FormError, Loaded, Notice, INPUT, LINK, SECONDARY};
@@ -177,7 +179,7 @@ pub(super) fn detail_view() -> AnyView {
 
 fn order_detail(
     lang: Lang,
-    o: AdminOrderView,
+    mut o: AdminOrderView,
     moved: ServerAction<AdminMoveOrder>,
     error: Signal<Option<AppError>>,
     refunded: ServerAction<AdminRefundOrder>,
@@ -227,6 +229,9 @@ fn order_detail(
     let moves = o.moves.clone();
     let id = o.id.clone();
     let mails = super::ops::order_mails(lang, o.id.clone());
+    let suggested = o.suggested_refund.map(|c| if de { c.de() } else { c.en() });
+    let delivery = delivery_section(lang, std::mem::take(&mut o.delivery));
+    let invoices = invoices_section(lang, std::mem::take(&mut o.invoices));
     let refund_form = o.refundable.map(|left| {
         let amount_issue = issue_on(lang, refund_error, "amount");
         let reason_issue = issue_on(lang, refund_error, "reason");
@@ -237,10 +242,15 @@ fn order_detail(
                     {if de { "Noch erstattbar: " } else { "Left to refund: " }}
                     <span data-testid="admin-order-refundable">{money(lang, left)}</span>
                 </p>
+                {suggested.clone().map(|s| view! {
+                    <p class="text-sm text-amber-900" data-testid="admin-order-suggested-refund">
+                        {if de { "Vorschlag für das nicht Gelieferte: " } else { "Suggested for what was not delivered: " }} {s}
+                    </p>
+                })}
                 <FormError lang=lang error=refund_error words=refund_words/>
                 <input type="hidden" name="id" value=o.id.clone()/>
                 <label class="block text-sm text-slate-700" for="refund-amount">{if de { "Betrag in Euro (leer: alles)" } else { "Amount in euros (empty: all)" }}</label>
-                <input id="refund-amount" name="amount" inputmode="decimal" class=INPUT
+                <input id="refund-amount" name="amount" inputmode="decimal" class=INPUT value=suggested.clone()
                     aria-invalid=move || amount_issue.get().is_some().to_string()/>
                 <label class="block text-sm text-slate-700" for="refund-reason">{if de { "Grund (der Kunde liest ihn)" } else { "Reason (the client reads it)" }}</label>
                 <textarea id="refund-reason" name="reason" rows="2" maxlength="500" required class=INPUT
@@ -330,8 +340,70 @@ fn order_detail(
                 <button type="submit" class=SECONDARY>{if de { "Ändern" } else { "Change" }}</button>
             </ActionForm>
         })}
+        {delivery}
+        {invoices}
         {refund_form}
         {mails}
     }
     .into_any()
+}
+
+/// The order's invoices and credit notes with their files.
+fn invoices_section(lang: Lang, rows: Vec<InvoiceRow>) -> Option<impl IntoView> {
+    let de = lang == Lang::De;
+    (!rows.is_empty()).then(|| view! {
+        <div class="mt-8" data-testid="admin-order-invoices">
+            <h2 class="font-semibold text-slate-900">{if de { "Rechnungen" } else { "Invoices" }}</h2>
+            <ul class="mt-2 space-y-1 text-sm text-slate-700">
+                {rows.into_iter().map(|r| view! {
+                    <li data-testid="admin-order-invoice" data-kind=r.kind.clone()>
+                        <strong>{r.number.clone()}</strong> " · " {crate::invoices::page::date_text(lang, &r.issued_on)}
+                        " · " {money(lang, r.total)}
+                        {r.corrects.clone().map(|c| format!(" · {} {c}", if de { "korrigiert" } else { "corrects" }))}
+                        " · " <a class=LINK href=r.pdf_url.clone() rel="external" download="">"PDF"</a>
+                        " · " <a class=LINK href=r.xml_url.clone() rel="external" download="">"XML"</a>
+                    </li>
+                }).collect_view()}
+            </ul>
+        </div>
+    })
+}
+
+/// The order's delivery: each part's state at its provider or by hand, what remains, and the
+/// admins' notes and proofs.
+fn delivery_section(lang: Lang, parts: Vec<PartView>) -> Option<impl IntoView> {
+    let de = lang == Lang::De;
+    (!parts.is_empty()).then(|| view! {
+        <div class="mt-8" data-testid="admin-order-delivery">
+            <h2 class="font-semibold text-slate-900">
+                {if de { "Lieferung" } else { "Delivery" }} " · "
+                <a class=LINK href=lang.path("/admin/fulfilment")>{if de { "Arbeitsliste" } else { "work list" }}</a>
+            </h2>
+            <ul class="mt-2 space-y-3 text-sm text-slate-700">
+                {parts.into_iter().map(|p| {
+                    let who = match (&p.provider, &p.service) {
+                        (Some(provider), Some(service)) => format!("{provider} · {service}"),
+                        _ => (if de { "von Hand" } else { "by hand" }).to_owned(),
+                    };
+                    let notes = super::fulfilment::notes_list(lang, p.notes.clone());
+                    view! {
+                        <li data-testid="delivery-part" data-status=p.status.clone()>
+                            <p>
+                                <strong>{p.title.clone()}</strong> " · " {format!("{} ×", p.quantity)} " · " {who} " · "
+                                <span data-testid="delivery-status">{super::fulfilment::part_status(lang, &p.status)}</span>
+                                {p.renewal.then_some(if de { " · Verlängerung" } else { " · renewal" })}
+                                {p.remains.filter(|r| *r > 0).map(|r| format!(" · {} {r}", if de { "nicht geliefert:" } else { "not delivered:" }))}
+                                {p.external_ref.clone().map(|r| format!(" · {} {r}", if de { "Auftrag" } else { "order" }))}
+                                {p.refill.clone().map(|r| format!(" · {} {r}", if de { "Nachfüllung:" } else { "refill:" }))}
+                            </p>
+                            <p class="text-xs text-slate-500">{p.created.clone()} " → " {p.updated.clone()}
+                                {p.claimed_by.clone().map(|c| format!(" · {c}"))}</p>
+                            {p.error.clone().map(|e| view! { <p class="break-all text-red-700">{e}</p> })}
+                            {notes}
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        </div>
+    })
 }

@@ -96,6 +96,13 @@ pub struct AdminOrderView {
     /// What may still be refunded through the gateway (none when nothing, or for a
     /// subscription, whose payments are refunded at the gateway's dashboard).
     pub refundable: Option<Cents>,
+    /// Its delivery (with the admins' notes and proofs), oldest first.
+    pub delivery: Vec<super::fulfilment_api::PartView>,
+    /// What the client paid for what was not delivered (the first delivery's partial and
+    /// cancelled parts), while it is more than nothing and may still be refunded.
+    pub suggested_refund: Option<Cents>,
+    /// Its invoices and credit notes.
+    pub invoices: Vec<crate::invoices::api::InvoiceRow>,
 }
 
 #[server(prefix = "/api", endpoint = "admin_order")]
@@ -194,6 +201,43 @@ mod server {
             .map_err(AppError::internal)?
             .filter(|r| r.payment_intent.is_some() && r.left() > 0)
             .map(|r| Cents(r.left()));
+        let parts = gd_fulfilment::tasks::of_order(&mut conn, id)
+            .await
+            .map_err(AppError::internal)?;
+        let ids: Vec<Uuid> = parts.iter().map(|p| p.id).collect();
+        let mut notes = gd_fulfilment::tasks::notes_of(&mut conn, &ids)
+            .await
+            .map_err(AppError::internal)?;
+        let delivery = parts
+            .into_iter()
+            .map(|p| {
+                let these = notes.remove(&p.id).unwrap_or_default();
+                crate::admin::fulfilment_api::server::with_notes(p, these)
+            })
+            .collect();
+        let suggested_refund = if o.status == Status::PartlyFulfilled {
+            let summary = gd_fulfilment::summary(&mut conn, id, None)
+                .await
+                .map_err(AppError::internal)?;
+            refundable
+                .map(|left| Cents(summary.suggested_refund.min(left.0)))
+                .filter(|c| c.0 > 0)
+        } else {
+            None
+        };
+        let invoices = gd_invoices::store::list(
+            &mut conn,
+            &gd_invoices::store::Filter {
+                order: Some(id),
+                ..Default::default()
+            },
+            100,
+        )
+        .await
+        .map_err(AppError::internal)?
+        .into_iter()
+        .map(crate::invoices::api::server::row)
+        .collect();
         let mut address = vec![o.buyer_name.clone()];
         address.extend(o.company.clone());
         address.push(o.street.clone());
@@ -267,6 +311,9 @@ mod server {
                 .map(|s| s.as_str().to_owned())
                 .collect(),
             refundable,
+            delivery,
+            suggested_refund,
+            invoices,
         })
     }
 

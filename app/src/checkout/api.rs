@@ -235,7 +235,8 @@ mod server {
         let user = require_user().await?;
         let ctx = server_context()?;
         let cart = crate::context::cart_id(false).await?;
-        let treatment = gd_orders::preview_treatment(country, vat_id);
+        let treatment =
+            gd_orders::preview_treatment(country, vat_id, ctx.config.agency.small_business);
         let locale = Locale::parse(lang);
         let catalog = ctx.catalog.get();
         let mut conn = ctx.pool.acquire().await.map_err(AppError::internal)?;
@@ -372,7 +373,7 @@ mod server {
         let cart = crate::context::cart_id(false)
             .await?
             .ok_or(AppError::Conflict(Conflict::EmptyCart))?;
-        let treatment = billing.treatment(false);
+        let treatment = billing.treatment(ctx.config.agency.small_business);
         let catalog = ctx.catalog.get();
         let mut tx = crate::context::begin().await?;
         let lines = gd_cart::load(&mut tx, cart)

@@ -196,36 +196,8 @@ pub(crate) fn texts(lang: Lang) -> &'static Texts {
     }
 }
 
-/// The EU member states the agency sells to, with their names.
-const COUNTRIES: [(&str, &str, &str); 27] = [
-    ("AT", "Österreich", "Austria"),
-    ("BE", "Belgien", "Belgium"),
-    ("BG", "Bulgarien", "Bulgaria"),
-    ("CY", "Zypern", "Cyprus"),
-    ("CZ", "Tschechien", "Czechia"),
-    ("DE", "Deutschland", "Germany"),
-    ("DK", "Dänemark", "Denmark"),
-    ("EE", "Estland", "Estonia"),
-    ("ES", "Spanien", "Spain"),
-    ("FI", "Finnland", "Finland"),
-    ("FR", "Frankreich", "France"),
-    ("GR", "Griechenland", "Greece"),
-    ("HR", "Kroatien", "Croatia"),
-    ("HU", "Ungarn", "Hungary"),
-    ("IE", "Irland", "Ireland"),
-    ("IT", "Italien", "Italy"),
-    ("LT", "Litauen", "Lithuania"),
-    ("LU", "Luxemburg", "Luxembourg"),
-    ("LV", "Lettland", "Latvia"),
-    ("MT", "Malta", "Malta"),
-    ("NL", "Niederlande", "Netherlands"),
-    ("PL", "Polen", "Poland"),
-    ("PT", "Portugal", "Portugal"),
-    ("RO", "Rumänien", "Romania"),
-    ("SE", "Schweden", "Sweden"),
-    ("SI", "Slowenien", "Slovenia"),
-    ("SK", "Slowakei", "Slovakia"),
-];
+// The EU member states the agency sells to, with their names.
+use gd_common::COUNTRY_NAMES as COUNTRIES;
 
 fn period_label(t: &Texts, b: Billing) -> &'static str {
     match b {
@@ -672,6 +644,8 @@ fn order_body(lang: Lang, o: OrderView, refill: ServerAction<RequestRefill>) -> 
         </div>
         {note.map(|n| view! { <p class="text-sm text-slate-700">{n}</p> })}
         {delivery(lang, &o.delivery, refill)}
+        <h2 class="mt-8 text-lg font-semibold text-slate-900">{if lang == Lang::De { "Rechnungen" } else { "Invoices" }}</h2>
+        <div class="mt-2"><crate::invoices::page::MyInvoices lang=lang order=o.id.clone()/></div>
         <h2 class="mt-8 text-lg font-semibold text-slate-900">{t.timeline}</h2>
         <ul class="mt-2 space-y-1" data-testid="order-timeline">{timeline}</ul>
     }

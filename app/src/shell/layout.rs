@@ -14,6 +14,7 @@ pub fn Layout(lang: Lang, children: Children) -> impl IntoView {
     // Not reactive: signing in or out ends with a full page load, which renders it anew.
     let viewer = super::viewer::page_viewer();
     let admin = viewer.as_ref().is_some_and(|v| v.admin);
+    let finance = viewer.as_ref().is_some_and(|v| v.finance);
     let signed_in = viewer.is_some();
     let email = viewer.map(|v| v.email).unwrap_or_default();
     let cart = super::viewer::page_cart_count();
@@ -31,6 +32,7 @@ pub fn Layout(lang: Lang, children: Children) -> impl IntoView {
     } else {
         view! { <CartCountText count=cart/> }.into_any()
     };
+    let finance_home = lang.path("/finance");
     let (portal, account, admin_users, login, cart_page) = (
         lang.path("/portal"),
         lang.path("/account"),
@@ -64,6 +66,7 @@ pub fn Layout(lang: Lang, children: Children) -> impl IntoView {
                     <a hidden=!signed_in rel=rel(&portal) href=portal class="hover:text-fuchsia-700" data-testid="portal-link">{t.nav_portal}</a>
                     <a hidden=!signed_in rel=rel(&account) href=account class="hover:text-fuchsia-700" data-testid="account-link">{t.nav_account}</a>
                     <a hidden=!admin rel=rel(&admin_users) href=admin_users class="hover:text-fuchsia-700" data-testid="admin-link">{t.nav_admin}</a>
+                    <a hidden=!finance rel=rel(&finance_home) href=finance_home.clone() class="hover:text-fuchsia-700" data-testid="finance-link">{t.nav_finance}</a>
                     <a hidden=signed_in rel=rel(&login) href=login class="hover:text-fuchsia-700" data-testid="login-link">{t.nav_login}</a>
                     <a rel=rel(&cart_page) href=cart_page class="hover:text-fuchsia-700" data-testid="cart-link">
                         {t.nav_cart} " (" {badge} ")"

@@ -9,6 +9,8 @@
 pub struct Viewer {
     pub email: String,
     pub admin: bool,
+    /// Holds the finance role (the finance portal's entry).
+    pub finance: bool,
 }
 
 impl Viewer {
@@ -17,20 +19,25 @@ impl Viewer {
         Self {
             email: email.to_owned(),
             admin: roles.contains(&gd_common::Role::Admin),
+            finance: roles.contains(&gd_common::Role::Finance),
         }
     }
 
-    /// `roles|email`, as the meta tag carries it.
+    /// `roles|email` (roles: `admin`, `finance`, comma separated), as the meta tag carries it.
     pub fn encode(&self) -> String {
-        let roles = if self.admin { "admin" } else { "" };
-        format!("{roles}|{}", self.email)
+        let roles: Vec<&str> = [(self.admin, "admin"), (self.finance, "finance")]
+            .into_iter()
+            .filter_map(|(held, name)| held.then_some(name))
+            .collect();
+        format!("{}|{}", roles.join(","), self.email)
     }
 
     pub fn decode(text: &str) -> Option<Self> {
         let (roles, email) = text.split_once('|')?;
         (!email.is_empty()).then(|| Self {
             email: email.to_owned(),
-            admin: roles == "admin",
+            admin: roles.split(',').any(|r| r == "admin"),
+            finance: roles.split(',').any(|r| r == "finance"),
         })
     }
 }
@@ -83,6 +90,9 @@ mod tests {
         assert!(v.admin);
         assert_eq!(Viewer::decode(&v.encode()), Some(v));
         let v = Viewer::new("c@example.com", &[Role::Client]);
+        assert_eq!(Viewer::decode(&v.encode()), Some(v));
+        let v = Viewer::new("f@example.com", &[Role::Finance, Role::Admin]);
+        assert!(v.finance && v.admin);
         assert_eq!(Viewer::decode(&v.encode()), Some(v));
         assert_eq!(Viewer::decode("admin|"), None);
         assert_eq!(Viewer::decode("nonsense"), None);

@@ -176,6 +176,8 @@ pub async fn deliver_account_mail(
         order_id: None,
         user_id: Some(user.id),
     };
+    // The mail goes out on connections of its own: none is held meanwhile.
+    drop(conn);
     deliver(pool, mailer, &mail).await?;
     Ok(())
 }

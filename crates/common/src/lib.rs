@@ -121,6 +121,37 @@ impl Locale {
     }
 }
 
+/// The EU member states the agency sells to: code, German name, English name.
+pub const COUNTRY_NAMES: [(&str, &str, &str); 27] = [
+    ("AT", "Österreich", "Austria"),
+    ("BE", "Belgien", "Belgium"),
+    ("BG", "Bulgarien", "Bulgaria"),
+    ("CY", "Zypern", "Cyprus"),
+    ("CZ", "Tschechien", "Czechia"),
+    ("DE", "Deutschland", "Germany"),
+    ("DK", "Dänemark", "Denmark"),
+    ("EE", "Estland", "Estonia"),
+    ("ES", "Spanien", "Spain"),
+    ("FI", "Finnland", "Finland"),
+    ("FR", "Frankreich", "France"),
+    ("GR", "Griechenland", "Greece"),
+    ("HR", "Kroatien", "Croatia"),
+    ("HU", "Ungarn", "Hungary"),
+    ("IE", "Irland", "Ireland"),
+    ("IT", "Italien", "Italy"),
+    ("LT", "Litauen", "Lithuania"),
+    ("LU", "Luxemburg", "Luxembourg"),
+    ("LV", "Lettland", "Latvia"),
+    ("MT", "Malta", "Malta"),
+    ("NL", "Niederlande", "Netherlands"),
+    ("PL", "Polen", "Poland"),
+    ("PT", "Portugal", "Portugal"),
+    ("RO", "Rumänien", "Romania"),
+    ("SE", "Schweden", "Sweden"),
+    ("SI", "Slowenien", "Slovenia"),
+    ("SK", "Slowakei", "Slovakia"),
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -51,10 +51,12 @@ pub enum IssueCode {
     InvalidVatId,
     /// The VAT id belongs to another country than the billing address.
     VatCountry,
+    /// A proof file that is not a JPEG, PNG or WebP image or a PDF (judged by its content).
+    NotAProof,
 }
 
 impl IssueCode {
-    pub const ALL: [IssueCode; 25] = [
+    pub const ALL: [IssueCode; 26] = [
         IssueCode::Required,
         IssueCode::TooLong,
         IssueCode::TooShort,
@@ -80,6 +82,7 @@ impl IssueCode {
         IssueCode::Unavailable,
         IssueCode::InvalidVatId,
         IssueCode::VatCountry,
+        IssueCode::NotAProof,
     ];
 
     /// The code's name in URLs (a form posted without JavaScript gets its problems back there).
@@ -110,6 +113,7 @@ impl IssueCode {
             IssueCode::Unavailable => "unavailable",
             IssueCode::InvalidVatId => "invalid-vat-id",
             IssueCode::VatCountry => "vat-country",
+            IssueCode::NotAProof => "not-a-proof",
         }
     }
 

@@ -214,6 +214,42 @@ impl OAuthProviderConfig {
     }
 }
 
+/// The agency as its invoices name it (every detail § 14 (4) UStG asks of the seller), and
+/// its VAT standing. Without `AGENCY_NAME` a local installation uses a demo agency, and its
+/// documents say so.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgencyConfig {
+    /// `AGENCY_NAME`: the legal name ("Growthdesk GmbH").
+    pub name: String,
+    /// `AGENCY_STREET`, `AGENCY_POSTAL_CODE`, `AGENCY_CITY`, `AGENCY_COUNTRY` (two letters,
+    /// default `DE`).
+    pub street: String,
+    pub postal_code: String,
+    pub city: String,
+    pub country: String,
+    /// `AGENCY_VAT_ID` (USt-IdNr.) and `AGENCY_TAX_NUMBER` (Steuernummer): at least one.
+    pub vat_id: Option<String>,
+    pub tax_number: Option<String>,
+    /// `AGENCY_INVOICE_EMAIL`: printed on invoices; default `AGENCY_EMAIL`.
+    pub email: String,
+    /// `AGENCY_PHONE`, `AGENCY_REGISTER` ("Amtsgericht Berlin, HRB 123456"),
+    /// `AGENCY_MANAGING_DIRECTOR`: printed when set.
+    pub phone: Option<String>,
+    pub register: Option<String>,
+    pub managing_director: Option<String>,
+    /// `AGENCY_BANK`, `AGENCY_IBAN`, `AGENCY_BIC`: printed when set.
+    pub bank: Option<String>,
+    pub iban: Option<String>,
+    pub bic: Option<String>,
+    /// `AGENCY_SMALL_BUSINESS=true`: a small business under § 19 UStG; no VAT is charged at
+    /// checkout, and invoices carry the exemption note. Default false.
+    pub small_business: bool,
+    /// `AGENCY_LOGO`: a PNG printed at the top of invoices. Unset: the name in type.
+    pub logo: Option<PathBuf>,
+    /// True for the built-in demo agency (no `AGENCY_NAME`).
+    pub demo: bool,
+}
+
 /// Everything Growthdesk's processes can be told from the outside.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -263,6 +299,16 @@ pub struct Config {
     /// `FULFILMENT_STUCK_HOURS`: an order in fulfilment with no change for this many hours is
     /// flagged for admins. Default 48.
     pub fulfilment_stuck_hours: i64,
+    /// The agency's details for invoices (`AGENCY_*`).
+    pub agency: AgencyConfig,
+    /// `INVOICE_RETENTION_YEARS`: invoices and their files are kept at least this many years
+    /// after the end of the year they were issued in (§ 147 AO, § 14b UStG). Default 10.
+    pub invoice_retention_years: u32,
+    /// `LEXOFFICE_API_KEY`: the public API key of the agency's Lexoffice (Lexware Office).
+    /// Unset: invoices are not pushed to the bookkeeping (finance sees "not connected").
+    pub lexoffice_api_key: Option<Secret>,
+    /// `LEXOFFICE_API_BASE`: the API's address. Default `https://api.lexware.io/v1`.
+    pub lexoffice_api_base: String,
     /// `WORKER_METRICS_ADDR`: where the worker serves Prometheus metrics at `/metrics` (job
     /// counters, queue depth and latency, scheduled runs), e.g. `127.0.0.1:9091`; the
     /// `METRICS_TOKEN` applies there too. Unset (default): the worker listens nowhere.
@@ -551,7 +597,27 @@ impl Config {
             },
         };
 
+        let agency = agency_from(&get)?;
+        let invoice_retention_years: u32 = parse_or(
+            "INVOICE_RETENTION_YEARS",
+            get("INVOICE_RETENTION_YEARS"),
+            10,
+        )?;
+        if !(1..=30).contains(&invoice_retention_years) {
+            return Err(ConfigError {
+                name: "INVOICE_RETENTION_YEARS",
+                reason: "must be from 1 to 30".into(),
+            });
+        }
+
         Ok(Self {
+            agency,
+            invoice_retention_years,
+            lexoffice_api_key: get("LEXOFFICE_API_KEY").map(Secret::new),
+            lexoffice_api_base: get("LEXOFFICE_API_BASE")
+                .unwrap_or_else(|| "https://api.lexware.io/v1".to_owned())
+                .trim_end_matches('/')
+                .to_owned(),
             two_factor_key,
             storage,
             instagram_discovery,
@@ -814,6 +880,76 @@ fn is_local_url(url: &str) -> bool {
         .next()
         .unwrap_or_default();
     host == "localhost" || host == "127.0.0.1" || host == "[" || host.ends_with(".localhost")
+}
+
+/// The agency's details: all from `AGENCY_*`, or the demo agency when `AGENCY_NAME` is unset.
+fn agency_from(get: &dyn Fn(&str) -> Option<String>) -> Result<AgencyConfig, ConfigError> {
+    let email = get("AGENCY_INVOICE_EMAIL")
+        .or_else(|| get("AGENCY_EMAIL"))
+        .unwrap_or_else(|| "team@growthdesk.localhost".to_owned());
+    let small_business = parse_or("AGENCY_SMALL_BUSINESS", get("AGENCY_SMALL_BUSINESS"), false)?;
+    let logo = get("AGENCY_LOGO").map(PathBuf::from);
+    let Some(name) = get("AGENCY_NAME") else {
+        return Ok(AgencyConfig {
+            name: "Growthdesk Demo-Agentur GmbH".into(),
+            street: "Musterstraße 1".into(),
+            postal_code: "10115".into(),
+            city: "Berlin".into(),
+            country: "DE".into(),
+            vat_id: Some("DE999999999".into()),
+            tax_number: Some("30/000/00000".into()),
+            email,
+            phone: None,
+            register: Some("Demo: kein Registereintrag".into()),
+            managing_director: None,
+            bank: Some("Demo-Bank".into()),
+            iban: Some("DE02120300000000202051".into()),
+            bic: Some("BYLADEM1001".into()),
+            small_business,
+            logo,
+            demo: true,
+        });
+    };
+    let required = |var: &'static str| {
+        get(var).ok_or(ConfigError {
+            name: var,
+            reason: "required with AGENCY_NAME (it is printed on every invoice)".into(),
+        })
+    };
+    let country = get("AGENCY_COUNTRY").unwrap_or_else(|| "DE".into());
+    if country.len() != 2 || !country.bytes().all(|b| b.is_ascii_uppercase()) {
+        return Err(ConfigError {
+            name: "AGENCY_COUNTRY",
+            reason: "two capital letters, e.g. DE".into(),
+        });
+    }
+    let vat_id = get("AGENCY_VAT_ID");
+    let tax_number = get("AGENCY_TAX_NUMBER");
+    if vat_id.is_none() && tax_number.is_none() {
+        return Err(ConfigError {
+            name: "AGENCY_TAX_NUMBER",
+            reason: "an invoice needs the tax number or the VAT id: set one of AGENCY_TAX_NUMBER, AGENCY_VAT_ID".into(),
+        });
+    }
+    Ok(AgencyConfig {
+        name,
+        street: required("AGENCY_STREET")?,
+        postal_code: required("AGENCY_POSTAL_CODE")?,
+        city: required("AGENCY_CITY")?,
+        country,
+        vat_id,
+        tax_number,
+        email,
+        phone: get("AGENCY_PHONE"),
+        register: get("AGENCY_REGISTER"),
+        managing_director: get("AGENCY_MANAGING_DIRECTOR"),
+        bank: get("AGENCY_BANK"),
+        iban: get("AGENCY_IBAN"),
+        bic: get("AGENCY_BIC"),
+        small_business,
+        logo,
+        demo: false,
+    })
 }
 
 fn parse_or<T: std::str::FromStr>(

@@ -252,6 +252,98 @@ pub struct Proof {
     pub content_type: String,
 }
 
+/// The largest proof file taken (a screenshot or a provider's PDF receipt), in bytes.
+pub const PROOF_MAX_BYTES: usize = 10 * 1024 * 1024;
+
+/// What a proof file is, judged by its first bytes (never by its name or the browser's word):
+/// its extension and MIME type. JPEG, PNG, WebP and PDF; nothing else.
+pub fn proof_kind(bytes: &[u8]) -> Option<(&'static str, &'static str)> {
+    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some(("jpg", "image/jpeg"))
+    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some(("png", "image/png"))
+    } else if bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+        Some(("webp", "image/webp"))
+    } else if bytes.starts_with(b"%PDF-") {
+        Some(("pdf", "application/pdf"))
+    } else {
+        None
+    }
+}
+
+/// Where fulfilment `id`'s proof goes in the object storage (a private prefix: served to
+/// admins only, never under `/media`).
+pub fn proof_key(id: Uuid, ext: &str) -> String {
+    format!("proofs/{id}/{}.{ext}", Uuid::now_v7().simple())
+}
+
+/// The name a proof is shown and downloaded under: the last part of what the browser sent,
+/// without control characters or quotes, at most 120 characters; `fallback` when nothing is
+/// left.
+pub fn proof_name(sent: &str, fallback: &str) -> String {
+    let last = sent.rsplit(['/', '\\']).next().unwrap_or_default();
+    let clean: String = last
+        .chars()
+        .filter(|c| !c.is_control() && !matches!(c, '"' | '\\' | ';'))
+        .take(120)
+        .collect();
+    let clean = clean.trim();
+    if clean.is_empty() {
+        fallback.to_owned()
+    } else {
+        clean.to_owned()
+    }
+}
+
+/// The notes on each of fulfilments `ids`, oldest first.
+pub async fn notes_of(
+    conn: &mut PgConnection,
+    ids: &[Uuid],
+) -> Result<std::collections::HashMap<Uuid, Vec<Note>>, FulfilmentError> {
+    let rows = sqlx::query!(
+        r#"SELECT n.fulfilment_id, n.id, n.at AS "at: DateTime<Utc>", u.email AS "author?",
+                  n.body, n.file_key, n.file_name, n.file_type
+           FROM fulfilment_notes n LEFT JOIN users u ON u.id = n.author_id
+           WHERE n.fulfilment_id = ANY($1) ORDER BY n.id"#,
+        ids
+    )
+    .fetch_all(conn)
+    .await?;
+    let mut notes: std::collections::HashMap<Uuid, Vec<Note>> = Default::default();
+    for r in rows {
+        notes.entry(r.fulfilment_id).or_default().push(Note {
+            id: r.id,
+            at: r.at,
+            author: r.author,
+            body: r.body,
+            file_key: r.file_key,
+            file_name: r.file_name,
+            file_type: r.file_type,
+        });
+    }
+    Ok(notes)
+}
+
+/// The proof file of note `note`, if it has one.
+pub async fn proof_of(
+    conn: &mut PgConnection,
+    note: i64,
+) -> Result<Option<Proof>, FulfilmentError> {
+    let row = sqlx::query!(
+        "SELECT file_key, file_name, file_type FROM fulfilment_notes WHERE id = $1",
+        note
+    )
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.and_then(|r| {
+        Some(Proof {
+            key: r.file_key?,
+            name: r.file_name.unwrap_or_default(),
+            content_type: r.file_type.unwrap_or_default(),
+        })
+    }))
+}
+
 /// `actor` notes `body` (and a proof already stored) on fulfilment `id`.
 pub async fn add_note(
     conn: &mut PgConnection,
@@ -441,4 +533,50 @@ pub async fn decide(
         crate::follow(conn, order, period).await?;
     }
     Ok(Ok(()))
+}
+
+#[cfg(test)]
+mod proof_tests {
+    use super::*;
+
+    #[test]
+    fn a_proof_is_judged_by_its_content() {
+        assert_eq!(
+            proof_kind(&[0xFF, 0xD8, 0xFF, 0xE0, 0, 0]),
+            Some(("jpg", "image/jpeg"))
+        );
+        assert_eq!(
+            proof_kind(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"),
+            Some(("png", "image/png"))
+        );
+        assert_eq!(
+            proof_kind(b"RIFF\x10\0\0\0WEBPVP8 "),
+            Some(("webp", "image/webp"))
+        );
+        assert_eq!(
+            proof_kind(b"%PDF-1.7\n%\xE2\xE3"),
+            Some(("pdf", "application/pdf"))
+        );
+        for other in [
+            &b""[..],
+            b"<html><script>alert(1)</script>",
+            b"GIF89a",
+            b"RIFF\x10\0\0\0WAVEfmt ",
+            b"PK\x03\x04",
+        ] {
+            assert_eq!(proof_kind(other), None, "{other:?}");
+        }
+    }
+
+    #[test]
+    fn a_proof_keeps_a_plain_name() {
+        assert_eq!(proof_name("C:\\Users\\a\\Beleg 1.pdf", "x"), "Beleg 1.pdf");
+        assert_eq!(proof_name("dir/shot.png", "x"), "shot.png");
+        assert_eq!(proof_name("a\"b;c\r\n.jpg", "x"), "abc.jpg");
+        assert_eq!(proof_name("  ", "proof.pdf"), "proof.pdf");
+        assert_eq!(proof_name(&"ä".repeat(200), "x").chars().count(), 120);
+        let key = proof_key(Uuid::nil(), "pdf");
+        assert!(key.starts_with("proofs/00000000-0000-0000-0000-000000000000/"));
+        assert!(key.ends_with(".pdf"));
+    }
 }

@@ -45,8 +45,12 @@ pub async fn deliver_mails(
     lead_id: Uuid,
     to: &Delivery<'_>,
 ) -> Result<(), DeliverError> {
-    let mut conn = pool.acquire().await.map_err(LeadError::from)?;
-    let lead = load(&mut conn, lead_id).await?;
+    // Each step takes a connection of its own: none is held while a mail goes out (its
+    // delivery needs connections of the same pool).
+    let lead = {
+        let mut conn = pool.acquire().await.map_err(LeadError::from)?;
+        load(&mut conn, lead_id).await?
+    };
 
     if lead.confirmation_sent_at.is_none() {
         let (kind, lang, rendered) = confirmation_mail(&lead, to.public_url)?;
@@ -62,6 +66,7 @@ pub async fn deliver_mails(
             user_id: None,
         };
         deliver(pool, mailer, &mail).await?;
+        let mut conn = pool.acquire().await.map_err(LeadError::from)?;
         mark_confirmation_sent(&mut conn, lead_id).await?;
     }
     if lead.notification_sent_at.is_none() {
@@ -78,6 +83,7 @@ pub async fn deliver_mails(
             user_id: None,
         };
         deliver(pool, mailer, &mail).await?;
+        let mut conn = pool.acquire().await.map_err(LeadError::from)?;
         mark_notification_sent(&mut conn, lead_id).await?;
     }
     Ok(())

@@ -72,14 +72,14 @@ fn clean_vat_id(typed: &str) -> String {
 
 /// The treatment the checkout's summary shows while the form is being filled: a VAT id that
 /// parses and fits the country counts; anything else prices as a consumer until the form is
-/// sent (and its problems are named then).
-pub fn preview_treatment(country: &str, vat_id: &str) -> Treatment {
+/// sent (and its problems are named then). A small business (§ 19 UStG) charges no VAT at all.
+pub fn preview_treatment(country: &str, vat_id: &str, small_business: bool) -> Treatment {
     let country = country.trim().to_ascii_uppercase();
     let buyer = match VatId::parse(&clean_vat_id(vat_id)) {
         Ok(id) if id.country() == vat_prefix(&country) => Buyer::Business(id),
         _ => Buyer::Consumer,
     };
-    gd_pricing::treatment(&buyer, SELLER_COUNTRY, false)
+    gd_pricing::treatment(&buyer, SELLER_COUNTRY, small_business)
 }
 
 /// Checks every field; all problems at once.
@@ -181,11 +181,14 @@ mod tests {
     #[test]
     fn the_preview_counts_only_a_fitting_vat_id() {
         assert_eq!(
-            preview_treatment("at", "ATU 1234-5678"),
+            preview_treatment("at", "ATU 1234-5678", false),
             Treatment::ReverseCharge
         );
-        assert_eq!(preview_treatment("DE", "ATU12345678"), Treatment::Standard);
-        assert_eq!(preview_treatment("AT", "ATU1"), Treatment::Standard);
+        assert_eq!(
+            preview_treatment("DE", "ATU12345678", false),
+            Treatment::Standard
+        );
+        assert_eq!(preview_treatment("AT", "ATU1", false), Treatment::Standard);
     }
 
     #[test]

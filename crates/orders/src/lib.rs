@@ -53,6 +53,30 @@ impl gd_jobs::Job for StartFulfilment {
     const QUEUE: &'static str = "growthdesk::start_fulfilment";
 }
 
+/// A paid order (`period_id` None) or a paid subscription renewal is to be invoiced
+/// (`gd_invoices` issues it). Enqueued with the payment, like [`StartFulfilment`].
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct IssueInvoice {
+    pub order_id: uuid::Uuid,
+    pub period_id: Option<uuid::Uuid>,
+}
+
+impl gd_jobs::Job for IssueInvoice {
+    const QUEUE: &'static str = "growthdesk::issue_invoice";
+}
+
+/// Refund `payment_id` (a `payments` row) gets its credit note (`gd_invoices`), with the
+/// reason the client reads.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct IssueCreditNote {
+    pub payment_id: uuid::Uuid,
+    pub reason: Option<String>,
+}
+
+impl gd_jobs::Job for IssueCreditNote {
+    const QUEUE: &'static str = "growthdesk::issue_credit_note";
+}
+
 /// What can go wrong with orders beyond a database error.
 #[derive(Debug, thiserror::Error)]
 pub enum OrderError {

@@ -68,12 +68,14 @@ pub async fn deliver_confirmation(
         order_id: Some(order.id),
         user_id: Some(order.user_id),
     };
+    // The mail goes out on connections of its own: none is held meanwhile.
+    drop(conn);
     deliver(pool, mailer, &mail).await?;
     sqlx::query!(
         "UPDATE orders SET confirmation_mailed_at = now() WHERE id = $1",
         order_id
     )
-    .execute(&mut *conn)
+    .execute(pool)
     .await
     .map_err(OrderError::from)?;
     Ok(())
@@ -193,12 +195,14 @@ pub async fn deliver_update(
         order_id: Some(order.id),
         user_id: Some(order.user_id),
     };
+    // The mail goes out on connections of its own: none is held meanwhile.
+    drop(conn);
     deliver(pool, mailer, &mail).await?;
     sqlx::query!(
         "UPDATE order_events SET mailed_at = now() WHERE id = $1",
         job.entry
     )
-    .execute(&mut *conn)
+    .execute(pool)
     .await
     .map_err(OrderError::from)?;
     Ok(())
@@ -321,6 +325,8 @@ pub async fn deliver_notice(
         order_id: Some(sub.order_id),
         user_id: Some(sub.user_id),
     };
+    // The mail goes out on connections of its own: none is held meanwhile.
+    drop(conn);
     deliver(pool, mailer, &mail).await?;
     match (job.kind, job.period_id) {
         (NoticeKind::Renewed, Some(p)) => {
@@ -328,7 +334,7 @@ pub async fn deliver_notice(
                 "UPDATE subscription_periods SET paid_mailed_at = now() WHERE id = $1",
                 p
             )
-            .execute(&mut *conn)
+            .execute(pool)
             .await
         }
         (NoticeKind::PaymentFailed, Some(p)) => {
@@ -336,7 +342,7 @@ pub async fn deliver_notice(
                 "UPDATE subscription_periods SET failure_mailed_at = now() WHERE id = $1",
                 p
             )
-            .execute(&mut *conn)
+            .execute(pool)
             .await
         }
         _ => {
@@ -344,7 +350,7 @@ pub async fn deliver_notice(
                 "UPDATE subscriptions SET ended_mailed_at = now() WHERE id = $1",
                 job.subscription_id
             )
-            .execute(&mut *conn)
+            .execute(pool)
             .await
         }
     }

@@ -103,11 +103,12 @@ pub async fn apply_refund(
     let Some(order) = order else {
         return Ok(RefundApplied::NoOrder);
     };
+    let payment = Uuid::now_v7();
     let new = sqlx::query!(
         "INSERT INTO payments (id, order_id, kind, gateway, gateway_ref, amount)
          VALUES ($1, $2, 'refund', $3, $4, $5)
          ON CONFLICT (gateway, kind, gateway_ref) DO NOTHING",
-        Uuid::now_v7(),
+        payment,
         order.id,
         gateway,
         refund.id,
@@ -183,6 +184,15 @@ pub async fn apply_refund(
         &OrderUpdate {
             order_id: order.id,
             entry,
+        },
+    )
+    .await?;
+    // The refund corrects the order's invoice.
+    gd_jobs::enqueue(
+        &mut *conn,
+        &crate::IssueCreditNote {
+            payment_id: payment,
+            reason: reason.map(str::to_owned),
         },
     )
     .await?;

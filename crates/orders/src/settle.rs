@@ -290,6 +290,14 @@ pub async fn apply_session(
                 },
             )
             .await?;
+            gd_jobs::enqueue(
+                &mut *conn,
+                &crate::IssueInvoice {
+                    order_id: order.id,
+                    period_id: None,
+                },
+            )
+            .await?;
             return Ok(Applied::Paid(order.id));
         }
         if status == Status::Cancelled && new_payment {

@@ -288,10 +288,18 @@ pub async fn apply_invoice(
             kind: NoticeKind::Renewed,
         };
         tell(conn, "subscription.renewal_paid", &notice, details).await?;
-        // The renewal's money starts the next cycle of the plan's delivery.
+        // The renewal's money starts the next cycle of the plan's delivery, and is invoiced.
         gd_jobs::enqueue(
             &mut *conn,
             &crate::StartFulfilment {
+                order_id: sub.order_id,
+                period_id: Some(id),
+            },
+        )
+        .await?;
+        gd_jobs::enqueue(
+            &mut *conn,
+            &crate::IssueInvoice {
                 order_id: sub.order_id,
                 period_id: Some(id),
             },

@@ -293,6 +293,7 @@ impl RunningWorker {
         let ctx = worker::JobContext {
             pool: app.pool.clone(),
             mailer,
+            storage: gd_storage::from_config(&app.config.storage).unwrap(),
             config: app.config.clone(),
         };
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -579,4 +580,21 @@ pub async fn client_with_cart(
     .await;
     assert_eq!(status, 200, "{cart}");
     client
+}
+
+/// Checks out `client`'s cart with `billing` and pays on the test gateway's page; the worker
+/// then runs until idle (the payment's event, the confirmation, fulfilment and invoice).
+/// Returns the order's id.
+pub async fn pay_cart(app: &TestApp, client: &reqwest::Client, billing: &[(&str, &str)]) -> String {
+    let (status, started) = post(client, app, "/api/start_checkout", billing).await;
+    assert_eq!(status, 200, "{started}");
+    let res = client
+        .post(started["payment_url"].as_str().unwrap())
+        .form(&[("choice", "pay")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 303);
+    app.run_worker_until_idle().await;
+    started["order_id"].as_str().unwrap().to_owned()
 }

@@ -157,6 +157,7 @@ async fn main() -> anyhow::Result<()> {
     let ctx = JobContext {
         pool: pool.clone(),
         mailer: gd_mail::from_config(&config)?,
+        storage: gd_storage::from_config(&config.storage)?,
         config: Arc::new(config),
     };
 

@@ -127,6 +127,7 @@ fn account_pages_view() -> AnyView {
         "/portal" => crate::checkout::portal::dashboard_view().into_any(),
         "/portal/subscriptions" => crate::checkout::portal::subscriptions_view().into_any(),
         "/portal/orders" => crate::checkout::page::orders_view().into_any(),
+        "/portal/invoices" => crate::invoices::page::portal_view(),
         p if p.starts_with("/portal/orders/") => crate::checkout::page::order_view().into_any(),
         _ => account_view().into_any(),
     }

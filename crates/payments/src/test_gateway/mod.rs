@@ -599,14 +599,16 @@ pub enum DeliveryError {
 
 /// Posts event `event_id` to `webhook_url`, signed with `secret` at this moment (as Stripe
 /// signs each attempt anew), and records the attempt. An answer other than 2xx is an error,
-/// so the job is retried.
+/// so the job is retried. No connection is held while the webhook is called: the webhook's
+/// handler needs connections of the same pool.
 pub async fn deliver(
-    conn: &mut PgConnection,
+    pool: &sqlx::PgPool,
     http: &reqwest::Client,
     webhook_url: &str,
     secret: &str,
     event_id: &str,
 ) -> Result<(), DeliveryError> {
+    let mut conn = pool.acquire().await?;
     let row = sqlx::query!(
         "SELECT payload, type AS kind, session_id, delivered_at FROM test_gateway_events WHERE id = $1",
         event_id
@@ -628,9 +630,10 @@ pub async fn deliver(
         .fetch_optional(&mut *conn)
         .await?;
         if let Some(session) = paid {
-            refunds::record_charge(conn, &session).await?;
+            refunds::record_charge(&mut conn, &session).await?;
         }
     }
+    drop(conn);
     let header = crate::signature::sign(secret, Utc::now().timestamp(), row.payload.as_bytes());
     let outcome = http
         .post(webhook_url)
@@ -653,7 +656,7 @@ pub async fn deliver(
         error,
         delivered
     )
-    .execute(&mut *conn)
+    .execute(pool)
     .await?;
     match outcome {
         Ok(res) if res.status().is_success() => Ok(()),
