@@ -101,6 +101,7 @@ pub const SERVER_FNS: &[(&str, Access)] = &[
     ("/api/admin_order", ORDER_DESK),
     ("/api/admin_move_order", Access::Role(Role::Admin)),
     ("/api/admin_refund_order", ORDER_DESK),
+    ("/api/admin_message_client", ORDER_DESK),
     ("/api/admin_fulfilment", Access::Role(Role::Admin)),
     ("/api/admin_fulfilment_claim", Access::Role(Role::Admin)),
     ("/api/admin_fulfilment_note", Access::Role(Role::Admin)),

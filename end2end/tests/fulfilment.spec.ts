@@ -16,7 +16,8 @@ test('bought followers become a task an admin completes; the client sees it deli
   const orderUrl = await payOnTestGateway(page);
   await page.goto(orderUrl);
   await hydrated(page);
-  await expect(page.getByTestId('order-status')).toHaveAttribute('data-status', 'in_fulfilment');
+  // The worker plans the delivery right after the payment; the page asks again every 15 s.
+  await expect(page.getByTestId('order-status')).toHaveAttribute('data-status', 'in_fulfilment', { timeout: 30_000 });
   const item = page.getByTestId('delivery-item');
   await expect(item).toHaveAttribute('data-status', 'queued');
   await expect(item).toContainText('Wird vorbereitet');

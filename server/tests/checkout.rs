@@ -308,6 +308,59 @@ async fn a_purchase_through_the_test_gateway_makes_one_paid_order(pool: PgPool) 
             .await,
         1
     );
+
+    // The desk writes to the client (the support reply): in the timeline, mailed once.
+    let (status, err) = post(
+        &admin,
+        &app,
+        "/api/admin_message_client",
+        &[("id", &order_id), ("message", "   ")],
+    )
+    .await;
+    assert_eq!(status, 422, "{err}");
+    let (status, _) = post(
+        &client,
+        &app,
+        "/api/admin_message_client",
+        &[("id", &order_id), ("message", "Hallo")],
+    )
+    .await;
+    assert_eq!(status, 403, "clients do not write as the desk");
+    let (status, err) = post(
+        &admin,
+        &app,
+        "/api/admin_message_client",
+        &[
+            ("id", &order_id),
+            (
+                "message",
+                "Die Follower bleiben: wir beobachten das 30 Tage.",
+            ),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{err}");
+    app.run_worker_until_idle().await;
+    app.run_worker_until_idle().await;
+    let mails = gd_mail::read_outbox(&app.outbox, 50).await.unwrap();
+    let replies: Vec<_> = mails
+        .iter()
+        .filter(|m| m.subject.contains("Nachricht zu Ihrer Bestellung"))
+        .collect();
+    assert_eq!(replies.len(), 1, "{mails:?}");
+    assert!(replies[0]
+        .body
+        .contains("Die Follower bleiben: wir beobachten das 30 Tage."));
+    let (_, order) = post(&client, &app, "/api/my_order", &[("id", &order_id)]).await;
+    assert_eq!(
+        order["status"], "completed",
+        "a message does not move the order"
+    );
+    assert!(order["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["note"] == "Die Follower bleiben: wir beobachten das 30 Tage."));
 }
 
 #[sqlx::test(migrations = false)]

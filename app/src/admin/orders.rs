@@ -9,7 +9,7 @@ use leptos_router::hooks::use_params_map;
 
 use super::fulfilment_api::PartView;
 use super::orders_api::{
-    admin_order, admin_orders, AdminMoveOrder, AdminOrderView, AdminRefundOrder,
+    admin_order, admin_orders, AdminMessageClient, AdminMoveOrder, AdminOrderView, AdminRefundOrder,
 };
 use super::pages::admin_nav;
 use crate::checkout::page::status_text;
@@ -149,9 +149,15 @@ pub(super) fn detail_view() -> AnyView {
     let id = Memo::new(move |_| params.with(|p| p.get("id").unwrap_or_default()));
     let moved = ServerAction::<AdminMoveOrder>::new();
     let refunded = ServerAction::<AdminRefundOrder>::new();
+    let messaged = ServerAction::<AdminMessageClient>::new();
     let order = Resource::new(
-        move || (id.get(), moved.version().get(), refunded.version().get()),
-        |(id, _, _)| admin_order(id),
+        move || {
+            (
+                id.get(),
+                moved.version().get() + refunded.version().get() + messaged.version().get(),
+            )
+        },
+        |(id, _)| admin_order(id),
     );
     let error = failed(moved);
     let refund_error = failed(refunded);
@@ -171,6 +177,7 @@ pub(super) fn detail_view() -> AnyView {
                     })}
                 </Loaded>
                 <Show when=done><Notice text=if de { "Gespeichert; der Kunde wird benachrichtigt." } else { "Saved; the client is notified." }/></Show>
+                <MessageClient lang=lang id=id send=messaged/>
             </section>
         </Layout>
     }
@@ -346,6 +353,42 @@ fn order_detail(
         {mails}
     }
     .into_any()
+}
+
+fn message_words(lang: Lang, e: &AppError) -> &'static str {
+    match (lang, e) {
+        (Lang::De, AppError::Validation { .. }) => {
+            "Bitte eine Nachricht mit höchstens 2.000 Zeichen."
+        }
+        (Lang::En, AppError::Validation { .. }) => {
+            "Please write a message of at most 2,000 characters."
+        }
+        _ => crate::ui::error_text(lang, e),
+    }
+}
+
+/// A message from the desk to the client: it joins the timeline and is mailed (the support
+/// reply).
+#[component]
+fn MessageClient(
+    lang: Lang,
+    id: Memo<String>,
+    send: ServerAction<AdminMessageClient>,
+) -> impl IntoView {
+    let de = lang == Lang::De;
+    let error = failed(send);
+    let sent = move || matches!(send.value().get(), Some(Ok(())));
+    view! {
+        <ActionForm action=send attr:class="mt-8 max-w-md space-y-3" attr:data-testid="admin-order-message">
+            <h2 class="font-semibold text-slate-900">{if de { "Nachricht an den Kunden" } else { "Message to the client" }}</h2>
+            <FormError lang=lang error=error words=message_words/>
+            <input type="hidden" name="id" value=move || id.get()/>
+            <label class="block text-sm text-slate-700" for="message-text">{if de { "Nachricht (per Mail und im Verlauf)" } else { "Message (by mail and in the timeline)" }}</label>
+            <textarea id="message-text" name="message" rows="3" maxlength="2000" required class=INPUT></textarea>
+            <button type="submit" class=SECONDARY data-testid="message-send">{if de { "Senden" } else { "Send" }}</button>
+            <Show when=sent><Notice text=if de { "Gesendet." } else { "Sent." }/></Show>
+        </ActionForm>
+    }
 }
 
 /// The order's invoices and credit notes with their files.

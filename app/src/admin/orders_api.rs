@@ -123,6 +123,16 @@ pub async fn admin_move_order(
 }
 
 /// Refunds `amount` (euros as typed, e.g. `12,50`; empty for all that is left) of order
+/// A message from the desk to the client of order `id` (1 to 2,000 characters): it joins
+/// the order's timeline and is mailed to the client. 422 for an empty or too long message.
+#[server(prefix = "/api", endpoint = "admin_message_client")]
+pub async fn admin_message_client(
+    #[server(default)] id: String,
+    #[server(default)] message: String,
+) -> Result<(), AppError> {
+    server::message(&id, &message).await
+}
+
 /// `id` through the gateway, with a `reason` the client reads: the refund is recorded at
 /// once (the gateway's event later finds it), the order becomes partly refunded or
 /// refunded, and the client is mailed. 422 for a bad amount or a missing reason, 409 when
@@ -384,6 +394,34 @@ mod server {
         .await
         .map_err(AppError::internal)?;
         commit(tx).await
+    }
+
+    pub async fn message(id: &str, message: &str) -> Result<(), AppError> {
+        let actor = require_any_role(DESK).await?;
+        let id = Uuid::parse_str(id.trim()).map_err(|_| AppError::NotFound)?;
+        let mut tx = crate::context::begin().await?;
+        let entry = gd_orders::admin::message_client(&mut tx, id, actor.id, message)
+            .await
+            .map_err(|e| match e {
+                gd_orders::OrderError::NotFound => AppError::NotFound,
+                other => AppError::internal(other),
+            })?;
+        if entry.is_none() {
+            return Err(AppError::Validation {
+                issues: vec![FieldIssue::new(
+                    "message",
+                    if message.trim().is_empty() {
+                        IssueCode::Required
+                    } else {
+                        IssueCode::TooLong
+                    },
+                )],
+                echo: [("message".to_owned(), message.to_owned())]
+                    .into_iter()
+                    .collect(),
+            });
+        }
+        crate::context::commit(tx).await
     }
 
     pub async fn move_order(id: &str, to: &str, reason: &str) -> Result<(), AppError> {

@@ -8,6 +8,7 @@
 //! - [`pdf`]: the printable document; for business buyers a Factur-X PDF/A-3 with the XML
 //!   inside.
 //! - [`store`]: reading invoices back, their files, the lists for clients and finance.
+//! - [`lexoffice`]: the bookkeeping's API (contacts, vouchers, files, payments).
 //!
 //! Jobs: `gd_orders::IssueInvoice` (enqueued with the payment), `gd_orders::IssueCreditNote`
 //! (with the refund), [`RenderInvoice`] (enqueued with each document).
@@ -17,6 +18,7 @@ pub mod document;
 #[doc(hidden)]
 pub mod fixtures;
 pub mod issue;
+pub mod lexoffice;
 pub mod number;
 pub mod pdf;
 pub mod render;

@@ -58,6 +58,7 @@ templates!(
     "lead_confirmation",
     "lead_notification",
     "order_confirmation",
+    "support_reply",
     "order_update",
     "subscription_renewed",
     "subscription_payment_failed",
@@ -315,6 +316,15 @@ pub fn sample(kind: &str, lang: &str) -> serde_json::Value {
             "name": "Erika Mustermann", "number": 10042,
             "status": if de { "Abgeschlossen" } else { "completed" },
             "note": if de { "Alles ist geliefert." } else { "Everything has been delivered." },
+            "link": link
+        }),
+        "support_reply" => json!({
+            "name": "Erika Mustermann", "number": 10042,
+            "message": if de {
+                "Die ersten 2.000 Follower sind da, der Rest folgt bis Freitag."
+            } else {
+                "The first 2,000 followers have arrived, the rest follows by Friday."
+            },
             "link": link
         }),
         "subscription_renewed" => json!({

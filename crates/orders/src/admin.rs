@@ -225,6 +225,56 @@ pub async fn move_by_hand(
     Ok(Ok(()))
 }
 
+/// The longest message to a client.
+pub const MESSAGE_MAX: usize = 2000;
+
+/// `actor` (an admin or finance) writes `text` to the client of `order`: it joins the
+/// order's timeline (the status stays) and is mailed to the client (the support reply), in
+/// the caller's transaction. `Ok(None)` for an empty or too long text.
+pub async fn message_client(
+    conn: &mut PgConnection,
+    order: Uuid,
+    actor: Uuid,
+    text: &str,
+) -> Result<Option<i64>, OrderError> {
+    let text = text.trim();
+    if text.is_empty() || text.chars().count() > MESSAGE_MAX {
+        return Ok(None);
+    }
+    let status: String =
+        sqlx::query_scalar!("SELECT status FROM orders WHERE id = $1 FOR UPDATE", order)
+            .fetch_optional(&mut *conn)
+            .await?
+            .ok_or(OrderError::NotFound)?;
+    let entry: i64 = sqlx::query_scalar!(
+        "INSERT INTO order_events (order_id, from_status, to_status, actor_id, source, note)
+         VALUES ($1, $2, $2, $3, 'support', $4) RETURNING id",
+        order,
+        status,
+        actor,
+        text
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    gd_accounts::record(
+        conn,
+        &AuditEvent::new("order.message")
+            .actor(Some(actor))
+            .subject(order)
+            .details(serde_json::json!({ "entry": entry })),
+    )
+    .await?;
+    gd_jobs::enqueue(
+        conn,
+        &crate::mails::OrderUpdate {
+            order_id: order,
+            entry,
+        },
+    )
+    .await?;
+    Ok(Some(entry))
+}
+
 /// Moves `order` to `to` because something outside a person's hands happened (its
 /// fulfilment started, finished, or finished in part), with `note` for the client, in the
 /// caller's transaction: the timeline and, with `mail`, the client's mail. With `to` equal to

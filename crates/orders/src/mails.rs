@@ -158,7 +158,7 @@ pub async fn deliver_update(
         .await?
         .ok_or(OrderError::NotFound)?;
     let entry = sqlx::query!(
-        "SELECT to_status, note, mailed_at IS NOT NULL AS \"mailed!\" FROM order_events
+        "SELECT to_status, note, source, mailed_at IS NOT NULL AS \"mailed!\" FROM order_events
          WHERE id = $1 AND order_id = $2",
         job.entry,
         job.order_id
@@ -173,20 +173,28 @@ pub async fn deliver_update(
     let de = order.locale == Locale::De;
     let status = crate::Status::parse(&entry.to_status).map_or("", |s| status_words(s, de));
     let path = if de { "" } else { "/en" };
+    let link = format!("{public_url}{path}/portal/orders/{}", order.id);
+    // A person's message to the client is the support reply; anything else a status update.
+    let kind = if entry.source == "support" {
+        "support_reply"
+    } else {
+        "order_update"
+    };
     let rendered = render(
-        "order_update",
+        kind,
         lang(order.locale),
         json!({
             "name": order.buyer_name,
             "number": order.number,
             "status": status,
-            "note": entry.note.unwrap_or_default(),
-            "link": format!("{public_url}{path}/portal/orders/{}", order.id),
+            "note": entry.note.clone().unwrap_or_default(),
+            "message": entry.note.unwrap_or_default(),
+            "link": link,
         }),
     )?;
     let mail = Outgoing {
         key: format!("order_update:{}", job.entry),
-        kind: "order_update",
+        kind,
         lang: lang(order.locale),
         to: order.email.clone(),
         reply_to: Some(agency_email.to_owned()),
