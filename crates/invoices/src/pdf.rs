@@ -443,19 +443,29 @@ fn lay_out(inv: &Invoice, fonts: &Fonts, logo: bool) -> Vec<Vec<Op>> {
     };
     l.text_at(LEFT, l.y, 16.0, Weight::Bold, BLACK, Align::Left, &title);
     l.y += 20.0;
-    if inv.test_payment || seller.demo {
-        let warning = match (inv.test_payment, seller.demo) {
-            (true, _) => w.t(
+    // A local installation says what is not real: the payment, the issuer, or both.
+    let warnings = [
+        (
+            inv.test_payment,
+            w.t(
                 "TESTZAHLUNG – kein Geld geflossen (lokales Test-Gateway)",
                 "TEST PAYMENT – no money moved (local test gateway)",
             ),
-            (false, _) => w.t(
+        ),
+        (
+            seller.demo,
+            w.t(
                 "DEMO-AGENTUR – kein echter Rechnungssteller",
                 "DEMO AGENCY – not a real issuer",
             ),
-        };
+        ),
+    ];
+    for (_, warning) in warnings.iter().filter(|(shown, _)| *shown) {
         l.text_at(LEFT, l.y, 9.0, Weight::Bold, RED, Align::Left, warning);
-        l.y += 16.0;
+        l.y += 14.0;
+    }
+    if inv.test_payment || seller.demo {
+        l.y += 2.0;
     }
     let intro = match (&inv.corrects, inv.kind) {
         (Some(c), _) => {

@@ -198,8 +198,9 @@ async fn a_german_consumer_gets_19_percent_and_every_field(pool: PgPool) {
         "USt 19 % auf 66,36 €",
         "12,61 €",
         "78,97 €",
-        // A test payment says so.
+        // A test payment and the demo agency say so.
         "TESTZAHLUNG",
+        "DEMO-AGENTUR",
     ] {
         assert!(text.contains(field), "{field:?} missing in:\n{text}");
     }
