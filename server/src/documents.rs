@@ -86,10 +86,6 @@ async fn download(
     let Some(reader) = reader_of(&user, invoice.user_id) else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    let logo = match &state.config.agency.logo {
-        Some(path) => tokio::fs::read(path).await.ok(),
-        None => None,
-    };
     let stored = files.iter().find(|f| f.kind == file);
     let bytes = match stored {
         Some(stored) => match read(&state, &stored.key).await {
@@ -101,7 +97,7 @@ async fn download(
     let bytes = match bytes {
         Some(bytes) => bytes,
         // Not rendered yet, or lost: rendered now (the same bytes), and kept.
-        None => match regenerate(&state, &invoice, &file, stored.is_some(), logo).await {
+        None => match regenerate(&state, &invoice, &file, stored.is_some()).await {
             Ok(bytes) => bytes,
             Err(e) => {
                 tracing::error!(error = %e, invoice = %id, "cannot render an invoice");
@@ -171,12 +167,16 @@ async fn regenerate(
     invoice: &gd_invoices::Invoice,
     file: &str,
     recorded: bool,
-    logo: Option<Vec<u8>>,
 ) -> Result<Vec<u8>, gd_invoices::InvoiceError> {
     use gd_invoices::InvoiceError;
     if file == "xml" && !invoice.business {
         return Ok(gd_invoices::cii::xml(invoice).into_bytes());
     }
+    // The letterhead's logo is read only when a PDF is rendered here.
+    let logo = match &state.config.agency.logo {
+        Some(path) => tokio::fs::read(path).await.ok(),
+        None => None,
+    };
     let storage = |e: gd_storage::StorageError| InvoiceError::Storage(e.to_string());
     let key =
         gd_storage::Key::parse(&gd_invoices::render::key_of(invoice, file)).map_err(storage)?;

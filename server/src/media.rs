@@ -146,6 +146,65 @@ pub(crate) async fn signed_in_admin(
     }
 }
 
+/// A plain upload form as read: its text fields (each at most the reader's limit of
+/// characters), the file of its file field with the name the browser gave, and whether the
+/// body went over the route's limit (reading stopped there).
+pub(crate) struct UploadForm {
+    pub fields: std::collections::HashMap<String, String>,
+    pub file: Option<(Vec<u8>, String)>,
+    pub too_large: bool,
+}
+
+/// Reads an admin's plain multipart upload form: the file from field `file_field`, every other
+/// field as text cut to `text_max` characters. A form that is not multipart or cannot be read
+/// is answered 400.
+pub(crate) async fn read_upload(
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+    file_field: &str,
+    text_max: usize,
+) -> Result<UploadForm, Response> {
+    let Ok(mut multipart) = multipart else {
+        return Err((StatusCode::BAD_REQUEST, "Expected a multipart form.").into_response());
+    };
+    let unreadable = || (StatusCode::BAD_REQUEST, "Unreadable form.").into_response();
+    let mut form = UploadForm {
+        fields: Default::default(),
+        file: None,
+        too_large: false,
+    };
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                form.too_large = true;
+                break;
+            }
+            Err(_) => return Err(unreadable()),
+        };
+        let name = field.name().unwrap_or_default().to_owned();
+        let file_name = field.file_name().unwrap_or_default().to_owned();
+        let bytes = match field.bytes().await {
+            Ok(bytes) => bytes,
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                form.too_large = true;
+                break;
+            }
+            Err(_) => return Err(unreadable()),
+        };
+        if name == file_field {
+            form.file = Some((bytes.to_vec(), file_name));
+        } else {
+            let text = String::from_utf8_lossy(&bytes)
+                .chars()
+                .take(text_max)
+                .collect();
+            form.fields.insert(name, text);
+        }
+    }
+    Ok(form)
+}
+
 /// What the upload came to, as the product page's address says it.
 enum Outcome {
     Added,
@@ -165,47 +224,15 @@ async fn upload(
     let Ok(product) = uuid::Uuid::parse_str(&id) else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    let Ok(mut multipart) = multipart else {
-        return (StatusCode::BAD_REQUEST, "Expected a multipart form.").into_response();
+    let form = match read_upload(multipart, "image", 400).await {
+        Ok(form) => form,
+        Err(refused) => return refused,
     };
-
-    let mut file: Option<Vec<u8>> = None;
-    let mut alt = Localized::new(String::new(), String::new());
-    let mut lang = String::new();
-    let mut too_large = false;
-    loop {
-        let field = match multipart.next_field().await {
-            Ok(Some(field)) => field,
-            Ok(None) => break,
-            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                too_large = true;
-                break;
-            }
-            Err(_) => return (StatusCode::BAD_REQUEST, "Unreadable form.").into_response(),
-        };
-        let name = field.name().unwrap_or_default().to_owned();
-        let bytes = match field.bytes().await {
-            Ok(bytes) => bytes,
-            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                too_large = true;
-                break;
-            }
-            Err(_) => return (StatusCode::BAD_REQUEST, "Unreadable form.").into_response(),
-        };
-        let text = || {
-            String::from_utf8_lossy(&bytes)
-                .chars()
-                .take(400)
-                .collect::<String>()
-        };
-        match name.as_str() {
-            "image" => file = Some(bytes.to_vec()),
-            "alt_de" => alt.de = text(),
-            "alt_en" => alt.en = text(),
-            "lang" => lang = text(),
-            _ => {}
-        }
-    }
+    let field = |name: &str| form.fields.get(name).cloned().unwrap_or_default();
+    let alt = Localized::new(field("alt_de"), field("alt_en"));
+    let lang = field("lang");
+    let too_large = form.too_large;
+    let file = form.file.map(|(bytes, _)| bytes);
     let back = |outcome: Outcome| {
         let prefix = if lang == "en" { "/en" } else { "" };
         let query = match outcome {

@@ -21,7 +21,7 @@ use gd_common::{IssueCode, Problem};
 use gd_fulfilment::tasks::{self, TaskRefused, PROOF_MAX_BYTES};
 use gd_web::Session;
 
-use crate::media::signed_in_admin;
+use crate::media::{read_upload, signed_in_admin};
 use crate::AppState;
 
 /// The largest body the upload route reads: the file plus the form around it.
@@ -79,46 +79,17 @@ async fn upload(
     let Ok(id) = uuid::Uuid::parse_str(&id) else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    let Ok(mut multipart) = multipart else {
-        return (StatusCode::BAD_REQUEST, "Expected a multipart form.").into_response();
+    let form = match read_upload(multipart, "file", NOTE_READ_MAX).await {
+        Ok(form) => form,
+        Err(refused) => return refused,
     };
-    let mut file: Option<(Vec<u8>, String)> = None;
-    let mut note = String::new();
-    let mut lang = String::new();
-    let mut too_large = false;
-    loop {
-        let field = match multipart.next_field().await {
-            Ok(Some(field)) => field,
-            Ok(None) => break,
-            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                too_large = true;
-                break;
-            }
-            Err(_) => return (StatusCode::BAD_REQUEST, "Unreadable form.").into_response(),
-        };
-        let name = field.name().unwrap_or_default().to_owned();
-        let file_name = field.file_name().unwrap_or_default().to_owned();
-        let bytes = match field.bytes().await {
-            Ok(bytes) => bytes,
-            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                too_large = true;
-                break;
-            }
-            Err(_) => return (StatusCode::BAD_REQUEST, "Unreadable form.").into_response(),
-        };
-        let text = |max: usize| {
-            String::from_utf8_lossy(&bytes)
-                .chars()
-                .take(max)
-                .collect::<String>()
-        };
-        match name.as_str() {
-            "file" => file = Some((bytes.to_vec(), file_name)),
-            "note" => note = text(NOTE_READ_MAX),
-            "lang" => lang = text(8),
-            _ => {}
-        }
-    }
+    let note = form.fields.get("note").cloned().unwrap_or_default();
+    let lang: String = form
+        .fields
+        .get("lang")
+        .map(|l| l.chars().take(8).collect())
+        .unwrap_or_default();
+    let (file, too_large) = (form.file, form.too_large);
     if too_large {
         return back(&lang, Err(too_large_problem()));
     }

@@ -245,6 +245,7 @@ mod server {
         )
         .await
         .map_err(AppError::internal)?
+        .0
         .into_iter()
         .map(crate::invoices::api::server::row)
         .collect();

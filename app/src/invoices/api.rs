@@ -45,7 +45,7 @@ pub async fn my_invoices(#[server(default)] order: String) -> Result<Vec<Invoice
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FinanceList {
     pub rows: Vec<InvoiceRow>,
-    /// Invoices less credit notes in the list.
+    /// Invoices less credit notes, of everything that matched (also beyond the rows shown).
     pub net: Cents,
     pub vat: Cents,
     pub total: Cents,
@@ -119,7 +119,7 @@ pub(crate) mod server {
             order,
             ..Default::default()
         };
-        let rows = gd_invoices::store::list(&mut conn, &filter, 500)
+        let (rows, _) = gd_invoices::store::list(&mut conn, &filter, 500)
             .await
             .map_err(AppError::internal)?;
         Ok(rows.into_iter().map(row).collect())
@@ -157,25 +157,15 @@ pub(crate) mod server {
         };
         let ctx = server_context()?;
         let mut conn = ctx.pool.acquire().await.map_err(AppError::internal)?;
-        let mut rows = gd_invoices::store::list(&mut conn, &filter, FINANCE_LIST_MAX + 1)
+        let (rows, totals) = gd_invoices::store::list(&mut conn, &filter, FINANCE_LIST_MAX)
             .await
             .map_err(AppError::internal)?;
-        let truncated = rows.len() as i64 > FINANCE_LIST_MAX;
-        rows.truncate(FINANCE_LIST_MAX as usize);
-        let sign = |l: &Listed| if l.kind == "credit_note" { -1 } else { 1 };
-        let (net, vat, total) = rows.iter().fold((0, 0, 0), |(n, v, t), l| {
-            (
-                n + sign(l) * l.net,
-                v + sign(l) * l.vat,
-                t + sign(l) * l.total,
-            )
-        });
         Ok(FinanceList {
+            truncated: totals.matched > rows.len() as i64,
+            net: Cents(totals.net),
+            vat: Cents(totals.vat),
+            total: Cents(totals.total),
             rows: rows.into_iter().map(row).collect(),
-            net: Cents(net),
-            vat: Cents(vat),
-            total: Cents(total),
-            truncated,
             lexoffice: ctx.config.lexoffice_api_key.is_some(),
         })
     }

@@ -158,12 +158,23 @@ pub struct Filter {
     pub order: Option<Uuid>,
 }
 
-/// Invoices and credit notes by `filter`, newest first, at most `limit`.
+/// What all invoices matching a filter add up to (credit notes count against), and how many
+/// matched, however many a list shows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Totals {
+    pub matched: i64,
+    pub net: i64,
+    pub vat: i64,
+    pub total: i64,
+}
+
+/// Invoices and credit notes by `filter`, newest first, at most `limit`, with the totals of
+/// every match.
 pub async fn list(
     conn: &mut PgConnection,
     filter: &Filter,
     limit: i64,
-) -> Result<Vec<Listed>, InvoiceError> {
+) -> Result<(Vec<Listed>, Totals), InvoiceError> {
     let query = filter
         .query
         .as_deref()
@@ -177,8 +188,7 @@ pub async fn list(
                     .replace('_', "\\_")
             )
         });
-    Ok(sqlx::query_as!(
-        Listed,
+    let rows = sqlx::query!(
         r#"SELECT i.id, i.kind, i.number, c.number AS "corrects_number?", i.order_id,
                   o.number AS order_number,
                   coalesce(i.buyer->>'company', i.buyer->>'name', '') AS "buyer!",
@@ -186,7 +196,11 @@ pub async fn list(
                   i.issued_on AS "issued_on: NaiveDate", i.treatment, i.net, i.vat, i.total,
                   EXISTS (SELECT 1 FROM invoice_files f WHERE f.invoice_id = i.id AND f.kind = 'pdf') AS "has_pdf!",
                   EXISTS (SELECT 1 FROM invoice_files f WHERE f.invoice_id = i.id AND f.kind = 'xml') AS "has_xml!",
-                  i.finalized_at AS "finalized_at: DateTime<Utc>"
+                  i.finalized_at AS "finalized_at: DateTime<Utc>",
+                  count(*) OVER () AS "matched!",
+                  (sum(CASE WHEN i.kind = 'credit_note' THEN -i.net ELSE i.net END) OVER ())::bigint AS "sum_net!",
+                  (sum(CASE WHEN i.kind = 'credit_note' THEN -i.vat ELSE i.vat END) OVER ())::bigint AS "sum_vat!",
+                  (sum(CASE WHEN i.kind = 'credit_note' THEN -i.total ELSE i.total END) OVER ())::bigint AS "sum_total!"
            FROM invoices i
            JOIN orders o ON o.id = i.order_id
            LEFT JOIN invoices c ON c.id = i.corrects
@@ -209,5 +223,33 @@ pub async fn list(
         limit
     )
     .fetch_all(conn)
-    .await?)
+    .await?;
+    let totals = rows.first().map_or(Totals::default(), |r| Totals {
+        matched: r.matched,
+        net: r.sum_net,
+        vat: r.sum_vat,
+        total: r.sum_total,
+    });
+    let listed = rows
+        .into_iter()
+        .map(|r| Listed {
+            id: r.id,
+            kind: r.kind,
+            number: r.number,
+            corrects_number: r.corrects_number,
+            order_id: r.order_id,
+            order_number: r.order_number,
+            buyer: r.buyer,
+            email: r.email,
+            issued_on: r.issued_on,
+            treatment: r.treatment,
+            net: r.net,
+            vat: r.vat,
+            total: r.total,
+            has_pdf: r.has_pdf,
+            has_xml: r.has_xml,
+            finalized_at: r.finalized_at,
+        })
+        .collect();
+    Ok((listed, totals))
 }
