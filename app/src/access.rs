@@ -92,6 +92,8 @@ pub const SERVER_FNS: &[(&str, Access)] = &[
     // The caller's own invoices (another's order: 404).
     ("/api/my_invoices", Access::SignedIn),
     ("/api/finance_invoices", FINANCE_DESK),
+    ("/api/finance_overview", FINANCE_DESK),
+    ("/api/finance_retry_sync", FINANCE_DESK),
     ("/api/my_orders", Access::SignedIn),
     // Someone else's subscription is a 404.
     ("/api/my_subscriptions", Access::SignedIn),
@@ -174,6 +176,8 @@ pub const PAGES: &[(&str, Access)] = &[
     ("/en/portal/invoices", Access::SignedIn),
     ("/finance", FINANCE_DESK),
     ("/en/finance", FINANCE_DESK),
+    ("/finance/reports", FINANCE_DESK),
+    ("/en/finance/reports", FINANCE_DESK),
     // Someone else's order is a 404.
     ("/portal/orders/{id}", Access::SignedIn),
     ("/en/portal/orders/{id}", Access::SignedIn),
@@ -240,6 +244,8 @@ pub const ENDPOINTS: &[(&str, &str, Access)] = &[
     ),
     // An invoice's PDF or XML: its client, finance and admins (anyone else: 404).
     ("GET", "/documents/invoices/{id}/{file}", Access::SignedIn),
+    // The accountant's exports of a period (invoices.csv, datev.csv): finance and admins.
+    ("GET", "/documents/finance/{file}", FINANCE_DESK),
     // Stripe's (or the test gateway's) events: the signature over the body is the guard.
     ("POST", "/webhooks/stripe", Access::Credential),
     // The test gateway (only without a Stripe key): its API answers our own Stripe client

@@ -3,7 +3,7 @@ import { hydrated, payOnTestGateway, signedInAdmin, signUpAndIn, toCheckout } fr
 
 const run = Date.now().toString(36);
 
-test('a purchase is invoiced, a partial refund gets a credit note, finance sees both', async ({
+test('a purchase is invoiced, a partial refund gets a credit note, finance sees both, the charts and a DATEV export', async ({
   page,
   browser,
   baseURL,
@@ -77,5 +77,40 @@ test('a purchase is invoiced, a partial refund gets a credit note, finance sees 
   await admin.getByTestId('filter-query').blur();
   await expect(admin.getByTestId('finance-invoice')).toHaveCount(2);
   await expect(admin.getByTestId('finance-total')).toHaveText('9,90 €');
+  await expect(admin.getByTestId('sync-state').first()).toHaveAttribute('data-state', 'waiting');
+
+  // The reports: the charts, the payment and the refund, and a DATEV export of today.
+  await admin.getByTestId('reports-link').click();
+  await expect(admin).toHaveURL(/\/finance\/reports$/);
+  await expect(admin.getByTestId('chart-revenue').getByTestId('chart-bar')).toHaveCount(12);
+  const thisMonth = admin.getByTestId('chart-revenue').getByTestId('chart-bar').last();
+  expect(Number(await thisMonth.getAttribute('data-value'))).toBeGreaterThan(0);
+  await expect(admin.getByTestId('chart-products').getByTestId('chart-bar').first()).toBeVisible();
+  const payments = admin.getByTestId('finance-payment').filter({ hasText: email });
+  await expect(payments).toHaveCount(2);
+  await expect(payments.filter({ hasText: 'Erstattung' })).toContainText('5,00 €');
+  await expect(admin.getByTestId('sync-counts')).toContainText('nicht verbunden');
+  const today = new Date().toISOString().slice(0, 10);
+  await admin.getByTestId('export-from').fill(today);
+  await admin.getByTestId('export-to').fill(today);
+  await admin.getByTestId('export-to').blur();
+  const href = (await admin.getByTestId('export-datev').getAttribute('href'))!;
+  expect(href).toContain(`from=${today}&to=${today}`);
+  const [download] = await Promise.all([
+    admin.waitForEvent('download'),
+    admin.getByTestId('export-datev').click(),
+  ]);
+  expect(download.suggestedFilename()).toMatch(/^EXTF_Buchungsstapel_\d{8}_\d{8}\.csv$/);
+  const datev = await admin.request.get(href);
+  expect(datev.status()).toBe(200);
+  const text = (await datev.body()).toString('latin1');
+  expect(text.startsWith('"EXTF";700;21;"Buchungsstapel";')).toBe(true);
+  expect(text).toContain(`"${number}"`);
+  expect(text).toContain('14,90;"S";"EUR"');
+  expect(text).toContain('5,00;"H";"EUR"');
+  // A period the wrong way round is explained, not exported.
+  const wrong = await admin.request.get(`/documents/finance/datev.csv?from=${today}&to=2000-01-01`);
+  expect(wrong.status()).toBe(400);
+  expect(await wrong.text()).toContain('ends before it starts');
   await admin.close();
 });

@@ -4,6 +4,7 @@
 
 mod assets;
 mod documents;
+mod exports;
 mod health;
 mod media;
 mod oauth;
@@ -113,6 +114,7 @@ pub fn router(state: AppState) -> Router {
         .merge(media::routes())
         .merge(proofs::routes())
         .merge(documents::routes())
+        .merge(exports::routes())
         .merge(payments::routes(state.config.payments.is_test_gateway()))
         .leptos_routes_with_context(&state, routes, leptos_context.clone(), {
             let options = options.clone();

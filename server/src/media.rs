@@ -125,13 +125,31 @@ pub(crate) async fn signed_in_admin(
     state: &AppState,
     session: Option<axum::Extension<Session>>,
 ) -> Result<gd_accounts::User, Response> {
+    signed_in_with(state, session, &[Role::Admin]).await
+}
+
+/// The signed-in user holding any of `roles` (each with its two-factor rule), or the answer
+/// for someone else: 401 without a session, 403 without such a role.
+pub(crate) async fn signed_in_with(
+    state: &AppState,
+    session: Option<axum::Extension<Session>>,
+    roles: &[Role],
+) -> Result<gd_accounts::User, Response> {
     let user = match session {
         Some(axum::Extension(session)) => {
             gd_web::session_user(&session, &state.pool, state.config.session_absolute_days).await
         }
         None => Ok(None),
     };
-    match user.and_then(|u| gd_web::require_role(u, Role::Admin)) {
+    let checked = user.and_then(gd_web::require_user).and_then(|u| {
+        let allowed = roles.iter().any(|r| gd_web::role_check(&u, *r).is_ok());
+        if allowed {
+            Ok(u)
+        } else {
+            Err(gd_web::WebError::Forbidden)
+        }
+    });
+    match checked {
         Ok(user) => Ok(user),
         Err(gd_web::WebError::Unauthorized) => {
             Err((StatusCode::UNAUTHORIZED, "Please sign in.").into_response())

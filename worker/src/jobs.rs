@@ -28,6 +28,7 @@ pub(crate) fn register_all(monitor: Monitor, ctx: &JobContext) -> Monitor {
     let monitor = register(monitor, ctx, issue_invoice);
     let monitor = register(monitor, ctx, issue_credit_note);
     let monitor = register(monitor, ctx, render_invoice);
+    let monitor = register(monitor, ctx, sync_invoice);
     register_keyed(monitor, ctx, account_mail)
 }
 
@@ -79,12 +80,7 @@ async fn render_invoice(
     job: gd_invoices::RenderInvoice,
     ctx: JobContext,
 ) -> Result<(), gd_invoices::InvoiceError> {
-    let logo = match &ctx.config.agency.logo {
-        Some(path) => Some(tokio::fs::read(path).await.map_err(|e| {
-            gd_invoices::InvoiceError::Render(format!("AGENCY_LOGO {}: {e}", path.display()))
-        })?),
-        None => None,
-    };
+    let logo = agency_logo(&ctx).await?;
     let rendered = gd_invoices::render::render_and_store(
         &ctx.pool,
         ctx.storage.as_ref(),
@@ -93,6 +89,44 @@ async fn render_invoice(
     )
     .await?;
     tracing::info!(invoice = %job.invoice_id, ?rendered, "invoice rendered");
+    Ok(())
+}
+
+/// The agency's letterhead logo, when one is configured.
+async fn agency_logo(ctx: &JobContext) -> Result<Option<Vec<u8>>, gd_invoices::InvoiceError> {
+    match &ctx.config.agency.logo {
+        Some(path) => Ok(Some(tokio::fs::read(path).await.map_err(|e| {
+            gd_invoices::InvoiceError::Render(format!("AGENCY_LOGO {}: {e}", path.display()))
+        })?)),
+        None => Ok(None),
+    }
+}
+
+/// An invoice pushed to Lexoffice with its PDF, or its payment state read back. Failures
+/// are recorded for finance and tried again by the schedule, not by the queue.
+async fn sync_invoice(
+    job: gd_invoices::sync::SyncInvoice,
+    ctx: JobContext,
+) -> Result<(), gd_invoices::InvoiceError> {
+    let Some(key) = &ctx.config.lexoffice_api_key else {
+        // Enqueued while a key was set; the schedule enqueues it again once one is.
+        tracing::info!(invoice = %job.invoice_id, "Lexoffice not connected; sync waits");
+        return Ok(());
+    };
+    let pacer = gd_invoices::sync::DbPacer::new(ctx.pool.clone(), gd_invoices::sync::SPACING);
+    let client =
+        gd_invoices::lexoffice::Client::new(&ctx.config.lexoffice_api_base, key.expose(), &pacer);
+    let settings = gd_invoices::sync::SyncSettings::from_config(&ctx.config);
+    let synced = gd_invoices::sync::sync_invoice(
+        &ctx.pool,
+        &client,
+        ctx.storage.as_ref(),
+        &settings,
+        job.invoice_id,
+        agency_logo(&ctx).await?,
+    )
+    .await?;
+    tracing::info!(invoice = %job.invoice_id, ?synced, "Lexoffice sync");
     Ok(())
 }
 

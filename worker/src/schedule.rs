@@ -61,7 +61,40 @@ pub static TASKS: &[Task] = &[
     task!("forget_old_rate_limits", HOURLY, forget_old_rate_limits),
     task!("delete_stale_guest_carts", HOURLY, delete_stale_guest_carts),
     task!("poll_fulfilment", Duration::from_secs(30), poll_fulfilment),
+    task!("sync_lexoffice", Duration::from_secs(60), sync_lexoffice),
+    task!("finance_digest", DAILY, finance_digest),
 ];
+
+const DAILY: Duration = Duration::from_secs(24 * 3600);
+
+/// How many invoices one run puts on the sync queue (at about 5 calls each and 2 calls a
+/// second, a minute's worth).
+const SYNC_BATCH: i64 = 25;
+
+/// Invoices not in Lexoffice yet (or failed and due again, or whose payment is worth reading
+/// again) are put on the sync queue. Without an API key they wait.
+async fn sync_lexoffice(ctx: JobContext) -> anyhow::Result<u64> {
+    if ctx.config.lexoffice_api_key.is_none() {
+        return Ok(0);
+    }
+    let mut tx = ctx.pool.begin().await?;
+    let queued = gd_invoices::sync::enqueue_due(&mut tx, SYNC_BATCH).await?;
+    tx.commit().await?;
+    Ok(queued)
+}
+
+/// Finance's daily digest: new invoices, failed payments, failed bookkeeping syncs.
+async fn finance_digest(ctx: JobContext) -> anyhow::Result<u64> {
+    let sent = gd_invoices::digest::send_daily(
+        &ctx.pool,
+        ctx.mailer.as_ref(),
+        &ctx.config.public_url,
+        ctx.config.finance_digest_to.as_deref(),
+        chrono::Utc::now().date_naive(),
+    )
+    .await?;
+    Ok(sent)
+}
 
 /// Asks providers where their open orders stand (in batches) and moves the fulfilments and
 /// their orders on.

@@ -117,7 +117,9 @@ impl LazyRoute for AdminPages {
         let path = leptos_router::hooks::use_location()
             .pathname
             .get_untracked();
-        if path.ends_with("/finance") {
+        if path.ends_with("/finance/reports") {
+            crate::invoices::reports::reports_view()
+        } else if path.ends_with("/finance") {
             crate::invoices::page::finance_view()
         } else if path.ends_with("/admin/jobs") {
             super::ops::jobs_view()

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::api::{finance_invoices, my_invoices, InvoiceRow, FINANCE_LIST_MAX};
+use super::api::{finance_invoices, my_invoices, FinanceRetrySync, InvoiceRow, FINANCE_LIST_MAX};
 use crate::i18n::Lang;
 use crate::shell::Layout;
 use crate::shop::money;
@@ -37,6 +37,44 @@ fn downloads(lang: Lang, r: &InvoiceRow) -> impl IntoView {
         <a class=LINK href=r.xml_url.clone() rel="external" download="" data-testid="invoice-xml"
             title=if de { "E-Rechnung (EN 16931, CII)" } else { "E-invoice (EN 16931, CII)" }>"XML"</a>
     }
+}
+
+/// Where an invoice stands in Lexoffice, with a retry for a failed push.
+fn sync_cell(lang: Lang, r: &InvoiceRow, retry: ServerAction<FinanceRetrySync>) -> AnyView {
+    let de = lang == Lang::De;
+    let (text, class) = match r.sync.as_str() {
+        "pushed" => (
+            match (r.payment_status.as_deref(), de) {
+                (Some("balanced"), true) => "übertragen · bezahlt",
+                (Some("balanced"), false) => "sent · paid",
+                (_, true) => "übertragen",
+                (_, false) => "sent",
+            },
+            "text-emerald-700",
+        ),
+        "failed" => (
+            if de { "fehlgeschlagen" } else { "failed" },
+            "text-rose-700",
+        ),
+        "queued" => (
+            if de { "in Arbeit" } else { "in progress" },
+            "text-slate-600",
+        ),
+        _ => (if de { "wartet" } else { "waiting" }, "text-slate-500"),
+    };
+    let failed = r.sync == "failed";
+    let id = r.id.clone();
+    view! {
+        <span class=class data-testid="sync-state" data-state=r.sync.clone() title=r.sync_error.clone().unwrap_or_default()>{text}</span>
+        {failed.then(|| view! {
+            <span class="block text-xs text-rose-700" data-testid="sync-error">{r.sync_error.clone().unwrap_or_default()}</span>
+            <button type="button" class=LINK data-testid="sync-retry"
+                on:click=move |_| { retry.dispatch(FinanceRetrySync { invoice: id.clone() }); }>
+                {if de { "Erneut versuchen" } else { "Try again" }}
+            </button>
+        })}
+    }
+    .into_any()
 }
 
 /// A client's invoices: of `order`, or all (`order` empty).
@@ -110,15 +148,29 @@ pub(crate) fn finance_view() -> AnyView {
     let to = RwSignal::new(String::new());
     let query = RwSignal::new(String::new());
     let kind = RwSignal::new(String::new());
+    let retry = ServerAction::<FinanceRetrySync>::new();
     let list = Resource::new(
-        move || (from.get(), to.get(), query.get(), kind.get()),
-        |(from, to, query, kind)| finance_invoices(from, to, query, kind),
+        move || {
+            (
+                from.get(),
+                to.get(),
+                query.get(),
+                kind.get(),
+                retry.version().get(),
+            )
+        },
+        |(from, to, query, kind, _)| finance_invoices(from, to, query, kind),
     );
     view! {
         <Title text=if de { "Finanzen" } else { "Finance" }/>
         <Layout lang=lang>
             <section class="mx-auto max-w-6xl px-4 py-12">
                 <h1 class="text-3xl font-bold text-slate-900">{if de { "Finanzen: Rechnungen" } else { "Finance: invoices" }}</h1>
+                <p class="mt-2"><a class=LINK href=lang.path("/finance/reports") data-testid="reports-link">{if de {
+                    "Auswertungen, Zahlungen, offene Posten und Export (DATEV) →"
+                } else {
+                    "Reports, payments, open items and export (DATEV) →"
+                }}</a></p>
                 <form class="mt-6 grid gap-4 sm:grid-cols-4" on:submit=|ev| ev.prevent_default() data-testid="finance-filter">
                     <label class="text-sm text-slate-700">{if de { "Von" } else { "From" }}
                         <input type="date" class=INPUT prop:value=from on:change=move |ev| from.set(event_target_value(&ev)) data-testid="filter-from"/>
@@ -169,7 +221,8 @@ pub(crate) fn finance_view() -> AnyView {
                                         <th class="py-2 pr-3 text-right">{if de { "Netto" } else { "Net" }}</th>
                                         <th class="py-2 pr-3 text-right">{if de { "USt" } else { "VAT" }}</th>
                                         <th class="py-2 pr-3 text-right">{if de { "Brutto" } else { "Gross" }}</th>
-                                        <th class="py-2">{if de { "Dateien" } else { "Files" }}</th>
+                                        <th class="py-2 pr-3">{if de { "Dateien" } else { "Files" }}</th>
+                                        <th class="py-2">"Lexoffice"</th>
                                     </tr></thead>
                                     <tbody>
                                         {f.rows.into_iter().map(|r| {
@@ -186,7 +239,8 @@ pub(crate) fn finance_view() -> AnyView {
                                                     <td class="py-2 pr-3 text-right">{sign}{money(lang, r.net)}</td>
                                                     <td class="py-2 pr-3 text-right">{sign}{money(lang, r.vat)}</td>
                                                     <td class="py-2 pr-3 text-right">{sign}{money(lang, r.total)}</td>
-                                                    <td class="py-2">{downloads(lang, &r)}</td>
+                                                    <td class="py-2 pr-3">{downloads(lang, &r)}</td>
+                                                    <td class="py-2">{sync_cell(lang, &r, retry)}</td>
                                                 </tr>
                                             }
                                         }).collect_view()}
@@ -196,6 +250,7 @@ pub(crate) fn finance_view() -> AnyView {
                                         <td class="py-2 pr-3 text-right">{money(lang, f.net)}</td>
                                         <td class="py-2 pr-3 text-right">{money(lang, f.vat)}</td>
                                         <td class="py-2 pr-3 text-right" data-testid="finance-total">{money(lang, f.total)}</td>
+                                        <td></td>
                                         <td></td>
                                     </tr></tfoot>
                                 </table>

@@ -91,6 +91,7 @@ pub fn App() -> impl IntoView {
                 <Route path=(LangPrefix, StaticSegment("portal"), StaticSegment("orders")) ssr=SsrMode::Async view={Lazy::<AccountPage>::new()}/>
                 <Route path=(LangPrefix, StaticSegment("portal"), StaticSegment("invoices")) ssr=SsrMode::Async view={Lazy::<AccountPage>::new()}/>
                 <Route path=(LangPrefix, StaticSegment("finance")) ssr=SsrMode::Async view={Lazy::<AdminPages>::new()}/>
+                <Route path=(LangPrefix, StaticSegment("finance"), StaticSegment("reports")) ssr=SsrMode::Async view={Lazy::<AdminPages>::new()}/>
                 <Route path=(LangPrefix, StaticSegment("portal"), StaticSegment("orders"), ParamSegment("id")) ssr=SsrMode::Async view={Lazy::<AccountPage>::new()}/>
                 <Route path=(LangPrefix, StaticSegment("admin"), StaticSegment("users")) ssr=SsrMode::Async view={Lazy::<AdminPages>::new()}/>
                 <Route path=(LangPrefix, StaticSegment("admin"), StaticSegment("audit")) ssr=SsrMode::Async view={Lazy::<AdminPages>::new()}/>

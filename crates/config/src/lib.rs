@@ -214,6 +214,21 @@ impl OAuthProviderConfig {
     }
 }
 
+/// The DATEV export's numbers and accounts: Beraternummer and Mandantennummer, the fiscal
+/// year's first month, the collective debtor account, the revenue account of each VAT
+/// treatment and the length of a ledger account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DatevConfig {
+    pub consultant: u32,
+    pub client: u32,
+    pub fiscal_year_start_month: u32,
+    pub debtor_account: u32,
+    pub revenue_standard: u32,
+    pub revenue_reverse_charge: u32,
+    pub revenue_small_business: u32,
+    pub account_length: u32,
+}
+
 /// The agency as its invoices name it (every detail § 14 (4) UStG asks of the seller), and
 /// its VAT standing. Without `AGENCY_NAME` a local installation uses a demo agency, and its
 /// documents say so.
@@ -301,6 +316,11 @@ pub struct Config {
     pub fulfilment_stuck_hours: i64,
     /// The agency's details for invoices (`AGENCY_*`).
     pub agency: AgencyConfig,
+    /// The DATEV export's numbers and accounts (`DATEV_CONSULTANT_NUMBER`,
+    /// `DATEV_CLIENT_NUMBER`, `DATEV_FISCAL_YEAR_START_MONTH`, `DATEV_DEBTOR_ACCOUNT` (10000),
+    /// `DATEV_REVENUE_ACCOUNT` (8400), `DATEV_REVENUE_ACCOUNT_REVERSE_CHARGE` (8336),
+    /// `DATEV_REVENUE_ACCOUNT_SMALL_BUSINESS` (8195), `DATEV_ACCOUNT_LENGTH` (4)).
+    pub datev: DatevConfig,
     /// `INVOICE_RETENTION_YEARS`: invoices and their files are kept at least this many years
     /// after the end of the year they were issued in (§ 147 AO, § 14b UStG). Default 10.
     pub invoice_retention_years: u32,
@@ -309,6 +329,17 @@ pub struct Config {
     pub lexoffice_api_key: Option<Secret>,
     /// `LEXOFFICE_API_BASE`: the API's address. Default `https://api.lexware.io/v1`.
     pub lexoffice_api_base: String,
+    /// `LEXOFFICE_CATEGORY`: the posting category (an id from Lexoffice's
+    /// `/posting-categories`, type income) of what we sell. Default
+    /// `8f8664a0-fd86-11e1-a21f-0800200c9a66` ("Einnahmen").
+    pub lexoffice_category: String,
+    /// `LEXOFFICE_CATEGORY_REVERSE_CHARGE`: the posting category of sales to EU businesses under
+    /// reverse charge. Unset: the sync takes the income category whose name mentions § 13b or
+    /// the EU from the account's list.
+    pub lexoffice_category_reverse_charge: Option<String>,
+    /// `FINANCE_DIGEST_TO`: where the daily finance digest (new invoices, failed payments,
+    /// failed bookkeeping syncs) goes. Default: every user with the finance role.
+    pub finance_digest_to: Option<String>,
     /// `WORKER_METRICS_ADDR`: where the worker serves Prometheus metrics at `/metrics` (job
     /// counters, queue depth and latency, scheduled runs), e.g. `127.0.0.1:9091`; the
     /// `METRICS_TOKEN` applies there too. Unset (default): the worker listens nowhere.
@@ -612,12 +643,17 @@ impl Config {
 
         Ok(Self {
             agency,
+            datev: datev_from(&get)?,
             invoice_retention_years,
             lexoffice_api_key: get("LEXOFFICE_API_KEY").map(Secret::new),
             lexoffice_api_base: get("LEXOFFICE_API_BASE")
                 .unwrap_or_else(|| "https://api.lexware.io/v1".to_owned())
                 .trim_end_matches('/')
                 .to_owned(),
+            lexoffice_category: get("LEXOFFICE_CATEGORY")
+                .unwrap_or_else(|| "8f8664a0-fd86-11e1-a21f-0800200c9a66".to_owned()),
+            lexoffice_category_reverse_charge: get("LEXOFFICE_CATEGORY_REVERSE_CHARGE"),
+            finance_digest_to: get("FINANCE_DIGEST_TO"),
             two_factor_key,
             storage,
             instagram_discovery,
@@ -880,6 +916,34 @@ fn is_local_url(url: &str) -> bool {
         .next()
         .unwrap_or_default();
     host == "localhost" || host == "127.0.0.1" || host == "[" || host.ends_with(".localhost")
+}
+
+/// The DATEV export's numbers and accounts (`DATEV_*`; SKR03 accounts by default).
+fn datev_from(get: &dyn Fn(&str) -> Option<String>) -> Result<DatevConfig, ConfigError> {
+    let n = |name: &'static str, default: u32| parse_or(name, get(name), default);
+    let c = DatevConfig {
+        consultant: n("DATEV_CONSULTANT_NUMBER", 1001)?,
+        client: n("DATEV_CLIENT_NUMBER", 1)?,
+        fiscal_year_start_month: n("DATEV_FISCAL_YEAR_START_MONTH", 1)?,
+        debtor_account: n("DATEV_DEBTOR_ACCOUNT", 10000)?,
+        revenue_standard: n("DATEV_REVENUE_ACCOUNT", 8400)?,
+        revenue_reverse_charge: n("DATEV_REVENUE_ACCOUNT_REVERSE_CHARGE", 8336)?,
+        revenue_small_business: n("DATEV_REVENUE_ACCOUNT_SMALL_BUSINESS", 8195)?,
+        account_length: n("DATEV_ACCOUNT_LENGTH", 4)?,
+    };
+    if !(1..=12).contains(&c.fiscal_year_start_month) {
+        return Err(ConfigError {
+            name: "DATEV_FISCAL_YEAR_START_MONTH",
+            reason: "a month from 1 to 12".into(),
+        });
+    }
+    if !(4..=8).contains(&c.account_length) {
+        return Err(ConfigError {
+            name: "DATEV_ACCOUNT_LENGTH",
+            reason: "from 4 to 8 digits".into(),
+        });
+    }
+    Ok(c)
 }
 
 /// The agency's details: all from `AGENCY_*`, or the demo agency when `AGENCY_NAME` is unset.

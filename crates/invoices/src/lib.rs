@@ -9,12 +9,17 @@
 //!   inside.
 //! - [`store`]: reading invoices back, their files, the lists for clients and finance.
 //! - [`lexoffice`]: the bookkeeping's API (contacts, vouchers, files, payments).
+//! - [`sync`]: every invoice pushed to Lexoffice with its PDF, payments read back.
 //!
 //! Jobs: `gd_orders::IssueInvoice` (enqueued with the payment), `gd_orders::IssueCreditNote`
-//! (with the refund), [`RenderInvoice`] (enqueued with each document).
+//! (with the refund), [`RenderInvoice`] (enqueued with each document), [`sync::SyncInvoice`]
+//! (enqueued by the worker's schedule).
 
 pub mod cii;
+pub mod digest;
 pub mod document;
+pub mod export;
+pub mod finance;
 #[doc(hidden)]
 pub mod fixtures;
 pub mod issue;
@@ -23,6 +28,7 @@ pub mod number;
 pub mod pdf;
 pub mod render;
 pub mod store;
+pub mod sync;
 
 pub use document::{Invoice, Kind};
 pub use issue::{Issued, Settings};
@@ -39,6 +45,8 @@ pub enum InvoiceError {
     Render(String),
     #[error("storage: {0}")]
     Storage(String),
+    #[error("mail: {0}")]
+    Mail(String),
     #[error(transparent)]
     Order(#[from] gd_orders::OrderError),
     #[error(transparent)]

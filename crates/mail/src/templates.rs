@@ -63,6 +63,7 @@ templates!(
     "subscription_renewed",
     "subscription_payment_failed",
     "subscription_ended",
+    "finance_digest",
 );
 
 fn env() -> &'static Environment<'static> {
@@ -317,6 +318,25 @@ pub fn sample(kind: &str, lang: &str) -> serde_json::Value {
             "status": if de { "Abgeschlossen" } else { "completed" },
             "note": if de { "Alles ist geliefert." } else { "Everything has been delivered." },
             "link": link
+        }),
+        "finance_digest" => json!({
+            "day": if de { "01.12.2026" } else { "2026-12-01" },
+            "invoices": [
+                { "number": "RE-2026-00041", "buyer": "Erika Mustermann", "total": if de { "618,80 €" } else { "€618.80" } },
+                { "number": "RE-2026-00042", "buyer": "Muster & Söhne GmbH", "total": if de { "49,00 €" } else { "€49.00" } }
+            ],
+            "invoices_total": if de { "667,80 €" } else { "€667.80" },
+            "credit_notes": [
+                { "number": "RK-2026-00003", "buyer": "Erika Mustermann", "total": if de { "59,90 €" } else { "€59.90" } }
+            ],
+            "credit_notes_total": if de { "59,90 €" } else { "€59.90" },
+            "failed_payments": [
+                { "client": "anna@example.de", "plan": "Social-Media-Betreuung Basic", "amount": if de { "499,00 €" } else { "€499.00" } }
+            ],
+            "failed_syncs": [
+                { "number": "RE-2026-00040", "error": "Lexoffice refused the key (401): Unauthorized" }
+            ],
+            "link": "https://growthdesk.example/finance"
         }),
         "support_reply" => json!({
             "name": "Erika Mustermann", "number": 10042,
