@@ -94,7 +94,7 @@ async fn export(
     let bytes = match format {
         "datev" => Ok(gd_invoices::export::datev(
             &rows,
-            &gd_invoices::export::Datev::from_config(&state.config.datev),
+            &state.config.datev,
             from,
             to,
             chrono::Utc::now(),

@@ -1,10 +1,14 @@
 //! Exports for the accountant: the invoices and credit notes of a period as a CSV table, and
 //! as a DATEV Buchungsstapel (EXTF format 700, category 21), the file German accountants
 //! import into DATEV: one booking per invoice and VAT rate, the client's debtor account
-//! against the revenue account of the VAT treatment (SKR03 by default, all configurable).
+//! against the revenue account of the VAT treatment ([`DatevConfig`]: SKR03 by default; 8400
+//! Erlöse 19 % USt, 8336 Erlöse aus im anderen EU-Land steuerpflichtigen sonstigen Leistungen
+//! (§ 13b), 8195 Erlöse als Kleinunternehmer).
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use sqlx::PgConnection;
+
+use gd_config::DatevConfig;
 
 use crate::document::RateSum;
 use crate::InvoiceError;
@@ -155,41 +159,6 @@ pub fn csv(rows: &[Row]) -> Result<Vec<u8>, InvoiceError> {
         .map_err(|e| InvoiceError::Render(format!("CSV: {}", e.error())))
 }
 
-/// The accounts and numbers of a DATEV export.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Datev {
-    /// Beraternummer (the accountant's), Mandantennummer (the agency's at the accountant).
-    pub consultant: u32,
-    pub client: u32,
-    /// The first month of the fiscal year (1 = January).
-    pub fiscal_year_start_month: u32,
-    /// The debtor account all sales are booked to (a collective debtor).
-    pub debtor_account: u32,
-    /// Revenue accounts by VAT treatment (SKR03: 8400 Erlöse 19 % USt, 8336 Erlöse aus im
-    /// anderen EU-Land steuerpflichtigen sonstigen Leistungen (§ 13b), 8195 Erlöse als
-    /// Kleinunternehmer).
-    pub revenue_standard: u32,
-    pub revenue_reverse_charge: u32,
-    pub revenue_small_business: u32,
-    /// Sachkontenlänge: digits of a general ledger account.
-    pub account_length: u32,
-}
-
-impl Datev {
-    pub fn from_config(c: &gd_config::DatevConfig) -> Self {
-        Datev {
-            consultant: c.consultant,
-            client: c.client,
-            fiscal_year_start_month: c.fiscal_year_start_month,
-            debtor_account: c.debtor_account,
-            revenue_standard: c.revenue_standard,
-            revenue_reverse_charge: c.revenue_reverse_charge,
-            revenue_small_business: c.revenue_small_business,
-            account_length: c.account_length,
-        }
-    }
-}
-
 /// A DATEV text field: quoted, quotes doubled, no separators or line breaks inside, cut to
 /// `max` characters.
 fn text(value: &str, max: usize) -> String {
@@ -223,7 +192,7 @@ const DATEV_COLUMNS: &[&str] = &[
 /// (Windows-1252, CRLF).
 pub fn datev(
     rows: &[Row],
-    settings: &Datev,
+    settings: &DatevConfig,
     from: NaiveDate,
     to: NaiveDate,
     created: DateTime<Utc>,
@@ -342,8 +311,8 @@ mod tests {
         }
     }
 
-    fn settings() -> Datev {
-        Datev {
+    fn settings() -> DatevConfig {
+        DatevConfig {
             consultant: 1001,
             client: 1,
             fiscal_year_start_month: 1,

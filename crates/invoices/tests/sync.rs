@@ -109,6 +109,32 @@ fn settings() -> SyncSettings {
     SyncSettings::from_config(&config())
 }
 
+/// Lexoffice has neither a voucher with our number nor a contact with the buyer's address.
+async fn knows_nothing(server: &MockServer) {
+    for p in ["/voucherlist", "/contacts"] {
+        Mock::given(method("GET"))
+            .and(path(p))
+            .respond_with(empty_page())
+            .mount(server)
+            .await;
+    }
+}
+
+/// Lexoffice takes voucher `v`'s PDF (once) and says its payment is open.
+async fn takes_the_pdf(server: &MockServer, v: &str) {
+    Mock::given(method("POST"))
+        .and(path(format!("/vouchers/{v}/files")))
+        .respond_with(ResponseTemplate::new(202).set_body_json(json!({ "id": "f-1" })))
+        .expect(1)
+        .mount(server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("/payments/{v}")))
+        .respond_with(payment("openRevenue"))
+        .mount(server)
+        .await;
+}
+
 #[sqlx::test(migrations = false)]
 async fn an_invoice_is_pushed_with_its_contact_and_pdf_and_its_payment_read_back(pool: PgPool) {
     gd_db::migrate(&pool).await.unwrap();
@@ -149,17 +175,7 @@ async fn an_invoice_is_pushed_with_its_contact_and_pdf_and_its_payment_read_back
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(method("POST"))
-        .and(path("/vouchers/v-1/files"))
-        .respond_with(ResponseTemplate::new(202).set_body_json(json!({ "id": "f-1" })))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/payments/v-1"))
-        .respond_with(payment("openRevenue"))
-        .mount(&server)
-        .await;
+    takes_the_pdf(&server, "v-1").await;
 
     let pacer = LocalPacer::new(Duration::ZERO);
     let client = Client::new(&server.uri(), "key", &pacer);
@@ -265,17 +281,7 @@ async fn a_create_whose_answer_was_lost_is_found_by_number(pool: PgPool) {
         .expect(0)
         .mount(&server)
         .await;
-    Mock::given(method("POST"))
-        .and(path("/vouchers/v-lost/files"))
-        .respond_with(ResponseTemplate::new(202).set_body_json(json!({ "id": "f-1" })))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/payments/v-lost"))
-        .respond_with(payment("openRevenue"))
-        .mount(&server)
-        .await;
+    takes_the_pdf(&server, "v-lost").await;
     let pacer = LocalPacer::new(Duration::ZERO);
     let client = Client::new(&server.uri(), "key", &pacer);
     let synced = sync::sync_invoice(&pool, &client, &storage(), &settings(), id, None)
@@ -345,16 +351,7 @@ async fn a_changed_client_is_updated_and_a_stale_version_read_again(pool: PgPool
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(method("POST"))
-        .and(path("/vouchers/v-2/files"))
-        .respond_with(ResponseTemplate::new(202).set_body_json(json!({ "id": "f-2" })))
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/payments/v-2"))
-        .respond_with(payment("openRevenue"))
-        .mount(&server)
-        .await;
+    takes_the_pdf(&server, "v-2").await;
     let pacer = LocalPacer::new(Duration::ZERO);
     let client = Client::new(&server.uri(), "key", &pacer);
     let synced = sync::sync_invoice(&pool, &client, &storage(), &settings(), id, None)
@@ -385,16 +382,7 @@ async fn a_refusal_is_recorded_for_finance_and_retried_on_request(pool: PgPool) 
     gd_db::migrate(&pool).await.unwrap();
     let id = issued(&pool, &CONSUMER).await;
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/voucherlist"))
-        .respond_with(empty_page())
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/contacts"))
-        .respond_with(empty_page())
-        .mount(&server)
-        .await;
+    knows_nothing(&server).await;
     Mock::given(method("POST"))
         .and(path("/contacts"))
         .respond_with(saved("c-1", 1))
