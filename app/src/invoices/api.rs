@@ -78,7 +78,7 @@ pub async fn finance_invoices(
 /// Finance asks for invoice `invoice`'s failed Lexoffice push to be tried now; false when it
 /// had not failed (or Lexoffice is not connected).
 #[server(prefix = "/api", endpoint = "finance_retry_sync")]
-pub async fn finance_retry_sync(invoice: String) -> Result<bool, AppError> {
+pub async fn finance_retry_sync(#[server(default)] invoice: String) -> Result<bool, AppError> {
     server::retry_sync(&invoice).await
 }
 
