@@ -64,15 +64,17 @@ pub struct FinanceList {
 
 /// Invoices and credit notes for finance (admins may look): issued `from` … `to`
 /// (`YYYY-MM-DD`, empty: open), matching `query` (number, order number, name, company,
-/// address), of `kind` (`invoice`, `credit_note`, empty: both). 422 for a malformed date.
+/// address), of `kind` (`invoice`, `credit_note`, empty: both), in Lexoffice state `sync`
+/// (`waiting`, `queued`, `failed`, `pushed`; empty: any). 422 for a malformed date.
 #[server(prefix = "/api", endpoint = "finance_invoices")]
 pub async fn finance_invoices(
     #[server(default)] from: String,
     #[server(default)] to: String,
     #[server(default)] query: String,
     #[server(default)] kind: String,
+    #[server(default)] sync: String,
 ) -> Result<FinanceList, AppError> {
-    server::finance(&from, &to, &query, &kind).await
+    server::finance(&from, &to, &query, &kind, &sync).await
 }
 
 /// Finance asks for invoice `invoice`'s failed Lexoffice push to be tried now; false when it
@@ -229,6 +231,7 @@ pub(crate) mod server {
         to: &str,
         query: &str,
         kind: &str,
+        sync: &str,
     ) -> Result<FinanceList, AppError> {
         require_any_role(DESK).await?;
         let filter = Filter {
@@ -238,6 +241,10 @@ pub(crate) mod server {
                 .filter(|q| !q.trim().is_empty()),
             kind: match kind.trim() {
                 "invoice" | "credit_note" => Some(kind.trim().to_owned()),
+                _ => None,
+            },
+            sync: match sync.trim() {
+                "waiting" | "queued" | "failed" | "pushed" => Some(sync.trim().to_owned()),
                 _ => None,
             },
             ..Default::default()

@@ -148,6 +148,7 @@ pub(crate) fn finance_view() -> AnyView {
     let to = RwSignal::new(String::new());
     let query = RwSignal::new(String::new());
     let kind = RwSignal::new(String::new());
+    let sync = RwSignal::new(String::new());
     let retry = ServerAction::<FinanceRetrySync>::new();
     let list = Resource::new(
         move || {
@@ -156,10 +157,11 @@ pub(crate) fn finance_view() -> AnyView {
                 to.get(),
                 query.get(),
                 kind.get(),
+                sync.get(),
                 retry.version().get(),
             )
         },
-        |(from, to, query, kind, _)| finance_invoices(from, to, query, kind),
+        |(from, to, query, kind, sync, _)| finance_invoices(from, to, query, kind, sync),
     );
     view! {
         <Title text=if de { "Finanzen" } else { "Finance" }/>
@@ -171,7 +173,7 @@ pub(crate) fn finance_view() -> AnyView {
                 } else {
                     "Reports, payments, open items and export (DATEV) →"
                 }}</a></p>
-                <form class="mt-6 grid gap-4 sm:grid-cols-4" on:submit=|ev| ev.prevent_default() data-testid="finance-filter">
+                <form class="mt-6 grid gap-4 sm:grid-cols-5" on:submit=|ev| ev.prevent_default() data-testid="finance-filter">
                     <label class="text-sm text-slate-700">{if de { "Von" } else { "From" }}
                         <input type="date" class=INPUT prop:value=from on:change=move |ev| from.set(event_target_value(&ev)) data-testid="filter-from"/>
                     </label>
@@ -186,6 +188,15 @@ pub(crate) fn finance_view() -> AnyView {
                             <option value="">{if de { "Alle" } else { "All" }}</option>
                             <option value="invoice">{if de { "Rechnungen" } else { "Invoices" }}</option>
                             <option value="credit_note">{if de { "Rechnungskorrekturen" } else { "Credit notes" }}</option>
+                        </select>
+                    </label>
+                    <label class="text-sm text-slate-700">"Lexoffice"
+                        <select class=INPUT on:change=move |ev| sync.set(event_target_value(&ev)) data-testid="filter-sync">
+                            <option value="">{if de { "Alle" } else { "All" }}</option>
+                            <option value="waiting">{if de { "wartet" } else { "waiting" }}</option>
+                            <option value="queued">{if de { "in Arbeit" } else { "in progress" }}</option>
+                            <option value="failed">{if de { "fehlgeschlagen" } else { "failed" }}</option>
+                            <option value="pushed">{if de { "übertragen" } else { "sent" }}</option>
                         </select>
                     </label>
                 </form>

@@ -156,6 +156,8 @@ pub struct Filter {
     pub kind: Option<String>,
     pub user: Option<Uuid>,
     pub order: Option<Uuid>,
+    /// Where it stands in Lexoffice: `waiting` (not pushed yet), `queued`, `failed`, `pushed`.
+    pub sync: Option<String>,
 }
 
 /// What all invoices matching a filter add up to (credit notes count against), and how many
@@ -212,6 +214,9 @@ pub async fn list(
              AND ($4::text IS NULL OR i.kind = $4)
              AND ($5::uuid IS NULL OR i.user_id = $5)
              AND ($6::uuid IS NULL OR i.order_id = $6)
+             AND ($8::text IS NULL
+                  OR coalesce((SELECT s.state FROM invoice_sync s WHERE s.invoice_id = i.id),
+                              'waiting') = $8)
            ORDER BY i.issued_on DESC, i.finalized_at DESC
            LIMIT $7"#,
         filter.from as _,
@@ -220,7 +225,8 @@ pub async fn list(
         filter.kind,
         filter.user,
         filter.order,
-        limit
+        limit,
+        filter.sync
     )
     .fetch_all(conn)
     .await?;

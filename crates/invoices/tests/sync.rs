@@ -425,6 +425,21 @@ async fn a_refusal_is_recorded_for_finance_and_retried_on_request(pool: PgPool) 
     );
     // A refusal waits a day (a person has to look), unless finance asks now.
     assert!(row.retry_in_hours.unwrap() > 23.0);
+    // Finance finds it by its state.
+    let by_state = |state: &str| gd_invoices::store::Filter {
+        sync: Some(state.to_owned()),
+        ..Default::default()
+    };
+    let mut conn = pool.acquire().await.unwrap();
+    let (failed, _) = gd_invoices::store::list(&mut conn, &by_state("failed"), 10)
+        .await
+        .unwrap();
+    assert_eq!(failed.iter().map(|l| l.id).collect::<Vec<_>>(), vec![id]);
+    let (waiting, _) = gd_invoices::store::list(&mut conn, &by_state("waiting"), 10)
+        .await
+        .unwrap();
+    assert!(waiting.is_empty());
+    drop(conn);
     // The contact was made and kept: the next try does not make another.
     let contact: String = sqlx::query_scalar("SELECT contact_id FROM lexoffice_contacts")
         .fetch_one(&pool)
