@@ -182,14 +182,30 @@ pub async fn send_daily(
     };
     let mut sent = 0;
     let mut first_error = None;
+    // Gathered and rendered once per language, whatever the number of recipients; `None`:
+    // nothing to say that day.
+    let mut by_lang: Vec<(&'static str, Option<gd_mail::templates::Rendered>)> = Vec::new();
     for (address, lang) in recipients(pool, to).await? {
-        let digest = gather(pool, day, &lang, public_url).await?;
-        if digest.is_empty() {
-            continue;
-        }
         let lang: &'static str = if lang == "de" { "de" } else { "en" };
-        let rendered = gd_mail::templates::render("finance_digest", lang, &digest)
-            .map_err(|e| InvoiceError::Render(e.to_string()))?;
+        let rendered = match by_lang.iter().find(|(l, _)| *l == lang) {
+            Some((_, r)) => r.clone(),
+            None => {
+                let digest = gather(pool, day, lang, public_url).await?;
+                let r = if digest.is_empty() {
+                    None
+                } else {
+                    Some(
+                        gd_mail::templates::render("finance_digest", lang, &digest)
+                            .map_err(|e| InvoiceError::Render(e.to_string()))?,
+                    )
+                };
+                by_lang.push((lang, r.clone()));
+                r
+            }
+        };
+        let Some(rendered) = rendered else {
+            continue;
+        };
         let mail = Outgoing {
             key: format!("finance_digest:{day}:{}", address.to_lowercase()),
             kind: "finance_digest",

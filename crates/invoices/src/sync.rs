@@ -238,7 +238,7 @@ pub async fn sync_invoice(
     logo: Option<Vec<u8>>,
 ) -> Result<Synced, InvoiceError> {
     let state = sqlx::query!(
-        "SELECT state, voucher_id FROM invoice_sync WHERE invoice_id = $1",
+        "SELECT state, voucher_id, file_attached FROM invoice_sync WHERE invoice_id = $1",
         id
     )
     .fetch_optional(pool)
@@ -259,7 +259,8 @@ pub async fn sync_invoice(
             };
         }
     }
-    match push(pool, client, storage, settings, id, logo).await {
+    let done = state.map_or((None, false), |s| (s.voucher_id, s.file_attached));
+    match push(pool, client, storage, settings, id, done, logo).await {
         Ok(voucher_id) => {
             sqlx::query!(
                 "UPDATE invoice_sync SET state = 'pushed', pushed_at = now(), last_error = NULL,
@@ -311,13 +312,15 @@ pub async fn sync_invoice(
     }
 }
 
-/// The push, step by step; each step done before is skipped. Answers the voucher's id.
+/// The push, step by step; each step done before (the voucher made, its PDF attached: as
+/// `invoice_sync` records them) is skipped. Answers the voucher's id.
 async fn push(
     pool: &PgPool,
     client: &Client<'_>,
     storage: &dyn gd_storage::ObjectStore,
     settings: &SyncSettings,
     id: Uuid,
+    (voucher, attached): (Option<String>, bool),
     logo: Option<Vec<u8>>,
 ) -> Result<String, SyncError> {
     let inv = {
@@ -326,14 +329,6 @@ async fn push(
             .await?
             .ok_or(InvoiceError::NotFound)?
     };
-    let state = sqlx::query!(
-        "SELECT voucher_id, file_attached FROM invoice_sync WHERE invoice_id = $1",
-        id
-    )
-    .fetch_optional(pool)
-    .await?;
-    let (voucher, attached) = state.map_or((None, false), |s| (s.voucher_id, s.file_attached));
-
     let voucher_id = match voucher {
         Some(v) => v,
         None => match client.voucher_by_number(&inv.number).await? {
