@@ -99,8 +99,17 @@ impl TestApp {
 
     /// Loads the demo data (catalog included) and waits until the server's catalog has it.
     pub async fn seed_demo(&self) {
+        // The seed announces its catalog (`NOTIFY`); the server's listener loads it. Reloading
+        // here as well would race that load, which swaps the catalog again a moment later.
+        let before = self.catalog.get();
         gd_db::seed_demo_data(&self.pool).await.unwrap();
-        self.catalog.reload().await.unwrap();
+        for _ in 0..200 {
+            if !std::sync::Arc::ptr_eq(&before, &self.catalog.get()) {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("the server did not load the seeded catalog within 10 s");
     }
 
     /// Runs `sql` in a transaction that announces a catalog change (`NOTIFY`), as an admin's
