@@ -95,6 +95,14 @@ pub const SERVER_FNS: &[(&str, Access)] = &[
     ("/api/finance_overview", FINANCE_DESK),
     ("/api/finance_retry_sync", FINANCE_DESK),
     ("/api/my_orders", Access::SignedIn),
+    ("/api/analytics_accounts", Access::SignedIn),
+    ("/api/analytics_connect_demo", Access::SignedIn),
+    // Someone else's account is a 404 (admins may open any client's dashboard).
+    ("/api/analytics_disconnect", Access::SignedIn),
+    ("/api/analytics_sync_now", Access::SignedIn),
+    ("/api/analytics_dashboard", Access::SignedIn),
+    ("/api/admin_analytics", Access::Role(Role::Admin)),
+    ("/api/admin_alert_seen", Access::Role(Role::Admin)),
     // Someone else's subscription is a 404.
     ("/api/my_subscriptions", Access::SignedIn),
     ("/api/change_subscription", Access::SignedIn),
@@ -174,6 +182,10 @@ pub const PAGES: &[(&str, Access)] = &[
     ("/en/portal/subscriptions", Access::SignedIn),
     ("/portal/invoices", Access::SignedIn),
     ("/en/portal/invoices", Access::SignedIn),
+    ("/portal/analytics", Access::SignedIn),
+    ("/en/portal/analytics", Access::SignedIn),
+    ("/admin/analytics", Access::Role(Role::Admin)),
+    ("/en/admin/analytics", Access::Role(Role::Admin)),
     ("/finance", FINANCE_DESK),
     ("/en/finance", FINANCE_DESK),
     ("/finance/reports", FINANCE_DESK),
@@ -246,6 +258,14 @@ pub const ENDPOINTS: &[(&str, &str, Access)] = &[
     ("GET", "/documents/invoices/{id}/{file}", Access::SignedIn),
     // The accountant's exports of a period (invoices.csv, datev.csv): finance and admins.
     ("GET", "/documents/finance/{file}", FINANCE_DESK),
+    // Connecting an Instagram account: to Instagram's sign-in and back (only a round trip
+    // this session started is accepted).
+    ("POST", "/connect/instagram/start", Access::SignedIn),
+    ("GET", "/connect/instagram/callback", Access::SignedIn),
+    // New numbers of an account, as server-sent events: its client and admins (else 404).
+    ("GET", "/events/analytics", Access::SignedIn),
+    // An account's series, posts or posting hours as CSV: its client and admins (else 404).
+    ("GET", "/documents/analytics/{id}/{file}", Access::SignedIn),
     // Stripe's (or the test gateway's) events: the signature over the body is the guard.
     ("POST", "/webhooks/stripe", Access::Credential),
     // The test gateway (only without a Stripe key): its API answers our own Stripe client

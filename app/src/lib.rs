@@ -10,6 +10,7 @@
 
 pub mod access;
 pub mod admin;
+pub mod analytics;
 pub mod auth;
 pub mod cart;
 pub mod checkout;

@@ -2,6 +2,7 @@
 //! assets, health, readiness and metrics — all in one axum router built by [`router`], which
 //! the binary serves and the tests call directly.
 
+mod analytics;
 mod assets;
 mod documents;
 mod exports;
@@ -74,6 +75,10 @@ pub struct AppParts {
     pub pages: PageCache,
     /// Checkout sessions: Stripe, or the built-in test gateway.
     pub gateway: gd_payments::Gateway,
+    /// The Instagram app clients connect their accounts through, when one is configured.
+    pub instagram_app: Option<Arc<gd_analytics::instagram::Instagram>>,
+    /// New analytics numbers, announced by whichever process stored them.
+    pub live: gd_analytics::live::Live,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -110,6 +115,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(health::routes())
         .merge(oauth::routes())
+        .merge(analytics::routes())
         .merge(seo::routes())
         .merge(media::routes())
         .merge(proofs::routes())

@@ -114,9 +114,24 @@ async fn serve(config: Config, pool: sqlx::PgPool) -> anyhow::Result<()> {
     if instagram.is_local() {
         tracing::info!("Instagram account check: format only (INSTAGRAM_DISCOVERY_* unset)");
     }
+    let instagram_app = match &config.instagram_app {
+        Some(app) => Some(Arc::new(
+            gd_analytics::instagram::Instagram::new(app)
+                .context("setting up the Instagram app (INSTAGRAM_APP_*)")?,
+        )),
+        None => {
+            tracing::info!("analytics: no Instagram app (INSTAGRAM_APP_* unset); clients connect demo accounts");
+            None
+        }
+    };
+    let live = gd_analytics::live::Live::start(&pool)
+        .await
+        .context("listening for analytics updates")?;
     let state = AppState::new(AppParts {
         storage,
         instagram,
+        instagram_app,
+        live,
         pages: Default::default(),
         gateway: gd_payments::Gateway::from_config(&config.payments)
             .context("setting up the payment gateway")?,

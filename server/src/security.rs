@@ -35,14 +35,15 @@ pub(crate) fn provide_nonce_from_request() {
 }
 
 /// The Content-Security-Policy for a given nonce. WASM needs `'wasm-unsafe-eval'`; everything
-/// else comes from our own origin.
+/// else comes from our own origin, but for the pictures of clients' Instagram posts (the
+/// analytics page shows them from Instagram's image servers).
 /// Forms may post to our own origin, which redirects sign-in buttons to the login providers'
 /// authorization pages (`form_targets`, space-separated origins; browsers check the redirect
 /// against `form-action` too).
 pub fn content_security_policy(nonce: &str, form_targets: &str) -> String {
     format!(
         "default-src 'self'; script-src 'self' 'wasm-unsafe-eval' 'nonce-{nonce}'; \
-         style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; \
+         style-src 'self'; img-src 'self' data: https://*.cdninstagram.com https://*.fbcdn.net; font-src 'self'; connect-src 'self'; \
          object-src 'none'; base-uri 'none'; form-action 'self'{form_targets}; \
          frame-ancestors 'none'"
     )

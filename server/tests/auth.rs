@@ -394,6 +394,10 @@ async fn over_https_the_cookie_is_secure_and_host_bound(pool: PgPool) {
                 "TWO_FACTOR_KEY",
                 "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
             ),
+            (
+                "ANALYTICS_TOKEN_KEY",
+                "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+            ),
             ("STRIPE_SECRET_KEY", "sk_test_https"),
             ("STRIPE_WEBHOOK_SECRET", "whsec_https"),
         ],

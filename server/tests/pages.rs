@@ -145,6 +145,10 @@ async fn https_sites_send_hsts(pool: PgPool) {
                 "TWO_FACTOR_KEY",
                 "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
             ),
+            (
+                "ANALYTICS_TOKEN_KEY",
+                "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+            ),
             ("STRIPE_SECRET_KEY", "sk_test_https"),
             ("STRIPE_WEBHOOK_SECRET", "whsec_https"),
         ],
@@ -240,6 +244,10 @@ async fn the_outbox_does_not_exist_with_smtp_or_in_production(pool: PgPool) {
             ("METRICS_TOKEN", "scraper-token"),
             (
                 "TWO_FACTOR_KEY",
+                "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+            ),
+            (
+                "ANALYTICS_TOKEN_KEY",
                 "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
             ),
             ("STRIPE_SECRET_KEY", "sk_test_https"),

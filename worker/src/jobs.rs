@@ -29,6 +29,7 @@ pub(crate) fn register_all(monitor: Monitor, ctx: &JobContext) -> Monitor {
     let monitor = register(monitor, ctx, issue_credit_note);
     let monitor = register(monitor, ctx, render_invoice);
     let monitor = register(monitor, ctx, sync_invoice);
+    let monitor = register(monitor, ctx, sync_social_account);
     register_keyed(monitor, ctx, account_mail)
 }
 
@@ -127,6 +128,26 @@ async fn sync_invoice(
     )
     .await?;
     tracing::info!(invoice = %job.invoice_id, ?synced, "Lexoffice sync");
+    Ok(())
+}
+
+/// One connected account's numbers pulled and stored (its open dashboards hear of it).
+/// Failures are recorded on the account and tried again by the schedule.
+async fn sync_social_account(
+    job: gd_analytics::sync::SyncAccount,
+    ctx: JobContext,
+) -> Result<(), gd_analytics::AnalyticsError> {
+    let synced = gd_analytics::sync::sync_account(
+        &ctx.pool,
+        &ctx.networks,
+        &gd_analytics::crypto::TokenKey::from_config(&ctx.config),
+        ctx.mailer.as_ref(),
+        &gd_analytics::sync::SyncSettings::from_config(&ctx.config),
+        job.account_id,
+        chrono::Utc::now().date_naive(),
+    )
+    .await?;
+    tracing::info!(account = %job.account_id, ?synced, "analytics sync");
     Ok(())
 }
 

@@ -28,6 +28,8 @@ pub struct JobContext {
     pub config: Arc<Config>,
     /// Where invoice files go (the configured object storage).
     pub storage: Arc<dyn gd_storage::ObjectStore>,
+    /// The analytics sources: the networks' APIs that are configured, and the demo source.
+    pub networks: gd_analytics::sync::Networks,
 }
 
 /// Runs every job worker, the schedule and (when `WORKER_METRICS_ADDR` is set) the metrics

@@ -23,6 +23,7 @@ async fn main() -> anyhow::Result<()> {
         pool: pool.clone(),
         mailer,
         storage,
+        networks: gd_analytics::sync::Networks::from_config(&config)?,
         config: Arc::new(config),
     };
     worker::run(ctx, gd_process::shutdown_signal()).await?;

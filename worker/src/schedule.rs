@@ -63,6 +63,8 @@ pub static TASKS: &[Task] = &[
     task!("poll_fulfilment", Duration::from_secs(30), poll_fulfilment),
     task!("sync_lexoffice", Duration::from_secs(60), sync_lexoffice),
     task!("finance_digest", DAILY, finance_digest),
+    task!("sync_analytics", Duration::from_secs(60), sync_analytics),
+    task!("forget_old_analytics", DAILY, forget_old_analytics),
 ];
 
 const DAILY: Duration = Duration::from_secs(24 * 3600);
@@ -81,6 +83,24 @@ async fn sync_lexoffice(ctx: JobContext) -> anyhow::Result<u64> {
     let queued = gd_invoices::sync::enqueue_due(&mut tx, SYNC_BATCH).await?;
     tx.commit().await?;
     Ok(queued)
+}
+
+/// How many account syncs one run queues (the interval keeps the rest coming).
+const ANALYTICS_BATCH: i64 = 50;
+
+/// Connected accounts whose sync is due (and whose network is not asking us to wait) are put
+/// on the queue.
+async fn sync_analytics(ctx: JobContext) -> anyhow::Result<u64> {
+    let mut tx = ctx.pool.begin().await?;
+    let queued = gd_analytics::sync::enqueue_due(&mut tx, ANALYTICS_BATCH).await?;
+    tx.commit().await?;
+    Ok(queued)
+}
+
+/// Daily snapshots older than `ANALYTICS_RETENTION_DAYS`.
+async fn forget_old_analytics(ctx: JobContext) -> anyhow::Result<u64> {
+    let mut conn = ctx.pool.acquire().await?;
+    Ok(gd_analytics::store::forget_old(&mut conn, ctx.config.analytics_retention_days).await?)
 }
 
 /// Finance's daily digest: new invoices, failed payments, failed bookkeeping syncs.

@@ -22,6 +22,7 @@ async fn context(pool: &PgPool, vars: &[(&str, &str)]) -> JobContext {
         pool: pool.clone(),
         mailer: gd_mail::from_config(&config).unwrap(),
         storage: gd_storage::from_config(&config.storage).unwrap(),
+        networks: gd_analytics::sync::Networks::from_config(&config).unwrap(),
         config: Arc::new(config),
     }
 }

@@ -12,5 +12,6 @@ pub mod ops_api;
 mod orders;
 pub mod orders_api;
 mod pages;
+pub(crate) use pages::admin_nav;
 
 pub use pages::AdminPages;

@@ -44,8 +44,8 @@ fn words(lang: Lang, e: &AppError) -> &'static str {
 }
 
 /// The links between the admin pages, at the top of each.
-pub(super) fn admin_nav(lang: Lang) -> impl IntoView {
-    let links: [(&str, &str, &str); 9] = match lang {
+pub(crate) fn admin_nav(lang: Lang) -> impl IntoView {
+    let links: [(&str, &str, &str); 10] = match lang {
         Lang::De => [
             ("/admin/orders", "Bestellungen", "nav-orders"),
             ("/admin/fulfilment", "Fulfilment", "nav-fulfilment"),
@@ -56,6 +56,7 @@ pub(super) fn admin_nav(lang: Lang) -> impl IntoView {
             ("/admin/audit", "Audit-Log", "nav-audit"),
             ("/admin/jobs", "Jobs", "nav-jobs"),
             ("/admin/mail", "Mails", "nav-mail"),
+            ("/admin/analytics", "Analysen", "nav-analytics"),
         ],
         Lang::En => [
             ("/admin/orders", "Orders", "nav-orders"),
@@ -67,6 +68,7 @@ pub(super) fn admin_nav(lang: Lang) -> impl IntoView {
             ("/admin/audit", "Audit log", "nav-audit"),
             ("/admin/jobs", "Jobs", "nav-jobs"),
             ("/admin/mail", "Mail", "nav-mail"),
+            ("/admin/analytics", "Analytics", "nav-analytics"),
         ],
     };
     view! {

@@ -361,6 +361,7 @@ pub(crate) fn dashboard_view() -> impl IntoView {
                 </Loaded>
                 <p class="mt-2"><a class=LINK href=lang.path("/portal/subscriptions") data-testid="dashboard-subscriptions-link">{t.subscriptions}</a></p>
                 <p class="mt-2"><a class=LINK href=lang.path("/portal/invoices") data-testid="dashboard-invoices-link">{if lang == Lang::De { "Rechnungen" } else { "Invoices" }}</a></p>
+                <p class="mt-2"><a class=LINK href=lang.path("/portal/analytics") data-testid="dashboard-analytics-link">{if lang == Lang::De { "Instagram-Analysen" } else { "Instagram analytics" }}</a></p>
             </section>
         </Layout>
     }

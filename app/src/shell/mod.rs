@@ -17,6 +17,7 @@ pub use not_found::NotFound;
 pub use viewer::Viewer;
 
 use crate::admin::AdminPages;
+use crate::analytics::AnalyticsPage;
 use crate::auth::{AccountPage, SignInPages};
 use crate::i18n::Lang;
 use crate::landing::Landing;
@@ -90,6 +91,8 @@ pub fn App() -> impl IntoView {
                 <Route path=(LangPrefix, StaticSegment("portal"), StaticSegment("subscriptions")) ssr=SsrMode::Async view={Lazy::<AccountPage>::new()}/>
                 <Route path=(LangPrefix, StaticSegment("portal"), StaticSegment("orders")) ssr=SsrMode::Async view={Lazy::<AccountPage>::new()}/>
                 <Route path=(LangPrefix, StaticSegment("portal"), StaticSegment("invoices")) ssr=SsrMode::Async view={Lazy::<AccountPage>::new()}/>
+                <Route path=(LangPrefix, StaticSegment("portal"), StaticSegment("analytics")) ssr=SsrMode::Async view={Lazy::<AnalyticsPage>::new()}/>
+                <Route path=(LangPrefix, StaticSegment("admin"), StaticSegment("analytics")) ssr=SsrMode::Async view={Lazy::<AnalyticsPage>::new()}/>
                 <Route path=(LangPrefix, StaticSegment("finance")) ssr=SsrMode::Async view={Lazy::<AdminPages>::new()}/>
                 <Route path=(LangPrefix, StaticSegment("finance"), StaticSegment("reports")) ssr=SsrMode::Async view={Lazy::<AdminPages>::new()}/>
                 <Route path=(LangPrefix, StaticSegment("portal"), StaticSegment("orders"), ParamSegment("id")) ssr=SsrMode::Async view={Lazy::<AccountPage>::new()}/>

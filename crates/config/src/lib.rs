@@ -63,6 +63,8 @@ impl fmt::Debug for SecretKeyBytes {
 /// The key a local installation encrypts two-factor secrets with when `TWO_FACTOR_KEY` is not
 /// set. Public knowledge, hence refused for any site that is not local.
 const LOCAL_TWO_FACTOR_KEY: [u8; 32] = *b"growthdesk-local-only-2fa-key-00";
+/// The same for clients' network tokens (`ANALYTICS_TOKEN_KEY`).
+const LOCAL_ANALYTICS_TOKEN_KEY: [u8; 32] = *b"growthdesk-local-only-token-k-00";
 
 /// How log lines are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,6 +95,25 @@ pub struct InstagramDiscoveryConfig {
     /// The agency's own Instagram professional account id.
     pub user_id: String,
     pub token: Secret,
+}
+
+/// The Instagram app clients connect their accounts through (Instagram API with Instagram
+/// Login). Every endpoint can be pointed elsewhere (a local Graph API in tests).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InstagramAppConfig {
+    /// `INSTAGRAM_APP_ID` and `INSTAGRAM_APP_SECRET` (both or neither).
+    pub app_id: String,
+    pub app_secret: Secret,
+    /// `INSTAGRAM_AUTH_URL`. Default `https://www.instagram.com/oauth/authorize`.
+    pub auth_url: String,
+    /// `INSTAGRAM_TOKEN_URL` (the short-lived token). Default
+    /// `https://api.instagram.com/oauth/access_token`.
+    pub token_url: String,
+    /// `INSTAGRAM_API_URL` (long-lived tokens, profile, insights). Default
+    /// `https://graph.instagram.com`.
+    pub api_url: String,
+    /// `INSTAGRAM_API_VERSION`. Default `v23.0`.
+    pub api_version: String,
 }
 
 /// Who takes payments. Without `STRIPE_SECRET_KEY` the test gateway built into the server
@@ -394,6 +415,20 @@ pub struct Config {
     /// `pages_read_engagement`). Unset: the handle's format is checked, and the page says the
     /// account was not looked up.
     pub instagram_discovery: Option<InstagramDiscoveryConfig>,
+    /// The Instagram app clients connect through (`INSTAGRAM_APP_*`). Unset: clients connect
+    /// demo accounts (generated numbers, labelled "demo data").
+    pub instagram_app: Option<InstagramAppConfig>,
+    /// `ANALYTICS_TOKEN_KEY`: 32 random bytes, base64, that seal clients' network tokens in
+    /// the database. Required unless `PUBLIC_URL` is local (which uses a fixed local key).
+    pub analytics_token_key: SecretKeyBytes,
+    /// `ANALYTICS_SYNC_MINUTES`: how often each connected account is synced. Default 360.
+    pub analytics_sync_minutes: u32,
+    /// `ANALYTICS_RETENTION_DAYS`: daily snapshots (account and post) older than this are
+    /// deleted. Default 730 (the dashboard's longest range is two years).
+    pub analytics_retention_days: u32,
+    /// `ANALYTICS_DROP_ALERT_PERCENT`: a follower drop of more than this share of a delivery,
+    /// inside its guarantee window, is flagged for the admins. Default 10.
+    pub analytics_drop_alert_percent: u32,
     pub payments: PaymentsConfig,
     /// `REQUEST_TIMEOUT_SECS`: a request (reading its body included) that takes longer is
     /// answered 408 and its connection freed. Default 30.
@@ -508,27 +543,79 @@ impl Config {
             });
         }
 
-        let two_factor_key = match get("TWO_FACTOR_KEY") {
-            Some(encoded) => {
-                use base64::Engine;
-                let bytes = base64::engine::general_purpose::STANDARD
-                    .decode(encoded.as_bytes())
-                    .ok()
-                    .and_then(|b| <[u8; 32]>::try_from(b).ok())
-                    .ok_or_else(|| ConfigError {
-                        name: "TWO_FACTOR_KEY",
-                        reason: "must be 32 bytes in base64 (openssl rand -base64 32)".into(),
-                    })?;
-                SecretKeyBytes(bytes)
+        let two_factor_key = key_from(
+            "TWO_FACTOR_KEY",
+            get("TWO_FACTOR_KEY"),
+            local,
+            LOCAL_TWO_FACTOR_KEY,
+        )?;
+        let analytics_token_key = key_from(
+            "ANALYTICS_TOKEN_KEY",
+            get("ANALYTICS_TOKEN_KEY"),
+            local,
+            LOCAL_ANALYTICS_TOKEN_KEY,
+        )?;
+        let instagram_app = match (get("INSTAGRAM_APP_ID"), get("INSTAGRAM_APP_SECRET")) {
+            (None, None) => None,
+            (Some(app_id), Some(secret)) => {
+                let url = |name: &str, default: &str| {
+                    get(name)
+                        .unwrap_or_else(|| default.to_owned())
+                        .trim_end_matches('/')
+                        .to_owned()
+                };
+                Some(InstagramAppConfig {
+                    app_id,
+                    app_secret: Secret::new(secret),
+                    auth_url: url(
+                        "INSTAGRAM_AUTH_URL",
+                        "https://www.instagram.com/oauth/authorize",
+                    ),
+                    token_url: url(
+                        "INSTAGRAM_TOKEN_URL",
+                        "https://api.instagram.com/oauth/access_token",
+                    ),
+                    api_url: url("INSTAGRAM_API_URL", "https://graph.instagram.com"),
+                    api_version: get("INSTAGRAM_API_VERSION").unwrap_or_else(|| "v23.0".into()),
+                })
             }
-            None if local => SecretKeyBytes(LOCAL_TWO_FACTOR_KEY),
-            None => {
+            _ => {
                 return Err(ConfigError {
-                    name: "TWO_FACTOR_KEY",
-                    reason: "must be set when PUBLIC_URL is not local".into(),
+                    name: "INSTAGRAM_APP_SECRET",
+                    reason: "INSTAGRAM_APP_ID and INSTAGRAM_APP_SECRET go together".into(),
                 })
             }
         };
+        let analytics_retention_days: u32 = parse_or(
+            "ANALYTICS_RETENTION_DAYS",
+            get("ANALYTICS_RETENTION_DAYS"),
+            730,
+        )?;
+        if !(30..=3650).contains(&analytics_retention_days) {
+            return Err(ConfigError {
+                name: "ANALYTICS_RETENTION_DAYS",
+                reason: "must be from 30 to 3650".into(),
+            });
+        }
+        let analytics_sync_minutes: u32 =
+            parse_or("ANALYTICS_SYNC_MINUTES", get("ANALYTICS_SYNC_MINUTES"), 360)?;
+        if !(5..=1440).contains(&analytics_sync_minutes) {
+            return Err(ConfigError {
+                name: "ANALYTICS_SYNC_MINUTES",
+                reason: "must be from 5 to 1440".into(),
+            });
+        }
+        let analytics_drop_alert_percent: u32 = parse_or(
+            "ANALYTICS_DROP_ALERT_PERCENT",
+            get("ANALYTICS_DROP_ALERT_PERCENT"),
+            10,
+        )?;
+        if !(1..=100).contains(&analytics_drop_alert_percent) {
+            return Err(ConfigError {
+                name: "ANALYTICS_DROP_ALERT_PERCENT",
+                reason: "must be from 1 to 100".into(),
+            });
+        }
 
         let storage = match get("S3_BUCKET") {
             None => StorageConfig::Folder(
@@ -655,6 +742,11 @@ impl Config {
             lexoffice_category_reverse_charge: get("LEXOFFICE_CATEGORY_REVERSE_CHARGE"),
             finance_digest_to: get("FINANCE_DIGEST_TO"),
             two_factor_key,
+            analytics_token_key,
+            instagram_app,
+            analytics_retention_days,
+            analytics_sync_minutes,
+            analytics_drop_alert_percent,
             storage,
             instagram_discovery,
             payments,
@@ -767,7 +859,13 @@ impl Config {
     }
 
     pub fn login_provider_origins(&self) -> Vec<&str> {
-        let mut origins: Vec<&str> = self.oauth.iter().map(|p| origin_of(&p.auth_url)).collect();
+        let mut origins: Vec<&str> = self
+            .oauth
+            .iter()
+            .map(|p| origin_of(&p.auth_url))
+            // Connecting an Instagram account for analytics goes through Instagram's sign-in.
+            .chain(self.instagram_app.iter().map(|a| origin_of(&a.auth_url)))
+            .collect();
         origins.sort_unstable();
         origins.dedup();
         origins
@@ -904,6 +1002,34 @@ fn origin_of(url: &str) -> &str {
     match url[after_scheme..].find(['/', '?', '#']) {
         Some(end) => &url[..after_scheme + end],
         None => url,
+    }
+}
+
+/// A 32-byte key from base64 in `value`; on a local site a fixed public key when unset.
+fn key_from(
+    name: &'static str,
+    value: Option<String>,
+    local: bool,
+    local_key: [u8; 32],
+) -> Result<SecretKeyBytes, ConfigError> {
+    match value {
+        Some(encoded) => {
+            use base64::Engine;
+            base64::engine::general_purpose::STANDARD
+                .decode(encoded.as_bytes())
+                .ok()
+                .and_then(|b| <[u8; 32]>::try_from(b).ok())
+                .map(SecretKeyBytes)
+                .ok_or_else(|| ConfigError {
+                    name,
+                    reason: "must be 32 bytes in base64 (openssl rand -base64 32)".into(),
+                })
+        }
+        None if local => Ok(SecretKeyBytes(local_key)),
+        None => Err(ConfigError {
+            name,
+            reason: "must be set when PUBLIC_URL is not local".into(),
+        }),
     }
 }
 
@@ -1067,6 +1193,10 @@ mod tests {
                 "TWO_FACTOR_KEY",
                 "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
             ),
+            (
+                "ANALYTICS_TOKEN_KEY",
+                "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+            ),
             ("STRIPE_SECRET_KEY", "sk_test_config"),
             ("STRIPE_WEBHOOK_SECRET", "whsec_config"),
         ]))
@@ -1095,6 +1225,10 @@ mod tests {
             ("METRICS_TOKEN", "t"),
             (
                 "TWO_FACTOR_KEY",
+                "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+            ),
+            (
+                "ANALYTICS_TOKEN_KEY",
                 "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
             ),
             ("STRIPE_SECRET_KEY", "sk_test_config"),
@@ -1161,6 +1295,7 @@ mod tests {
             ("PUBLIC_URL", "https://growthdesk.de"),
             ("METRICS_TOKEN", "t"),
             ("TWO_FACTOR_KEY", key),
+            ("ANALYTICS_TOKEN_KEY", key),
             ("STRIPE_SECRET_KEY", "sk_test_config"),
             ("STRIPE_WEBHOOK_SECRET", "whsec_config"),
         ]))
@@ -1181,6 +1316,10 @@ mod tests {
             ("METRICS_TOKEN", "t"),
             (
                 "TWO_FACTOR_KEY",
+                "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+            ),
+            (
+                "ANALYTICS_TOKEN_KEY",
                 "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
             ),
         ];
@@ -1213,6 +1352,10 @@ mod tests {
             ("METRICS_TOKEN", "t0ken"),
             (
                 "TWO_FACTOR_KEY",
+                "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+            ),
+            (
+                "ANALYTICS_TOKEN_KEY",
                 "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
             ),
             ("STRIPE_SECRET_KEY", "sk_test_config"),
@@ -1256,6 +1399,10 @@ mod tests {
                 ("METRICS_TOKEN", "t"),
                 (
                     "TWO_FACTOR_KEY",
+                    "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+                ),
+                (
+                    "ANALYTICS_TOKEN_KEY",
                     "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
                 ),
                 ("STRIPE_SECRET_KEY", "sk_test_config"),

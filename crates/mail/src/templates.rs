@@ -64,6 +64,7 @@ templates!(
     "subscription_payment_failed",
     "subscription_ended",
     "finance_digest",
+    "analytics_reconnect",
 );
 
 fn env() -> &'static Environment<'static> {
@@ -337,6 +338,10 @@ pub fn sample(kind: &str, lang: &str) -> serde_json::Value {
                 { "number": "RE-2026-00040", "error": "Lexoffice refused the key (401): Unauthorized" }
             ],
             "link": "https://growthdesk.example/finance"
+        }),
+        "analytics_reconnect" => json!({
+            "network": "Instagram", "handle": "growth.desk",
+            "link": "https://growthdesk.example/portal/analytics"
         }),
         "support_reply" => json!({
             "name": "Erika Mustermann", "number": 10042,

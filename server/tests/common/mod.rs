@@ -77,6 +77,10 @@ impl TestApp {
             catalog: catalog.clone(),
             storage: gd_storage::from_config(&config.storage).unwrap(),
             instagram: gd_instagram::from_config(&config).unwrap(),
+            instagram_app: config.instagram_app.as_ref().map(|app| {
+                std::sync::Arc::new(gd_analytics::instagram::Instagram::new(app).unwrap())
+            }),
+            live: gd_analytics::live::Live::start(&pool).await.unwrap(),
             pages: Default::default(),
             gateway: gd_payments::Gateway::from_config(&config.payments).unwrap(),
         });
@@ -303,6 +307,7 @@ impl RunningWorker {
             pool: app.pool.clone(),
             mailer,
             storage: gd_storage::from_config(&app.config.storage).unwrap(),
+            networks: gd_analytics::sync::Networks::from_config(&app.config).unwrap(),
             config: app.config.clone(),
         };
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

@@ -158,6 +158,7 @@ async fn main() -> anyhow::Result<()> {
         pool: pool.clone(),
         mailer: gd_mail::from_config(&config)?,
         storage: gd_storage::from_config(&config.storage)?,
+        networks: gd_analytics::sync::Networks::from_config(&config)?,
         config: Arc::new(config),
     };
 
