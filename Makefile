@@ -79,14 +79,16 @@ tools: disk
 	  $(TOOL_BUILD_ENV) cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION) --force; \
 	fi
 
-# Apache ECharts (from npm), served from our own assets and loaded only by the analytics
-# page; the version is in the name, so a new one is a new address. Not committed: copied here.
+# Apache ECharts (from npm), served from our own assets (`/vendor`, precompressed, cached for
+# a year) and loaded only by the analytics page; the version is in the name, so a new one is
+# a new address. Not committed: copied here.
 ECHARTS := public/vendor/echarts-5.6.0.min.js
 $(ECHARTS): node_modules/.installed
 	mkdir -p public/vendor
 	cp node_modules/echarts/dist/echarts.min.js $@
 	cp node_modules/echarts/LICENSE public/vendor/echarts-LICENSE.txt
 	cp node_modules/echarts/NOTICE public/vendor/echarts-NOTICE.txt
+	node scripts/precompress.mjs public/vendor 11
 node: node_modules/.installed $(ECHARTS)
 
 # Test servers and checkers from PyPI: moto, a real S3 server for the object storage's tests;

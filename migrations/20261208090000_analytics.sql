@@ -113,7 +113,7 @@ CREATE TABLE analytics_alerts (
     id uuid PRIMARY KEY,
     account_id uuid NOT NULL REFERENCES social_accounts (id) ON DELETE CASCADE,
     fulfilment_id uuid NOT NULL UNIQUE REFERENCES fulfilments (id) ON DELETE CASCADE,
-    -- Followers when the delivery finished, and the lowest count since.
+    -- Followers when the delivery finished, and when the drop was seen.
     followers_after bigint NOT NULL,
     followers_now bigint NOT NULL,
     raised_at timestamptz NOT NULL DEFAULT now(),

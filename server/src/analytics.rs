@@ -293,9 +293,13 @@ fn range(t: &Table) -> Result<Range, &'static str> {
             .map_err(|_| "Please give dates as YYYY-MM-DD."),
     };
     let to = day(&t.to)?.unwrap_or_else(|| chrono::Utc::now().date_naive());
+    if Range::new(to, to).is_err() {
+        return Err("Dates from 2000 to 2100, please.");
+    }
     match day(&t.from)? {
-        Some(from) => Range::new(from, to)
-            .map_err(|_| "The range must end after it starts and cover at most two years."),
+        Some(from) => Range::new(from, to).map_err(|_| {
+            "The range must lie between 2000 and 2100, end after it starts and cover at most two years."
+        }),
         None if i64::from(t.days) > series::MAX_RANGE_DAYS => {
             Err("A range of at most two years (731 days), please.")
         }
@@ -329,7 +333,16 @@ async fn export(
         Some(t) => t,
         None => return (StatusCode::NOT_FOUND, "No such table.").into_response(),
     };
-    let query = query.map(|Query(q)| q).unwrap_or_default();
+    let query = match query {
+        Ok(Query(q)) => q,
+        Err(_) => {
+            return (
+                StatusCode::BAD_REQUEST,
+                "Please give from and to as YYYY-MM-DD, days as a number of days, grain as day, week or month.",
+            )
+                .into_response()
+        }
+    };
     let range = match range(&query) {
         Ok(r) => r,
         Err(problem) => return (StatusCode::BAD_REQUEST, problem).into_response(),
@@ -344,6 +357,29 @@ async fn export(
         },
     };
     let de = Lang::from_code(&query.lang) == Lang::De;
+    // Every export of personal data is on record before it is given out.
+    let audited = async {
+        let mut conn = state.pool.acquire().await?;
+        gd_accounts::record(
+            &mut conn,
+            &gd_accounts::AuditEvent::new("analytics.exported")
+                .actor(Some(user.id))
+                .subject(account.id)
+                .details(serde_json::json!({
+                    "table": file, "from": range.from, "to": range.to,
+                    "owner": account.user_id == user.id,
+                })),
+        )
+        .await
+    };
+    if let Err(e) = audited.await {
+        tracing::error!(error = %e, "analytics: cannot record the export");
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "The export cannot be made just now. Please try again in a moment.",
+        )
+            .into_response();
+    }
     let made = async {
         let mut conn = state.pool.acquire().await?;
         let bytes = match table {

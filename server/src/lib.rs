@@ -130,6 +130,7 @@ pub fn router(state: AppState) -> Router {
             &format!("/{}", options.site_pkg_dir),
             assets::pkg_router(&options),
         )
+        .nest("/vendor", assets::vendor_router(&options))
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,
             _,

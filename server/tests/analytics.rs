@@ -408,8 +408,27 @@ async fn an_instagram_account_is_connected_and_a_refused_token_asks_for_reconnec
         "the token is sealed"
     );
 
-    // Instagram refuses the token at the next sync: the account waits for its client, who is
-    // mailed once.
+    // A token with 10 days left (and older than a day) is refreshed before the sync's calls.
+    sqlx::query(
+        "UPDATE social_accounts SET token_expires_at = now() + interval '10 days',
+             token_refreshed_at = now() - interval '2 days'",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    Mock::given(method("GET"))
+        .and(path("/refresh_access_token"))
+        .and(query_param("grant_type", "ig_refresh_token"))
+        .and(query_param("access_token", "IGlong-secret"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "access_token": "IGrefreshed", "token_type": "bearer", "expires_in": 5_184_000
+        })))
+        .expect(1)
+        .mount(&ig)
+        .await;
+
+    // Instagram refuses the (refreshed) token at the sync: the account waits for its client,
+    // who is mailed once.
     Mock::given(method("GET"))
         .and(path("/v23.0/me"))
         .respond_with(ResponseTemplate::new(400).set_body_json(json!({
@@ -421,6 +440,16 @@ async fn an_instagram_account_is_connected_and_a_refused_token_asks_for_reconnec
     sync_now(&app, &id).await;
     let (_, home) = post(&client, &app, "/api/analytics_accounts", &[]).await;
     assert_eq!(home["accounts"][0]["status"], "needs_reconnect");
+    let days_left: f64 = sqlx::query_scalar(
+        "SELECT (extract(epoch FROM token_expires_at - now()) / 86400)::float8 FROM social_accounts",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert!(
+        days_left > 59.0,
+        "the refreshed token's 60 days are kept: {days_left}"
+    );
     assert_eq!(
         app.count("SELECT count(*) FROM mail_outbox WHERE kind = 'analytics_reconnect'")
             .await,

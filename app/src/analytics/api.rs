@@ -348,6 +348,9 @@ pub(crate) mod server {
     pub(crate) fn range(from: &str, to: &str, days: u32) -> Result<Range, AppError> {
         let today = Utc::now().date_naive();
         let to = date("to", to)?.unwrap_or(today);
+        if Range::new(to, to).is_err() {
+            return Err(invalid("to", IssueCode::OutOfRange));
+        }
         match date("from", from)? {
             Some(from) => Range::new(from, to).map_err(|_| invalid("from", IssueCode::OutOfRange)),
             None if days == 0 => Ok(Range::last(30, to)),
@@ -512,17 +515,25 @@ pub(crate) mod server {
     }
 
     pub async fn alert_seen(alert: &str) -> Result<(), AppError> {
-        require_role(Role::Admin).await?;
+        let admin = require_role(Role::Admin).await?;
         let id = id(alert)?;
         let ctx = server_context()?;
-        let mut conn = ctx.pool.acquire().await.map_err(AppError::internal)?;
-        let done = series::mark_alert_seen(&mut conn, id)
+        let mut tx = ctx.pool.begin().await.map_err(AppError::internal)?;
+        let done = series::mark_alert_seen(&mut tx, id)
             .await
             .map_err(internal)?;
-        if done {
-            Ok(())
-        } else {
-            Err(AppError::NotFound)
+        if !done {
+            return Err(AppError::NotFound);
         }
+        gd_accounts::record(
+            &mut tx,
+            &gd_accounts::AuditEvent::new("analytics.alert_seen")
+                .actor(Some(admin.id))
+                .subject(id),
+        )
+        .await
+        .map_err(AppError::internal)?;
+        tx.commit().await.map_err(AppError::internal)?;
+        Ok(())
     }
 }

@@ -141,7 +141,8 @@ fn AccountCard(
     let href = format!("{}?account={}", lang.path("/portal/analytics"), account.id);
     let demo = account.source == "demo";
     let (id_disconnect, id_remove) = (account.id.clone(), account.id.clone());
-    let connected = account.status == "active";
+    // A token is held (and can be deleted) until the client disconnects.
+    let connected = account.status != "disconnected";
     view! {
         <li class="rounded-2xl bg-white p-4 shadow ring-1 ring-slate-200" data-testid="account" data-handle=account.handle.clone()>
             <div class="flex items-center justify-between gap-2">
@@ -159,11 +160,28 @@ fn AccountCard(
                         {tr(lang, "Trennen", "Disconnect")}
                     </button>
                 })}
-                <button class="text-red-700 hover:underline" data-testid="remove-account" on:click=move |_| { disconnect.dispatch(AnalyticsDisconnect { account: id_remove.clone(), remove: true }); }>
+                <button class="text-red-700 hover:underline" data-testid="remove-account" on:click=move |_| {
+                    if confirm(tr(lang, "Dieses Konto mit allen gespeicherten Zahlen entfernen?", "Remove this account with all numbers kept for it?")) {
+                        disconnect.dispatch(AnalyticsDisconnect { account: id_remove.clone(), remove: true });
+                    }
+                }>
                     {tr(lang, "Mit allen Daten entfernen", "Remove with all data")}
                 </button>
             </div>
         </li>
+    }
+}
+
+/// Asks the person to confirm (in the browser; on the server nothing is clicked).
+fn confirm(question: &str) -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        window().confirm_with_message(question).unwrap_or(false)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = question;
+        false
     }
 }
 
@@ -346,7 +364,7 @@ fn DashboardBody(lang: Lang, d: Dashboard, news: RwSignal<u32>) -> impl IntoView
                 view! {
                     <section class="mt-8 rounded-2xl bg-white p-4 shadow ring-1 ring-slate-200" data-testid=format!("chart-{id}")>
                         <h2 class="font-semibold text-slate-900">{title}</h2>
-                        {spec.map(|s| view! { <EChart spec=s/> })}
+                        {spec.map(|s| view! { <EChart spec=s lang=lang/> })}
                         <details class="mt-2 text-sm">
                             <summary class="cursor-pointer text-fuchsia-700">{tr(lang, "Als Tabelle", "As a table")}</summary>
                             {table}
@@ -457,14 +475,14 @@ fn Kpis(lang: Lang, now: Figures, before: Figures) -> impl IntoView {
 /// An ECharts chart drawn in the browser from the option the server made; on the server (and
 /// until ECharts has loaded) an empty box of the chart's size.
 #[component]
-fn EChart(spec: ChartSpec) -> impl IntoView {
+fn EChart(spec: ChartSpec, lang: Lang) -> impl IntoView {
     let node = NodeRef::<leptos::html::Div>::new();
     #[cfg(feature = "hydrate")]
     {
         let option = spec.option.clone();
         Effect::new(move |_| {
             if let Some(el) = node.get() {
-                super::browser::draw(el.into(), option.clone());
+                super::browser::draw(el.into(), option.clone(), lang);
             }
         });
         on_cleanup(move || {
@@ -473,6 +491,8 @@ fn EChart(spec: ChartSpec) -> impl IntoView {
             }
         });
     }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = lang;
     view! { <div node_ref=node data-chart=spec.id class="mt-2 h-72 w-full" role="img"></div> }
 }
 

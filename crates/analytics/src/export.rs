@@ -25,6 +25,17 @@ impl Table {
     }
 }
 
+/// Text as a cell a spreadsheet shows as text: one that starts like a formula (`=`, `+`, `-`,
+/// `@`, a tab or a carriage return) gets a leading apostrophe, so a caption cannot run as a
+/// formula when the file is opened.
+fn text(s: &str) -> String {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s.to_owned()
+    }
+}
+
 fn number(v: Option<i64>) -> String {
     v.map(|v| v.to_string()).unwrap_or_default()
 }
@@ -149,11 +160,9 @@ pub fn posts(posts: &[Post], de: bool) -> Result<Vec<u8>, csv::Error> {
         .map(|p| {
             vec![
                 p.posted_at.format("%Y-%m-%d %H:%M").to_string(),
-                p.product_type
-                    .clone()
-                    .unwrap_or_else(|| p.media_type.clone()),
-                p.caption.clone().unwrap_or_default(),
-                p.permalink.clone().unwrap_or_default(),
+                text(p.product_type.as_deref().unwrap_or(&p.media_type)),
+                text(p.caption.as_deref().unwrap_or_default()),
+                text(p.permalink.as_deref().unwrap_or_default()),
                 number(p.views),
                 number(p.reach),
                 number(p.likes),
@@ -232,5 +241,12 @@ mod tests {
             lines.next().unwrap(),
             "2026-03-01;12345;40;;1000;800;34;30;2;1;1;3;4,25"
         );
+    }
+
+    #[test]
+    fn captions_never_run_as_formulas() {
+        assert_eq!(text("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(text("@evil"), "'@evil");
+        assert_eq!(text("Neu im Shop"), "Neu im Shop");
     }
 }

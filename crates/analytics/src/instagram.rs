@@ -96,6 +96,8 @@ const MEDIA_METRICS_RETIRED: &str =
 /// Graph error codes that mean "too many calls": application, user, page, custom and
 /// Instagram business-use-case limits.
 const RATE_LIMIT_CODES: [i64; 5] = [4, 17, 32, 613, 80_002];
+/// The app-wide limit ("Application request limit reached"); the others are per user or account.
+const APP_LIMIT_CODE: i64 = 4;
 /// The token expired, was revoked, or the password changed.
 const INVALID_TOKEN_CODE: i64 = 190;
 /// "Not enough data" for insights (too few viewers, a small account), or, with another
@@ -559,9 +561,29 @@ impl Instagram {
             next = self.next_page(&body, token);
         }
 
-        let mut media = Vec::with_capacity(posts.len());
+        let mut media: Vec<Media> = Vec::with_capacity(posts.len());
         for post in posts {
-            let insights = self.media_insights(token, &post).await?;
+            // A post listed twice (pages shifting while read) is kept once.
+            if media.iter().any(|m| m.external_id == post.id) {
+                continue;
+            }
+            let insights = match self.media_insights(token, &post).await {
+                Ok(insights) => insights,
+                // The token and the limits concern every call: the pull stops.
+                Err(e @ (PullError::TokenRefused(_) | PullError::RateLimited { .. })) => {
+                    return Err(e)
+                }
+                // One post's refusal (deleted meanwhile, a metric its kind does not offer)
+                // leaves that post without insights, not the account without a sync.
+                Err(e) => {
+                    tracing::info!(post = %post.id, error = %e, "post insights not read");
+                    MediaInsights {
+                        likes: post.like_count,
+                        comments: post.comments_count,
+                        ..Default::default()
+                    }
+                }
+            };
             media.push(post.into_media(insights));
         }
         Ok(media)
@@ -718,6 +740,9 @@ impl GraphError {
         }
         if self.status == 429 || self.code.is_some_and(|c| RATE_LIMIT_CODES.contains(&c)) {
             return PullError::RateLimited {
+                // Code 4 (and a bare 429) is the app's limit; the others count per user,
+                // page or Instagram account.
+                account_only: !(self.status == 429 || self.code == Some(APP_LIMIT_CODE)),
                 wait: self.regain.unwrap_or(DEFAULT_RATE_LIMIT_WAIT),
                 reason: format!(
                     "Instagram error {}: {}",
@@ -746,6 +771,7 @@ fn status_error(status: u16, regain: Option<Duration>) -> PullError {
         PullError::RateLimited {
             wait: regain.unwrap_or(DEFAULT_RATE_LIMIT_WAIT),
             reason: "Instagram answered HTTP 429".into(),
+            account_only: false,
         }
     } else {
         PullError::Failed(format!("Instagram answered HTTP {status}"))
@@ -855,6 +881,8 @@ fn usage_from(app: Option<&str>, business: Option<&str>) -> Usage {
 fn usage_wait(usage: &Usage) -> Option<PullError> {
     let (percent, what) = usage.highest.as_ref()?;
     (*percent >= USAGE_LIMIT_PERCENT).then(|| PullError::RateLimited {
+        // The business use case counts per Instagram account; the app's usage is everyone's.
+        account_only: what.starts_with("X-Business-Use-Case-Usage"),
         wait: usage.regain.unwrap_or(DEFAULT_RATE_LIMIT_WAIT),
         reason: format!("{what} at {percent}%"),
     })
@@ -1067,7 +1095,8 @@ fn fill_followers(days: &mut [DayInsights], now: Option<i64>, today: NaiveDate) 
     for day in days.iter_mut().rev() {
         day.followers = known;
         known = match (known, day.followers_gained, day.followers_lost) {
-            (Some(end), Some(gained), Some(lost)) => Some(end - gained + lost),
+            // Counts that do not add up (below zero) end the chain rather than store nonsense.
+            (Some(end), Some(gained), Some(lost)) => Some(end - gained + lost).filter(|f| *f >= 0),
             _ => None,
         };
     }
@@ -1211,7 +1240,7 @@ mod tests {
             Some(r#"{"call_count":85,"total_time":2,"total_cputime":2}"#),
             None,
         );
-        let Some(PullError::RateLimited { wait, reason }) = usage_wait(&usage) else {
+        let Some(PullError::RateLimited { wait, reason, .. }) = usage_wait(&usage) else {
             panic!("85% must stop the pull");
         };
         assert_eq!(wait, DEFAULT_RATE_LIMIT_WAIT);
@@ -1226,7 +1255,7 @@ mod tests {
                 r#"{"17841400000":[{"type":"instagram","call_count":97,"total_cputime":10,"total_time":12,"estimated_time_to_regain_access":42}]}"#,
             ),
         );
-        let Some(PullError::RateLimited { wait, reason }) = usage_wait(&usage) else {
+        let Some(PullError::RateLimited { wait, reason, .. }) = usage_wait(&usage) else {
             panic!("97% must stop the pull");
         };
         assert_eq!(wait, Duration::from_secs(42 * 60));
@@ -1270,7 +1299,7 @@ mod tests {
         for code in RATE_LIMIT_CODES {
             let limited = json!({"message": "(#4) Application request limit reached",
                 "type": "OAuthException", "code": code});
-            let PullError::RateLimited { wait, reason } = refusal(403, limited) else {
+            let PullError::RateLimited { wait, reason, .. } = refusal(403, limited) else {
                 panic!("code {code} is a rate limit");
             };
             assert_eq!(wait, DEFAULT_RATE_LIMIT_WAIT);

@@ -161,10 +161,16 @@ pub enum PullError {
     /// can mend this, by connecting again.
     #[error("the network refused the token: {0}")]
     TokenRefused(String),
-    /// The network limits our calls (or its usage headers say we are close): every account
-    /// of this network waits `wait`.
+    /// The network limits our calls (or its usage headers say we are close): this account,
+    /// or every account of this network, waits `wait`.
     #[error("the network limits our calls ({reason}); waiting {wait:?}")]
-    RateLimited { wait: Duration, reason: String },
+    RateLimited {
+        wait: Duration,
+        reason: String,
+        /// Only this account's calls are limited (Instagram's per-account business use
+        /// case); otherwise the whole app's, and every account of the network waits.
+        account_only: bool,
+    },
     /// Anything else (network down, an answer we cannot read): tried again later.
     #[error("{0}")]
     Failed(String),

@@ -24,8 +24,23 @@ pub struct Range {
     pub to: NaiveDate,
 }
 
+/// The earliest and latest days a range may touch: nothing is kept outside them, and dates
+/// far off (chrono reads years like -262143) must not reach date arithmetic.
+fn bounds() -> (NaiveDate, NaiveDate) {
+    (
+        NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or(NaiveDate::MIN),
+        NaiveDate::from_ymd_opt(2100, 12, 31).unwrap_or(NaiveDate::MAX),
+    )
+}
+
 impl Range {
     pub fn new(from: NaiveDate, to: NaiveDate) -> Result<Self, AnalyticsError> {
+        let (first, last) = bounds();
+        if from < first || to > last {
+            return Err(AnalyticsError::Invalid(
+                "dates from 2000 to 2100, please".into(),
+            ));
+        }
         if to < from {
             return Err(AnalyticsError::Invalid(
                 "the range ends before it starts".into(),
@@ -39,11 +54,16 @@ impl Range {
         Ok(Self { from, to })
     }
 
-    /// The last `days` days up to `to`.
+    /// The last `days` days up to `to` (kept within the years a range may touch).
     pub fn last(days: i64, to: NaiveDate) -> Self {
+        let (first, last) = bounds();
+        let to = to.clamp(first, last);
         let days = days.clamp(1, MAX_RANGE_DAYS);
         Self {
-            from: to - chrono::Duration::days(days - 1),
+            from: to
+                .checked_sub_signed(chrono::Duration::days(days - 1))
+                .unwrap_or(first)
+                .max(first),
             to,
         }
     }
@@ -54,9 +74,13 @@ impl Range {
 
     /// The range of the same length just before this one.
     pub fn previous(&self) -> Self {
-        let to = self.from - chrono::Duration::days(1);
+        let back = |d: NaiveDate, n: i64| {
+            d.checked_sub_signed(chrono::Duration::days(n))
+                .unwrap_or(NaiveDate::MIN)
+        };
+        let to = back(self.from, 1);
         Self {
-            from: to - chrono::Duration::days(self.days() - 1),
+            from: back(to, self.days() - 1),
             to,
         }
     }
@@ -99,8 +123,8 @@ impl Grain {
     }
 }
 
-/// One point of the account's series: the bucket's first day, followers at its end, and the
-/// sums of its days.
+/// One point of the account's series: the bucket's first day (a week or month cut by the
+/// range starts where the range does), followers at its end, and the sums of its days.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Point {
     pub bucket: NaiveDate,
@@ -128,7 +152,7 @@ pub async fn series(
 ) -> Result<Vec<Point>, AnalyticsError> {
     Ok(sqlx::query_as!(
         Point,
-        r#"SELECT date_trunc($4, day)::date AS "bucket!: NaiveDate",
+        r#"SELECT greatest(date_trunc($4, day)::date, $2) AS "bucket!: NaiveDate",
                   (array_agg(followers ORDER BY day DESC)
                        FILTER (WHERE followers IS NOT NULL))[1] AS followers,
                   sum(followers_gained)::int8 AS followers_gained,
@@ -160,7 +184,8 @@ pub async fn series(
 /// A range in figures.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
-    /// Followers at the start (the last count on or before its first day) and at the end.
+    /// Followers at the start (the count at the end of the day before its first day, else
+    /// its first count) and at the end (the last count on or before its last day).
     pub followers_start: Option<i64>,
     pub followers_end: Option<i64>,
     pub views: Option<i64>,
@@ -191,9 +216,15 @@ pub async fn summary(
     Ok(sqlx::query_as!(
         Summary,
         r#"SELECT
-               (SELECT followers FROM account_snapshots
-                WHERE account_id = $1 AND day <= $2 AND followers IS NOT NULL
-                ORDER BY day DESC LIMIT 1) AS followers_start,
+               -- At the start: the count at the end of the day before (so the first day's
+               -- change belongs to this range, not to none), else the first one inside.
+               coalesce(
+                   (SELECT followers FROM account_snapshots
+                    WHERE account_id = $1 AND day < $2 AND followers IS NOT NULL
+                    ORDER BY day DESC LIMIT 1),
+                   (SELECT followers FROM account_snapshots
+                    WHERE account_id = $1 AND day BETWEEN $2 AND $3 AND followers IS NOT NULL
+                    ORDER BY day LIMIT 1)) AS followers_start,
                (SELECT followers FROM account_snapshots
                 WHERE account_id = $1 AND day <= $3 AND followers IS NOT NULL
                 ORDER BY day DESC LIMIT 1) AS followers_end,
@@ -320,8 +351,8 @@ pub struct Delivery {
     pub finished_at: Option<DateTime<Utc>>,
 }
 
-/// Deliveries to this account (the client's orders whose target is its handle) that started
-/// or finished within `range`.
+/// Deliveries to this account (the client's orders whose target is its handle) that ran at
+/// any time within `range`.
 pub async fn deliveries(
     conn: &mut PgConnection,
     account: Uuid,
@@ -338,8 +369,9 @@ pub async fn deliveries(
            WHERE a.id = $1
              AND ltrim(lower(f.target), '@') = a.handle
              AND f.status <> 'cancelled'
-             AND (coalesce(f.started_at, f.submitted_at) BETWEEN $2::date AND $3::date + 1
-                  OR f.finished_at BETWEEN $2::date AND $3::date + 1)
+             -- Running at any time within the range.
+             AND coalesce(f.started_at, f.submitted_at, f.created_at) < $3::date + 1
+             AND coalesce(f.finished_at, now()) >= $2::date
            ORDER BY coalesce(f.started_at, f.submitted_at, f.created_at)"#,
         account,
         range.from as _,
@@ -349,9 +381,10 @@ pub async fn deliveries(
     .await?)
 }
 
-/// Flags follower deliveries to this account that are inside their guarantee window and
-/// whose followers dropped, since the delivery finished, by more than `percent` of what was
-/// delivered. One alert per delivery; answers how many are new.
+/// Flags follower deliveries to this account (connected through the network's API: demo
+/// numbers never count) that are inside their guarantee window and whose followers dropped,
+/// since the delivery finished, by more than `percent` of what was delivered (a partial
+/// delivery: what arrived). One alert per delivery; answers how many are new.
 pub async fn raise_drop_alerts(
     conn: &mut PgConnection,
     account: Uuid,
@@ -373,11 +406,14 @@ pub async fn raise_drop_alerts(
                                WHERE account_id = a.id AND followers IS NOT NULL
                                ORDER BY day DESC LIMIT 1) now_
            WHERE a.id = $1
+             -- Generated numbers never count against a delivery.
+             AND a.source = 'api'
              AND ltrim(lower(f.target), '@') = a.handle
              AND f.status IN ('completed', 'partial')
              AND p.target = 'handle' AND p.unit_en ILIKE 'follower%'
              AND f.finished_at + make_interval(days => f.guarantee_days) >= now()
-             AND (after.followers - now_.followers) * 100 > f.quantity * $2
+             AND (after.followers - now_.followers) * 100
+                 > (f.quantity - coalesce(f.remains, 0)) * $2
            ON CONFLICT (fulfilment_id) DO NOTHING"#,
         account,
         i64::from(percent)

@@ -129,7 +129,7 @@ pub async fn connect_demo(
         r#"INSERT INTO social_accounts (id, user_id, network, source, external_id, handle)
            VALUES ($1, $2, $3, 'demo', $4, $5)
            ON CONFLICT (user_id, network, external_id) DO UPDATE
-               SET status = 'active', status_reason = NULL
+               SET status = 'active', status_reason = NULL, queued_at = NULL
            RETURNING id"#,
         Uuid::now_v7(),
         user_id,
@@ -171,7 +171,7 @@ pub async fn connect_api(
          ON CONFLICT (id) DO UPDATE SET handle = $5, name = $6, picture_url = $7,
              account_type = $8, token_sealed = $9, token_expires_at = $10,
              token_refreshed_at = now(), status = 'active', status_reason = NULL,
-             sync_error = NULL, sync_failures = 0, next_sync_at = now()",
+             sync_error = NULL, sync_failures = 0, next_sync_at = now(), queued_at = NULL",
         id,
         user_id,
         network.as_str(),
@@ -202,7 +202,7 @@ pub async fn token(
     sealed.map(|s| key.open(id, &s)).transpose()
 }
 
-/// Keeps a refreshed token.
+/// Keeps a refreshed token (unless the account was disconnected meanwhile).
 pub async fn store_refreshed_token(
     conn: &mut PgConnection,
     key: &TokenKey,
@@ -214,7 +214,7 @@ pub async fn store_refreshed_token(
     sqlx::query!(
         "UPDATE social_accounts SET token_sealed = $2, token_expires_at = $3,
              token_refreshed_at = now()
-         WHERE id = $1",
+         WHERE id = $1 AND status = 'active'",
         id,
         sealed,
         expires_at as _
@@ -362,15 +362,24 @@ pub async fn save_pull(
     .execute(&mut *conn)
     .await?;
 
-    if !pull.media.is_empty() {
-        let m = &pull.media;
-        let ids: Vec<Uuid> = m.iter().map(|_| Uuid::now_v7()).collect();
+    // A post listed twice in one pull is kept once (the upsert may touch each row once).
+    let mut m: Vec<&crate::network::Media> = Vec::with_capacity(pull.media.len());
+    for post in pull.media.iter().rev() {
+        if !m.iter().any(|x| x.external_id == post.external_id) {
+            m.push(post);
+        }
+    }
+    if !m.is_empty() {
+        let ids: Vec<Uuid> = m.iter().copied().map(|_| Uuid::now_v7()).collect();
         let text =
             |f: fn(&crate::network::Media) -> Option<&str>, max: usize| -> Vec<Option<String>> {
-                m.iter().map(|x| f(x).map(|s| clip(s, max))).collect()
+                m.iter()
+                    .copied()
+                    .map(|x| f(x).map(|s| clip(s, max)))
+                    .collect()
             };
         let ins = |f: fn(&crate::network::MediaInsights) -> Option<i64>| -> Vec<Option<i64>> {
-            m.iter().map(|x| f(&x.insights)).collect()
+            m.iter().copied().map(|x| f(&x.insights)).collect()
         };
         sqlx::query!(
             r#"WITH given AS (
@@ -409,9 +418,11 @@ pub async fn save_pull(
             id,
             &ids,
             &m.iter()
+                .copied()
                 .map(|x| clip(&x.external_id, 100))
                 .collect::<Vec<_>>(),
             &m.iter()
+                .copied()
                 .map(|x| clip(&x.media_type, 40))
                 .collect::<Vec<_>>(),
             &text(|x| x.product_type.as_deref(), 40) as &[Option<String>],
@@ -422,7 +433,7 @@ pub async fn save_pull(
                 |x| x.thumbnail_url.as_deref().filter(|u| u.len() <= 2000),
                 2000
             ) as &[Option<String>],
-            &m.iter().map(|x| x.posted_at).collect::<Vec<_>>() as _,
+            &m.iter().copied().map(|x| x.posted_at).collect::<Vec<_>>() as _,
             &ins(|i| i.views) as &[Option<i64>],
             &ins(|i| i.reach) as &[Option<i64>],
             &ins(|i| i.likes) as &[Option<i64>],

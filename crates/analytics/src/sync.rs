@@ -186,7 +186,7 @@ pub async fn sync_account(
     id: Uuid,
     today: NaiveDate,
 ) -> Result<Synced, AnalyticsError> {
-    let (account, token, last_day) = {
+    let (account, token, last_day, backoff) = {
         let mut conn = pool.acquire().await?;
         let account = match store::get(&mut conn, id).await {
             Ok(a) => a,
@@ -194,11 +194,39 @@ pub async fn sync_account(
             Err(e) => return Err(e),
         };
         if account.status != "active" {
+            sqlx::query!(
+                "UPDATE social_accounts SET queued_at = NULL WHERE id = $1",
+                id
+            )
+            .execute(&mut *conn)
+            .await?;
             return Ok(Synced::Skipped);
         }
-        let token = store::token(&mut conn, key, id).await?;
+        // A token that no longer opens (the key was changed) is as good as refused.
+        let token = store::token(&mut conn, key, id).await;
         let last_day = store::last_day(&mut conn, id).await?;
-        (account, token, last_day)
+        // A job queued before the network asked us to wait waits too.
+        let backoff: Option<f64> = sqlx::query_scalar!(
+            r#"SELECT extract(epoch FROM until - now())::float8 AS "secs!" FROM network_backoff
+               WHERE network = $1 AND until > now() AND $2 = 'api'"#,
+            account.network,
+            account.source
+        )
+        .fetch_optional(&mut *conn)
+        .await?;
+        (account, token, last_day, backoff)
+    };
+    if let Some(secs) = backoff {
+        let wait = Duration::from_secs_f64(secs.max(60.0));
+        wait_for(pool, id, wait).await?;
+        return Ok(Synced::Waiting(wait));
+    }
+    let token = match token {
+        Ok(token) => token,
+        Err(e) => {
+            mark_needs_reconnect(pool, mailer, settings, &account, &e.to_string()).await?;
+            return Ok(Synced::NeedsReconnect);
+        }
     };
     let (Some(network_id), Some(source)) = (account.network_id(), account.source_kind()) else {
         return Err(AnalyticsError::Invalid(format!(
@@ -238,67 +266,104 @@ pub async fn sync_account(
         token,
     };
     match network.pull(&target, since, today).await {
-        Ok(pull) => {
-            let mut tx = pool.begin().await?;
-            store::save_pull(&mut tx, id, &pull, today).await?;
-            sqlx::query!(
-                "UPDATE social_accounts SET last_synced_at = now(), queued_at = NULL,
-                     next_sync_at = now() + make_interval(secs => $2),
-                     sync_error = NULL, sync_failures = 0
-                 WHERE id = $1",
-                id,
-                settings.every.as_secs_f64()
-            )
-            .execute(&mut *tx)
-            .await?;
-            crate::series::raise_drop_alerts(&mut tx, id, settings.drop_alert_percent).await?;
-            tx.commit().await?;
-            Ok(Synced::Stored {
+        Ok(pull) => match store_pull(pool, id, &pull, today, settings).await {
+            Ok(()) => Ok(Synced::Stored {
                 days: pull.days.len(),
                 media: pull.media.len(),
-            })
-        }
+            }),
+            // What came back could not be kept: recorded, and tried again later like a
+            // failed pull (not re-queued at once, which would ask the network again for
+            // nothing).
+            Err(e) => {
+                let error = format!("could not store the numbers: {e}");
+                let retry_in = retry_delay(failures(pool, id).await?);
+                record_failure(pool, id, &error, retry_in).await?;
+                Ok(Synced::Failed { error, retry_in })
+            }
+        },
         Err(PullError::TokenRefused(reason)) => {
             mark_needs_reconnect(pool, mailer, settings, &account, &reason).await?;
             Ok(Synced::NeedsReconnect)
         }
-        Err(PullError::RateLimited { wait, reason }) => {
+        Err(PullError::RateLimited {
+            wait,
+            reason,
+            account_only,
+        }) => {
             let wait = wait.max(Duration::from_secs(60));
-            sqlx::query!(
-                "INSERT INTO network_backoff (network, until, reason)
-                 VALUES ($1, now() + make_interval(secs => $2), $3)
-                 ON CONFLICT (network) DO UPDATE SET
-                     until = greatest(network_backoff.until, EXCLUDED.until),
-                     reason = EXCLUDED.reason",
-                account.network,
-                wait.as_secs_f64(),
-                clip(&reason, 1000)
-            )
-            .execute(pool)
-            .await?;
-            sqlx::query!(
-                "UPDATE social_accounts SET queued_at = NULL,
-                     next_sync_at = now() + make_interval(secs => $2)
-                 WHERE id = $1",
-                id,
-                wait.as_secs_f64()
-            )
-            .execute(pool)
-            .await?;
+            if !account_only {
+                sqlx::query!(
+                    "INSERT INTO network_backoff (network, until, reason)
+                     VALUES ($1, now() + make_interval(secs => $2), $3)
+                     ON CONFLICT (network) DO UPDATE SET
+                         until = greatest(network_backoff.until, EXCLUDED.until),
+                         reason = EXCLUDED.reason",
+                    account.network,
+                    wait.as_secs_f64(),
+                    clip(&reason, 1000)
+                )
+                .execute(pool)
+                .await?;
+            }
+            wait_for(pool, id, wait).await?;
             Ok(Synced::Waiting(wait))
         }
         Err(PullError::Failed(error)) => {
-            let failures: i32 = sqlx::query_scalar!(
-                "SELECT sync_failures FROM social_accounts WHERE id = $1",
-                id
-            )
-            .fetch_one(pool)
-            .await?;
-            let retry_in = retry_delay(failures);
+            let retry_in = retry_delay(failures(pool, id).await?);
             record_failure(pool, id, &error, retry_in).await?;
             Ok(Synced::Failed { error, retry_in })
         }
     }
+}
+
+/// Keeps what a pull brought back, the account's next sync, and any follower drop it shows,
+/// in one transaction (which announces the new numbers when it commits).
+async fn store_pull(
+    pool: &PgPool,
+    id: Uuid,
+    pull: &crate::network::Pull,
+    today: NaiveDate,
+    settings: &SyncSettings,
+) -> Result<(), AnalyticsError> {
+    let mut tx = pool.begin().await?;
+    store::save_pull(&mut tx, id, pull, today).await?;
+    sqlx::query!(
+        "UPDATE social_accounts SET last_synced_at = now(), queued_at = NULL,
+             next_sync_at = now() + make_interval(secs => $2),
+             sync_error = NULL, sync_failures = 0
+         WHERE id = $1",
+        id,
+        settings.every.as_secs_f64()
+    )
+    .execute(&mut *tx)
+    .await?;
+    crate::series::raise_drop_alerts(&mut tx, id, settings.drop_alert_percent).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The account's next sync after `wait` (the network's limits).
+async fn wait_for(pool: &PgPool, id: Uuid, wait: Duration) -> Result<(), AnalyticsError> {
+    sqlx::query!(
+        "UPDATE social_accounts SET queued_at = NULL,
+             next_sync_at = now() + make_interval(secs => $2)
+         WHERE id = $1",
+        id,
+        wait.as_secs_f64()
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// How many syncs in a row failed before this one.
+async fn failures(pool: &PgPool, id: Uuid) -> Result<i32, AnalyticsError> {
+    Ok(sqlx::query_scalar!(
+        "SELECT sync_failures FROM social_accounts WHERE id = $1",
+        id
+    )
+    .fetch_one(pool)
+    .await?)
 }
 
 /// Five minutes after the first failure, doubling with each one in a row, at most the usual
@@ -388,7 +453,7 @@ async fn mark_needs_reconnect(
         let row = sqlx::query!(
             "UPDATE social_accounts a SET status = 'needs_reconnect', status_reason = $2,
                  queued_at = NULL
-             FROM users u WHERE a.id = $1 AND u.id = a.user_id
+             FROM users u WHERE a.id = $1 AND u.id = a.user_id AND a.status = 'active'
              RETURNING u.email, u.locale",
             account.id,
             clip(reason, 1000)

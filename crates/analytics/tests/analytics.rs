@@ -111,7 +111,12 @@ async fn a_demo_account_is_synced_and_charted(pool: PgPool) {
         .await
         .unwrap();
     assert_eq!(now.followers_end, points.last().unwrap().followers);
-    assert_eq!(now.followers_start, Some(demo.followers(day("2026-06-01"))));
+    // The count at the end of the day before: the first day's change belongs to the range.
+    assert_eq!(now.followers_start, Some(demo.followers(day("2026-05-31"))));
+    assert_eq!(
+        now.growth(),
+        Some(demo.followers(day("2026-06-30")) - demo.followers(day("2026-05-31")))
+    );
     assert_eq!(
         before.followers_end,
         Some(demo.followers(day("2026-05-31")))
@@ -309,6 +314,36 @@ async fn a_follower_drop_inside_the_guarantee_is_flagged_once(pool: PgPool) {
     let id = store::connect_demo(&mut conn, client, NetworkId::Instagram, "drop.shop")
         .await
         .unwrap();
+    // Demo numbers never count against a delivery: nothing is flagged for them.
+    store::save_pull(
+        &mut conn,
+        id,
+        &Pull {
+            profile: Profile {
+                handle: "drop.shop".into(),
+                followers: Some(1),
+                ..Default::default()
+            },
+            days: vec![followers_on(finished.date_naive(), 15_000)],
+            media: Vec::new(),
+        },
+        today,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        series::raise_drop_alerts(&mut conn, id, 10).await.unwrap(),
+        0
+    );
+    // From here on the account's numbers come from Instagram.
+    sqlx::query(
+        "UPDATE social_accounts SET source = 'api', external_id = '1784', token_sealed = '\\x00'
+         WHERE id = $1",
+    )
+    .bind(id)
+    .execute(&mut *conn)
+    .await
+    .unwrap();
     let pull = |days: Vec<DayInsights>, now: i64| Pull {
         profile: Profile {
             external_id: "demo:drop.shop".into(),

@@ -773,7 +773,7 @@ async fn rate_limit_codes_stop_the_pull_for_a_while() {
             .pull(&account(), today(), today())
             .await
             .unwrap_err();
-        let PullError::RateLimited { wait, reason } = err else {
+        let PullError::RateLimited { wait, reason, .. } = err else {
             panic!("code {code}: expected a rate limit, got {err:?}");
         };
         assert_eq!(wait, Duration::from_secs(15 * 60));
@@ -803,6 +803,7 @@ async fn high_app_usage_stops_the_pull_before_further_calls() {
         PullError::RateLimited {
             wait: Duration::from_secs(15 * 60),
             reason: "X-App-Usage call_count at 90%".into(),
+            account_only: false,
         }
     );
 }
@@ -842,7 +843,7 @@ async fn high_business_usage_waits_as_long_as_instagram_says() {
         .pull(&account(), today(), today())
         .await
         .unwrap_err();
-    let PullError::RateLimited { wait, reason } = err else {
+    let PullError::RateLimited { wait, reason, .. } = err else {
         panic!("expected a rate limit, got {err:?}");
     };
     assert_eq!(wait, Duration::from_secs(42 * 60));
