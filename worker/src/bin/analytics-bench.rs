@@ -1,7 +1,7 @@
 //! `analytics-bench`: the dashboard's queries on a big generated data set. Fills a fresh
 //! database (`DATABASE_URL`, migrated here) with `BENCH_ACCOUNTS` accounts (default 1,000),
-//! each with two years of daily snapshots, and `BENCH_MEDIA` posts (default 100,000) with one
-//! snapshot each, then times every query the dashboard runs for random accounts and ranges
+//! each with two years of daily snapshots, and `BENCH_MEDIA` posts (default 100,000) with
+//! `BENCH_MEDIA_DAYS` daily snapshots each (default 14), then times every query the dashboard runs for random accounts and ranges
 //! and prints p50/p95 per query. Run by `scripts/analytics-bench.sh` (part of `make bench`).
 
 use std::time::{Duration, Instant};
@@ -79,22 +79,30 @@ async fn main() -> anyhow::Result<()> {
     .bind(accounts)
     .execute(&pool)
     .await?;
+    // A post is synced daily while it is new: `BENCH_MEDIA_DAYS` snapshots each (default 14),
+    // the dashboard reads the latest.
+    let media_days = env_num("BENCH_MEDIA_DAYS", 14) as i32;
     sqlx::query(
         "INSERT INTO media_snapshots (media_id, day, views, reach, likes, comments, saved,
              shares, total_interactions)
-         SELECT id, current_date, (random() * 5000)::int, (random() * 3000)::int,
+         SELECT m.id, (m.posted_at)::date + k, (random() * 5000)::int, (random() * 3000)::int,
                 (random() * 300)::int, (random() * 20)::int, (random() * 30)::int,
                 (random() * 10)::int, (random() * 360)::int
-         FROM social_media",
+         FROM social_media m CROSS JOIN generate_series(0, $1 - 1) k",
     )
+    .bind(media_days)
     .execute(&pool)
     .await?;
     sqlx::query("ANALYZE").execute(&pool).await?;
     let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM account_snapshots")
         .fetch_one(&pool)
         .await?;
+    let media_rows: i64 = sqlx::query_scalar("SELECT count(*) FROM media_snapshots")
+        .fetch_one(&pool)
+        .await?;
     println!(
-        "generated {accounts} accounts, {rows} daily snapshots, {media} posts in {:.1} s",
+        "generated {accounts} accounts, {rows} daily snapshots, {media} posts with {media_rows} \
+         post snapshots in {:.1} s",
         started.elapsed().as_secs_f64()
     );
 
