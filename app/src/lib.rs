@@ -8,6 +8,11 @@
 //! `shell` (document, layout, errors), `shop` (catalog and product pages), `ui` (the form and data-region components every area
 //! shares).
 
+// The admin order page's view type (order, lines, invoices, refunds, mails, each a table) is
+// deeper than the compiler's default query depth when the release WASM build computes its
+// layout (the debug builds never do).
+#![recursion_limit = "256"]
+
 pub mod access;
 pub mod admin;
 pub mod analytics;
