@@ -46,17 +46,18 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/documents/analytics/{id}/{file}", get(export))
 }
 
-/// The signed-in user, or the answer for whoever is not.
-async fn signed_in(state: &AppState, session: Option<&Session>) -> Result<Option<User>, Response> {
-    let Some(session) = session else {
-        return Ok(None);
-    };
+/// The signed-in user, or the answer for whoever is not (401, or 500 when the session store
+/// cannot say).
+async fn signed_in(state: &AppState, session: Option<&Session>) -> Result<User, Response> {
+    let unauthorized = || (StatusCode::UNAUTHORIZED, "Please sign in.").into_response();
+    let session = session.ok_or_else(unauthorized)?;
     gd_web::session_user(session, &state.pool, state.config.session_absolute_days)
         .await
         .map_err(|e| {
             tracing::error!(error = %e, "cannot check the user");
             (StatusCode::INTERNAL_SERVER_ERROR, "Please try again.").into_response()
-        })
+        })?
+        .ok_or_else(unauthorized)
 }
 
 /// Account `id` when `user` may see it (its client, or an admin); a 404 otherwise.
@@ -115,8 +116,7 @@ async fn start(
     let lang = Lang::from_code(&form.map(|Form(f)| f.lang).unwrap_or_default());
     let session = session.map(|axum::Extension(s)| s);
     let user = match signed_in(&state, session.as_ref()).await {
-        Ok(Some(user)) => user,
-        Ok(None) => return (StatusCode::UNAUTHORIZED, "Please sign in.").into_response(),
+        Ok(user) => user,
         Err(refused) => return refused,
     };
     let (Some(instagram), Some(session)) = (state.instagram_app.as_ref(), session) else {
@@ -158,8 +158,7 @@ async fn callback(
     let back = query.map(|Query(b)| b).unwrap_or_default();
     let session = session.map(|axum::Extension(s)| s);
     let user = match signed_in(&state, session.as_ref()).await {
-        Ok(Some(user)) => user,
-        Ok(None) => return (StatusCode::UNAUTHORIZED, "Please sign in.").into_response(),
+        Ok(user) => user,
         Err(refused) => return refused,
     };
     let Some(session) = session else {
@@ -242,8 +241,7 @@ async fn events(
 ) -> Response {
     let session = session.map(|axum::Extension(s)| s);
     let user = match signed_in(&state, session.as_ref()).await {
-        Ok(Some(user)) => user,
-        Ok(None) => return (StatusCode::UNAUTHORIZED, "Please sign in.").into_response(),
+        Ok(user) => user,
         Err(refused) => return refused,
     };
     let watch = query.map(|Query(w)| w).unwrap_or_default();
@@ -318,8 +316,7 @@ async fn export(
 ) -> Response {
     let session = session.map(|axum::Extension(s)| s);
     let user = match signed_in(&state, session.as_ref()).await {
-        Ok(Some(user)) => user,
-        Ok(None) => return (StatusCode::UNAUTHORIZED, "Please sign in.").into_response(),
+        Ok(user) => user,
         Err(refused) => return refused,
     };
     let account = match viewable(&state, &user, &id).await {

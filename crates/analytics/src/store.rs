@@ -451,7 +451,7 @@ pub async fn save_pull(
 }
 
 /// Cuts `s` to at most `max` characters (the network's text may be longer than we keep).
-fn clip(s: &str, max: usize) -> String {
+pub(crate) fn clip(s: &str, max: usize) -> String {
     s.chars().take(max).collect()
 }
 

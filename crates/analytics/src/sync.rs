@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use crate::crypto::TokenKey;
 use crate::network::{AccountRef, Network, NetworkId, PullError, Source};
-use crate::store::{self, Account};
+use crate::store::{self, clip, Account};
 use crate::AnalyticsError;
 
 /// Account `account_id` is synced.
@@ -501,10 +501,6 @@ async fn mark_needs_reconnect(
         .await
         .map_err(|e| AnalyticsError::Mail(e.to_string()))?;
     Ok(())
-}
-
-fn clip(s: &str, max: usize) -> String {
-    s.chars().take(max).collect()
 }
 
 #[cfg(test)]
