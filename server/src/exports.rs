@@ -5,6 +5,9 @@
 //! - `GET /documents/finance/datev.csv?from=…&to=…`: the same as a DATEV Buchungsstapel.
 //!
 //! A period is at most a year and needs both ends; a bad one is a 400 that says what to fix.
+//! A DATEV batch the accountant could not import as it is (a period running into the next
+//! fiscal year, a VAT rate without a revenue account) is a 422 that says where to split or
+//! which invoice it is. Messages are English, German with `&lang=de` (as the page asks).
 //! Every export is in the audit log before it is given out.
 
 use axum::extract::{Path, Query, State};
@@ -31,24 +34,92 @@ struct Period {
     from: String,
     #[serde(default)]
     to: String,
+    /// `de` for German messages.
+    #[serde(default)]
+    lang: String,
 }
 
 /// The longest period one export covers.
 const MAX_DAYS: i64 = 366;
 
-/// The period asked for, or what is wrong with it.
-fn period(p: &Period) -> Result<(NaiveDate, NaiveDate), &'static str> {
+/// The period asked for, or what is wrong with it (German when `de`).
+fn period(p: &Period, de: bool) -> Result<(NaiveDate, NaiveDate), &'static str> {
     let day = |v: &str| NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d").ok();
     let (Some(from), Some(to)) = (day(&p.from), day(&p.to)) else {
-        return Err("Please give the period as ?from=YYYY-MM-DD&to=YYYY-MM-DD.");
+        return Err(if de {
+            "Bitte den Zeitraum als ?from=JJJJ-MM-TT&to=JJJJ-MM-TT angeben."
+        } else {
+            "Please give the period as ?from=YYYY-MM-DD&to=YYYY-MM-DD."
+        });
     };
     if to < from {
-        return Err("The period ends before it starts.");
+        return Err(if de {
+            "Der Zeitraum endet, bevor er beginnt."
+        } else {
+            "The period ends before it starts."
+        });
     }
     if (to - from).num_days() >= MAX_DAYS {
-        return Err("A period of at most one year, please.");
+        return Err(if de {
+            "Bitte einen Zeitraum von höchstens einem Jahr."
+        } else {
+            "A period of at most one year, please."
+        });
     }
     Ok((from, to))
+}
+
+/// Why a DATEV batch is refused, as the person exporting reads it; `None` for a failure of
+/// ours.
+fn refusal(e: &gd_invoices::InvoiceError, de: bool) -> Option<String> {
+    use gd_invoices::InvoiceError;
+    let date = |d: NaiveDate| {
+        if de {
+            d.format("%d.%m.%Y").to_string()
+        } else {
+            d.to_string()
+        }
+    };
+    match e {
+        InvoiceError::CrossesFiscalYear { boundary } => {
+            let last = boundary.pred_opt().unwrap_or(*boundary);
+            Some(if de {
+                format!(
+                    "Der Zeitraum reicht in das Geschäftsjahr, das am {} beginnt. Ein \
+                     DATEV-Buchungsstapel umfasst ein Geschäftsjahr: bitte bis {} und ab {} \
+                     getrennt exportieren.",
+                    date(*boundary),
+                    date(last),
+                    date(*boundary)
+                )
+            } else {
+                format!(
+                    "The period runs into the fiscal year beginning {}. A DATEV batch holds \
+                     one fiscal year: please export up to {} and from {} separately.",
+                    date(*boundary),
+                    date(last),
+                    date(*boundary)
+                )
+            })
+        }
+        InvoiceError::NoRevenueAccount { number, rate_bp } => {
+            let rate = gd_invoices::percent(*rate_bp, de);
+            Some(if de {
+                format!(
+                    "{number} enthält Umsatz zu {rate} USt, für den es kein Erlöskonto gibt \
+                     (nur 19 % und 7 %). Bitte mit der Buchhaltung klären; die CSV-Tabelle \
+                     enthält alle Belege."
+                )
+            } else {
+                format!(
+                    "{number} has revenue at {rate} VAT, which has no revenue account (only \
+                     19 % and 7 % do). Please ask the accountant; the CSV table holds every \
+                     document."
+                )
+            })
+        }
+        _ => None,
+    }
 }
 
 fn unavailable() -> Response {
@@ -76,7 +147,8 @@ async fn export(
         _ => return StatusCode::NOT_FOUND.into_response(),
     };
     let query = query.map(|Query(q)| q).unwrap_or_default();
-    let (from, to) = match period(&query) {
+    let de = query.lang == "de";
+    let (from, to) = match period(&query, de) {
         Ok(p) => p,
         Err(message) => return (StatusCode::BAD_REQUEST, message).into_response(),
     };
@@ -92,18 +164,17 @@ async fn export(
         }
     };
     let bytes = match format {
-        "datev" => Ok(gd_invoices::export::datev(
-            &rows,
-            &state.config.datev,
-            from,
-            to,
-            chrono::Utc::now(),
-        )),
+        "datev" => {
+            gd_invoices::export::datev(&rows, &state.config.datev, from, to, chrono::Utc::now())
+        }
         _ => gd_invoices::export::csv(&rows),
     };
     let bytes = match bytes {
         Ok(bytes) => bytes,
         Err(e) => {
+            if let Some(message) = refusal(&e, de) {
+                return (StatusCode::UNPROCESSABLE_ENTITY, message).into_response();
+            }
             tracing::error!(error = %e, "export: cannot write the file");
             return unavailable();
         }
@@ -159,15 +230,38 @@ mod tests {
         Period {
             from: from.into(),
             to: to.into(),
+            lang: String::new(),
         }
     }
 
     #[test]
     fn a_period_needs_both_ends_in_order_and_at_most_a_year() {
-        assert!(period(&p("2026-12-01", "2026-12-31")).is_ok());
-        assert!(period(&p("", "2026-12-31")).is_err());
-        assert!(period(&p("2026-12-31", "2026-12-01")).is_err());
-        assert!(period(&p("2025-01-01", "2026-12-31")).is_err());
-        assert!(period(&p("1.12.2026", "2026-12-31")).is_err());
+        assert!(period(&p("2026-12-01", "2026-12-31"), false).is_ok());
+        assert!(period(&p("", "2026-12-31"), false).is_err());
+        assert!(period(&p("2026-12-31", "2026-12-01"), false).is_err());
+        assert!(period(&p("2025-01-01", "2026-12-31"), false).is_err());
+        assert!(period(&p("1.12.2026", "2026-12-31"), false).is_err());
+        assert_eq!(
+            period(&p("2026-12-31", "2026-12-01"), true),
+            Err("Der Zeitraum endet, bevor er beginnt.")
+        );
+    }
+
+    #[test]
+    fn a_refused_batch_names_where_to_split_in_the_readers_language() {
+        let boundary = NaiveDate::from_ymd_opt(2027, 1, 1).unwrap();
+        let e = gd_invoices::InvoiceError::CrossesFiscalYear { boundary };
+        let de = refusal(&e, true).unwrap();
+        assert!(de.contains("bis 31.12.2026 und ab 01.01.2027"), "{de}");
+        let en = refusal(&e, false).unwrap();
+        assert!(en.contains("up to 2026-12-31 and from 2027-01-01"), "{en}");
+        let e = gd_invoices::InvoiceError::NoRevenueAccount {
+            number: "RE-2026-00007".into(),
+            rate_bp: 550,
+        };
+        assert!(refusal(&e, true)
+            .unwrap()
+            .contains("RE-2026-00007 enthält Umsatz zu 5,5 % USt"));
+        assert!(refusal(&gd_invoices::InvoiceError::NotFound, false).is_none());
     }
 }

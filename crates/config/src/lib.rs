@@ -237,14 +237,17 @@ impl OAuthProviderConfig {
 
 /// The DATEV export's numbers and accounts: Beraternummer and Mandantennummer, the fiscal
 /// year's first month, the collective debtor account, the revenue account of each VAT
-/// treatment and the length of a ledger account.
+/// treatment and rate and the length of a ledger account.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DatevConfig {
     pub consultant: u32,
     pub client: u32,
     pub fiscal_year_start_month: u32,
     pub debtor_account: u32,
+    /// Revenue at the standard rate, 19 % (SKR03 8400, an automatic account).
     pub revenue_standard: u32,
+    /// Revenue at the reduced rate, 7 % (SKR03 8300, an automatic account).
+    pub revenue_reduced: u32,
     pub revenue_reverse_charge: u32,
     pub revenue_small_business: u32,
     pub account_length: u32,
@@ -339,7 +342,8 @@ pub struct Config {
     pub agency: AgencyConfig,
     /// The DATEV export's numbers and accounts (`DATEV_CONSULTANT_NUMBER`,
     /// `DATEV_CLIENT_NUMBER`, `DATEV_FISCAL_YEAR_START_MONTH`, `DATEV_DEBTOR_ACCOUNT` (10000),
-    /// `DATEV_REVENUE_ACCOUNT` (8400), `DATEV_REVENUE_ACCOUNT_REVERSE_CHARGE` (8336),
+    /// `DATEV_REVENUE_ACCOUNT` (8400), `DATEV_REVENUE_ACCOUNT_REDUCED` (8300),
+    /// `DATEV_REVENUE_ACCOUNT_REVERSE_CHARGE` (8336),
     /// `DATEV_REVENUE_ACCOUNT_SMALL_BUSINESS` (8195), `DATEV_ACCOUNT_LENGTH` (4)).
     pub datev: DatevConfig,
     /// `INVOICE_RETENTION_YEARS`: invoices and their files are kept at least this many years
@@ -1053,6 +1057,7 @@ fn datev_from(get: &dyn Fn(&str) -> Option<String>) -> Result<DatevConfig, Confi
         fiscal_year_start_month: n("DATEV_FISCAL_YEAR_START_MONTH", 1)?,
         debtor_account: n("DATEV_DEBTOR_ACCOUNT", 10000)?,
         revenue_standard: n("DATEV_REVENUE_ACCOUNT", 8400)?,
+        revenue_reduced: n("DATEV_REVENUE_ACCOUNT_REDUCED", 8300)?,
         revenue_reverse_charge: n("DATEV_REVENUE_ACCOUNT_REVERSE_CHARGE", 8336)?,
         revenue_small_business: n("DATEV_REVENUE_ACCOUNT_SMALL_BUSINESS", 8195)?,
         account_length: n("DATEV_ACCOUNT_LENGTH", 4)?,

@@ -1,9 +1,11 @@
 //! Exports for the accountant: the invoices and credit notes of a period as a CSV table, and
 //! as a DATEV Buchungsstapel (EXTF format 700, category 21), the file German accountants
 //! import into DATEV: one booking per invoice and VAT rate, the client's debtor account
-//! against the revenue account of the VAT treatment ([`DatevConfig`]: SKR03 by default; 8400
-//! Erlöse 19 % USt, 8336 Erlöse aus im anderen EU-Land steuerpflichtigen sonstigen Leistungen
-//! (§ 13b), 8195 Erlöse als Kleinunternehmer).
+//! against the revenue account of the VAT rate and treatment ([`DatevConfig`]: SKR03 by
+//! default; 8400 Erlöse 19 % USt and 8300 Erlöse 7 % USt, both automatic accounts that derive
+//! the tax from the account, 8336 Erlöse aus im anderen EU-Land steuerpflichtigen sonstigen
+//! Leistungen (§ 13b), 8195 Erlöse als Kleinunternehmer). A batch holds one fiscal year:
+//! its booking dates carry day and month only.
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use sqlx::PgConnection;
@@ -188,24 +190,60 @@ const DATEV_COLUMNS: &[&str] = &[
     "Buchungstext",
 ];
 
+/// The first day of the fiscal year (beginning in month `start_month`) that `day` falls in.
+fn fiscal_year_start(day: NaiveDate, start_month: u32) -> NaiveDate {
+    let month = start_month.clamp(1, 12);
+    let year = if day.month() >= month {
+        day.year()
+    } else {
+        day.year() - 1
+    };
+    NaiveDate::from_ymd_opt(year, month, 1).unwrap_or(day)
+}
+
+/// The first day of the next fiscal year when the period `from` … `to` runs into it: a DATEV
+/// batch cannot hold it (its header names one fiscal year, its dates no year), so the period
+/// has to be split there.
+pub fn fiscal_year_boundary(from: NaiveDate, to: NaiveDate, start_month: u32) -> Option<NaiveDate> {
+    let next = fiscal_year_start(from, start_month).checked_add_months(chrono::Months::new(12))?;
+    (to >= next).then_some(next)
+}
+
+/// The revenue account of a booking at `rate_bp` under `treatment`, or why there is none.
+fn revenue_account(
+    settings: &DatevConfig,
+    treatment: &str,
+    rate_bp: i32,
+    number: &str,
+) -> Result<u32, InvoiceError> {
+    match (treatment, rate_bp) {
+        ("reverse_charge", _) => Ok(settings.revenue_reverse_charge),
+        ("small_business", _) => Ok(settings.revenue_small_business),
+        (_, 1900) => Ok(settings.revenue_standard),
+        (_, 700) => Ok(settings.revenue_reduced),
+        // An automatic account would book 19 % or 7 % on it: refused rather than misbooked.
+        _ => Err(InvoiceError::NoRevenueAccount {
+            number: number.to_owned(),
+            rate_bp,
+        }),
+    }
+}
+
 /// The Buchungsstapel of `rows` (issued `from` … `to`), encoded as DATEV reads it
-/// (Windows-1252, CRLF).
+/// (Windows-1252, CRLF). Refused for a period that runs into a second fiscal year
+/// ([`InvoiceError::CrossesFiscalYear`]) and for a rate without a revenue account
+/// ([`InvoiceError::NoRevenueAccount`]).
 pub fn datev(
     rows: &[Row],
     settings: &DatevConfig,
     from: NaiveDate,
     to: NaiveDate,
     created: DateTime<Utc>,
-) -> Vec<u8> {
-    // The fiscal year the period starts in.
-    let fy_year = if from.month() >= settings.fiscal_year_start_month {
-        from.year()
-    } else {
-        from.year() - 1
-    };
-    let fy_start =
-        NaiveDate::from_ymd_opt(fy_year, settings.fiscal_year_start_month.clamp(1, 12), 1)
-            .unwrap_or(from);
+) -> Result<Vec<u8>, InvoiceError> {
+    if let Some(boundary) = fiscal_year_boundary(from, to, settings.fiscal_year_start_month) {
+        return Err(InvoiceError::CrossesFiscalYear { boundary });
+    }
+    let fy_start = fiscal_year_start(from, settings.fiscal_year_start_month);
     let header: Vec<String> = vec![
         text("EXTF", 4),
         "700".into(),
@@ -241,11 +279,6 @@ pub fn datev(
     ];
     let mut lines = vec![header.join(";"), DATEV_COLUMNS.join(";")];
     for r in rows {
-        let revenue = match r.treatment.as_str() {
-            "reverse_charge" => settings.revenue_reverse_charge,
-            "small_business" => settings.revenue_small_business,
-            _ => settings.revenue_standard,
-        };
         // An invoice debits the client (S), a credit note credits them (H).
         let side = if r.kind == "credit_note" { "H" } else { "S" };
         let booking_text = match &r.corrects {
@@ -253,6 +286,7 @@ pub fn datev(
             None => r.client.clone(),
         };
         for rate in r.rates.iter().filter(|rate| rate.total != 0) {
+            let revenue = revenue_account(settings, &r.treatment, rate.rate_bp, &r.number)?;
             let fields: Vec<String> = vec![
                 amount(rate.total),
                 text(side, 1),
@@ -275,7 +309,7 @@ pub fn datev(
     let mut joined = lines.join("\r\n");
     joined.push_str("\r\n");
     let (bytes, _, _) = encoding_rs::WINDOWS_1252.encode(&joined);
-    bytes.into_owned()
+    Ok(bytes.into_owned())
 }
 
 #[cfg(test)]
@@ -318,6 +352,7 @@ mod tests {
             fiscal_year_start_month: 1,
             debtor_account: 10000,
             revenue_standard: 8400,
+            revenue_reduced: 8300,
             revenue_reverse_charge: 8336,
             revenue_small_business: 8195,
             account_length: 4,
@@ -356,7 +391,7 @@ mod tests {
                 }],
             ),
         ];
-        let bytes = datev(&rows, &settings(), day, day, DateTime::<Utc>::UNIX_EPOCH);
+        let bytes = datev(&rows, &settings(), day, day, DateTime::<Utc>::UNIX_EPOCH).unwrap();
         let (text, _, bad) = encoding_rs::WINDOWS_1252.decode(&bytes);
         assert!(!bad);
         let lines: Vec<&str> = text.split("\r\n").collect();
@@ -373,6 +408,126 @@ mod tests {
         assert!(lines[3].contains("Korrektur zu RE-2026-00007"));
         // Windows-1252: ü is one byte.
         assert!(bytes.contains(&0xFC));
+    }
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    #[test]
+    fn a_period_within_one_fiscal_year_has_no_boundary() {
+        assert_eq!(
+            fiscal_year_boundary(day(2026, 1, 1), day(2026, 12, 31), 1),
+            None
+        );
+        assert_eq!(
+            fiscal_year_boundary(day(2026, 12, 1), day(2027, 1, 1), 1),
+            Some(day(2027, 1, 1))
+        );
+        // A fiscal year from July: January to June belongs to the one begun the July before.
+        assert_eq!(
+            fiscal_year_boundary(day(2026, 7, 1), day(2027, 6, 30), 7),
+            None
+        );
+        assert_eq!(
+            fiscal_year_boundary(day(2027, 3, 1), day(2027, 7, 1), 7),
+            Some(day(2027, 7, 1))
+        );
+        assert_eq!(fiscal_year_start(day(2027, 3, 1), 7), day(2026, 7, 1));
+    }
+
+    #[test]
+    fn a_datev_batch_across_two_fiscal_years_is_refused_naming_the_boundary() {
+        let mut s = settings();
+        s.fiscal_year_start_month = 4;
+        let refused = datev(
+            &[],
+            &s,
+            day(2027, 3, 1),
+            day(2027, 4, 30),
+            DateTime::<Utc>::UNIX_EPOCH,
+        );
+        assert!(
+            matches!(refused, Err(InvoiceError::CrossesFiscalYear { boundary }) if boundary == day(2027, 4, 1)),
+            "{refused:?}"
+        );
+        // Split there, each part is fine; the header names the part's own fiscal year.
+        let bytes = datev(
+            &[],
+            &s,
+            day(2027, 4, 1),
+            day(2027, 4, 30),
+            DateTime::<Utc>::UNIX_EPOCH,
+        )
+        .unwrap();
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(
+            text.contains(";1001;1;20270401;4;20270401;20270430;"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn each_vat_rate_is_booked_to_its_own_account_and_an_unknown_one_is_refused() {
+        let d = day(2026, 12, 1);
+        let rows = vec![row(
+            "invoice",
+            "standard",
+            vec![
+                RateSum {
+                    rate_bp: 1900,
+                    net: 10000,
+                    vat: 1900,
+                    total: 11900,
+                },
+                RateSum {
+                    rate_bp: 700,
+                    net: 1000,
+                    vat: 70,
+                    total: 1070,
+                },
+            ],
+        )];
+        let bytes = datev(&rows, &settings(), d, d, DateTime::<Utc>::UNIX_EPOCH).unwrap();
+        let (text, _, _) = encoding_rs::WINDOWS_1252.decode(&bytes);
+        let lines: Vec<&str> = text.split("\r\n").collect();
+        assert!(
+            lines[2].starts_with("119,00;\"S\";\"EUR\";;;;10000;8400;"),
+            "{text}"
+        );
+        assert!(
+            lines[3].starts_with("10,70;\"S\";\"EUR\";;;;10000;8300;"),
+            "{text}"
+        );
+
+        let odd = vec![row(
+            "invoice",
+            "standard",
+            vec![RateSum {
+                rate_bp: 550,
+                net: 1000,
+                vat: 55,
+                total: 1055,
+            }],
+        )];
+        let refused = datev(&odd, &settings(), d, d, DateTime::<Utc>::UNIX_EPOCH);
+        assert!(
+            matches!(&refused, Err(InvoiceError::NoRevenueAccount { number, rate_bp: 550 }) if number == "RE-2026-00007"),
+            "{refused:?}"
+        );
+        // Without VAT by treatment, the rate does not choose the account.
+        let small = vec![row(
+            "invoice",
+            "small_business",
+            vec![RateSum {
+                rate_bp: 0,
+                net: 1000,
+                vat: 0,
+                total: 1000,
+            }],
+        )];
+        let bytes = datev(&small, &settings(), d, d, DateTime::<Utc>::UNIX_EPOCH).unwrap();
+        assert!(String::from_utf8_lossy(&bytes).contains(";10000;8195;"));
     }
 
     #[test]

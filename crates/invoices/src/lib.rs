@@ -47,6 +47,14 @@ pub enum InvoiceError {
     Storage(String),
     #[error("mail: {0}")]
     Mail(String),
+    /// A DATEV export's period runs into the next fiscal year, which begins on `boundary`
+    /// (its bookings carry day and month only, so one batch holds one fiscal year).
+    #[error("the period crosses into the fiscal year beginning {boundary}")]
+    CrossesFiscalYear { boundary: chrono::NaiveDate },
+    /// A DATEV booking at a VAT rate that has no revenue account (only 19 % and 7 % do under
+    /// standard taxation).
+    #[error("{number}: no revenue account for VAT at {rate_bp} basis points")]
+    NoRevenueAccount { number: String, rate_bp: i32 },
     #[error(transparent)]
     Order(#[from] gd_orders::OrderError),
     #[error(transparent)]
