@@ -2,7 +2,9 @@
 //! by the worker (PDF rendered and stored), the client downloads the PDF and the XML while
 //! strangers get a 404 and anonymous callers a 401, finance downloads too (audited); a refund
 //! gets a credit note; finance's list filters and sums; a business buyer's invoice carries
-//! the e-invoice.
+//! the e-invoice; finance's reports count a credit note against the products it refunds;
+//! finance's CSV export of a period is audited, and a DATEV batch into the next fiscal year
+//! is refused with the day to split at.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -216,4 +218,169 @@ async fn a_business_buyer_gets_the_e_invoice_inside_the_pdf(pool: PgPool) {
     let text = String::from_utf8_lossy(&pdf);
     assert!(text.contains("factur-x.xml"));
     assert!(text.contains("<fx:ConformanceLevel>EN 16931</fx:ConformanceLevel>"));
+}
+
+/// Order `order` invoiced as the worker would; the day it was issued.
+async fn invoiced(app: &TestApp, order: uuid::Uuid) -> chrono::NaiveDate {
+    let settings = gd_invoices::Settings::from_config(&app.config);
+    let mut tx = app.pool.begin().await.unwrap();
+    let id = gd_invoices::issue::for_order(&mut tx, order, &settings)
+        .await
+        .unwrap()
+        .id()
+        .unwrap();
+    tx.commit().await.unwrap();
+    sqlx::query_scalar("SELECT issued_on FROM invoices WHERE id = $1")
+        .bind(id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+}
+
+#[sqlx::test(migrations = false)]
+async fn finance_exports_a_period_as_csv_and_every_export_is_audited(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    // An invoice (66,36 € net, 12,61 € VAT) and a credit note of 10,00 € that corrects it.
+    let order = gd_invoices::fixtures::paid_order(&app.pool, &gd_invoices::fixtures::CONSUMER)
+        .await
+        .unwrap();
+    let on = invoiced(&app, order).await;
+    let refund = uuid::Uuid::now_v7();
+    sqlx::query(
+        "INSERT INTO payments (id, order_id, kind, gateway, gateway_ref, amount)
+         VALUES ($1, $2, 'refund', 'test', 're_1', 1000)",
+    )
+    .bind(refund)
+    .bind(order)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let mut tx = app.pool.begin().await.unwrap();
+    gd_invoices::issue::credit_note(
+        &mut tx,
+        refund,
+        None,
+        &gd_invoices::Settings::from_config(&app.config),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let numbers: Vec<String> = sqlx::query_scalar("SELECT number FROM invoices ORDER BY kind")
+        .fetch_all(&app.pool)
+        .await
+        .unwrap();
+    let (credit_note, invoice) = (&numbers[0], &numbers[1]);
+
+    let finance = app
+        .signed_in("buchhaltung@example.de", &[Role::Finance])
+        .await;
+    let url = app.url(&format!(
+        "/documents/finance/invoices.csv?from={on}&to={on}"
+    ));
+    let res = finance.get(&url).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "text/csv; charset=utf-8");
+    assert_eq!(
+        res.headers()["content-disposition"],
+        format!("attachment; filename=\"rechnungen_{on}_{on}.csv\"").as_str()
+    );
+    let csv = res.text().await.unwrap();
+    assert!(
+        csv.starts_with("\u{feff}Art;Nummer;Korrigiert;Datum;"),
+        "{csv}"
+    );
+    let rows: Vec<&str> = csv.trim_end().split("\r\n").collect();
+    assert_eq!(rows.len(), 3, "{csv}");
+    assert!(
+        csv.contains(&format!("Rechnung;{invoice};;{on};"))
+            && csv.contains(";66,36;12,61;78,97;waiting\r\n"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains(&format!("Rechnungskorrektur;{credit_note};{invoice};{on};"))
+            && csv.contains(";-8,40;-1,60;-10,00;waiting\r\n"),
+        "{csv}"
+    );
+    // In the audit log: who, which format, which period, how many documents.
+    let audited = format!(
+        "SELECT count(*) FROM audit_log a JOIN users u ON u.id = a.actor_id
+         WHERE a.action = 'finance.exported' AND u.email = 'buchhaltung@example.de'
+           AND a.details->>'format' = 'csv' AND a.details->>'from' = '{on}'
+           AND a.details->>'to' = '{on}' AND a.details->>'invoices' = '2'"
+    );
+    assert_eq!(app.count(&audited).await, 1);
+
+    // The reports count the credit note against the products it refunds, in the period and
+    // in its month; the page learns the fiscal year's first month for the DATEV export.
+    let day = on.to_string();
+    let (status, report) = post(
+        &finance,
+        &app,
+        "/api/finance_overview",
+        &[("from", &day), ("to", &day)],
+    )
+    .await;
+    assert_eq!(status, 200, "{report}");
+    let products = report["products"].as_array().unwrap();
+    let names: Vec<&str> = products
+        .iter()
+        .map(|p| p["product"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Profil-Audit & Strategie", "Instagram Likes"]);
+    let net = |v: &Value| v.as_i64().unwrap();
+    assert_eq!(
+        products.iter().map(|p| net(&p["net"])).sum::<i64>(),
+        6636 - 840
+    );
+    let series = report["product_months"].as_array().unwrap();
+    assert_eq!(series.len(), 2, "{series:?}");
+    let this_month: i64 = series.iter().map(|s| net(&s["net"][11])).sum();
+    assert_eq!(this_month, 6636 - 840);
+    assert_eq!(report["fiscal_year_start_month"], 1);
+
+    // A period that says nothing exportable is explained, and nothing is recorded.
+    let res = finance
+        .get(app.url(&format!("/documents/finance/invoices.csv?from={on}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("?from=YYYY-MM-DD&to=YYYY-MM-DD"));
+    // A DATEV batch into the next fiscal year (from 1 January by default) is refused with the
+    // day to split at, in the page's language; the CSV of the same period is fine.
+    let new_year = chrono::NaiveDate::from_ymd_opt(chrono::Datelike::year(&on) + 1, 1, 1).unwrap();
+    let res = finance
+        .get(app.url(&format!(
+            "/documents/finance/datev.csv?from={on}&to={new_year}&lang=de"
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    let message = res.text().await.unwrap();
+    assert!(
+        message.contains(&format!("ab {}", new_year.format("%d.%m.%Y"))),
+        "{message}"
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_log WHERE action = 'finance.exported'")
+            .await,
+        1,
+        "refusals are not exports"
+    );
+    let res = finance
+        .get(app.url(&format!("/documents/finance/datev.csv?from={on}&to={on}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_log WHERE action = 'finance.exported' AND details->>'format' = 'datev'")
+            .await,
+        1
+    );
 }

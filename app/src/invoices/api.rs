@@ -102,6 +102,15 @@ pub struct ProductRow {
     pub quantity: i64,
 }
 
+/// One product's net revenue in each month of [`FinanceReport::months`] (a credit note
+/// counts against the products of the invoice it corrects).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductMonths {
+    /// `None`: all other products together.
+    pub product: Option<String>,
+    pub net: Vec<Cents>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PaymentRow {
     pub refund: bool,
@@ -128,7 +137,8 @@ pub struct OpenItemRow {
     pub order_number: i64,
 }
 
-/// Finance's reports: the last twelve months, revenue by product, payments and refunds of the
+/// Finance's reports: the last twelve months, revenue by product (in the period, and in
+/// each of the months for the largest products and the others), payments and refunds of the
 /// period, open items, and the bookkeeping sync's counts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FinanceReport {
@@ -136,13 +146,20 @@ pub struct FinanceReport {
     pub to: String,
     pub months: Vec<MonthRow>,
     pub products: Vec<ProductRow>,
+    /// The [`PRODUCT_SERIES`] products with the most revenue in the months, then the others.
+    pub product_months: Vec<ProductMonths>,
     pub payments: Vec<PaymentRow>,
     pub open_items: Vec<OpenItemRow>,
     pub sync_waiting: i64,
     pub sync_failed: i64,
     pub sync_pushed: i64,
     pub lexoffice: bool,
+    /// The month (1–12) the fiscal year begins in: a DATEV batch stays within one.
+    pub fiscal_year_start_month: u32,
 }
+
+/// How many products the chart by product and month shows on their own.
+pub const PRODUCT_SERIES: usize = 5;
 
 /// Finance's reports for `from` … `to` (`YYYY-MM-DD`; empty: the last year up to today); the
 /// months are the twelve up to `to`. 422 for a malformed date.
@@ -324,6 +341,10 @@ pub(crate) mod server {
         let products = gd_invoices::finance::revenue_by_product(&mut conn, from, to)
             .await
             .map_err(AppError::internal)?;
+        let product_months =
+            gd_invoices::finance::revenue_by_product_and_month(&mut conn, to, 12, PRODUCT_SERIES)
+                .await
+                .map_err(AppError::internal)?;
         let payments = gd_invoices::finance::payments(&mut conn, Some(from), Some(to), 200)
             .await
             .map_err(AppError::internal)?;
@@ -352,6 +373,13 @@ pub(crate) mod server {
                     product: p.product,
                     net: Cents(p.net),
                     quantity: p.quantity,
+                })
+                .collect(),
+            product_months: product_months
+                .into_iter()
+                .map(|s| ProductMonths {
+                    product: s.product,
+                    net: s.net.into_iter().map(Cents).collect(),
                 })
                 .collect(),
             payments: payments
@@ -384,6 +412,7 @@ pub(crate) mod server {
             sync_failed: sync.failed,
             sync_pushed: sync.pushed,
             lexoffice: ctx.config.lexoffice_api_key.is_some(),
+            fiscal_year_start_month: ctx.config.datev.fiscal_year_start_month,
         })
     }
 }

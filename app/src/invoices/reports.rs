@@ -1,6 +1,6 @@
 //! `/finance/reports`: the charts (net revenue and MRR by month, new and churned
-//! subscriptions, revenue by product), payments and refunds, open items, the bookkeeping
-//! sync's counts, and the accountant's exports (CSV, DATEV).
+//! subscriptions, revenue by product, revenue by product and month), payments and refunds,
+//! open items, the bookkeeping sync's counts, and the accountant's exports (CSV, DATEV).
 //!
 //! The charts are plain SVG drawn by the page itself: bars of a dozen values need no chart
 //! library, and the finance chunk stays small (docs/BENCHMARKS.md).
@@ -9,7 +9,7 @@ use gd_pricing::Cents;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::api::{finance_overview, FinanceReport};
+use super::api::{finance_overview, FinanceReport, ProductMonths};
 use super::page::date_text;
 use crate::i18n::Lang;
 use crate::shell::Layout;
@@ -69,6 +69,126 @@ pub(crate) fn BarChart(
     }
 }
 
+/// The fills of the stacked chart's series, in order; the others are always grey.
+const SERIES_FILLS: [&str; 5] = [
+    "fill-amber-500",
+    "fill-indigo-500",
+    "fill-emerald-500",
+    "fill-sky-500",
+    "fill-rose-500",
+];
+const OTHERS_FILL: &str = "fill-slate-400";
+
+/// Net revenue by product and month as stacked bars (a month's negative amounts, refunds
+/// beyond its sales, hang below the zero line), with a legend, a tooltip per part and the
+/// figures as a table for those who cannot see the chart.
+#[component]
+fn ProductMonthsChart(
+    lang: Lang,
+    months: Vec<String>,
+    series: Vec<ProductMonths>,
+    #[prop(into)] title: String,
+) -> impl IntoView {
+    let de = lang == Lang::De;
+    let name = move |s: &ProductMonths| match (&s.product, de) {
+        (Some(p), _) => p.clone(),
+        (None, true) => "Übrige Produkte".to_owned(),
+        (None, false) => "Other products".to_owned(),
+    };
+    let fill = |i: usize, s: &ProductMonths| match s.product {
+        Some(_) => SERIES_FILLS[i % SERIES_FILLS.len()],
+        None => OTHERS_FILL,
+    };
+    let n = months.len();
+    let sum = |j: usize, positive: bool| -> i64 {
+        series
+            .iter()
+            .filter_map(|s| s.net.get(j).map(|c| c.0))
+            .filter(|&v| (v > 0) == positive)
+            .sum()
+    };
+    let max = (0..n).map(|j| sum(j, true)).max().unwrap_or(0).max(0);
+    let min = (0..n).map(|j| sum(j, false)).min().unwrap_or(0).min(0);
+    let span = ((max - min).max(1)) as f64;
+    let plot_h = CHART_H - LABEL_H;
+    let zero_y = (max as f64) / span * plot_h;
+    let slot = CHART_W / n.max(1) as f64;
+    let width = (slot * 0.7).max(2.0);
+    // Each month's parts, stacked up from the zero line (down for negative ones).
+    let mut parts = Vec::new();
+    for (j, month) in months.iter().enumerate() {
+        let (mut up, mut down) = (0i64, 0i64);
+        let x = j as f64 * slot + (slot - width) / 2.0;
+        for (i, s) in series.iter().enumerate() {
+            let v = s.net.get(j).map_or(0, |c| c.0);
+            if v == 0 {
+                continue;
+            }
+            let (y, h) = if v > 0 {
+                up += v;
+                (zero_y - up as f64 / span * plot_h, v as f64 / span * plot_h)
+            } else {
+                down -= v;
+                (
+                    zero_y + (down + v) as f64 / span * plot_h,
+                    -v as f64 / span * plot_h,
+                )
+            };
+            let tip = format!("{month} · {}: {}", name(s), money(lang, Cents(v)));
+            parts.push(view! {
+                <g data-testid="chart-part" data-value=v.to_string()>
+                    <title>{tip}</title>
+                    <rect x=x.to_string() y=y.to_string() width=width.to_string() height=h.max(0.5).to_string() class=fill(i, s)/>
+                </g>
+            });
+        }
+    }
+    let labels = months.iter().enumerate().map(|(j, m)| {
+        let x = j as f64 * slot + slot / 2.0;
+        view! { <text x=x.to_string() y=(CHART_H - 4.0).to_string() text-anchor="middle" class="fill-slate-500 text-[10px]">{m.clone()}</text> }
+    }).collect_view();
+    let legend = series.iter().enumerate().map(|(i, s)| view! {
+        <li class="flex items-center gap-1">
+            <svg viewBox="0 0 10 10" class="h-3 w-3" aria-hidden="true"><rect width="10" height="10" class=fill(i, s)/></svg>
+            {name(s)}
+        </li>
+    }).collect_view();
+    let rows = series.iter().map(|s| {
+        let total = Cents(s.net.iter().map(|c| c.0).sum());
+        view! {
+            <tr class="border-b border-slate-100">
+                <th scope="row" class="py-1 pr-3 font-normal">{name(s)}</th>
+                {s.net.iter().map(|&c| view! { <td class="py-1 pr-3 text-right">{money(lang, c)}</td> }).collect_view()}
+                <td class="py-1 pr-3 text-right font-semibold">{money(lang, total)}</td>
+            </tr>
+        }
+    }).collect_view();
+    view! {
+        <figure class="mt-4" data-testid="chart-product-months">
+            <figcaption class="text-sm font-semibold text-slate-700">{title.clone()}</figcaption>
+            <svg viewBox=format!("0 0 {CHART_W} {CHART_H}") class="mt-2 h-48 w-full" role="img" aria-label=title>
+                <line x1="0" x2=CHART_W.to_string() y1=zero_y.to_string() y2=zero_y.to_string() class="stroke-slate-300" stroke-width="1"/>
+                {parts}
+                {labels}
+            </svg>
+            <ul class="mt-1 flex flex-wrap gap-x-4 gap-y-1 text-xs text-slate-600">{legend}</ul>
+            <details class="mt-2 text-sm">
+                <summary class="cursor-pointer text-slate-600">{if de { "Als Tabelle" } else { "As a table" }}</summary>
+                <div class="mt-2 overflow-x-auto">
+                <table class="w-full text-left text-xs" data-testid="product-months-table">
+                    <thead class="border-b border-slate-200 text-slate-600"><tr>
+                        <th scope="col" class="py-1 pr-3">{if de { "Produkt" } else { "Product" }}</th>
+                        {months.iter().map(|m| view! { <th scope="col" class="py-1 pr-3 text-right">{m.clone()}</th> }).collect_view()}
+                        <th scope="col" class="py-1 pr-3 text-right">{if de { "Summe" } else { "Total" }}</th>
+                    </tr></thead>
+                    <tbody>{rows}</tbody>
+                </table>
+                </div>
+            </details>
+        </figure>
+    }
+}
+
 /// `2026-12` as a short month label.
 fn month_label(lang: Lang, ym: &str) -> String {
     match ym.split_once('-') {
@@ -122,7 +242,9 @@ fn charts(lang: Lang, o: &FinanceReport) -> impl IntoView {
                 title=if de { "Beendete Abos" } else { "Churned subscriptions" }/>
         </div>
         <BarChart bars=products testid="chart-products" color="fill-amber-500"
-            title=if de { "Nettoumsatz je Produkt im Zeitraum" } else { "Net revenue by product in the period" }/>
+            title=if de { "Nettoumsatz je Produkt im Zeitraum (Korrekturen beim erstatteten Produkt)" } else { "Net revenue by product in the period (credit notes against the refunded product)" }/>
+        <ProductMonthsChart lang=lang months=o.months.iter().map(|m| month_label(lang, &m.month)).collect() series=o.product_months.clone()
+            title=if de { "Nettoumsatz je Produkt und Monat" } else { "Net revenue by product and month" }/>
     }
 }
 
@@ -220,6 +342,18 @@ fn last_month(today: &str) -> (String, String) {
     )
 }
 
+/// The first day of the next fiscal year (beginning in month `start`) when the period `from`
+/// … `to` (`YYYY-MM-DD`) runs into it: the page says so at once, as the DATEV export would
+/// (`gd_invoices::export::fiscal_year_boundary`; the browser carries no date library).
+fn fiscal_year_boundary(from: &str, to: &str, start: u32) -> Option<String> {
+    let mut parts = from.split('-').filter_map(|p| p.parse::<u32>().ok());
+    let (y, m) = (parts.next()?, parts.next()?);
+    let start = start.clamp(1, 12);
+    let year = if m < start { y } else { y + 1 };
+    let boundary = format!("{year:04}-{start:02}-01");
+    (to.len() == 10 && to >= boundary.as_str()).then_some(boundary)
+}
+
 /// `/finance/reports`.
 pub(crate) fn reports_view() -> AnyView {
     let lang = Lang::here();
@@ -228,15 +362,19 @@ pub(crate) fn reports_view() -> AnyView {
     let to = RwSignal::new(String::new());
     let export_from = RwSignal::new(String::new());
     let export_to = RwSignal::new(String::new());
+    let fiscal_start = RwSignal::new(1u32);
+    let boundary =
+        move || fiscal_year_boundary(&export_from.get(), &export_to.get(), fiscal_start.get());
     let overview = Resource::new(
         move || (from.get(), to.get()),
         |(from, to)| finance_overview(from, to),
     );
     let export_url = move |file: &str| {
         format!(
-            "/documents/finance/{file}?from={}&to={}",
+            "/documents/finance/{file}?from={}&to={}&lang={}",
             export_from.get(),
-            export_to.get()
+            export_to.get(),
+            lang.code()
         )
     };
     view! {
@@ -261,6 +399,7 @@ pub(crate) fn reports_view() -> AnyView {
                                 export_from.set(f);
                                 export_to.set(t);
                             }
+                            fiscal_start.set(o.fiscal_year_start_month);
                             let sync = if o.lexoffice {
                                 view! { <p class="mt-4 text-sm text-slate-600" data-testid="sync-counts">{if de {
                                     format!("Lexoffice: {} übertragen, {} wartend, {} fehlgeschlagen.", o.sync_pushed, o.sync_waiting, o.sync_failed)
@@ -298,9 +437,20 @@ pub(crate) fn reports_view() -> AnyView {
                     <label class="text-sm text-slate-700">{if de { "Bis" } else { "To" }}
                         <input type="date" class=INPUT prop:value=export_to on:change=move |ev| export_to.set(event_target_value(&ev)) data-testid="export-to"/>
                     </label>
-                    <a class="rounded-xl bg-fuchsia-600 px-6 py-2 text-sm font-semibold text-white shadow hover:bg-fuchsia-700" href=move || export_url("datev.csv") rel="external" download="" data-testid="export-datev">"DATEV (EXTF)"</a>
+                    <a class="rounded-xl bg-fuchsia-600 px-6 py-2 text-sm font-semibold text-white shadow hover:bg-fuchsia-700 aria-disabled:cursor-not-allowed aria-disabled:opacity-50"
+                        href=move || boundary().is_none().then(|| export_url("datev.csv"))
+                        aria-disabled=move || boundary().is_some().then_some("true")
+                        rel="external" download="" data-testid="export-datev">"DATEV (EXTF)"</a>
                     <a class=LINK href=move || export_url("invoices.csv") rel="external" download="" data-testid="export-csv">"CSV"</a>
                 </div>
+                {move || boundary().map(|b| {
+                    let day = date_text(lang, &b);
+                    view! { <p class="mt-3 rounded-lg bg-amber-50 px-4 py-3 text-sm text-amber-900" role="alert" data-testid="export-error">{if de {
+                        format!("Der Zeitraum reicht in das Geschäftsjahr, das am {day} beginnt. Ein DATEV-Buchungsstapel umfasst ein Geschäftsjahr: bitte bis zum Vortag und ab dem {day} getrennt exportieren.")
+                    } else {
+                        format!("The period runs into the fiscal year beginning {day}. A DATEV batch holds one fiscal year: please export up to the day before and from {day} separately.")
+                    }}</p> }
+                })}
             </section>
         </Layout>
     }
@@ -325,6 +475,23 @@ mod tests {
             last_month("2028-03-01"),
             ("2028-02-01".into(), "2028-02-29".into())
         );
+    }
+
+    #[test]
+    fn a_period_into_the_next_fiscal_year_names_its_first_day() {
+        assert_eq!(fiscal_year_boundary("2026-01-01", "2026-12-31", 1), None);
+        assert_eq!(
+            fiscal_year_boundary("2026-12-01", "2027-01-31", 1),
+            Some("2027-01-01".into())
+        );
+        assert_eq!(fiscal_year_boundary("2026-07-01", "2027-06-30", 7), None);
+        assert_eq!(
+            fiscal_year_boundary("2027-03-01", "2027-07-01", 7),
+            Some("2027-07-01".into())
+        );
+        // Half-typed dates are no period yet.
+        assert_eq!(fiscal_year_boundary("2026-12-01", "", 1), None);
+        assert_eq!(fiscal_year_boundary("", "2027-01-31", 1), None);
     }
 
     #[test]

@@ -1,9 +1,10 @@
 //! What finance reads besides the invoice list: payments and refunds, open items, the
 //! bookkeeping sync's state, and the figures behind the charts (revenue by month and by
 //! product, MRR, new and churned subscriptions). All computed in SQL from the frozen records:
-//! revenue is what the invoices say (credit notes count against), so it matches the books.
+//! revenue is what the invoices say (credit notes count against, by product against the
+//! products of the invoice they correct), so it matches the books.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
@@ -222,28 +223,236 @@ pub struct ProductRevenue {
     pub quantity: i64,
 }
 
-/// Net revenue by product of the invoices issued `from` … `to` (credit notes count against),
-/// largest first.
-pub async fn revenue_by_product(
+/// Net revenue of one product in one month.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProductMonth {
+    /// The month's first day.
+    pub month: NaiveDate,
+    pub product: String,
+    pub net: i64,
+    pub quantity: i64,
+}
+
+/// Net revenue by month and product of the documents issued `from` … `to`.
+///
+/// A credit note's lines name no product ("Erstattung zu Rechnung RE-…"), so its net amount
+/// counts against the products of the invoice it corrects, in proportion to the net amounts
+/// of that invoice's lines: each share rounded down to the cent, the rest to the largest
+/// line, so the shares add up to the credit note exactly. It counts in the month it was
+/// issued in, as in the books. Invoices count their own lines (the same sum: an invoice's net
+/// is that of its lines), credit notes no quantity.
+pub async fn product_months(
     conn: &mut PgConnection,
     from: NaiveDate,
     to: NaiveDate,
-) -> Result<Vec<ProductRevenue>, InvoiceError> {
+) -> Result<Vec<ProductMonth>, InvoiceError> {
     Ok(sqlx::query_as!(
-        ProductRevenue,
-        r#"SELECT l->>'name' AS "product!",
-                  sum(CASE WHEN i.kind = 'credit_note' THEN -(l->>'net')::bigint
-                           ELSE (l->>'net')::bigint END)::bigint AS "net!",
-                  sum(CASE WHEN i.kind = 'credit_note' THEN 0
-                           ELSE (l->>'quantity')::bigint END)::bigint AS "quantity!"
-           FROM invoices i, jsonb_array_elements(i.lines) AS l
-           WHERE i.issued_on >= $1 AND i.issued_on <= $2
-           GROUP BY l->>'name'
-           ORDER BY 2 DESC, 1
-           LIMIT 50"#,
+        ProductMonth,
+        r#"WITH docs AS (
+               SELECT i.id, date_trunc('month', i.issued_on)::date AS month,
+                      i.kind = 'credit_note' AS credit, i.net,
+                      coalesce(i.corrects, i.id) AS base
+               FROM invoices i
+               WHERE i.issued_on >= $1 AND i.issued_on <= $2
+           ),
+           parts AS (
+               SELECT d.id, d.month, d.credit, d.net, l.item->>'name' AS product,
+                      (l.item->>'net')::bigint AS line_net,
+                      (l.item->>'quantity')::bigint AS quantity,
+                      sum((l.item->>'net')::bigint) OVER (PARTITION BY d.id) AS base_net,
+                      row_number() OVER (PARTITION BY d.id
+                                         ORDER BY (l.item->>'net')::bigint DESC, l.n) AS place
+               FROM docs d
+               JOIN invoices b ON b.id = d.base
+               CROSS JOIN LATERAL jsonb_array_elements(b.lines) WITH ORDINALITY AS l(item, n)
+           ),
+           shares AS (
+               SELECT id, month, credit, net, product, quantity, place,
+                      CASE WHEN base_net = 0 THEN 0
+                           ELSE floor(net::numeric * line_net / base_net) END AS share
+               FROM parts
+           ),
+           attributed AS (
+               SELECT month, credit, product, quantity,
+                      share + CASE WHEN place = 1 THEN net - sum(share) OVER (PARTITION BY id)
+                                   ELSE 0 END AS amount
+               FROM shares
+           )
+           SELECT month AS "month!: NaiveDate", product AS "product!",
+                  sum(CASE WHEN credit THEN -amount ELSE amount END)::bigint AS "net!",
+                  sum(CASE WHEN credit THEN 0 ELSE quantity END)::bigint AS "quantity!"
+           FROM attributed
+           GROUP BY month, product
+           ORDER BY month, product"#,
         from as _,
         to as _
     )
     .fetch_all(conn)
     .await?)
+}
+
+/// Net revenue by product of the documents issued `from` … `to` (credit notes count against
+/// the products they refund, see [`product_months`]), largest first, at most 50.
+pub async fn revenue_by_product(
+    conn: &mut PgConnection,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<ProductRevenue>, InvoiceError> {
+    let rows = product_months(conn, from, to).await?;
+    let mut products = by_product(&rows);
+    products.truncate(50);
+    Ok(products)
+}
+
+/// The months of `rows` summed per product, largest first (then by name).
+fn by_product(rows: &[ProductMonth]) -> Vec<ProductRevenue> {
+    let mut products: Vec<ProductRevenue> = Vec::new();
+    for r in rows {
+        match products.iter_mut().find(|p| p.product == r.product) {
+            Some(p) => {
+                p.net += r.net;
+                p.quantity += r.quantity;
+            }
+            None => products.push(ProductRevenue {
+                product: r.product.clone(),
+                net: r.net,
+                quantity: r.quantity,
+            }),
+        }
+    }
+    products.sort_by(|a, b| b.net.cmp(&a.net).then_with(|| a.product.cmp(&b.product)));
+    products
+}
+
+/// One product's net revenue per month (`product` `None`: all other products together).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProductSeries {
+    pub product: Option<String>,
+    /// One amount per month, oldest first (cents).
+    pub net: Vec<i64>,
+}
+
+/// Net revenue by product and month for the `months` months up to and including the one of
+/// `until` (the months of [`months`]): the `top` products with the most net revenue over
+/// those months each on their own, largest first, then the others summed (when there are
+/// any).
+pub async fn revenue_by_product_and_month(
+    conn: &mut PgConnection,
+    until: NaiveDate,
+    months: u32,
+    top: usize,
+) -> Result<Vec<ProductSeries>, InvoiceError> {
+    let months = months.max(1);
+    let this_month = until.with_day(1).unwrap_or(until);
+    let first = this_month
+        .checked_sub_months(Months::new(months - 1))
+        .unwrap_or(this_month);
+    let last = this_month
+        .checked_add_months(Months::new(1))
+        .and_then(|d| d.pred_opt())
+        .unwrap_or(until);
+    let rows = product_months(conn, first, last).await?;
+    Ok(series(&rows, first, months, top))
+}
+
+/// [`revenue_by_product_and_month`]'s sorting of `rows` into series from month `first`.
+fn series(rows: &[ProductMonth], first: NaiveDate, months: u32, top: usize) -> Vec<ProductSeries> {
+    let index = |d: NaiveDate| {
+        let n = (d.year() - first.year()) * 12 + d.month() as i32 - first.month() as i32;
+        usize::try_from(n).ok().filter(|&n| n < months as usize)
+    };
+    let ranked = by_product(rows);
+    let mut out: Vec<ProductSeries> = ranked
+        .iter()
+        .take(top)
+        .map(|p| ProductSeries {
+            product: Some(p.product.clone()),
+            net: vec![0; months as usize],
+        })
+        .collect();
+    let mut others = ProductSeries {
+        product: None,
+        net: vec![0; months as usize],
+    };
+    for r in rows {
+        let Some(i) = index(r.month) else { continue };
+        let s = match out
+            .iter_mut()
+            .find(|s| s.product.as_deref() == Some(r.product.as_str()))
+        {
+            Some(s) => s,
+            None => &mut others,
+        };
+        s.net[i] += r.net;
+    }
+    if ranked.len() > top {
+        out.push(others);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(y: i32, m: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, 1).unwrap()
+    }
+
+    fn row(month: NaiveDate, product: &str, net: i64) -> ProductMonth {
+        ProductMonth {
+            month,
+            product: product.into(),
+            net,
+            quantity: 1,
+        }
+    }
+
+    #[test]
+    fn the_largest_products_get_a_series_of_their_own_and_the_rest_are_others() {
+        let rows = vec![
+            row(day(2026, 11), "Likes", 1000),
+            row(day(2026, 11), "Audit", 5000),
+            row(day(2026, 11), "Views", 100),
+            row(day(2026, 12), "Audit", -500),
+            row(day(2027, 1), "Follower", 2000),
+            row(day(2027, 1), "Views", 50),
+        ];
+        let s = series(&rows, day(2026, 11), 3, 2);
+        assert_eq!(
+            s,
+            vec![
+                ProductSeries {
+                    product: Some("Audit".into()),
+                    net: vec![5000, -500, 0],
+                },
+                ProductSeries {
+                    product: Some("Follower".into()),
+                    net: vec![0, 0, 2000],
+                },
+                ProductSeries {
+                    product: None,
+                    net: vec![1100, 0, 50],
+                },
+            ]
+        );
+        // Every cent is in one series.
+        let all: i64 = s.iter().flat_map(|s| s.net.iter()).sum();
+        assert_eq!(all, rows.iter().map(|r| r.net).sum::<i64>());
+        // No others when every product has its own.
+        assert_eq!(series(&rows, day(2026, 11), 3, 5).len(), 4);
+    }
+
+    #[test]
+    fn products_are_summed_over_the_months_largest_first() {
+        let rows = vec![
+            row(day(2026, 11), "Likes", 1000),
+            row(day(2026, 12), "Likes", 1000),
+            row(day(2026, 12), "Audit", 1500),
+        ];
+        let p = by_product(&rows);
+        assert_eq!(p[0].product, "Likes");
+        assert_eq!((p[0].net, p[0].quantity), (2000, 2));
+        assert_eq!(p[1].product, "Audit");
+    }
 }
