@@ -294,6 +294,12 @@ pub const ENDPOINTS: &[(&str, &str, Access)] = &[
         Access::Credential,
     ),
     ("GET", "/test-gateway/v1/invoices/{id}", Access::Credential),
+    // Which invoice a payment intent paid (a refunded subscription payment's).
+    (
+        "GET",
+        "/test-gateway/v1/invoice_payments",
+        Access::Credential,
+    ),
     ("GET", "/test-gateway/v1/refunds", Access::Credential),
     ("POST", "/test-gateway/v1/refunds", Access::Credential),
     (

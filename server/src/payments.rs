@@ -10,7 +10,11 @@
 //!
 //! Subscription events (`customer.subscription.*`, `invoice.paid`, `invoice.payment_failed`)
 //! are applied the same way from the subscription and invoice read back from the gateway
-//! (`gd_orders::subscriptions`).
+//! (`gd_orders::subscriptions`). `charge.refunded` applies the charge's refunds
+//! (`gd_orders::refunds`), each to the payment it sends back: a checkout's, found by its
+//! payment intent, or a subscription's (first payment or renewal), found by the invoice the
+//! gateway says the payment intent paid; that invoice is applied first, so a refund that
+//! overtakes the invoice's own event still finds its payment.
 //!
 //! `/test-gateway/v1/…` answers the requests our Stripe client makes (guarded by the API
 //! key, as Stripe's API is), `/test-gateway/pay/{id}` is its hosted payment page and
@@ -47,6 +51,10 @@ pub(crate) fn routes(test_gateway: bool) -> Router<AppState> {
             get(api_subscription).post(api_update_subscription),
         )
         .route("/test-gateway/v1/invoices/{id}", get(api_invoice))
+        .route(
+            "/test-gateway/v1/invoice_payments",
+            get(api_list_invoice_payments),
+        )
         .route(
             "/test-gateway/v1/refunds",
             get(api_list_refunds).post(api_create_refund),
@@ -207,8 +215,48 @@ enum Work {
     Session(Session, Report, Option<Subscription>),
     Subscription(Subscription),
     Invoice(Invoice, Subscription),
-    /// A charge's refunds.
-    Refunds(Vec<Refund>),
+    /// A charge's refunds, and the subscription invoices their payments paid.
+    Refunds(Vec<Refund>, Vec<PaidInvoice>),
+}
+
+/// A subscription's invoice that a refunded payment (intent) paid, with its subscription.
+struct PaidInvoice {
+    payment_intent: String,
+    invoice: Invoice,
+    subscription: Subscription,
+}
+
+/// Why the gateway's current state could not be read.
+enum StateError {
+    Gateway(gd_payments::GatewayError),
+    Orders(gd_orders::OrderError),
+}
+
+impl std::fmt::Display for StateError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Gateway(e) => e.fmt(f),
+            Self::Orders(e) => e.fmt(f),
+        }
+    }
+}
+
+impl From<gd_payments::GatewayError> for StateError {
+    fn from(e: gd_payments::GatewayError) -> Self {
+        Self::Gateway(e)
+    }
+}
+
+impl From<gd_orders::OrderError> for StateError {
+    fn from(e: gd_orders::OrderError) -> Self {
+        Self::Orders(e)
+    }
+}
+
+impl From<sqlx::Error> for StateError {
+    fn from(e: sqlx::Error) -> Self {
+        Self::Orders(e.into())
+    }
 }
 
 /// Reads the current state of the event's object (and of the subscription it belongs to)
@@ -217,7 +265,7 @@ async fn current_state(
     state: &AppState,
     wanted: Wanted,
     id: &str,
-) -> Result<Option<Work>, gd_payments::GatewayError> {
+) -> Result<Option<Work>, StateError> {
     let gateway = &state.gateway;
     Ok(Some(match wanted {
         Wanted::Session(report) => {
@@ -237,7 +285,46 @@ async fn current_state(
             let subscription = gateway.subscription(sub).await?;
             Work::Invoice(invoice, subscription)
         }
-        Wanted::Charge => Work::Refunds(gateway.refunds_of_charge(id).await?),
+        Wanted::Charge => {
+            let refunds = gateway.refunds_of_charge(id).await?;
+            let mut intents: Vec<&str> = refunds
+                .iter()
+                .filter(|r| r.counts())
+                .filter_map(|r| r.payment_intent.as_deref())
+                .collect();
+            intents.sort_unstable();
+            intents.dedup();
+            // A checkout's payment is ours to find; any other may have paid a subscription's
+            // invoice. (No connection is held while the gateway is asked: the test gateway
+            // answers from the same pool.)
+            let mut others = Vec::new();
+            {
+                let mut conn = state.pool.acquire().await?;
+                for intent in intents {
+                    let kind = gateway.kind().as_str();
+                    if !refunds::is_checkout_payment(&mut conn, kind, intent).await? {
+                        others.push(intent.to_owned());
+                    }
+                }
+            }
+            let mut paid = Vec::new();
+            for intent in others {
+                let Some(invoice_id) = gateway.invoice_of_payment(&intent).await? else {
+                    continue;
+                };
+                let invoice = gateway.invoice(&invoice_id).await?;
+                let Some(sub) = &invoice.subscription else {
+                    continue;
+                };
+                let subscription = gateway.subscription(sub).await?;
+                paid.push(PaidInvoice {
+                    payment_intent: intent,
+                    invoice,
+                    subscription,
+                });
+            }
+            Work::Refunds(refunds, paid)
+        }
     }))
 }
 
@@ -272,11 +359,30 @@ async fn apply(
                 SubscriptionApplied::NoOrder => None,
             }
         }
-        Work::Refunds(refunds) => {
+        Work::Refunds(refunds, paid) => {
             let mut order = None;
-            for refund in refunds {
+            // The invoice a refunded payment paid, as `invoice.paid` applies it (nothing new
+            // when that came first): the refund then finds the payment it sends back.
+            for p in paid {
                 let applied =
-                    refunds::apply_refund(tx, gateway, refund, None, None, source).await?;
+                    subscriptions::apply_subscription(tx, gateway, &p.subscription, source).await?;
+                if let SubscriptionApplied::Applied {
+                    subscription,
+                    order: of,
+                } = applied
+                {
+                    subscriptions::apply_invoice(tx, gateway, subscription, &p.invoice, source)
+                        .await?;
+                    order = order.or(Some(of));
+                }
+            }
+            for refund in refunds {
+                let invoice = paid
+                    .iter()
+                    .find(|p| refund.payment_intent.as_deref() == Some(p.payment_intent.as_str()))
+                    .map(|p| p.invoice.id.as_str());
+                let applied =
+                    refunds::apply_refund(tx, gateway, refund, invoice, None, None, source).await?;
                 order = order.or(applied.order());
             }
             order
@@ -644,6 +750,23 @@ async fn api_list_refunds(
     let result = async {
         let mut conn = state.pool.acquire().await?;
         test_gateway::refunds::list_refunds(&mut conn, query.as_deref().unwrap_or("")).await
+    }
+    .await;
+    api_answer(result)
+}
+
+async fn api_list_invoice_payments(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
+) -> Response {
+    if let Some(res) = refusal(&state, &headers) {
+        return res;
+    }
+    let result = async {
+        let mut conn = state.pool.acquire().await?;
+        test_gateway::refunds::list_invoice_payments(&mut conn, query.as_deref().unwrap_or(""))
+            .await
     }
     .await;
     api_answer(result)

@@ -192,6 +192,8 @@ struct PortalWords {
     resume: &'static str,
     end_of_period: &'static str,
     clock_note: &'static str,
+    refund: &'static str,
+    refund_note: &'static str,
     ended: &'static str,
     back: &'static str,
     none: &'static str,
@@ -215,6 +217,8 @@ const PORTAL_DE: PortalWords = PortalWords {
     resume: "Kündigung zurücknehmen",
     end_of_period: "Test-Uhr: zum Ende des Zeitraums springen",
     clock_note: "Die Test-Uhr verlängert das Abo sofort (mit der hinterlegten Karte), versucht eine offene Zahlung erneut oder beendet ein gekündigtes Abo – wie Stripes Test-Uhren.",
+    refund: "Dashboard: letzte Zahlung erstatten",
+    refund_note: "Was die Agentur in Stripes Dashboard tut: Der Rest der letzten Zahlung geht zurück, Growthdesk erhält „charge.refunded“ und stellt eine Rechnungskorrektur aus.",
     ended: "Beendet",
     back: "Zurück zu Growthdesk",
     none: "Keine Abos.",
@@ -238,6 +242,8 @@ const PORTAL_EN: PortalWords = PortalWords {
     resume: "Don't cancel",
     end_of_period: "Test clock: jump to the end of the period",
     clock_note: "The test clock renews the subscription now (with the card on file), retries an open payment or ends a cancelled subscription – as Stripe's test clocks do.",
+    refund: "Dashboard: refund the latest payment",
+    refund_note: "What the agency does in Stripe's dashboard: what is left of the latest payment goes back, Growthdesk receives \"charge.refunded\" and issues a credit note.",
     ended: "Ended",
     back: "Back to Growthdesk",
     none: "No subscriptions.",
@@ -298,8 +304,15 @@ pub(crate) fn render_portal(portal: &gd_payments::test_gateway::billing::Portal)
                  <button type=\"submit\" name=\"action\" value=\"{action}\" class=\"{class}\" data-testid=\"portal-{action}\">{label}</button></form>"
             )
         };
+        // Refunds are the agency's (Stripe's dashboard), offered here for testing: also after
+        // the end, since money paid for a past period can still go back.
+        let refund = format!(
+            "{}<p class=\"note\">{}</p>",
+            button("refund_latest", w.refund, ""),
+            w.refund_note
+        );
         let actions = if over {
-            format!("<p><strong>{}</strong></p>", w.ended)
+            format!("<p><strong>{}</strong></p>{refund}", w.ended)
         } else {
             let cancel = if sub["cancel_at_period_end"] == true {
                 format!("<p>{}</p>{}", w.ends, button("resume", w.resume, ""))
@@ -312,7 +325,7 @@ pub(crate) fn render_portal(portal: &gd_payments::test_gateway::billing::Portal)
                 button("card_declined", w.use_bad, "")
             };
             format!(
-                "{cancel}{card}{}<p class=\"note\">{}</p>",
+                "{cancel}{card}{}<p class=\"note\">{}</p>{refund}",
                 button("end_of_period", w.end_of_period, "primary"),
                 w.clock_note
             )

@@ -1,7 +1,9 @@
 //! Subscriptions over HTTP: one bought through the built-in test gateway (with the real
 //! worker delivering its events) renews, fails, recovers, is cancelled and ends, each exactly
-//! once however often its events are delivered; and with a Stripe key, the prices,
-//! subscription, invoice and billing portal requests reach a server speaking Stripe's API.
+//! once however often its events are delivered; a refunded renewal (and then first payment)
+//! ends with a credit note the client sees, correcting that payment's invoice; and with a
+//! Stripe key, the prices, subscription, invoice, refund and billing portal requests reach a
+//! server speaking Stripe's API.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -315,6 +317,143 @@ async fn a_subscription_renews_fails_recovers_and_ends_each_once(pool: PgPool) {
     );
 }
 
+/// The client's invoices and credit notes as the portal lists them.
+async fn my_invoices(client: &reqwest::Client, app: &TestApp) -> Vec<Value> {
+    let (status, list) = post(client, app, "/api/my_invoices", &[]).await;
+    assert_eq!(status, 200, "{list}");
+    list.as_array().unwrap().clone()
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_refunded_renewal_gets_a_credit_note_the_client_sees(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    app.seed_demo().await;
+    let client = client_with_plan(&app, "abo-erstattung@example.de").await;
+    let order_id = common::pay_cart(&app, &client, BILLING).await;
+    let (_, sub) = post(&client, &app, "/api/my_subscriptions", &[]).await;
+    let sub_id = sub[0]["id"].as_str().unwrap().to_owned();
+    let (status, url) = post(
+        &client,
+        &app,
+        "/api/subscription_portal",
+        &[("lang", "de"), ("id", &sub_id)],
+    )
+    .await;
+    assert_eq!(status, 200, "{url}");
+    let portal_url = url.as_str().unwrap().to_owned();
+    let gateway_sub: String = sqlx::query_scalar("SELECT gateway_ref FROM subscriptions")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    // A month later the plan renews: two invoices, the checkout's and the renewal's.
+    portal(&client, &portal_url, &gateway_sub, "end_of_period").await;
+    app.run_worker_until_idle().await;
+    let invoices = my_invoices(&client, &app).await;
+    assert_eq!(invoices.len(), 2, "{invoices:?}");
+    let number_of = |source: &'static str| {
+        let pool = app.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, String>(
+                "SELECT number FROM invoices WHERE kind = 'invoice' AND source LIKE $1",
+            )
+            .bind(source)
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+        }
+    };
+    let renewal_invoice = number_of("period:%").await;
+    let first_invoice = number_of("order:%").await;
+
+    // The agency refunds the renewal in the gateway's dashboard (the portal page's stand-in
+    // for it): its `charge.refunded` reaches the webhook, the refund is recorded against the
+    // renewal's payment and gets a credit note correcting the renewal's invoice.
+    let page = client
+        .get(&portal_url)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("portal-refund_latest"), "{page}");
+    portal(&client, &portal_url, &gateway_sub, "refund_latest").await;
+    app.run_worker_until_idle().await;
+    let invoices = my_invoices(&client, &app).await;
+    let notes: Vec<&Value> = invoices
+        .iter()
+        .filter(|i| i["kind"] == "credit_note")
+        .collect();
+    assert_eq!(notes.len(), 1, "{invoices:?}");
+    assert_eq!(notes[0]["corrects"], renewal_invoice.as_str());
+    assert_eq!(notes[0]["total"], 49_900);
+    assert!(notes[0]["number"].as_str().unwrap().starts_with("RK-"));
+    assert_eq!(notes[0]["ready"], true, "its PDF is rendered");
+    let (status, _) = post(&client, &app, "/api/my_order", &[("id", &order_id)]).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM payments r JOIN payments p ON p.id = r.refund_of
+             WHERE r.kind = 'refund' AND p.period_id IS NOT NULL AND r.amount = 49900"
+        )
+        .await,
+        1
+    );
+    // The event again, twice at once: nothing new.
+    let payload: String = sqlx::query_scalar(
+        "SELECT payload FROM test_gateway_events WHERE type = 'charge.refunded'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let (a, b) = tokio::join!(
+        deliver(&app, &payload, SECRET),
+        deliver(&app, &payload, SECRET)
+    );
+    assert_eq!((a, b), (200, 200));
+    app.run_worker_until_idle().await;
+    assert_eq!(
+        app.count("SELECT count(*) FROM payments WHERE kind = 'refund'")
+            .await,
+        1
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM invoices WHERE kind = 'credit_note'")
+            .await,
+        1
+    );
+
+    // Then the first month's payment (the checkout's): its credit note corrects the
+    // checkout's invoice; with both payments back the order is refunded.
+    portal(&client, &portal_url, &gateway_sub, "refund_latest").await;
+    app.run_worker_until_idle().await;
+    let invoices = my_invoices(&client, &app).await;
+    let mut corrected: Vec<&str> = invoices
+        .iter()
+        .filter(|i| i["kind"] == "credit_note")
+        .map(|i| i["corrects"].as_str().unwrap())
+        .collect();
+    corrected.sort_unstable();
+    let mut expected = vec![first_invoice.as_str(), renewal_invoice.as_str()];
+    expected.sort_unstable();
+    assert_eq!(corrected, expected);
+    let (_, order) = post(&client, &app, "/api/my_order", &[("id", &order_id)]).await;
+    assert_eq!(order["status"], "refunded", "{order}");
+    // Nothing is left to refund: no further event, no further credit note.
+    portal(&client, &portal_url, &gateway_sub, "refund_latest").await;
+    app.run_worker_until_idle().await;
+    assert_eq!(
+        app.count("SELECT count(*) FROM test_gateway_events WHERE type = 'charge.refunded'")
+            .await,
+        2
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM invoices WHERE kind = 'credit_note'")
+            .await,
+        2
+    );
+}
+
 fn stripe_subscription(order_id: &str, cancel: bool) -> Value {
     json!({
         "id": "sub_live_1", "object": "subscription", "status": "active", "customer": "cus_live_1",
@@ -447,6 +586,60 @@ async fn with_a_stripe_key_subscriptions_talk_to_stripe(pool: PgPool) {
     assert_eq!(
         app.count(
             "SELECT count(*) FROM payments WHERE gateway_ref = 'in_live_2' AND amount = 49900"
+        )
+        .await,
+        1
+    );
+
+    // The renewal is refunded in Stripe's dashboard: the charge's refunds name its payment
+    // intent, whose invoice payment names the renewal's invoice.
+    Mock::given(method("GET"))
+        .and(path("/v1/refunds"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "object": "list", "has_more": false, "data": [
+                {"id": "re_live_2", "object": "refund", "amount": 10000, "status": "succeeded",
+                 "payment_intent": "pi_live_2", "charge": "ch_live_2"}]
+        })))
+        .mount(&stripe)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1/invoice_payments"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "object": "list", "has_more": false, "data": [
+                {"id": "inpay_live_2", "object": "invoice_payment", "invoice": "in_live_2",
+                 "amount_paid": 49900, "status": "paid",
+                 "payment": {"type": "payment_intent", "payment_intent": "pi_live_2"}}]
+        })))
+        .mount(&stripe)
+        .await;
+    let event = json!({"id": "evt_live_refund", "type": "charge.refunded", "created": now(),
+        "data": {"object": {"id": "ch_live_2", "object": "charge"}}})
+    .to_string();
+    assert_eq!(deliver(&app, &event, "whsec_live").await, 200);
+    assert_eq!(deliver(&app, &event, "whsec_live").await, 200);
+    let requests: Vec<Request> = stripe.received_requests().await.unwrap();
+    let lookup = requests
+        .iter()
+        .find(|r| r.url.path() == "/v1/invoice_payments")
+        .unwrap();
+    let query: std::collections::HashMap<String, String> =
+        form_urlencoded::parse(lookup.url.query().unwrap().as_bytes())
+            .into_owned()
+            .collect();
+    assert_eq!(query["payment[type]"], "payment_intent");
+    assert_eq!(query["payment[payment_intent]"], "pi_live_2");
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM payments r JOIN payments p ON p.id = r.refund_of
+             WHERE r.kind = 'refund' AND r.gateway_ref = 're_live_2' AND r.amount = 10000
+               AND p.gateway_ref = 'in_live_2' AND p.period_id IS NOT NULL"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM apalis.jobs WHERE job_type = 'growthdesk::issue_credit_note'"
         )
         .await,
         1

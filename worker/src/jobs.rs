@@ -61,7 +61,8 @@ async fn issue_invoice(
     Ok(())
 }
 
-/// A refund gets its credit note, correcting the order's invoice.
+/// A refund gets its credit note, correcting the invoice of the payment it sends back (the
+/// checkout's or a renewal's), issued first when its own job has not run yet.
 async fn issue_credit_note(
     job: gd_orders::IssueCreditNote,
     ctx: JobContext,

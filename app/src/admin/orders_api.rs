@@ -384,10 +384,12 @@ mod server {
                 AppError::Conflict(Conflict::PaymentUnavailable)
             })?;
         let mut tx = begin().await?;
+        // The order's checkout payment (its payment intent): no invoice of a subscription.
         gd_orders::refunds::apply_refund(
             &mut tx,
             &state.gateway,
             &refund,
+            None,
             Some(admin.id),
             Some(reason),
             "admin",

@@ -187,6 +187,18 @@ async fn finalize(
     Ok(id)
 }
 
+/// Locks order `order`: its documents are issued one at a time (an invoice job and a credit
+/// note that issues the same invoice first; two credit notes reading what is left of one
+/// invoice), each after the one before committed.
+async fn lock_order(conn: &mut PgConnection, order: Uuid) -> Result<bool, InvoiceError> {
+    Ok(
+        sqlx::query_scalar!("SELECT id FROM orders WHERE id = $1 FOR UPDATE", order)
+            .fetch_optional(&mut *conn)
+            .await?
+            .is_some(),
+    )
+}
+
 async fn existing(conn: &mut PgConnection, source: &str) -> Result<Option<Uuid>, InvoiceError> {
     Ok(
         sqlx::query_scalar!("SELECT id FROM invoices WHERE source = $1", source)
@@ -248,6 +260,9 @@ pub async fn for_order(
     settings: &Settings,
 ) -> Result<Issued, InvoiceError> {
     let source = format!("order:{order}");
+    if !lock_order(conn, order).await? {
+        return Ok(Issued::Nothing);
+    }
     if let Some(id) = existing(conn, &source).await? {
         return Ok(Issued::Existing(id));
     }
@@ -332,6 +347,19 @@ pub async fn for_period(
     settings: &Settings,
 ) -> Result<Issued, InvoiceError> {
     let source = format!("period:{period}");
+    let order = sqlx::query_scalar!(
+        "SELECT s.order_id FROM subscription_periods p
+         JOIN subscriptions s ON s.id = p.subscription_id WHERE p.id = $1",
+        period
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(order) = order else {
+        return Ok(Issued::Nothing);
+    };
+    if !lock_order(conn, order).await? {
+        return Ok(Issued::Nothing);
+    }
     if let Some(id) = existing(conn, &source).await? {
         return Ok(Issued::Existing(id));
     }
@@ -444,10 +472,12 @@ pub async fn for_period(
     Ok(Issued::New(finalize(conn, draft, settings).await?))
 }
 
-/// Splits `gross` over `rates` in proportion to their totals (the last rate takes the
-/// rounding rest), each into net and VAT at its rate.
+/// Splits `gross` over `rates` in proportion to their totals, each into net and VAT at its
+/// rate. Each rate takes the whole cents of its share, the cents left over go one by one to
+/// the rates with room, so no rate gets more than its total while `gross` is at most their
+/// sum (a credit note for what is left of an invoice takes exactly what is left per rate).
 pub fn split_gross(gross: i64, rates: &[RateSum]) -> Vec<RateSum> {
-    let whole: i64 = rates.iter().map(|r| r.total).sum();
+    let whole: i64 = rates.iter().map(|r| r.total.max(0)).sum();
     if rates.is_empty() || whole <= 0 {
         return vec![RateSum {
             rate_bp: 0,
@@ -456,15 +486,27 @@ pub fn split_gross(gross: i64, rates: &[RateSum]) -> Vec<RateSum> {
             total: gross,
         }];
     }
-    let mut left = gross;
+    let mut parts: Vec<i64> = rates
+        .iter()
+        .map(|r| (i128::from(gross) * i128::from(r.total.max(0)) / i128::from(whole)) as i64)
+        .collect();
+    let mut left = gross - parts.iter().sum::<i64>();
+    while left > 0 {
+        let before = left;
+        for (part, r) in parts.iter_mut().zip(rates) {
+            if left > 0 && *part < r.total {
+                *part += 1;
+                left -= 1;
+            }
+        }
+        if left == before {
+            // More than all rates hold (never for a capped credit note): the first takes it.
+            parts[0] += left;
+            left = 0;
+        }
+    }
     let mut out = Vec::with_capacity(rates.len());
-    for (i, r) in rates.iter().enumerate() {
-        let part = if i + 1 == rates.len() {
-            left
-        } else {
-            (i128::from(gross) * i128::from(r.total) / i128::from(whole)) as i64
-        };
-        left -= part;
+    for (part, r) in parts.into_iter().zip(rates) {
         let net = if r.rate_bp == 0 {
             part
         } else {
@@ -482,7 +524,13 @@ pub fn split_gross(gross: i64, rates: &[RateSum]) -> Vec<RateSum> {
 }
 
 /// The credit note of refund `payment` (a `payments` row of kind refund), correcting the
-/// invoice of the order it refunds (issued first when it is not yet). `reason` is printed.
+/// invoice of the payment it sends back: the checkout's invoice (one-off lines, a plan's
+/// first period) or a renewal's period invoice, issued first when it is not yet. For the
+/// refunded amount, but never more than what is left of that invoice after the credit notes
+/// before (so they never add up to more than it). `reason` is printed.
+///
+/// A subscription that is cancelled or ends gets none: nothing paid goes back. Only a
+/// refund does.
 pub async fn credit_note(
     conn: &mut PgConnection,
     payment: Uuid,
@@ -490,12 +538,11 @@ pub async fn credit_note(
     settings: &Settings,
 ) -> Result<Issued, InvoiceError> {
     let source = format!("refund:{payment}");
-    if let Some(id) = existing(conn, &source).await? {
-        return Ok(Issued::Existing(id));
-    }
     let r = sqlx::query!(
-        r#"SELECT order_id, amount, (created_at AT TIME ZONE 'Europe/Berlin')::date AS "on!: NaiveDate"
-           FROM payments WHERE id = $1 AND kind = 'refund'"#,
+        r#"SELECT r.order_id, r.amount, p.period_id AS "period_id?",
+                  (r.created_at AT TIME ZONE 'Europe/Berlin')::date AS "on!: NaiveDate"
+           FROM payments r LEFT JOIN payments p ON p.id = r.refund_of
+           WHERE r.id = $1 AND r.kind = 'refund'"#,
         payment
     )
     .fetch_optional(&mut *conn)
@@ -503,11 +550,25 @@ pub async fn credit_note(
     let Some(r) = r else {
         return Ok(Issued::Nothing);
     };
-    let Some(invoice) = for_order(conn, r.order_id, settings).await?.id() else {
+    // The order's lock orders the credit notes of its invoices: what is left of one is read
+    // after the credit note before it committed.
+    if !lock_order(conn, r.order_id).await? {
+        return Ok(Issued::Nothing);
+    }
+    if let Some(id) = existing(conn, &source).await? {
+        return Ok(Issued::Existing(id));
+    }
+    // A refund recorded before refunds named their payment refunds the checkout's.
+    let corrected = match r.period_id {
+        Some(period) => for_period(conn, period, settings).await?,
+        None => for_order(conn, r.order_id, settings).await?,
+    };
+    let Some(invoice) = corrected.id() else {
+        tracing::warn!(refund = %payment, "no invoice to correct: no credit note");
         return Ok(Issued::Nothing);
     };
     let base = sqlx::query!(
-        r#"SELECT number, rates, supplied_from AS "supplied_from: NaiveDate",
+        r#"SELECT number, rates, period_id, supplied_from AS "supplied_from: NaiveDate",
                   supplied_to AS "supplied_to: NaiveDate", treatment, business, buyer, lang,
                   user_id, payment_method
            FROM invoices WHERE id = $1"#,
@@ -517,6 +578,38 @@ pub async fn credit_note(
     .await?;
     let rates: Vec<RateSum> = serde_json::from_value(base.rates)
         .map_err(|e| InvoiceError::Invalid(format!("invoice rates: {e}")))?;
+    let before = sqlx::query_scalar!(
+        "SELECT rates FROM invoices WHERE corrects = $1 AND kind = 'credit_note'",
+        invoice
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut left = rates;
+    for earlier in before {
+        let earlier: Vec<RateSum> = serde_json::from_value(earlier)
+            .map_err(|e| InvoiceError::Invalid(format!("credit note rates: {e}")))?;
+        for e in earlier {
+            if let Some(l) = left.iter_mut().find(|l| l.rate_bp == e.rate_bp) {
+                l.net -= e.net;
+                l.vat -= e.vat;
+                l.total -= e.total;
+            }
+        }
+    }
+    left.retain(|l| l.total > 0);
+    let open: i64 = left.iter().map(|l| l.total).sum();
+    let amount = r.amount.min(open);
+    if amount < r.amount {
+        // The gateway sent back more than this invoice has left (it charged more than we
+        // invoiced): the credit note corrects what the invoice still holds.
+        tracing::warn!(
+            refund = %payment, invoice = %base.number, refunded = r.amount, left = open,
+            "refund exceeds what is left of the invoice: credit note capped"
+        );
+    }
+    if amount <= 0 {
+        return Ok(Issued::Nothing);
+    }
     let buyer: Party = serde_json::from_value(base.buyer)
         .map_err(|e| InvoiceError::Invalid(format!("invoice buyer: {e}")))?;
     let de = base.lang != "en";
@@ -525,8 +618,16 @@ pub async fn credit_note(
     } else {
         format!("Refund for invoice {}", base.number)
     };
-    let lines = split_gross(r.amount, &rates)
+    let lines = split_gross(amount, &left)
         .into_iter()
+        .map(
+            |part| match left.iter().find(|l| l.rate_bp == part.rate_bp) {
+                // All that is left of a rate: exactly its net and VAT, so that the credit notes
+                // of a wholly refunded invoice add up to it to the cent.
+                Some(l) if l.total == part.total && l.net >= 0 && l.vat >= 0 => *l,
+                _ => part,
+            },
+        )
         .enumerate()
         .map(|(i, part)| Line {
             position: i as i32 + 1,
@@ -551,7 +652,7 @@ pub async fn credit_note(
         corrects: Some(invoice),
         source,
         order_id: r.order_id,
-        period_id: None,
+        period_id: base.period_id,
         payment_id: Some(payment),
         user_id: base.user_id,
         lang: base.lang,
@@ -595,6 +696,15 @@ mod tests {
         assert_eq!(parts.iter().map(|p| p.total).sum::<i64>(), 1000);
         assert_eq!(parts[0].total, 750);
         assert_eq!(parts[1], rate(700, 250));
+        // Shares rounded down, the cents left over go where there is room: no rate ever gets
+        // more than it holds (199 of 201 at 100 + 100 + 1).
+        let parts = split_gross(199, &[rate(1900, 100), rate(700, 100), rate(0, 1)]);
+        assert_eq!(parts.iter().map(|p| p.total).collect::<Vec<_>>(), [100, 99]);
+        let parts = split_gross(200, &[rate(1900, 100), rate(700, 100), rate(0, 1)]);
+        assert_eq!(
+            parts.iter().map(|p| p.total).collect::<Vec<_>>(),
+            [100, 100]
+        );
         // No VAT (reverse charge, small business): all net.
         assert_eq!(
             split_gross(500, &[rate(0, 800)]),

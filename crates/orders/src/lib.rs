@@ -65,8 +65,8 @@ impl gd_jobs::Job for IssueInvoice {
     const QUEUE: &'static str = "growthdesk::issue_invoice";
 }
 
-/// Refund `payment_id` (a `payments` row) gets its credit note (`gd_invoices`), with the
-/// reason the client reads.
+/// Refund `payment_id` (a `payments` row) gets its credit note (`gd_invoices`), correcting
+/// the invoice of the payment it sends back, with the reason the client reads.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct IssueCreditNote {
     pub payment_id: uuid::Uuid,
@@ -92,6 +92,10 @@ pub enum OrderError {
     NotFound,
     #[error("invalid stored order: {0}")]
     Invalid(String),
+    /// A refund of a payment we have not recorded yet (its events crossed): the gateway
+    /// delivers it again.
+    #[error("the payment of invoice {0} is refunded but not recorded yet")]
+    PaymentNotRecorded(String),
     #[error(transparent)]
     Enqueue(#[from] gd_jobs::EnqueueError),
     #[error("database: {0}")]

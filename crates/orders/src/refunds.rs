@@ -3,6 +3,13 @@
 //! gateway's answer to an admin's request or as its `charge.refunded` event, or both. The
 //! order becomes partly refunded or refunded, the timeline says who did it and why, and the
 //! client is mailed.
+//!
+//! Each refund names the payment it sends back (`refund_of`): the checkout's (a one-off
+//! order's payment intent, or a subscription's first invoice) or a renewal's (its invoice),
+//! so that its credit note corrects that payment's invoice. An admin refunds one-off orders
+//! from the order page; a subscription's payments are refunded in Stripe's dashboard (or the
+//! test gateway's stand-in for it) and arrive as `charge.refunded`. Cancelling a
+//! subscription returns no money and needs no credit note; a refund does.
 
 use gd_accounts::AuditEvent;
 use gd_common::Locale;
@@ -21,7 +28,7 @@ pub struct Refundable {
     pub status: Status,
     pub gateway: String,
     /// The payment the money came with (one-off orders); a subscription's payments are
-    /// refunded at the gateway's dashboard.
+    /// refunded at the gateway's dashboard, and come back as its `charge.refunded` events.
     pub payment_intent: Option<String>,
     pub paid: i64,
     pub refunded: i64,
@@ -77,12 +84,136 @@ impl RefundApplied {
     }
 }
 
+/// Whether `payment_intent` is the payment of one of our checkouts (one-off orders): such a
+/// refund is applied without asking the gateway which invoice the payment paid.
+pub async fn is_checkout_payment(
+    conn: &mut PgConnection,
+    gateway: &str,
+    payment_intent: &str,
+) -> Result<bool, OrderError> {
+    Ok(sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM orders WHERE gateway = $1 AND payment_intent_ref = $2) AS "found!""#,
+        gateway,
+        payment_intent
+    )
+    .fetch_one(conn)
+    .await?)
+}
+
+/// The order a refund belongs to (locked), and the payment it sends back.
+struct Refunded {
+    order: Uuid,
+    status: String,
+    lang: String,
+    payment: Option<Uuid>,
+}
+
+/// Finds what `refund` sends back: a checkout's payment by its payment intent, else the
+/// payment of `paid_invoice` (the gateway's invoice the refunded payment paid, as the gateway
+/// reports it): a renewal's own payment, or for the first invoice of a subscription the
+/// checkout's. Locks the order first, as every change to its money does.
+async fn refunded(
+    conn: &mut PgConnection,
+    gateway: &str,
+    refund: &Refund,
+    paid_invoice: Option<&str>,
+) -> Result<Option<Refunded>, OrderError> {
+    if let Some(intent) = refund.payment_intent.as_deref() {
+        let order = sqlx::query!(
+            "SELECT id, status, lang, session_id FROM orders
+             WHERE gateway = $1 AND payment_intent_ref = $2 FOR UPDATE",
+            gateway,
+            intent
+        )
+        .fetch_optional(&mut *conn)
+        .await?;
+        if let Some(o) = order {
+            let payment = checkout_payment(conn, gateway, o.id, o.session_id.as_deref()).await?;
+            return Ok(Some(Refunded {
+                order: o.id,
+                status: o.status,
+                lang: o.lang,
+                payment,
+            }));
+        }
+    }
+    let Some(invoice) = paid_invoice else {
+        return Ok(None);
+    };
+    let period = sqlx::query!(
+        "SELECT p.id, p.reason, s.order_id FROM subscription_periods p
+         JOIN subscriptions s ON s.id = p.subscription_id
+         WHERE p.gateway = $1 AND p.invoice_ref = $2",
+        gateway,
+        invoice
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(period) = period else {
+        // An invoice of no subscription of ours.
+        return Ok(None);
+    };
+    let o = sqlx::query!(
+        "SELECT id, status, lang, session_id FROM orders WHERE id = $1 FOR UPDATE",
+        period.order_id
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    let payment = if period.reason == "first" {
+        // The first period's money is the checkout's payment.
+        checkout_payment(conn, gateway, o.id, o.session_id.as_deref()).await?
+    } else {
+        sqlx::query_scalar!(
+            "SELECT id FROM payments WHERE gateway = $1 AND kind = 'payment' AND gateway_ref = $2",
+            gateway,
+            invoice
+        )
+        .fetch_optional(&mut *conn)
+        .await?
+    };
+    let Some(payment) = payment else {
+        // Refunded before we recorded it as paid (the events crossed): the gateway delivers
+        // the refund again later, when the payment is known.
+        return Err(OrderError::PaymentNotRecorded(invoice.to_owned()));
+    };
+    Ok(Some(Refunded {
+        order: o.id,
+        status: o.status,
+        lang: o.lang,
+        payment: Some(payment),
+    }))
+}
+
+/// The payment of order `order`'s checkout (session `session`).
+async fn checkout_payment(
+    conn: &mut PgConnection,
+    gateway: &str,
+    order: Uuid,
+    session: Option<&str>,
+) -> Result<Option<Uuid>, OrderError> {
+    let Some(session) = session else {
+        return Ok(None);
+    };
+    Ok(sqlx::query_scalar!(
+        "SELECT id FROM payments
+         WHERE gateway = $1 AND kind = 'payment' AND gateway_ref = $2 AND order_id = $3",
+        gateway,
+        session,
+        order
+    )
+    .fetch_optional(conn)
+    .await?)
+}
+
 /// Applies `refund` to the order that took its payment, on the caller's transaction.
+/// `paid_invoice` is the gateway's invoice that the refunded payment paid (a subscription's
+/// payments; `None` for a checkout's one-off payment, found by its payment intent).
 /// `actor` and `reason` when a person asked for it; `source` names the cause.
 pub async fn apply_refund(
     conn: &mut PgConnection,
     gateway: &str,
     refund: &Refund,
+    paid_invoice: Option<&str>,
     actor: Option<Uuid>,
     reason: Option<&str>,
     source: &str,
@@ -90,41 +221,33 @@ pub async fn apply_refund(
     if !refund.counts() {
         return Ok(RefundApplied::NoOrder);
     }
-    let Some(intent) = refund.payment_intent.as_deref() else {
-        return Ok(RefundApplied::NoOrder);
-    };
-    let order = sqlx::query!(
-        "SELECT id, status, lang FROM orders WHERE gateway = $1 AND payment_intent_ref = $2 FOR UPDATE",
-        gateway,
-        intent
-    )
-    .fetch_optional(&mut *conn)
-    .await?;
-    let Some(order) = order else {
+    let Some(order) = refunded(conn, gateway, refund, paid_invoice).await? else {
         return Ok(RefundApplied::NoOrder);
     };
     let payment = Uuid::now_v7();
     let new = sqlx::query!(
-        "INSERT INTO payments (id, order_id, kind, gateway, gateway_ref, amount)
-         VALUES ($1, $2, 'refund', $3, $4, $5)
+        "INSERT INTO payments (id, order_id, kind, gateway, gateway_ref, amount, refund_of)
+         VALUES ($1, $2, 'refund', $3, $4, $5, $6)
          ON CONFLICT (gateway, kind, gateway_ref) DO NOTHING",
         payment,
-        order.id,
+        order.order,
         gateway,
         refund.id,
-        refund.amount
+        refund.amount,
+        order.payment
     )
     .execute(&mut *conn)
     .await?
     .rows_affected()
         == 1;
     if !new {
-        return Ok(RefundApplied::Known(order.id));
+        return Ok(RefundApplied::Known(order.order));
     }
-    let sums = refundable(conn, order.id)
+    let sums = refundable(conn, order.order)
         .await?
         .ok_or(OrderError::NotFound)?;
-    let from = Status::parse(&order.status).ok_or_else(|| OrderError::Invalid(order.status))?;
+    let from =
+        Status::parse(&order.status).ok_or_else(|| OrderError::Invalid(order.status.clone()))?;
     let wanted = if sums.refunded >= sums.paid {
         Status::Refunded
     } else {
@@ -140,7 +263,7 @@ pub async fn apply_refund(
     if to != from {
         sqlx::query!(
             "UPDATE orders SET status = $2, updated_at = now() WHERE id = $1",
-            order.id,
+            order.order,
             to.as_str()
         )
         .execute(&mut *conn)
@@ -160,7 +283,7 @@ pub async fn apply_refund(
     let entry = sqlx::query_scalar!(
         "INSERT INTO order_events (order_id, from_status, to_status, actor_id, source, note)
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-        order.id,
+        order.order,
         from.as_str(),
         to.as_str(),
         actor,
@@ -173,7 +296,7 @@ pub async fn apply_refund(
         conn,
         &AuditEvent::new("order.refunded")
             .actor(actor)
-            .subject(order.id)
+            .subject(order.order)
             .details(serde_json::json!({
                 "refund": refund.id, "amount": refund.amount, "reason": reason, "source": source
             })),
@@ -182,12 +305,12 @@ pub async fn apply_refund(
     gd_jobs::enqueue(
         &mut *conn,
         &OrderUpdate {
-            order_id: order.id,
+            order_id: order.order,
             entry,
         },
     )
     .await?;
-    // The refund corrects the order's invoice.
+    // The refund corrects the invoice of the payment it sends back.
     gd_jobs::enqueue(
         &mut *conn,
         &crate::IssueCreditNote {
@@ -196,5 +319,5 @@ pub async fn apply_refund(
         },
     )
     .await?;
-    Ok(RefundApplied::Recorded(order.id))
+    Ok(RefundApplied::Recorded(order.order))
 }

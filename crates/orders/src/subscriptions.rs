@@ -147,6 +147,9 @@ pub async fn apply_subscription(
     if was.is_none() {
         gd_accounts::record(conn, &audit("subscription.started")).await?;
     }
+    // An end (or a cancellation at the period's end) returns nothing that was paid, so it
+    // corrects no invoice; money that goes back is a refund (`charge.refunded`, see
+    // `crate::refunds`), and that gets its credit note.
     if sub.status.is_final() && !was.is_some_and(SubscriptionStatus::is_final) {
         let notice = SubscriptionNotice {
             subscription_id: id,
@@ -266,15 +269,17 @@ pub async fn apply_invoice(
     if status == "paid" && was.as_deref() != Some("paid") {
         // The first period's money is the checkout's payment (recorded with the order).
         if reason != "first" && invoice.amount_paid > 0 {
+            // With its period, so that a refund of it corrects the period's invoice.
             sqlx::query!(
-                "INSERT INTO payments (id, order_id, kind, gateway, gateway_ref, amount)
-                 VALUES ($1, $2, 'payment', $3, $4, $5)
+                "INSERT INTO payments (id, order_id, kind, gateway, gateway_ref, amount, period_id)
+                 VALUES ($1, $2, 'payment', $3, $4, $5, $6)
                  ON CONFLICT (gateway, kind, gateway_ref) DO NOTHING",
                 Uuid::now_v7(),
                 sub.order_id,
                 gateway,
                 invoice.id,
-                invoice.amount_paid
+                invoice.amount_paid,
+                id
             )
             .execute(&mut *conn)
             .await?;

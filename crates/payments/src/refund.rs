@@ -107,6 +107,47 @@ impl Gateway {
             .await?;
         Ok(list.data)
     }
+
+    /// The invoice that payment intent `payment_intent` paid, if it paid one (a
+    /// subscription's first payment or a renewal); `None` for a checkout's one-off payment.
+    /// Since Stripe's 2025 API versions neither a charge nor a payment intent names its
+    /// invoice: the invoice payments map one to the other.
+    pub async fn invoice_of_payment(
+        &self,
+        payment_intent: &str,
+    ) -> Result<Option<String>, GatewayError> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Expandable {
+            Id(String),
+            Object { id: String },
+        }
+        #[derive(Deserialize)]
+        struct InvoicePayment {
+            invoice: Expandable,
+        }
+        #[derive(Deserialize)]
+        struct List {
+            data: Vec<InvoicePayment>,
+        }
+        let query = form(&[
+            ("payment[type]", "payment_intent"),
+            ("payment[payment_intent]", path_segment(payment_intent)?),
+            ("limit", "1"),
+        ]);
+        let list: List = self
+            .call_with_query(
+                StripeMethod::Get,
+                "/invoice_payments".into(),
+                Some(query),
+                None,
+                None,
+            )
+            .await?;
+        Ok(list.data.into_iter().next().map(|p| match p.invoice {
+            Expandable::Id(id) | Expandable::Object { id } => id,
+        }))
+    }
 }
 
 #[cfg(test)]

@@ -8,8 +8,10 @@
 //! the tester do what Stripe's portal and its test clocks do: cancel or resume, change the
 //! card (to one that will be declined), and jump to the end of the period, which renews the
 //! subscription (a new invoice, paid or failed by the card), retries a failed invoice, or
-//! ends a subscription cancelled at the period's end. Each change posts the events Stripe
-//! posts (`customer.subscription.*`, `invoice.paid`, `invoice.payment_failed`).
+//! ends a subscription cancelled at the period's end; and what the agency does in Stripe's
+//! dashboard, refund the latest payment. Each paid invoice leaves a charge (see
+//! [`super::refunds`]). Each change posts the events Stripe posts
+//! (`customer.subscription.*`, `invoice.paid`, `invoice.payment_failed`, `charge.refunded`).
 
 use std::collections::BTreeMap;
 
@@ -278,6 +280,7 @@ pub(crate) async fn start_subscription(
     );
     insert_object(conn, "subscription", &subscription, None).await?;
     insert_object(conn, "invoice", &invoice, None).await?;
+    super::refunds::record_invoice_charge(conn, &invoice).await?;
     queue_event(
         conn,
         None,
@@ -473,6 +476,9 @@ pub enum PortalAction {
     CardDeclined,
     /// The test clock jumps to the end of the period: renew, retry or end.
     EndOfPeriod,
+    /// What the agency does in Stripe's dashboard: all that is left of the subscription's
+    /// latest payment goes back (`charge.refunded`).
+    RefundLatest,
 }
 
 impl PortalAction {
@@ -483,6 +489,7 @@ impl PortalAction {
             "card_accepted" => Self::CardAccepted,
             "card_declined" => Self::CardDeclined,
             "end_of_period" => Self::EndOfPeriod,
+            "refund_latest" => Self::RefundLatest,
             _ => return None,
         })
     }
@@ -504,6 +511,12 @@ pub async fn portal_action(
     };
     if sub["customer"] != session["customer"] {
         return Ok(None);
+    }
+    if action == PortalAction::RefundLatest {
+        // Money is refunded whether the subscription goes on or has ended (nothing to
+        // refund is a no-op, as the dashboard would not offer it).
+        super::refunds::refund_latest(conn, sub_id).await?;
+        return Ok(Some(()));
     }
     if is_over(&sub) {
         return Ok(Some(()));
@@ -529,6 +542,7 @@ pub async fn portal_action(
             save_object(conn, &sub).await?;
         }
         PortalAction::EndOfPeriod => end_of_period(conn, sub).await?,
+        PortalAction::RefundLatest => {}
     }
     Ok(Some(()))
 }
@@ -553,6 +567,7 @@ async fn end_of_period(conn: &mut PgConnection, mut sub: Value) -> Result<(), Ga
                         sub["status"] = json!("active");
                         save_object(conn, &invoice).await?;
                         save_object(conn, &sub).await?;
+                        super::refunds::record_invoice_charge(conn, &invoice).await?;
                         queue_event(conn, None, "invoice.paid", &invoice, 0).await?;
                         queue_event(conn, None, "customer.subscription.updated", &sub, 0).await?;
                     } else {
@@ -605,6 +620,7 @@ async fn end_of_period(conn: &mut PgConnection, mut sub: Value) -> Result<(), Ga
     sub["status"] = json!(if card_ok { "active" } else { "past_due" });
     insert_object(conn, "invoice", &invoice, None).await?;
     save_object(conn, &sub).await?;
+    super::refunds::record_invoice_charge(conn, &invoice).await?;
     let kind = if card_ok {
         "invoice.paid"
     } else {
