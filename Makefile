@@ -36,12 +36,12 @@ SQLX_VERSION = $(shell awk '/^name = "sqlx"$$/ {getline; gsub(/version = |"/, ""
 TOOL_BUILD_ENV := CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 CARGO_TARGET_DIR=$(HOME)/.cache/growthdesk/tools
 
 # The server side and the browser side are built separately: ssr and hydrate never together.
-SERVER_PKGS := -p server -p worker -p app -p gd-accounts -p gd-analytics -p gd-cart -p gd-catalog -p gd-common -p gd-config -p gd-content -p gd-db -p gd-fulfilment -p gd-instagram -p gd-invoices -p gd-jobs -p gd-leads -p gd-mail -p gd-oauth -p gd-orders -p gd-payments -p gd-pricing -p gd-process -p gd-storage -p gd-web
+SERVER_PKGS := -p server -p worker -p app -p gd-accounts -p gd-analytics -p gd-cart -p gd-catalog -p gd-common -p gd-config -p gd-content -p gd-db -p gd-fulfilment -p gd-instagram -p gd-invoices -p gd-jobs -p gd-leads -p gd-mail -p gd-oauth -p gd-orders -p gd-payments -p gd-pricing -p gd-process -p gd-storage -p gd-vies -p gd-web
 BIN := $(CARGO_TARGET_DIR)/debug
 # Crates that must never reach the browser bundle.
 WASM_FORBIDDEN := sqlx sqlx-core tokio axum apalis apalis-sql apalis-core lettre aws-sdk-s3 async-stripe mio hyper
 # Domain crates know nothing of Leptos, the web server, the job runner or sessions.
-DOMAIN_CRATES := gd-accounts gd-analytics gd-cart gd-catalog gd-fulfilment gd-instagram gd-invoices gd-leads gd-mail gd-oauth gd-orders gd-payments gd-common gd-config gd-content gd-jobs gd-pricing gd-storage
+DOMAIN_CRATES := gd-accounts gd-analytics gd-cart gd-catalog gd-fulfilment gd-instagram gd-invoices gd-leads gd-mail gd-oauth gd-orders gd-payments gd-common gd-config gd-content gd-jobs gd-pricing gd-storage gd-vies
 DOMAIN_FORBIDDEN := leptos leptos_axum axum axum-core tower tower-http apalis apalis-core apalis-sql tower-sessions
 # Dependencies whose own dependencies are not the domain's doing: reqwest (the HTTP client of
 # the provider adapters) and aws-smithy-http-client (the S3 adapter's HTTP client) build their

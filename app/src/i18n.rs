@@ -208,6 +208,18 @@ impl Lang {
             (Lang::En, IssueCode::NotAProof) => {
                 "Please attach an image (JPEG, PNG, WebP) or a PDF.".into()
             }
+            (Lang::De, IssueCode::VatIdNotRegistered) => {
+                "Das EU-Register (VIES) kennt diese USt-IdNr. nicht. Bitte prüfen Sie sie, oder lassen Sie das Feld leer: dann berechnen wir 19 % USt.".into()
+            }
+            (Lang::En, IssueCode::VatIdNotRegistered) => {
+                "The EU register (VIES) does not know this VAT number. Please check it, or leave the field empty to pay with 19 % German VAT.".into()
+            }
+            (Lang::De, IssueCode::VatRegisterUnavailable) => {
+                "Das EU-Register (VIES) konnte die USt-IdNr. gerade nicht bestätigen. Bitte versuchen Sie es in ein paar Minuten noch einmal, oder lassen Sie das Feld leer: dann berechnen wir 19 % USt.".into()
+            }
+            (Lang::En, IssueCode::VatRegisterUnavailable) => {
+                "The EU register (VIES) could not confirm the VAT number just now. Please try again in a few minutes, or leave the field empty to pay with 19 % German VAT.".into()
+            }
         }
     }
 }

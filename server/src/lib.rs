@@ -75,6 +75,8 @@ pub struct AppParts {
     pub pages: PageCache,
     /// Checkout sessions: Stripe, or the built-in test gateway.
     pub gateway: gd_payments::Gateway,
+    /// Confirms a buyer's EU VAT id before a sale without VAT: VIES, or the demo register.
+    pub vat_register: Arc<dyn gd_vies::VatRegister>,
     /// The Instagram app clients connect their accounts through, when one is configured.
     pub instagram_app: Option<Arc<gd_analytics::instagram::Instagram>>,
     /// New analytics numbers, announced by whichever process stored them.
@@ -101,6 +103,7 @@ pub fn router(state: AppState) -> Router {
         storage: state.storage.clone(),
         instagram: state.instagram.clone(),
         gateway: state.gateway.clone(),
+        vat_register: state.vat_register.clone(),
     };
     // Runs at the start of every SSR render and server-function call. (Behind an `Arc`, as
     // the options below: the closures are cloned with their route for every request.)

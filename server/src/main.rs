@@ -124,6 +124,11 @@ async fn serve(config: Config, pool: sqlx::PgPool) -> anyhow::Result<()> {
             None
         }
     };
+    let vat_register =
+        gd_vies::from_config(&config).context("setting up the VAT id check (VIES_URL)")?;
+    if vat_register.is_demo() {
+        tracing::info!("VAT ids: the local demo register (demo agency, VIES_URL unset)");
+    }
     let live = gd_analytics::live::Live::start(&pool)
         .await
         .context("listening for analytics updates")?;
@@ -131,6 +136,7 @@ async fn serve(config: Config, pool: sqlx::PgPool) -> anyhow::Result<()> {
         storage,
         instagram,
         instagram_app,
+        vat_register,
         live,
         pages: Default::default(),
         gateway: gd_payments::Gateway::from_config(&config.payments)

@@ -555,6 +555,153 @@ async fn checkout_refuses_what_cannot_be_bought(pool: PgPool) {
     assert_eq!(status, 401);
 }
 
+/// `BILLING` for a business in `country` with `vat_id` (later pairs win).
+fn business(country: &'static str, vat_id: &'static str) -> Vec<(&'static str, &'static str)> {
+    let mut form: Vec<(&str, &str)> = BILLING
+        .iter()
+        .copied()
+        .filter(|(k, _)| *k != "country")
+        .collect();
+    form.extend([
+        ("country", country),
+        ("vat_id", vat_id),
+        ("company", "Muster Handels GmbH"),
+    ]);
+    form
+}
+
+/// The problem a refused checkout names for the VAT id.
+fn vat_issue(err: &Value) -> &Value {
+    assert_eq!(err["Validation"]["issues"][0]["field"], "vat_id", "{err}");
+    &err["Validation"]["issues"][0]["code"]
+}
+
+/// No VAT only for a VAT id the register confirms at the order: the demo agency's local
+/// register knows its made-up businesses (and the page says it is a demo); with VIES_URL the
+/// EU's register is asked, its consultation number kept with the order, and an unregistered
+/// id or a register that cannot answer refuses the order with the form kept.
+#[sqlx::test(migrations = false)]
+async fn a_sale_without_vat_needs_a_vat_id_the_register_confirms(pool: PgPool) {
+    let app = TestApp::spawn(pool.clone()).await;
+    app.seed_demo().await;
+    let client = client_with_cart(&app, "firma.demo@example.at").await;
+    let (_, summary) = post(&client, &app, "/api/checkout_summary", &[("lang", "de")]).await;
+    assert_eq!(
+        summary["demo_vat_ids"],
+        json!(["ATU12345678", "FR12345678901", "NL123456789B01"])
+    );
+    let (status, err) = post(
+        &client,
+        &app,
+        "/api/start_checkout",
+        &business("AT", "ATU87654321"),
+    )
+    .await;
+    assert_eq!(status, 422, "{err}");
+    assert_eq!(vat_issue(&err), "VatIdNotRegistered");
+    assert_eq!(err["Validation"]["echo"]["vat_id"], "ATU87654321");
+    let (status, started) = post(
+        &client,
+        &app,
+        "/api/start_checkout",
+        &business("AT", "ATU 1234 5678"),
+    )
+    .await;
+    assert_eq!(status, 200, "{started}");
+    let order: uuid::Uuid = started["order_id"].as_str().unwrap().parse().unwrap();
+    let (treatment, register, name): (String, String, Option<String>) = sqlx::query_as(
+        "SELECT o.treatment, c.register, c.registered_name FROM orders o
+         JOIN order_vat_checks c ON c.order_id = o.id WHERE o.id = $1",
+    )
+    .bind(order)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        (treatment.as_str(), register.as_str()),
+        ("reverse_charge", "demo")
+    );
+    assert_eq!(name.as_deref(), Some("Demo Werbe GmbH"));
+
+    // The EU's register, as a real agency has it.
+    let vies = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/check-vat-number"))
+        .and(wiremock::matchers::body_partial_json(
+            json!({"countryCode": "FR", "vatNumber": "12345678901"}),
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "countryCode": "FR", "vatNumber": "12345678901", "valid": true,
+            "requestDate": "2026-12-02T09:30:00.000Z", "requestIdentifier": "WAPIAAAAZ7Q1",
+            "name": "SARL EXEMPLE", "address": "1 RUE DE RIVOLI 75001 PARIS"
+        })))
+        .mount(&vies)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/check-vat-number"))
+        .and(wiremock::matchers::body_partial_json(
+            json!({"countryCode": "NL"}),
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "countryCode": "NL", "vatNumber": "123456789B01", "valid": false,
+            "userError": "MS_UNAVAILABLE"
+        })))
+        .mount(&vies)
+        .await;
+    let app = TestApp::spawn_with(pool.clone(), &[("VIES_URL", &vies.uri())]).await;
+    app.seed_demo().await;
+    let client = client_with_cart(&app, "firma.vies@example.fr").await;
+    let (_, summary) = post(&client, &app, "/api/checkout_summary", &[("lang", "de")]).await;
+    assert_eq!(summary["demo_vat_ids"], json!([]));
+    // The member state's system is down: refused for now, nothing ordered.
+    let (status, err) = post(
+        &client,
+        &app,
+        "/api/start_checkout",
+        &business("NL", "NL123456789B01"),
+    )
+    .await;
+    assert_eq!(status, 422, "{err}");
+    assert_eq!(vat_issue(&err), "VatRegisterUnavailable");
+    let (status, started) = post(
+        &client,
+        &app,
+        "/api/start_checkout",
+        &business("FR", "FR12345678901"),
+    )
+    .await;
+    assert_eq!(status, 200, "{started}");
+    let order: uuid::Uuid = started["order_id"].as_str().unwrap().parse().unwrap();
+    let (register, reference): (String, Option<String>) = sqlx::query_as(
+        "SELECT register, request_identifier FROM order_vat_checks WHERE order_id = $1",
+    )
+    .bind(order)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        (register.as_str(), reference.as_deref()),
+        ("vies", Some("WAPIAAAAZ7Q1"))
+    );
+    let orders: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM orders WHERE email = 'firma.vies@example.fr'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(orders, 1, "the refused attempt left no order behind");
+    // A German business pays German VAT: no register is asked.
+    let client = client_with_cart(&app, "firma.de@example.de").await;
+    let (status, started) = post(
+        &client,
+        &app,
+        "/api/start_checkout",
+        &business("DE", "DE123456789"),
+    )
+    .await;
+    assert_eq!(status, 200, "{started}");
+    assert_eq!(vies.received_requests().await.unwrap().len(), 2);
+}
+
 /// The Stripe client's requests, against a server speaking Stripe's API.
 #[sqlx::test(migrations = false)]
 async fn with_a_stripe_key_the_session_is_created_at_stripe(pool: PgPool) {

@@ -278,6 +278,21 @@ fn order_detail(
                 <p class="text-sm text-slate-700">{o.email.clone()}</p>
                 {o.address.iter().map(|l| view! { <p class="text-sm text-slate-700">{l.clone()}</p> }).collect_view()}
                 {o.vat_id.clone().map(|v| view! { <p class="text-sm text-slate-700">{if de { "USt-IdNr. " } else { "VAT no. " }} {v}</p> })}
+                {o.vat_check.clone().map(|c| {
+                    let register = match (c.register.as_str(), de) {
+                        ("vies", true) => "bestätigt durch VIES",
+                        ("vies", false) => "confirmed by VIES",
+                        (_, true) => "bestätigt durch das Demo-Register (keine VIES-Abfrage)",
+                        (_, false) => "confirmed by the demo register (not VIES)",
+                    };
+                    view! {
+                        <p class="text-sm text-slate-700" data-testid="vat-check">
+                            {format!("{register}, {}", c.checked)}
+                            {c.request_identifier.map(|r| format!(", {} {r}", if de { "Abfragenummer" } else { "consultation no." }))}
+                            {c.registered_name.map(|n| format!(" ({n})"))}
+                        </p>
+                    }
+                })}
             </div>
             <div class="text-sm text-slate-700">
                 <h2 class="font-semibold text-slate-900">{if de { "Bedingungen" } else { "Terms" }}</h2>

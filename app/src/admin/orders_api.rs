@@ -70,6 +70,16 @@ pub struct AdminTimelineEntry {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VatCheckView {
+    /// `vies` or `demo`.
+    pub register: String,
+    pub checked: String,
+    pub request_identifier: Option<String>,
+    pub registered_name: Option<String>,
+}
+
+/// One order as the admins see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AdminOrderView {
     pub id: String,
     pub number: i64,
@@ -80,6 +90,9 @@ pub struct AdminOrderView {
     pub address: Vec<String>,
     pub vat_id: Option<String>,
     pub treatment: Treatment,
+    /// How the VAT id of a sale without VAT was confirmed: register, time (UTC), the
+    /// consultation number and the name the register gave.
+    pub vat_check: Option<VatCheckView>,
     pub early_start: Option<String>,
     pub subscription: bool,
     pub gateway: String,
@@ -249,6 +262,15 @@ mod server {
         .into_iter()
         .map(crate::invoices::api::server::row)
         .collect();
+        let vat_check = gd_orders::vat_check(&mut conn, id)
+            .await
+            .map_err(AppError::internal)?
+            .map(|c| VatCheckView {
+                register: c.register,
+                checked: c.checked_at.format(STAMP).to_string(),
+                request_identifier: c.request_identifier,
+                registered_name: c.registered_name,
+            });
         let mut address = vec![o.buyer_name.clone()];
         address.extend(o.company.clone());
         address.push(o.street.clone());
@@ -263,6 +285,7 @@ mod server {
             address,
             vat_id: o.vat_id.clone(),
             treatment: o.treatment,
+            vat_check,
             early_start: o
                 .early_start_consent_at
                 .map(|at| at.format(STAMP).to_string()),

@@ -37,6 +37,9 @@ pub struct CheckoutView {
     pub blocked: Option<Conflict>,
     /// Payments go to the built-in test gateway (no money moves).
     pub test_gateway: bool,
+    /// VAT ids are confirmed by the local demo register, which knows only these (empty when
+    /// the EU's VIES confirms them).
+    pub demo_vat_ids: Vec<String>,
     pub prefill: BillingForm,
 }
 
@@ -279,6 +282,14 @@ mod server {
             treatment,
             blocked,
             test_gateway: ctx.config.payments.is_test_gateway(),
+            demo_vat_ids: if ctx.vat_register.is_demo() {
+                gd_vies::DEMO_BUSINESSES
+                    .iter()
+                    .map(|(id, _, _)| (*id).to_owned())
+                    .collect()
+            } else {
+                Vec::new()
+            },
             prefill,
         })
     }
@@ -352,28 +363,57 @@ mod server {
                 gd_common::IssueCode::ConsentMissing,
             ));
         }
+        // The form as typed goes back with any problem, so that nothing is lost.
+        let refused = |issues| {
+            let echo = [
+                ("name", &form.name),
+                ("company", &form.company),
+                ("street", &form.street),
+                ("postal_code", &form.postal_code),
+                ("city", &form.city),
+                ("country", &form.country),
+                ("vat_id", &form.vat_id),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.clone()))
+            .collect();
+            AppError::Validation { issues, echo }
+        };
         let billing = match billing {
             Ok(b) if issues.is_empty() => b,
-            _ => {
-                let echo = [
-                    ("name", &form.name),
-                    ("company", &form.company),
-                    ("street", &form.street),
-                    ("postal_code", &form.postal_code),
-                    ("city", &form.city),
-                    ("country", &form.country),
-                    ("vat_id", &form.vat_id),
-                ]
-                .into_iter()
-                .map(|(k, v)| (k.to_owned(), v.clone()))
-                .collect();
-                return Err(AppError::Validation { issues, echo });
-            }
+            _ => return Err(refused(issues)),
         };
         let cart = crate::context::cart_id(false)
             .await?
             .ok_or(AppError::Conflict(Conflict::EmptyCart))?;
         let treatment = billing.treatment(ctx.config.agency.small_business);
+        // No VAT only for a VAT id the register confirms now: the seller owes the VAT of a
+        // sale to an unregistered one. Its answer is kept with the order as evidence.
+        let vat_check = match (&billing.vat_id, treatment) {
+            (Some(id), Treatment::ReverseCharge) => {
+                let confirmed = ctx.vat_register.confirm(id).await.map_err(|e| {
+                    let code = match e {
+                        gd_vies::RegisterError::NotRegistered => {
+                            gd_common::IssueCode::VatIdNotRegistered
+                        }
+                        gd_vies::RegisterError::Unavailable(why) => {
+                            tracing::warn!(%why, "the VAT register could not confirm a VAT id");
+                            gd_common::IssueCode::VatRegisterUnavailable
+                        }
+                    };
+                    refused(vec![gd_common::FieldIssue::new("vat_id", code)])
+                })?;
+                Some(gd_orders::VatCheck {
+                    vat_id: id.as_str().to_owned(),
+                    register: confirmed.register.to_owned(),
+                    checked_at: confirmed.checked_at,
+                    request_identifier: confirmed.request_identifier,
+                    registered_name: confirmed.name,
+                    registered_address: confirmed.address,
+                })
+            }
+            _ => None,
+        };
         let catalog = ctx.catalog.get();
         let mut tx = crate::context::begin().await?;
         let lines = gd_cart::load(&mut tx, cart)
@@ -400,6 +440,11 @@ mod server {
         let created = gd_orders::create(&mut tx, &order)
             .await
             .map_err(order_error)?;
+        if let Some(check) = &vat_check {
+            gd_orders::record_vat_check(&mut tx, created.id, check)
+                .await
+                .map_err(AppError::internal)?;
+        }
         crate::context::commit(tx).await?;
 
         let lang_of = crate::i18n::Lang::from_code(lang);

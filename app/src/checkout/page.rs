@@ -34,6 +34,7 @@ pub(crate) struct Texts {
     pub country: &'static str,
     pub vat_id: &'static str,
     pub vat_id_hint: &'static str,
+    pub vat_demo: &'static str,
     pub account: &'static str,
     pub summary: &'static str,
     pub terms_before: &'static str,
@@ -90,7 +91,8 @@ pub(crate) const DE: Texts = Texts {
     city: "Ort",
     country: "Land",
     vat_id: "USt-IdNr. (optional)",
-    vat_id_hint: "Unternehmen in einem anderen EU-Staat zahlen mit gültiger USt-IdNr. den Nettopreis (Reverse Charge).",
+    vat_id_hint: "Unternehmen in einem anderen EU-Staat zahlen den Nettopreis (Reverse Charge), wenn das EU-Register (VIES) ihre USt-IdNr. bei der Bestellung bestätigt.",
+    vat_demo: "Demo-Register statt VIES: bestätigt nur die erfundenen Firmen ",
     account: "Bestellung für",
     summary: "Ihre Bestellung",
     terms_before: "Ich habe die ",
@@ -146,7 +148,8 @@ pub(crate) const EN: Texts = Texts {
     city: "City",
     country: "Country",
     vat_id: "VAT number (optional)",
-    vat_id_hint: "Businesses in another EU country with a valid VAT number pay the net price (reverse charge).",
+    vat_id_hint: "Businesses in another EU country pay the net price (reverse charge) when the EU register (VIES) confirms their VAT number at the order.",
+    vat_demo: "Demo register instead of VIES: confirms only the made-up businesses ",
     account: "Order for",
     summary: "Your order",
     terms_before: "I have read the ",
@@ -364,6 +367,7 @@ fn checkout_body(
     };
     let email = view.email.clone();
     let test_gateway = view.test_gateway;
+    let demo_vat_ids = view.demo_vat_ids.clone();
     let summary = summary_view(lang, &view);
     let terms_issue = issue_on(lang, error, "terms");
     let country_issue = issue_on(lang, error, "country");
@@ -403,6 +407,9 @@ fn checkout_body(
                         aria-invalid=move || vat_issue.get().is_some().to_string() aria-describedby="checkout-vat_id-error"
                         on:change=move |ev| vat_id.set(event_target_value(&ev))/>
                     <p class="mt-1 text-xs text-slate-500">{t.vat_id_hint}</p>
+                    {(!demo_vat_ids.is_empty()).then(|| view! {
+                        <p class="mt-1 text-xs font-medium text-amber-800" data-testid="vat-register-demo">{t.vat_demo}{demo_vat_ids.join(", ")}</p>
+                    })}
                     <p id="checkout-vat_id-error" class="mt-1 text-sm text-red-700" data-testid="field-error">{move || vat_issue.get()}</p>
                 </div>
                 <div class="space-y-3 pt-2">

@@ -53,10 +53,14 @@ pub enum IssueCode {
     VatCountry,
     /// A proof file that is not a JPEG, PNG or WebP image or a PDF (judged by its content).
     NotAProof,
+    /// The EU's VAT register says this VAT id is not registered.
+    VatIdNotRegistered,
+    /// The EU's VAT register could not confirm the VAT id just now.
+    VatRegisterUnavailable,
 }
 
 impl IssueCode {
-    pub const ALL: [IssueCode; 26] = [
+    pub const ALL: [IssueCode; 28] = [
         IssueCode::Required,
         IssueCode::TooLong,
         IssueCode::TooShort,
@@ -83,6 +87,8 @@ impl IssueCode {
         IssueCode::InvalidVatId,
         IssueCode::VatCountry,
         IssueCode::NotAProof,
+        IssueCode::VatIdNotRegistered,
+        IssueCode::VatRegisterUnavailable,
     ];
 
     /// The code's name in URLs (a form posted without JavaScript gets its problems back there).
@@ -114,6 +120,8 @@ impl IssueCode {
             IssueCode::InvalidVatId => "invalid-vat-id",
             IssueCode::VatCountry => "vat-country",
             IssueCode::NotAProof => "not-a-proof",
+            IssueCode::VatIdNotRegistered => "vat-id-not-registered",
+            IssueCode::VatRegisterUnavailable => "vat-register-unavailable",
         }
     }
 

@@ -253,6 +253,18 @@ pub struct DatevConfig {
     pub account_length: u32,
 }
 
+/// The EU's VAT register (VIES), REST interface.
+pub const VIES_URL: &str = "https://ec.europa.eu/taxation_customs/vies/rest-api";
+
+/// Which register confirms buyers' VAT ids (see [`Config::vat_register`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VatRegisterConfig {
+    /// The EU's VIES at this address.
+    Vies { url: String },
+    /// The local demo register (a fixed list of fictional businesses), for the demo agency.
+    Demo,
+}
+
 /// The agency as its invoices name it (every detail § 14 (4) UStG asks of the seller), and
 /// its VAT standing. Without `AGENCY_NAME` a local installation uses a demo agency, and its
 /// documents say so.
@@ -419,6 +431,12 @@ pub struct Config {
     /// `pages_read_engagement`). Unset: the handle's format is checked, and the page says the
     /// account was not looked up.
     pub instagram_discovery: Option<InstagramDiscoveryConfig>,
+    /// Where the checkout confirms that a buyer's EU VAT id is registered before it sells
+    /// without VAT (reverse charge). `VIES_URL` (default
+    /// `https://ec.europa.eu/taxation_customs/vies/rest-api`): the EU's VIES register. The
+    /// built-in demo agency (no `AGENCY_NAME`) uses a local demo register instead, unless
+    /// `VIES_URL` is set; the checkout then says so.
+    pub vat_register: VatRegisterConfig,
     /// The Instagram app clients connect through (`INSTAGRAM_APP_*`). Unset: clients connect
     /// demo accounts (generated numbers, labelled "demo data").
     pub instagram_app: Option<InstagramAppConfig>,
@@ -720,6 +738,15 @@ impl Config {
         };
 
         let agency = agency_from(&get)?;
+        let vat_register = match get("VIES_URL") {
+            Some(url) => VatRegisterConfig::Vies {
+                url: url.trim_end_matches('/').to_owned(),
+            },
+            None if agency.demo => VatRegisterConfig::Demo,
+            None => VatRegisterConfig::Vies {
+                url: VIES_URL.to_owned(),
+            },
+        };
         let invoice_retention_years: u32 = parse_or(
             "INVOICE_RETENTION_YEARS",
             get("INVOICE_RETENTION_YEARS"),
@@ -753,6 +780,7 @@ impl Config {
             analytics_drop_alert_percent,
             storage,
             instagram_discovery,
+            vat_register,
             payments,
             database_url: get("DATABASE_URL")
                 .unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/growthdesk".to_owned()),
@@ -1120,6 +1148,16 @@ fn agency_from(get: &dyn Fn(&str) -> Option<String>) -> Result<AgencyConfig, Con
     }
     let vat_id = get("AGENCY_VAT_ID");
     let tax_number = get("AGENCY_TAX_NUMBER");
+    if vat_id.is_none() && !small_business {
+        // The shop sells to businesses across the EU: their invoices (reverse charge) must
+        // carry both parties' VAT ids (§ 14a (1) UStG).
+        return Err(ConfigError {
+            name: "AGENCY_VAT_ID",
+            reason: "required unless AGENCY_SMALL_BUSINESS=true: invoices to EU businesses \
+                     (reverse charge) carry the agency's VAT id"
+                .into(),
+        });
+    }
     if vat_id.is_none() && tax_number.is_none() {
         return Err(ConfigError {
             name: "AGENCY_TAX_NUMBER",
@@ -1473,6 +1511,47 @@ mod tests {
             let e = Config::from_vars(vars(&[("WORKER_ORPHAN_AFTER_SECS", value)])).unwrap_err();
             assert_eq!(e.name, "WORKER_ORPHAN_AFTER_SECS", "{value}");
         }
+    }
+
+    #[test]
+    fn buyers_vat_ids_are_confirmed_by_vies_for_a_real_agency() {
+        let agency = [
+            ("AGENCY_NAME", "Muster Agentur GmbH"),
+            ("AGENCY_STREET", "Hauptstraße 1"),
+            ("AGENCY_POSTAL_CODE", "10115"),
+            ("AGENCY_CITY", "Berlin"),
+        ];
+        // The demo agency asks the local demo register; a set VIES_URL wins.
+        let demo = Config::from_vars(HashMap::new()).unwrap();
+        assert_eq!(demo.vat_register, VatRegisterConfig::Demo);
+        let local_vies = Config::from_vars(vars(&[("VIES_URL", "http://127.0.0.1:9/vies/")]));
+        assert_eq!(
+            local_vies.unwrap().vat_register,
+            VatRegisterConfig::Vies {
+                url: "http://127.0.0.1:9/vies".into()
+            }
+        );
+        // A real agency sells to EU businesses: it needs its VAT id, and asks VIES.
+        let err = Config::from_vars(vars(&agency)).unwrap_err();
+        assert_eq!(err.name, "AGENCY_VAT_ID");
+        let mut with_id = agency.to_vec();
+        with_id.push(("AGENCY_VAT_ID", "DE123456789"));
+        let real = Config::from_vars(vars(&with_id)).unwrap();
+        assert_eq!(
+            real.vat_register,
+            VatRegisterConfig::Vies {
+                url: VIES_URL.into()
+            }
+        );
+        assert_eq!(real.agency.vat_id.as_deref(), Some("DE123456789"));
+        // A small business charges no VAT to anyone: its tax number is enough.
+        let mut small = agency.to_vec();
+        small.extend([
+            ("AGENCY_SMALL_BUSINESS", "true"),
+            ("AGENCY_TAX_NUMBER", "30/123/45678"),
+        ]);
+        let small = Config::from_vars(vars(&small)).unwrap();
+        assert!(small.agency.small_business && small.agency.vat_id.is_none());
     }
 
     #[test]

@@ -129,6 +129,61 @@ pub fn parse_billing(input: &BillingInput) -> Result<Billing, Vec<FieldIssue>> {
     })
 }
 
+/// A register's confirmation of the buyer's VAT id, kept with an order sold without VAT.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VatCheck {
+    pub vat_id: String,
+    /// `vies` or `demo`.
+    pub register: String,
+    pub checked_at: chrono::DateTime<chrono::Utc>,
+    pub request_identifier: Option<String>,
+    pub registered_name: Option<String>,
+    pub registered_address: Option<String>,
+}
+
+/// Keeps the confirmation with its order (in the caller's transaction, the one that created
+/// the order). Texts from the register are cut to what the table keeps.
+pub async fn record_vat_check(
+    conn: &mut sqlx::PgConnection,
+    order_id: uuid::Uuid,
+    check: &VatCheck,
+) -> Result<(), sqlx::Error> {
+    fn cut(text: &Option<String>, max: usize) -> Option<String> {
+        text.as_ref().map(|t| t.chars().take(max).collect())
+    }
+    sqlx::query!(
+        "INSERT INTO order_vat_checks (order_id, vat_id, register, checked_at, request_identifier,
+                                       registered_name, registered_address)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        order_id,
+        check.vat_id,
+        check.register,
+        check.checked_at as _,
+        cut(&check.request_identifier, 64),
+        cut(&check.registered_name, 400),
+        cut(&check.registered_address, 600),
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The confirmation kept with an order, if it was sold without VAT to a confirmed VAT id.
+pub async fn vat_check(
+    conn: &mut sqlx::PgConnection,
+    order_id: uuid::Uuid,
+) -> Result<Option<VatCheck>, sqlx::Error> {
+    sqlx::query_as!(
+        VatCheck,
+        r#"SELECT vat_id, register, checked_at AS "checked_at: chrono::DateTime<chrono::Utc>",
+                  request_identifier, registered_name, registered_address
+           FROM order_vat_checks WHERE order_id = $1"#,
+        order_id
+    )
+    .fetch_optional(conn)
+    .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -25,7 +25,8 @@ mod store;
 pub mod subscriptions;
 
 pub use billing::{
-    parse_billing, preview_treatment, Billing, BillingInput, COUNTRIES, SELLER_COUNTRY,
+    parse_billing, preview_treatment, record_vat_check, vat_check, Billing, BillingInput, VatCheck,
+    COUNTRIES, SELLER_COUNTRY,
 };
 pub use mails::{
     confirmation_mail, deliver_confirmation, deliver_notice, deliver_update, status_words,

@@ -42,6 +42,8 @@ pub struct ServerContext {
     pub instagram: Arc<dyn gd_instagram::AccountCheck>,
     /// Checkout sessions: Stripe, or the built-in test gateway.
     pub gateway: gd_payments::Gateway,
+    /// Confirms a buyer's EU VAT id before a sale without VAT: VIES, or the demo register.
+    pub vat_register: Arc<dyn gd_vies::VatRegister>,
 }
 
 /// Why the platform refused or failed a request. Refusals carry their meaning; the rest is

@@ -83,6 +83,7 @@ impl TestApp {
             live: gd_analytics::live::Live::start(&pool).await.unwrap(),
             pages: Default::default(),
             gateway: gd_payments::Gateway::from_config(&config.payments).unwrap(),
+            vat_register: gd_vies::from_config(&config).unwrap(),
         });
         server::metrics_handle();
         let app = server::router(state);
