@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { hydrated, pngPhoto, signInNewAdmin } from './helpers';
+import { hydrated, pngPhoto, signedInAdmin } from './helpers';
 
 const run = Date.now().toString(36);
 
@@ -8,7 +8,7 @@ test('an admin creates, prices, illustrates and publishes a product; the shop an
   request,
   baseURL,
 }) => {
-  await signInNewAdmin(page, `katalog.${run}@example.de`, baseURL!);
+  await signedInAdmin(page, `katalog.${run}@example.de`, baseURL!);
 
   // From the header's admin link to the catalog.
   await page.goto('/');

@@ -79,8 +79,9 @@ export function createAdmin(email: string, baseURL: string): string {
   return link![0];
 }
 
-/** A new admin, signed in with two-factor sign-in set up, as a person does it in the browser. */
-export async function signInNewAdmin(page: Page, email: string, baseURL: string) {
+/** A new admin as an operator makes one (`make admin`), signed in with two-factor sign-in set up
+ * as a person does it in the browser; ends on the two-factor page. */
+export async function signedInAdmin(page: Page, email: string, baseURL: string) {
   await page.goto(createAdmin(email, baseURL));
   await hydrated(page);
   await page.locator('#auth-password').fill(password);
@@ -178,26 +179,4 @@ export async function payOnTestGateway(page: Page): Promise<string> {
   await page.waitForURL(/\/portal\/orders\/[0-9a-f-]+\?session_id=cs_test_/);
   await hydrated(page);
   return page.url().split('?')[0];
-}
-
-/** An admin as an operator makes one (`make admin`), with two-factor sign-in set up; ends
- * signed in on the two-factor page. */
-export async function signedInAdmin(page: Page, email: string, baseURL: string) {
-  await page.goto(createAdmin(email, baseURL));
-  await hydrated(page);
-  await page.locator('#auth-password').fill(password);
-  await page.getByRole('button', { name: 'Passwort speichern' }).click();
-  await expect(page.getByTestId('notice')).toContainText('Ihr neues Passwort gilt');
-  await page.locator('#auth-email').fill(email);
-  await page.locator('#auth-password').fill(password);
-  await page.getByRole('button', { name: 'Anmelden' }).click();
-  await expect(page.getByTestId('account-roles')).toHaveText('admin');
-  await page.goto('/account/two-factor');
-  await hydrated(page);
-  await page.getByRole('button', { name: 'Authenticator-App einrichten' }).click();
-  await expect(page.getByTestId('totp-qr')).toBeVisible();
-  const secret = (await page.getByTestId('totp-secret').textContent())!.trim();
-  await page.locator('#auth-code').fill(totp(secret));
-  await page.getByRole('button', { name: 'Einschalten' }).click();
-  await expect(page.getByTestId('recovery-codes').locator('li')).toHaveCount(10);
 }
