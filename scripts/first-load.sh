@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Serves the release build (with the demo catalog) and measures the real first load of the
-# landing, catalog and product pages in Chromium
+# landing, catalog and product pages and of the signed-in pages in Chromium
 # (scripts/first-load.mjs). Usage: scripts/first-load.sh (after `cargo leptos build --release`)
 set -euo pipefail
 bin="${CARGO_TARGET_DIR:-target}/release/server"
