@@ -532,8 +532,13 @@ async fn finance_gets_a_daily_digest_once(pool: PgPool) {
     let dir = std::env::temp_dir().join(format!("gd-digest-{}", Uuid::now_v7()));
     let from: lettre::message::Mailbox = "Growthdesk <team@growthdesk.localhost>".parse().unwrap();
     let mailer = gd_mail::OutboxMailer::new(&dir, from).unwrap();
-    let today = chrono::Utc::now().date_naive();
-    // The invoice was issued today: tomorrow's digest reports it.
+    // The invoice was issued today, in Berlin (as invoices are dated): tomorrow's digest
+    // reports it. (UTC's date differs between 23:00 and midnight.)
+    let today: chrono::NaiveDate =
+        sqlx::query_scalar("SELECT (now() AT TIME ZONE 'Europe/Berlin')::date")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
     let tomorrow = today.succ_opt().unwrap();
     let sent =
         gd_invoices::digest::send_daily(&pool, &mailer, "http://127.0.0.1:3000", None, tomorrow)
