@@ -13,8 +13,6 @@ use sqlx::PgPool;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
-const SECRET: &str = gd_config::TEST_GATEWAY_WEBHOOK_SECRET;
-
 async fn deliver(app: &TestApp, body: &str, secret: &str) -> u16 {
     deliver_event(app, body, secret, now()).await
 }
@@ -96,16 +94,7 @@ async fn finance_and_admins_refund_part_then_the_rest_each_once(pool: PgPool) {
     assert_eq!(order["status"], "partly_refunded");
     // The gateway's `charge.refunded` event arrives (and again, twice at once): nothing new.
     app.run_worker_until_idle().await;
-    let payload: String = sqlx::query_scalar(
-        "SELECT payload FROM test_gateway_events WHERE type = 'charge.refunded' LIMIT 1",
-    )
-    .fetch_one(&app.pool)
-    .await
-    .unwrap();
-    let (a, b) = tokio::join!(
-        deliver(&app, &payload, SECRET),
-        deliver(&app, &payload, SECRET)
-    );
+    let (a, b) = common::deliver_again_twice_at_once(&app, "charge.refunded").await;
     assert_eq!((a, b), (200, 200));
     assert_eq!(
         app.count("SELECT sum(amount)::bigint FROM payments WHERE kind = 'refund'")

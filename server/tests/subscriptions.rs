@@ -51,6 +51,38 @@ async fn portal(client: &reqwest::Client, url: &str, sub: &str, action: &str) {
     assert_eq!(res.status().as_u16(), 303, "{action}");
 }
 
+/// The address of the billing portal for subscription `sub_id` (ours), in `lang`, as the
+/// client's portal asks for it.
+async fn portal_url_for(
+    client: &reqwest::Client,
+    app: &TestApp,
+    lang: &str,
+    sub_id: &str,
+) -> String {
+    let (status, url) = post(
+        client,
+        app,
+        "/api/subscription_portal",
+        &[("lang", lang), ("id", sub_id)],
+    )
+    .await;
+    assert_eq!(status, 200, "{url}");
+    url.as_str().unwrap().to_owned()
+}
+
+/// The gateway's id of the one subscription there is.
+async fn gateway_sub_ref(app: &TestApp) -> String {
+    sqlx::query_scalar("SELECT gateway_ref FROM subscriptions")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+}
+
+/// The page at `url` as `client` reads it.
+async fn read_page(client: &reqwest::Client, url: &str) -> String {
+    client.get(url).send().await.unwrap().text().await.unwrap()
+}
+
 #[sqlx::test(migrations = false)]
 async fn a_subscription_renews_fails_recovers_and_ends_each_once(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
@@ -65,14 +97,7 @@ async fn a_subscription_renews_fails_recovers_and_ends_each_once(pool: PgPool) {
         app.count("SELECT count(*) FROM gateway_prices WHERE gateway = 'test' AND amount = 49900 AND interval = 'month'").await,
         1
     );
-    let page = client
-        .get(&pay_url)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = read_page(&client, &pay_url).await;
     assert!(page.contains("499,00 € / Monat"), "{page}");
     assert!(
         !page.contains("later_succeeds"),
@@ -126,32 +151,14 @@ async fn a_subscription_renews_fails_recovers_and_ends_each_once(pool: PgPool) {
     let sub_id = sub["id"].as_str().unwrap().to_owned();
 
     // The billing portal (the test gateway's) for this subscription.
-    let (status, url) = post(
-        &client,
-        &app,
-        "/api/subscription_portal",
-        &[("lang", "de"), ("id", &sub_id)],
-    )
-    .await;
-    assert_eq!(status, 200, "{url}");
-    let portal_url = url.as_str().unwrap().to_owned();
+    let portal_url = portal_url_for(&client, &app, "de", &sub_id).await;
     assert!(
         portal_url.starts_with(&app.url("/test-gateway/billing/bps_test_")),
         "{portal_url}"
     );
-    let page = client
-        .get(&portal_url)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = read_page(&client, &portal_url).await;
     assert!(page.contains("Hier fließt kein Geld"), "{page}");
-    let gateway_sub: String = sqlx::query_scalar("SELECT gateway_ref FROM subscriptions")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let gateway_sub = gateway_sub_ref(&app).await;
 
     // The period ends: renewed and paid, the client told once.
     portal(&client, &portal_url, &gateway_sub, "end_of_period").await;
@@ -332,19 +339,8 @@ async fn a_refunded_renewal_gets_a_credit_note_the_client_sees(pool: PgPool) {
     let order_id = common::pay_cart(&app, &client, BILLING).await;
     let (_, sub) = post(&client, &app, "/api/my_subscriptions", &[]).await;
     let sub_id = sub[0]["id"].as_str().unwrap().to_owned();
-    let (status, url) = post(
-        &client,
-        &app,
-        "/api/subscription_portal",
-        &[("lang", "de"), ("id", &sub_id)],
-    )
-    .await;
-    assert_eq!(status, 200, "{url}");
-    let portal_url = url.as_str().unwrap().to_owned();
-    let gateway_sub: String = sqlx::query_scalar("SELECT gateway_ref FROM subscriptions")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let portal_url = portal_url_for(&client, &app, "de", &sub_id).await;
+    let gateway_sub = gateway_sub_ref(&app).await;
     // A month later the plan renews: two invoices, the checkout's and the renewal's.
     portal(&client, &portal_url, &gateway_sub, "end_of_period").await;
     app.run_worker_until_idle().await;
@@ -368,14 +364,7 @@ async fn a_refunded_renewal_gets_a_credit_note_the_client_sees(pool: PgPool) {
     // The agency refunds the renewal in the gateway's dashboard (the portal page's stand-in
     // for it): its `charge.refunded` reaches the webhook, the refund is recorded against the
     // renewal's payment and gets a credit note correcting the renewal's invoice.
-    let page = client
-        .get(&portal_url)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = read_page(&client, &portal_url).await;
     assert!(page.contains("portal-refund_latest"), "{page}");
     portal(&client, &portal_url, &gateway_sub, "refund_latest").await;
     app.run_worker_until_idle().await;
@@ -400,16 +389,7 @@ async fn a_refunded_renewal_gets_a_credit_note_the_client_sees(pool: PgPool) {
         1
     );
     // The event again, twice at once: nothing new.
-    let payload: String = sqlx::query_scalar(
-        "SELECT payload FROM test_gateway_events WHERE type = 'charge.refunded'",
-    )
-    .fetch_one(&app.pool)
-    .await
-    .unwrap();
-    let (a, b) = tokio::join!(
-        deliver(&app, &payload, SECRET),
-        deliver(&app, &payload, SECRET)
-    );
+    let (a, b) = common::deliver_again_twice_at_once(&app, "charge.refunded").await;
     assert_eq!((a, b), (200, 200));
     app.run_worker_until_idle().await;
     assert_eq!(
@@ -688,14 +668,7 @@ async fn with_a_stripe_key_subscriptions_talk_to_stripe(pool: PgPool) {
         .expect(1)
         .mount(&stripe)
         .await;
-    let (status, url) = post(
-        &client,
-        &app,
-        "/api/subscription_portal",
-        &[("lang", "en"), ("id", &sub_id)],
-    )
-    .await;
-    assert_eq!(status, 200, "{url}");
+    let url = portal_url_for(&client, &app, "en", &sub_id).await;
     assert_eq!(url, "https://billing.stripe.com/p/session/live_1");
     let requests: Vec<Request> = stripe.received_requests().await.unwrap();
     let portal = requests

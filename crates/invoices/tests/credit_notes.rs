@@ -7,19 +7,17 @@
 //! credit note per refund, and the credit notes of an invoice never add up to more than it.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use gd_common::Locale;
 use gd_invoices::issue::{self, Issued, Settings};
 use gd_invoices::{store, Invoice, Kind};
+use gd_orders::fixtures::{self, MONTHLY_PLAN};
 use gd_orders::refunds::{self, RefundApplied};
-use gd_orders::settle::{self, Claim, Outcome, ReceivedEvent};
-use gd_orders::subscriptions::{self, SubscriptionApplied};
-use gd_orders::Report;
-use gd_pricing::{Billing, Cents, Quote, RateTotal, Totals, Treatment, VatRate};
+use gd_orders::settle::{self, Claim, Outcome};
 use serde_json::{json, Value};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-const AMOUNT: i64 = 49_900;
+/// The monthly plan's price.
+const AMOUNT: i64 = MONTHLY_PLAN.unit_gross.0;
 
 fn settings() -> Settings {
     let config = gd_config::Config::from_vars(Default::default()).unwrap();
@@ -64,82 +62,14 @@ impl Plan {
     }
 }
 
+/// The client `name` with the monthly plan, its checkout and first invoice paid.
 async fn plan(pool: &PgPool, name: &str) -> Plan {
-    let product: Uuid =
-        sqlx::query_scalar("SELECT id FROM products WHERE slug = 'social-media-betreuung'")
-            .fetch_one(pool)
-            .await
-            .unwrap();
-    let user = Uuid::now_v7();
-    sqlx::query("INSERT INTO users (id, email) VALUES ($1, $2)")
-        .bind(user)
-        .bind(format!("{name}@example.de"))
-        .execute(pool)
-        .await
-        .unwrap();
-    let gross = Cents(AMOUNT);
-    let rate = VatRate::from_basis_points(1900).unwrap();
-    let net = gd_pricing::net_of(gross, rate);
-    let vat = Cents(gross.0 - net.0);
-    let billing = gd_orders::parse_billing(&gd_orders::BillingInput {
-        name: "Erika Mustermann".into(),
-        street: "Hauptstraße 1".into(),
-        postal_code: "10115".into(),
-        city: "Berlin".into(),
-        country: "DE".into(),
-        ..Default::default()
-    })
-    .unwrap();
-    let new = gd_orders::NewOrder {
-        user_id: user,
-        locale: Locale::De,
-        email: format!("{name}@example.de"),
-        billing,
-        terms_version: "2026-12-01".into(),
-        early_start_consent: None,
-        gateway: "test",
-        cart_id: None,
-        cart_line_ids: vec![],
-        lines: vec![gd_orders::NewLine {
-            product_id: product,
-            slug: "social-media-betreuung".into(),
-            name: "Social-Media-Betreuung".into(),
-            period: Billing::Monthly,
-            tier: "basic".into(),
-            addons: vec![],
-            speed: None,
-            description: "8 Beiträge im Monat".into(),
-            target: "@growth.desk".into(),
-            quantity: 1,
-            unit_gross: gross,
-            vat_rate_bp: 1900,
-            net,
-            vat,
-            total: gross,
-        }],
-        quote: Quote {
-            treatment: Treatment::Standard,
-            periods: vec![Totals {
-                billing: Billing::Monthly,
-                rates: vec![RateTotal {
-                    rate,
-                    net,
-                    vat,
-                    total: gross,
-                }],
-                net,
-                vat,
-                total: gross,
-            }],
-        },
-    };
+    let email = format!("{name}@example.de");
+    let user = fixtures::user(pool, &email).await.unwrap();
     let session = format!("cs_{name}");
-    let mut conn = pool.acquire().await.unwrap();
-    let order = gd_orders::create(&mut conn, &new).await.unwrap().id;
-    gd_orders::attach_session(&mut conn, order, &session, None)
+    let order = fixtures::order(pool, user, &email, &MONTHLY_PLAN, Some(&session))
         .await
         .unwrap();
-    drop(conn);
     let sub = json!({
         "id": format!("sub_{name}"), "object": "subscription", "status": "active",
         "customer": "cus_cn", "cancel_at_period_end": false,
@@ -149,22 +79,14 @@ async fn plan(pool: &PgPool, name: &str) -> Plan {
             "price": {"id": "price_cn", "unit_amount": AMOUNT, "recurring": {"interval": "month"}}}]}
     });
     // The checkout is paid: the order and its payment, then the first invoice's event.
-    let session_object = json!({
-        "id": session, "object": "checkout.session", "mode": "subscription",
-        "status": "complete", "payment_status": "paid", "client_reference_id": order.to_string(),
-        "customer": "cus_cn", "subscription": sub["id"], "payment_intent": null,
-        "amount_total": AMOUNT, "currency": "eur"
-    });
-    let mut tx = pool.begin().await.unwrap();
-    gd_orders::apply_session(
-        &mut tx,
-        &serde_json::from_value(session_object).unwrap(),
-        Report::Current,
-        "evt_checkout",
+    fixtures::subscription_checkout_paid(
+        pool,
+        order,
+        &session,
+        &serde_json::from_value(sub.clone()).unwrap(),
     )
     .await
     .unwrap();
-    tx.commit().await.unwrap();
     let plan = Plan {
         order,
         user,
@@ -178,25 +100,15 @@ async fn plan(pool: &PgPool, name: &str) -> Plan {
 /// `invoice.paid` for invoice `i` of `plan`.
 async fn invoice_paid(pool: &PgPool, plan: &Plan, i: i64) {
     let mut tx = pool.begin().await.unwrap();
-    let SubscriptionApplied::Applied { subscription, .. } = subscriptions::apply_subscription(
+    fixtures::apply_subscription_invoice(
         &mut tx,
-        "test",
         &serde_json::from_value(plan.sub.clone()).unwrap(),
-        "evt_sub",
-    )
-    .await
-    .unwrap() else {
-        panic!("the plan's order is found");
-    };
-    subscriptions::apply_invoice(
-        &mut tx,
-        "test",
-        subscription,
         &serde_json::from_value(plan.invoice(i)).unwrap(),
         "evt_invoice",
     )
     .await
-    .unwrap();
+    .unwrap()
+    .expect("the plan's order is found");
     tx.commit().await.unwrap();
 }
 
@@ -205,13 +117,7 @@ async fn invoice_paid(pool: &PgPool, plan: &Plan, i: i64) {
 /// applies it (once per event id).
 async fn charge_refunded(pool: &PgPool, order: Uuid, event: &str, invoice: &str, listed: &[Value]) {
     let payload = json!({ "id": event });
-    let received = ReceivedEvent {
-        id: event,
-        gateway: "test",
-        kind: "charge.refunded",
-        created: 0,
-        payload: &payload,
-    };
+    let received = fixtures::test_event(event, "charge.refunded", &payload);
     let mut tx = pool.begin().await.unwrap();
     if settle::claim_event(&mut tx, &received).await.unwrap() == Claim::New {
         for refund in listed {

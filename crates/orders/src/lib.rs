@@ -16,6 +16,8 @@
 
 pub mod admin;
 mod billing;
+#[cfg(feature = "fixtures")]
+pub mod fixtures;
 mod mails;
 mod prices;
 pub mod refunds;

@@ -10,11 +10,10 @@
 //! rather than shrunk.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use gd_common::Locale;
-use gd_orders::settle::{self, Claim, Outcome, ReceivedEvent};
+use gd_orders::fixtures::{self, FOLLOWERS};
+use gd_orders::settle::{self, Claim, Outcome};
 use gd_orders::{Report, Status};
 use gd_payments::{PaymentStatus, Session, SessionMode, SessionStatus};
-use gd_pricing::{Billing, Cents, Quote, RateTotal, Totals, Treatment, VatRate};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::TestRunner;
@@ -114,13 +113,7 @@ fn final_session(s: Scenario, id: &str, order: Uuid, total: i64) -> Session {
 /// transaction.
 async fn deliver(pool: &PgPool, event_id: &str, kind: &str, report: Report, session: &Session) {
     let payload = serde_json::json!({ "id": event_id, "type": kind });
-    let received = ReceivedEvent {
-        id: event_id,
-        gateway: "test",
-        kind,
-        created: 0,
-        payload: &payload,
-    };
+    let received = fixtures::test_event(event_id, kind, &payload);
     let mut tx = pool.begin().await.unwrap();
     if settle::claim_event(&mut tx, &received).await.unwrap() == Claim::New {
         let applied = gd_orders::apply_session(&mut tx, session, report, event_id)
@@ -141,92 +134,28 @@ async fn return_page(pool: &PgPool, session: &Session) {
     tx.commit().await.unwrap();
 }
 
-async fn new_order(pool: &PgPool, user: Uuid, product: Uuid, session_id: &str) -> (Uuid, i64) {
-    let gross = Cents(11_980);
-    let quote = Quote {
-        treatment: Treatment::Standard,
-        periods: vec![Totals {
-            billing: Billing::OneOff,
-            rates: vec![RateTotal {
-                rate: VatRate::from_basis_points(1900).unwrap(),
-                net: Cents(10_067),
-                vat: Cents(1_913),
-                total: gross,
-            }],
-            net: Cents(10_067),
-            vat: Cents(1_913),
-            total: gross,
-        }],
-    };
-    let billing = gd_orders::parse_billing(&gd_orders::BillingInput {
-        name: "Erika Mustermann".into(),
-        street: "Hauptstraße 1".into(),
-        postal_code: "10115".into(),
-        city: "Berlin".into(),
-        country: "DE".into(),
-        ..Default::default()
-    })
-    .unwrap();
-    let order = gd_orders::NewOrder {
-        user_id: user,
-        locale: Locale::De,
-        email: "buyer@example.de".into(),
-        billing,
-        terms_version: "2026-12-01".into(),
-        early_start_consent: None,
-        gateway: "test",
-        cart_id: None,
-        cart_line_ids: vec![],
-        lines: vec![gd_orders::NewLine {
-            product_id: product,
-            slug: "instagram-follower".into(),
-            name: "Instagram Follower".into(),
-            period: Billing::OneOff,
-            tier: "5k".into(),
-            addons: vec![],
-            speed: None,
-            description: "5.000 Follower".into(),
-            target: "@growth.desk".into(),
-            quantity: 2,
-            unit_gross: Cents(5_990),
-            vat_rate_bp: 1900,
-            net: Cents(10_067),
-            vat: Cents(1_913),
-            total: gross,
-        }],
-        quote,
-    };
-    let mut conn = pool.acquire().await.unwrap();
-    let created = gd_orders::create(&mut conn, &order).await.unwrap();
-    gd_orders::attach_session(&mut conn, created.id, session_id, None)
-        .await
-        .unwrap();
-    (created.id, gross.0)
-}
-
 #[sqlx::test(migrations = false)]
 async fn every_delivery_sequence_leaves_one_order_one_payment_one_mail(pool: PgPool) {
     gd_db::migrate(&pool).await.unwrap();
     gd_db::seed_demo_data(&pool).await.unwrap();
-    let product: Uuid = sqlx::query_scalar("SELECT id FROM products ORDER BY position LIMIT 1")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-    let user = Uuid::now_v7();
-    sqlx::query(
-        "INSERT INTO users (id, email, email_verified_at) VALUES ($1, 'buyer@example.de', now())",
-    )
-    .bind(user)
-    .execute(&pool)
-    .await
-    .unwrap();
+    let user = fixtures::user(&pool, "buyer@example.de").await.unwrap();
+    // What each order costs: two follower packages of 59,90 €.
+    let total: i64 = 11_980;
 
     let mut runner = TestRunner::deterministic();
     let strategy = case();
     for n in 0..48 {
         let (scenario, rounds) = strategy.new_tree(&mut runner).unwrap().current();
         let session_id = format!("cs_prop_{n}");
-        let (order, total) = new_order(&pool, user, product, &session_id).await;
+        let order = fixtures::order(
+            &pool,
+            user,
+            "buyer@example.de",
+            &FOLLOWERS,
+            Some(&session_id),
+        )
+        .await
+        .unwrap();
         let session = final_session(scenario, &session_id, order, total);
         let kinds = events(scenario);
         for round in &rounds {

@@ -9,23 +9,18 @@
 //! one credit note job per refund.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use gd_common::Locale;
+use gd_orders::fixtures::{self, MONTHLY_PLAN};
 use gd_orders::refunds;
-use gd_orders::settle::{self, Claim, Outcome, ReceivedEvent};
-use gd_orders::subscriptions::{self, SubscriptionApplied};
-use gd_orders::Report;
-use gd_payments::{
-    Invoice, InvoiceStatus, PaymentStatus, Refund, Session, SessionMode, SessionStatus,
-    Subscription, SubscriptionItem, SubscriptionStatus,
-};
-use gd_pricing::{Billing, Cents, Quote, RateTotal, Totals, Treatment, VatRate};
+use gd_orders::settle::{self, Claim, Outcome};
+use gd_payments::{Invoice, InvoiceStatus, Refund, Subscription};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::TestRunner;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-const AMOUNT: i64 = 49_900;
+/// The monthly plan's price.
+const AMOUNT: i64 = MONTHLY_PLAN.unit_gross.0;
 /// The first invoice (the checkout's) and two renewals.
 const INVOICES: usize = 3;
 
@@ -82,30 +77,6 @@ fn case() -> impl Strategy<Value = (Vec<Refunded>, Vec<Vec<Delivery>>)> {
         })
 }
 
-fn subscription(id: &str, order: Uuid) -> Subscription {
-    Subscription {
-        id: id.to_owned(),
-        status: SubscriptionStatus::Active,
-        customer: "cus_refund".into(),
-        cancel_at_period_end: false,
-        current_period_start: Some(1_801_353_600),
-        current_period_end: Some(1_803_772_800),
-        canceled_at: None,
-        ended_at: None,
-        order_id: Some(order.to_string()),
-        items: vec![SubscriptionItem {
-            id: format!("si_{id}"),
-            price: "price_refund".into(),
-            product: None,
-            unit_amount: AMOUNT,
-            quantity: 1,
-            interval: Some("month".into()),
-            current_period_start: None,
-            current_period_end: None,
-        }],
-    }
-}
-
 /// Invoice `i` of subscription `sub` (0: the checkout's), paid.
 fn invoice(sub: &str, i: usize) -> Invoice {
     let start = 1_801_353_600 + i64::try_from(i).unwrap() * 2_592_000;
@@ -151,39 +122,11 @@ fn charge_refunds(sub: &str, refunds: &[Refunded], i: usize, upto: usize) -> Vec
         .collect()
 }
 
-fn received<'a>(id: &'a str, kind: &'a str, payload: &'a serde_json::Value) -> ReceivedEvent<'a> {
-    ReceivedEvent {
-        id,
-        gateway: "test",
-        kind,
-        created: 0,
-        payload,
-    }
-}
-
 /// `invoice.paid`: the subscription, then the invoice, on the event's transaction.
 async fn deliver_invoice(pool: &PgPool, event_id: &str, sub: &Subscription, inv: &Invoice) {
-    let payload = serde_json::json!({ "id": event_id });
-    let mut tx = pool.begin().await.unwrap();
-    let e = received(event_id, "invoice.paid", &payload);
-    if settle::claim_event(&mut tx, &e).await.unwrap() == Claim::New {
-        let SubscriptionApplied::Applied {
-            subscription,
-            order,
-        } = subscriptions::apply_subscription(&mut tx, "test", sub, event_id)
-            .await
-            .unwrap()
-        else {
-            panic!("the subscription's order is found");
-        };
-        subscriptions::apply_invoice(&mut tx, "test", subscription, inv, event_id)
-            .await
-            .unwrap();
-        settle::finish_event(&mut tx, event_id, Outcome::Handled, Some(order))
-            .await
-            .unwrap();
-    }
-    tx.commit().await.unwrap();
+    fixtures::deliver_invoice_event(pool, event_id, "invoice.paid", sub, inv)
+        .await
+        .unwrap();
 }
 
 /// `charge.refunded`, as the webhook applies it: the invoice the charge paid first (from the
@@ -196,22 +139,16 @@ async fn deliver_refunds(
     refunds: &[Refund],
 ) {
     let payload = serde_json::json!({ "id": event_id });
-    let e = received(event_id, "charge.refunded", &payload);
+    let e = fixtures::test_event(event_id, "charge.refunded", &payload);
     let mut tx = pool.begin().await.unwrap();
     if settle::claim_event(&mut tx, &e).await.unwrap() == Claim::Duplicate {
         tx.commit().await.unwrap();
         return;
     }
-    let SubscriptionApplied::Applied { subscription, .. } =
-        subscriptions::apply_subscription(&mut tx, "test", sub, event_id)
-            .await
-            .unwrap()
-    else {
-        panic!("the subscription's order is found");
-    };
-    subscriptions::apply_invoice(&mut tx, "test", subscription, inv, event_id)
+    fixtures::apply_subscription_invoice(&mut tx, sub, inv, event_id)
         .await
-        .unwrap();
+        .unwrap()
+        .expect("the subscription's order is found");
     let mut order = None;
     for refund in refunds {
         let applied =
@@ -226,92 +163,11 @@ async fn deliver_refunds(
     tx.commit().await.unwrap();
 }
 
-async fn new_subscription_order(pool: &PgPool, user: Uuid, product: Uuid, session: &str) -> Uuid {
-    let gross = Cents(AMOUNT);
-    let rate = VatRate::from_basis_points(1900).unwrap();
-    let net = gd_pricing::net_of(gross, rate);
-    let vat = Cents(gross.0 - net.0);
-    let quote = Quote {
-        treatment: Treatment::Standard,
-        periods: vec![Totals {
-            billing: Billing::Monthly,
-            rates: vec![RateTotal {
-                rate,
-                net,
-                vat,
-                total: gross,
-            }],
-            net,
-            vat,
-            total: gross,
-        }],
-    };
-    let billing = gd_orders::parse_billing(&gd_orders::BillingInput {
-        name: "Erika Mustermann".into(),
-        street: "Hauptstraße 1".into(),
-        postal_code: "10115".into(),
-        city: "Berlin".into(),
-        country: "DE".into(),
-        ..Default::default()
-    })
-    .unwrap();
-    let order = gd_orders::NewOrder {
-        user_id: user,
-        locale: Locale::De,
-        email: "abo@example.de".into(),
-        billing,
-        terms_version: "2026-12-01".into(),
-        early_start_consent: None,
-        gateway: "test",
-        cart_id: None,
-        cart_line_ids: vec![],
-        lines: vec![gd_orders::NewLine {
-            product_id: product,
-            slug: "social-media-betreuung".into(),
-            name: "Social-Media-Betreuung".into(),
-            period: Billing::Monthly,
-            tier: "basic".into(),
-            addons: vec![],
-            speed: None,
-            description: "8 Beiträge im Monat".into(),
-            target: "@growth.desk".into(),
-            quantity: 1,
-            unit_gross: gross,
-            vat_rate_bp: 1900,
-            net,
-            vat,
-            total: gross,
-        }],
-        quote,
-    };
-    let mut conn = pool.acquire().await.unwrap();
-    let created = gd_orders::create(&mut conn, &order).await.unwrap();
-    gd_orders::attach_session(&mut conn, created.id, session, None)
-        .await
-        .unwrap();
-    created.id
-}
-
 /// The checkout is paid: the order and its payment, the subscription and its first period.
 async fn checkout_paid(pool: &PgPool, order: Uuid, session: &str, sub: &Subscription) {
-    let paid = Session {
-        id: session.to_owned(),
-        mode: SessionMode::Subscription,
-        status: SessionStatus::Complete,
-        payment_status: PaymentStatus::Paid,
-        client_reference_id: Some(order.to_string()),
-        customer: Some("cus_refund".into()),
-        subscription: Some(sub.id.clone()),
-        payment_intent: None,
-        amount_total: Some(AMOUNT),
-        currency: Some("eur".into()),
-        url: None,
-    };
-    let mut tx = pool.begin().await.unwrap();
-    gd_orders::apply_session(&mut tx, &paid, Report::Current, "evt_checkout")
+    fixtures::subscription_checkout_paid(pool, order, session, sub)
         .await
         .unwrap();
-    tx.commit().await.unwrap();
     deliver_invoice(
         pool,
         &format!("evt_{}_paid_0", sub.id),
@@ -325,19 +181,7 @@ async fn checkout_paid(pool: &PgPool, order: Uuid, session: &str, sub: &Subscrip
 async fn every_refund_sequence_records_each_refund_once_against_its_payment(pool: PgPool) {
     gd_db::migrate(&pool).await.unwrap();
     gd_db::seed_demo_data(&pool).await.unwrap();
-    let product: Uuid =
-        sqlx::query_scalar("SELECT id FROM products WHERE slug = 'social-media-betreuung'")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
-    let user = Uuid::now_v7();
-    sqlx::query(
-        "INSERT INTO users (id, email, email_verified_at) VALUES ($1, 'abo@example.de', now())",
-    )
-    .bind(user)
-    .execute(&pool)
-    .await
-    .unwrap();
+    let user = fixtures::user(&pool, "abo@example.de").await.unwrap();
 
     let mut runner = TestRunner::deterministic();
     let strategy = case();
@@ -345,8 +189,10 @@ async fn every_refund_sequence_records_each_refund_once_against_its_payment(pool
         let (refunded, rounds) = strategy.new_tree(&mut runner).unwrap().current();
         let sub_id = format!("sub_re_{n}");
         let session = format!("cs_re_{n}");
-        let order = new_subscription_order(&pool, user, product, &session).await;
-        let sub = subscription(&sub_id, order);
+        let order = fixtures::order(&pool, user, "abo@example.de", &MONTHLY_PLAN, Some(&session))
+            .await
+            .unwrap();
+        let sub = fixtures::monthly_subscription(&sub_id, order, "cus_refund");
         checkout_paid(&pool, order, &session, &sub).await;
         for round in &rounds {
             let deliveries = round.iter().map(|d| {
@@ -457,19 +303,17 @@ async fn every_refund_sequence_records_each_refund_once_against_its_payment(pool
 async fn a_refund_that_overtakes_the_checkout_waits_for_its_payment(pool: PgPool) {
     gd_db::migrate(&pool).await.unwrap();
     gd_db::seed_demo_data(&pool).await.unwrap();
-    let product: Uuid =
-        sqlx::query_scalar("SELECT id FROM products WHERE slug = 'social-media-betreuung'")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
-    let user = Uuid::now_v7();
-    sqlx::query("INSERT INTO users (id, email) VALUES ($1, 'abo@example.de')")
-        .bind(user)
-        .execute(&pool)
-        .await
-        .unwrap();
-    let order = new_subscription_order(&pool, user, product, "cs_early").await;
-    let sub = subscription("sub_early", order);
+    let user = fixtures::user(&pool, "abo@example.de").await.unwrap();
+    let order = fixtures::order(
+        &pool,
+        user,
+        "abo@example.de",
+        &MONTHLY_PLAN,
+        Some("cs_early"),
+    )
+    .await
+    .unwrap();
+    let sub = fixtures::monthly_subscription("sub_early", order, "cus_refund");
     // The first invoice is known, the checkout's payment not yet (its event is late).
     deliver_invoice(&pool, "evt_early_paid", &sub, &invoice("sub_early", 0)).await;
     let refund = Refund {

@@ -7,18 +7,15 @@
 //! invoice (exactly one for an invoice that stays failed).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use gd_common::Locale;
-use gd_orders::settle::{self, Claim, Outcome, ReceivedEvent};
-use gd_orders::subscriptions::{self, SubscriptionApplied};
-use gd_payments::{Invoice, InvoiceStatus, Subscription, SubscriptionItem, SubscriptionStatus};
-use gd_pricing::{Billing, Cents, Quote, RateTotal, Totals, Treatment, VatRate};
+use gd_orders::fixtures::{self, MONTHLY_PLAN};
+use gd_payments::{Invoice, InvoiceStatus};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::TestRunner;
 use sqlx::PgPool;
-use uuid::Uuid;
 
-const AMOUNT: i64 = 49_900;
+/// The monthly plan's price.
+const AMOUNT: i64 = MONTHLY_PLAN.unit_gross.0;
 
 /// How one renewal ends at the gateway.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,30 +88,6 @@ fn case() -> impl Strategy<Value = (Vec<Renewal>, Vec<Vec<Delivery>>)> {
     })
 }
 
-fn subscription(id: &str, order: Uuid) -> Subscription {
-    Subscription {
-        id: id.to_owned(),
-        status: SubscriptionStatus::Active,
-        customer: "cus_prop".into(),
-        cancel_at_period_end: false,
-        current_period_start: Some(1_801_353_600),
-        current_period_end: Some(1_803_772_800),
-        canceled_at: None,
-        ended_at: None,
-        order_id: Some(order.to_string()),
-        items: vec![SubscriptionItem {
-            id: format!("si_{id}"),
-            price: "price_prop".into(),
-            product: None,
-            unit_amount: AMOUNT,
-            quantity: 1,
-            interval: Some("month".into()),
-            current_period_start: None,
-            current_period_end: None,
-        }],
-    }
-}
-
 /// Invoice `i` of subscription `sub` as the gateway answers after event `event` (or at the
 /// end, when `late`).
 fn invoice(sub: &str, i: usize, r: Renewal, event: usize, late: bool) -> Invoice {
@@ -144,101 +117,6 @@ fn invoice(sub: &str, i: usize, r: Renewal, event: usize, late: bool) -> Invoice
     }
 }
 
-/// What the webhook does with one delivery: record the event; apply the subscription, then
-/// the invoice, in one transaction.
-async fn deliver(pool: &PgPool, event_id: &str, kind: &str, sub: &Subscription, inv: &Invoice) {
-    let payload = serde_json::json!({ "id": event_id, "type": kind });
-    let received = ReceivedEvent {
-        id: event_id,
-        gateway: "test",
-        kind,
-        created: 0,
-        payload: &payload,
-    };
-    let mut tx = pool.begin().await.unwrap();
-    if settle::claim_event(&mut tx, &received).await.unwrap() == Claim::New {
-        let applied = subscriptions::apply_subscription(&mut tx, "test", sub, event_id)
-            .await
-            .unwrap();
-        let SubscriptionApplied::Applied {
-            subscription,
-            order,
-        } = applied
-        else {
-            panic!("the subscription's order is found");
-        };
-        subscriptions::apply_invoice(&mut tx, "test", subscription, inv, event_id)
-            .await
-            .unwrap();
-        settle::finish_event(&mut tx, event_id, Outcome::Handled, Some(order))
-            .await
-            .unwrap();
-    }
-    tx.commit().await.unwrap();
-}
-
-async fn new_subscription_order(pool: &PgPool, user: Uuid, product: Uuid) -> Uuid {
-    let gross = Cents(AMOUNT);
-    let rate = VatRate::from_basis_points(1900).unwrap();
-    let net = gd_pricing::net_of(gross, rate);
-    let vat = Cents(gross.0 - net.0);
-    let quote = Quote {
-        treatment: Treatment::Standard,
-        periods: vec![Totals {
-            billing: Billing::Monthly,
-            rates: vec![RateTotal {
-                rate,
-                net,
-                vat,
-                total: gross,
-            }],
-            net,
-            vat,
-            total: gross,
-        }],
-    };
-    let billing = gd_orders::parse_billing(&gd_orders::BillingInput {
-        name: "Erika Mustermann".into(),
-        street: "Hauptstraße 1".into(),
-        postal_code: "10115".into(),
-        city: "Berlin".into(),
-        country: "DE".into(),
-        ..Default::default()
-    })
-    .unwrap();
-    let order = gd_orders::NewOrder {
-        user_id: user,
-        locale: Locale::De,
-        email: "abo@example.de".into(),
-        billing,
-        terms_version: "2026-12-01".into(),
-        early_start_consent: None,
-        gateway: "test",
-        cart_id: None,
-        cart_line_ids: vec![],
-        lines: vec![gd_orders::NewLine {
-            product_id: product,
-            slug: "social-media-betreuung".into(),
-            name: "Social-Media-Betreuung".into(),
-            period: Billing::Monthly,
-            tier: "basic".into(),
-            addons: vec![],
-            speed: None,
-            description: "8 Beiträge im Monat".into(),
-            target: "@growth.desk".into(),
-            quantity: 1,
-            unit_gross: gross,
-            vat_rate_bp: 1900,
-            net,
-            vat,
-            total: gross,
-        }],
-        quote,
-    };
-    let mut conn = pool.acquire().await.unwrap();
-    gd_orders::create(&mut conn, &order).await.unwrap().id
-}
-
 async fn count(pool: &PgPool, sql: &str, bind: &str) -> i64 {
     sqlx::query_scalar(sql)
         .bind(bind)
@@ -251,27 +129,17 @@ async fn count(pool: &PgPool, sql: &str, bind: &str) -> i64 {
 async fn every_renewal_sequence_counts_each_invoice_once(pool: PgPool) {
     gd_db::migrate(&pool).await.unwrap();
     gd_db::seed_demo_data(&pool).await.unwrap();
-    let product: Uuid =
-        sqlx::query_scalar("SELECT id FROM products WHERE slug = 'social-media-betreuung'")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
-    let user = Uuid::now_v7();
-    sqlx::query(
-        "INSERT INTO users (id, email, email_verified_at) VALUES ($1, 'abo@example.de', now())",
-    )
-    .bind(user)
-    .execute(&pool)
-    .await
-    .unwrap();
+    let user = fixtures::user(&pool, "abo@example.de").await.unwrap();
 
     let mut runner = TestRunner::deterministic();
     let strategy = case();
     for n in 0..40 {
         let (renewals, rounds) = strategy.new_tree(&mut runner).unwrap().current();
-        let order = new_subscription_order(&pool, user, product).await;
+        let order = fixtures::order(&pool, user, "abo@example.de", &MONTHLY_PLAN, None)
+            .await
+            .unwrap();
         let sub_id = format!("sub_prop_{n}");
-        let sub = subscription(&sub_id, order);
+        let sub = fixtures::monthly_subscription(&sub_id, order, "cus_prop");
         for round in &rounds {
             let deliveries = round.iter().map(|d| {
                 let pool = pool.clone();
@@ -280,7 +148,13 @@ async fn every_renewal_sequence_counts_each_invoice_once(pool: PgPool) {
                 let inv = invoice(&sub_id, d.renewal, r, d.event, d.late);
                 let kind = r.events()[d.event];
                 let id = format!("evt_{sub_id}_{}_{}", d.renewal, d.event);
-                async move { deliver(&pool, &id, kind, &sub, &inv).await }
+                // What the webhook does with it: record the event; apply the subscription,
+                // then the invoice, in one transaction.
+                async move {
+                    fixtures::deliver_invoice_event(&pool, &id, kind, &sub, &inv)
+                        .await
+                        .unwrap()
+                }
             });
             futures::future::join_all(deliveries).await;
         }

@@ -570,6 +570,24 @@ pub async fn deliver_event(app: &TestApp, body: &str, secret: &str, t: i64) -> u
         .as_u16()
 }
 
+/// The test gateway's first `kind` event delivered to the webhook again, twice at the same
+/// moment (signed with the test gateway's secret, as a retry crossing itself would come);
+/// both statuses.
+pub async fn deliver_again_twice_at_once(app: &TestApp, kind: &str) -> (u16, u16) {
+    let payload: String = sqlx::query_scalar(
+        "SELECT payload FROM test_gateway_events WHERE type = $1 ORDER BY created_at LIMIT 1",
+    )
+    .bind(kind)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let secret = gd_config::TEST_GATEWAY_WEBHOOK_SECRET;
+    tokio::join!(
+        deliver_event(app, &payload, secret, now()),
+        deliver_event(app, &payload, secret, now())
+    )
+}
+
 /// A signed-in client (a new account) with `quantity` × `product` at `tier` for
 /// `@growth.desk` in the cart.
 pub async fn client_with_cart(
