@@ -226,46 +226,9 @@ struct PaidInvoice {
     subscription: Subscription,
 }
 
-/// Why the gateway's current state could not be read.
-enum StateError {
-    Gateway(gd_payments::GatewayError),
-    Orders(gd_orders::OrderError),
-}
-
-impl std::fmt::Display for StateError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Gateway(e) => e.fmt(f),
-            Self::Orders(e) => e.fmt(f),
-        }
-    }
-}
-
-impl From<gd_payments::GatewayError> for StateError {
-    fn from(e: gd_payments::GatewayError) -> Self {
-        Self::Gateway(e)
-    }
-}
-
-impl From<gd_orders::OrderError> for StateError {
-    fn from(e: gd_orders::OrderError) -> Self {
-        Self::Orders(e)
-    }
-}
-
-impl From<sqlx::Error> for StateError {
-    fn from(e: sqlx::Error) -> Self {
-        Self::Orders(e.into())
-    }
-}
-
 /// Reads the current state of the event's object (and of the subscription it belongs to)
 /// from the gateway. `None` for an invoice that bills no subscription.
-async fn current_state(
-    state: &AppState,
-    wanted: Wanted,
-    id: &str,
-) -> Result<Option<Work>, StateError> {
+async fn current_state(state: &AppState, wanted: Wanted, id: &str) -> anyhow::Result<Option<Work>> {
     let gateway = &state.gateway;
     Ok(Some(match wanted {
         Wanted::Session(report) => {
